@@ -1,0 +1,111 @@
+"""Settings from the environment (pydantic-settings) and the optional YAML config file.
+
+Environment (all optional, defaults in brackets):
+  SRM_CONFIG            path to srm.yml (accounts, regions, schedules)   [none: embedded defaults]
+  SRM_DB                SQLite file                                     [./var/srm.db]
+  SRM_OWNERS            owners file                                     [data/owners.example.yml]
+  SRM_MATRIX            matrix file                                     [data/matrix.yml]
+  SRM_SERVICES          services file                                   [data/services.yml]
+  SRM_TIMEZONE          time zone used to show times                    [UTC]
+  SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_BASE_URL
+  SRM_PORT              HTTP port for `srm serve`                       [3000]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.datafiles import load_yaml_model
+from bot.matrix import MATRIX_PATH, SERVICES_PATH
+from bot.owners import OWNERS_EXAMPLE_PATH
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    srm_config: Path | None = None
+    srm_db: Path = Path("var/srm.db")
+    srm_owners: Path = OWNERS_EXAMPLE_PATH
+    srm_matrix: Path = MATRIX_PATH
+    srm_services: Path = SERVICES_PATH
+    srm_timezone: str = "UTC"
+    srm_port: int = 3000
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_base_url: str | None = None
+
+
+# -- srm.yml -------------------------------------------------------------------------
+class AccountConfig(BaseModel, extra="forbid"):
+    name: str
+    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+    profile: str | None = None
+    assume_role_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+    external_id: str | None = None
+    regions: list[str] | None = None  # overrides aws.regions for this account
+
+
+class OrganizationsConfig(BaseModel, extra="forbid"):
+    enabled: bool = False
+    role_name: str = "srm-bot-readonly"
+    external_id: str | None = None
+    profile: str | None = None  # credentials of the management/delegated-admin account
+    exclude: list[str] = Field(default_factory=list)  # account ids to skip
+
+
+class AwsConfig(BaseModel, extra="forbid"):
+    accounts: list[AccountConfig] = Field(default_factory=list)
+    organizations: OrganizationsConfig = Field(default_factory=OrganizationsConfig)
+    regions: list[str] | Literal["all"] = Field(default_factory=list)  # [] -> --region / AWS_DEFAULT_REGION
+    max_workers: int = Field(default=8, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "AwsConfig":
+        names = [a.name for a in self.accounts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"accounts: duplicate account name(s) {dupes}")
+        return self
+
+
+class IncidentsConfig(BaseModel, extra="forbid"):
+    channel: str | None = None  # Slack channel id for incident threads
+    sla_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"critical": 15, "high": 60, "medium": 240, "low": 1440})
+    snooze_choices_hours: list[int] = Field(default_factory=lambda: [1, 24, 168])
+
+
+class DigestConfig(BaseModel, extra="forbid"):
+    channel: str | None = None
+    cron: str = "0 9 * * 1-5"
+    timezone: str = "UTC"
+
+
+class ScanScheduleConfig(BaseModel, extra="forbid"):
+    cron: str = "0 */6 * * *"
+    timezone: str = "UTC"
+    accounts: list[str] | None = None  # None: every configured account
+
+
+class ScheduleConfig(BaseModel, extra="forbid"):
+    scans: list[ScanScheduleConfig] = Field(default_factory=list)
+    catch_up_grace_hours: float = 6.0
+
+
+class SrmConfig(BaseModel, extra="forbid"):
+    version: int = 1
+    aws: AwsConfig = Field(default_factory=AwsConfig)
+    incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+
+
+def load_config(path: Path | str | None) -> SrmConfig:
+    """The YAML config, or embedded defaults when no path is given."""
+    if path is None:
+        return SrmConfig()
+    return load_yaml_model(Path(path), SrmConfig)

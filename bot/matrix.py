@@ -1,0 +1,154 @@
+"""The responsibility matrix: schema, loading and validation.
+
+``data/matrix.yml`` holds one row per security aspect, with a cell per service
+model (``on_prem``, ``iaas``, ``paas``, ``saas``) and optional per-provider
+overrides. ``data/services.yml`` maps named cloud services to a provider and a
+service model. The resolver that answers questions lives in ``bot/resolver.py``
+and is re-exported here as :func:`who_owns`.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from bot.datafiles import load_yaml_model
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MATRIX_PATH = DATA_DIR / "matrix.yml"
+SERVICES_PATH = DATA_DIR / "services.yml"
+
+
+class Owner(StrEnum):
+    provider = "provider"
+    customer = "customer"
+    shared = "shared"
+    depends = "depends"  # answers only: differs by service model and the model was not stated
+    unknown = "unknown"  # answers only: the matrix does not cover the question
+
+
+class Model(StrEnum):
+    on_prem = "on_prem"
+    iaas = "iaas"
+    paas = "paas"
+    saas = "saas"
+
+
+class Provider(StrEnum):
+    aws = "aws"
+    azure = "azure"
+    gcp = "gcp"
+
+
+CLOUD_MODELS = (Model.iaas, Model.paas, Model.saas)
+
+
+class Cell(BaseModel, extra="forbid"):
+    owner: Literal["provider", "customer", "shared"]
+    summary: str = Field(min_length=10)
+    provider_does: str | None = None
+    customer_does: str | None = None
+
+    @model_validator(mode="after")
+    def _shared_says_who_does_what(self) -> "Cell":
+        if self.owner == "shared" and not (self.provider_does and self.customer_does):
+            raise ValueError("a shared cell must say provider_does and customer_does")
+        return self
+
+
+class Source(BaseModel, extra="forbid"):
+    title: str
+    url: str
+
+
+class Aspect(BaseModel, extra="forbid"):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    category: Literal["infrastructure", "platform", "identity", "data", "network", "application",
+                      "operations", "governance", "people", "endpoint"]
+    keywords: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    cells: dict[Model, Cell]
+    overrides: dict[Provider, dict[Model, Cell]] = Field(default_factory=dict)
+    checks: list[str] = Field(default_factory=list)
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _all_models_present(self) -> "Aspect":
+        missing = [m.value for m in Model if m not in self.cells]
+        if missing:
+            raise ValueError(f"cells missing for: {', '.join(missing)}")
+        return self
+
+    def cell(self, model: Model, provider: Provider | None = None) -> Cell:
+        if provider and model in self.overrides.get(provider, {}):
+            return self.overrides[provider][model]
+        return self.cells[model]
+
+
+class Matrix(BaseModel, extra="forbid"):
+    version: int
+    sources: dict[str, Source]
+    aspects: list[Aspect]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Matrix":
+        seen: set[str] = set()
+        for i, a in enumerate(self.aspects):
+            if a.id in seen:
+                raise ValueError(f"aspects[{i}] ({a.id}): duplicate aspect id")
+            seen.add(a.id)
+            for s in a.sources:
+                if s not in self.sources:
+                    raise ValueError(f"aspects[{i}] ({a.id}).sources: unknown source {s!r}")
+        return self
+
+    def aspect(self, aspect_id: str) -> Aspect:
+        for a in self.aspects:
+            if a.id == aspect_id:
+                return a
+        raise KeyError(aspect_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [a.id for a in self.aspects]
+
+
+class Service(BaseModel, extra="forbid"):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    provider: Provider
+    model: Model
+    aliases: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class ServiceCatalog(BaseModel, extra="forbid"):
+    version: int
+    services: list[Service]
+
+    @model_validator(mode="after")
+    def _unique(self) -> "ServiceCatalog":
+        seen: set[str] = set()
+        for i, s in enumerate(self.services):
+            if s.id in seen:
+                raise ValueError(f"services[{i}] ({s.id}): duplicate service id")
+            seen.add(s.id)
+        return self
+
+
+def load_matrix(path: Path | str = MATRIX_PATH) -> Matrix:
+    return load_yaml_model(Path(path), Matrix)
+
+
+def load_services(path: Path | str = SERVICES_PATH) -> ServiceCatalog:
+    return load_yaml_model(Path(path), ServiceCatalog)
+
+
+def who_owns(question: str, provider: str | None = None, **kw: Any):  # noqa: ANN201
+    """Answer "who owns X?" from the default matrix. See bot.resolver.Resolver."""
+    from bot.resolver import default_resolver
+
+    return default_resolver().who_owns(question, provider=provider, **kw)

@@ -1,0 +1,150 @@
+"""Inventory: AWS resources listed once per (account, region) per run.
+
+Service fetchers live in ``checks/inventory/<service>.py`` as plain functions
+``fetch_x(inv) -> data`` and are called through :meth:`Inventory.memo`, so every
+check that needs the same listing shares one set of API calls. A failure is
+memoised too: the same failing call is never retried by a second check, and
+every check that depends on it reports the same ERROR.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any, Callable, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+T = TypeVar("T")
+
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 6},
+    connect_timeout=5,
+    read_timeout=20,
+    user_agent_extra="srm-bot",
+)
+
+
+class ApiCallCounter:
+    """Counts API calls per ``service.Operation`` using botocore's event hooks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.params: Counter[str] = Counter()  # (operation, parameters) pairs
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("provide-client-params.*.*", self._on_call)
+
+    def _on_call(self, params: dict, model: Any, **_: Any) -> None:
+        name = f"{model.service_model.service_name}.{model.name}"
+        with self._lock:
+            self.calls[name] += 1
+            self.params[f"{name} {sorted(params.items())!r}"] += 1
+
+
+class FetchError(Exception):
+    """A failed inventory fetch, with the AWS error code checks report."""
+
+    def __init__(self, code: str, message: str, operation: str = ""):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.operation = operation
+
+
+def error_code_of(exc: BaseException) -> tuple[str, str]:
+    """(code, message) for anything AWS/botocore can raise."""
+    if isinstance(exc, FetchError):
+        return exc.code, exc.message
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return str(err.get("Code") or "ClientError"), str(err.get("Message") or exc)
+    if isinstance(exc, EndpointConnectionError):
+        return "EndpointConnectionError", str(exc)
+    if isinstance(exc, BotoCoreError):
+        return type(exc).__name__, str(exc)
+    return type(exc).__name__, str(exc)
+
+
+class Inventory:
+    """Memoised, thread-safe access to one account+region's resources."""
+
+    def __init__(
+        self,
+        session: boto3.session.Session,
+        account_id: str,
+        region: str,
+        *,
+        partition: str = "aws",
+        counter: ApiCallCounter | None = None,
+        account_name: str = "",
+        client_factory: Callable[[str, str], Any] | None = None,
+    ):
+        self.session = session
+        self.account_id = account_id
+        self.account_name = account_name or account_id
+        self.region = region
+        self.partition = partition
+        self.counter = counter or ApiCallCounter()
+        self._client_factory = client_factory
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._memo: dict[str, tuple[bool, Any]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    # -- clients -----------------------------------------------------------------
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.region
+        key = (service, region)
+        with self._guard:
+            c = self._clients.get(key)
+            if c is None:
+                if self._client_factory is not None:
+                    c = self._client_factory(service, region)
+                else:
+                    c = self.session.client(service, region_name=region, config=RETRY_CONFIG)
+                self.counter.attach(c)
+                self._clients[key] = c
+            return c
+
+    # -- memo --------------------------------------------------------------------
+    def memo(self, key: str, fetch: Callable[[], T]) -> T:
+        """Run ``fetch`` once per key; later callers get the value or the same error."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                try:
+                    self._memo[key] = (True, fetch())
+                except (ClientError, BotoCoreError, FetchError) as exc:
+                    code, msg = error_code_of(exc)
+                    self._memo[key] = (False, FetchError(code, msg, key))
+            ok, value = self._memo[key]
+        if not ok:
+            raise value
+        return value
+
+    def arn(self, service: str, resource: str, *, region: str | None = None, account: bool = True) -> str:
+        reg = self.region if region is None else region
+        acct = self.account_id if account else ""
+        return f"arn:{self.partition}:{service}:{reg}:{acct}:{resource}"
+
+
+def paginate(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+    """All items under ``key`` across pages of ``operation``."""
+    out: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**params):
+        out.extend(page.get(key, []))
+    return out
+
+
+def call_or_none(fn: Callable[[], T], *missing_codes: str) -> T | None:
+    """Call ``fn``; return None when AWS says the thing is simply not configured."""
+    try:
+        return fn()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in missing_codes:
+            return None
+        raise
