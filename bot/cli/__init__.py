@@ -14,7 +14,7 @@ import click
 
 from bot.datafiles import DataFileError
 
-_COMMAND_MODULES = ("who", "scan", "ops")
+_COMMAND_MODULES = ("who", "scan", "ops", "demo")
 
 
 class SrmGroup(click.Group):

@@ -5,16 +5,14 @@ import json
 from typing import Any
 
 from checks.base import CheckMeta, Scope, Severity, register
+from checks.aws.s3 import BUCKET_ACTIONS  # the shared bucket record's calls (owned log buckets)
 from checks.inventory.core import FetchError
 from checks.inventory.logging import (
     Trail, config_recorders, guardduty_detectors, security_hub, trail_activity, trail_bucket, trails,
 )
+from checks.inventory.s3 import GROUP_URIS  # AllUsers / AuthenticatedUsers grantee URIs
 
 TRAIL_LIST = ["cloudtrail:ListTrails", "cloudtrail:GetTrail", "cloudtrail:ListTags"]
-PUBLIC_GROUPS = {
-    "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
-}
 
 
 def management_events(event_selectors: list[dict[str, Any]],
@@ -44,11 +42,9 @@ def _trail_kw(t: Trail) -> dict[str, Any]:
     return {"arn": t.arn, "region": t.home_region, "tags": t.tags}
 
 
-def _owned(scope: Scope):
+def _owned(scope: Scope) -> list[Trail]:
     """Trails this account owns (another account's organization trail is judged there)."""
-    for t in trails(scope.inv):
-        if t.owned:
-            yield t
+    return [t for t in trails(scope.inv) if t.owned]
 
 
 @register(CheckMeta(
@@ -158,7 +154,7 @@ def public_grants(grants: list[dict[str, Any]]) -> list[str]:
     """ACL grants to AllUsers/AuthenticatedUsers as sorted "Group:PERMISSION" strings."""
     out = set()
     for g in grants:
-        group = PUBLIC_GROUPS.get((g.get("Grantee") or {}).get("URI", ""))
+        group = GROUP_URIS.get((g.get("Grantee") or {}).get("URI", ""))
         if group:
             out.add(f"{group}:{g.get('Permission', '')}")
     return sorted(out)
@@ -196,11 +192,11 @@ def public_statements(policy: str | None) -> list[str]:
                  "control list / Bucket policy (and turn on Block public access); or `aws s3api put-bucket-acl "
                  "--bucket BUCKET --acl private` and `aws s3api put-bucket-policy --bucket BUCKET --policy "
                  "file://policy.json`."),
-    iam_actions=TRAIL_LIST + ["s3:GetBucketAcl", "s3:GetBucketPolicy"],
+    iam_actions=TRAIL_LIST + BUCKET_ACTIONS,
     resource_type="AWS::CloudTrail::Trail",
     notes=("Security Hub CloudTrail.6 / CIS v1.2 2.3, v1.4 3.3; CIS removed it in v3.0 and it is not in FSBP. "
-           "Reads ACL and policy only (Block Public Access is not considered). A bucket in another account "
-           "that we may not read is reported as ERROR for that trail."),
+           "Judges ACL and policy only (Block Public Access is not considered). An owned bucket is read "
+           "from the shared S3 inventory; a bucket in another account directly (ERROR if refused)."),
 ))
 def cloudtrail_trail_bucket_not_public(scope: Scope):
     for t in _owned(scope):

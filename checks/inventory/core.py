@@ -34,14 +34,20 @@ class ApiCallCounter:
         self.calls: Counter[str] = Counter()
         self.params: Counter[str] = Counter()  # (operation, parameters) pairs
 
-    def attach(self, client: Any) -> None:
-        client.meta.events.register("provide-client-params.*.*", self._on_call)
+    def attach(self, client: Any, account: str = "") -> None:
+        scope = f"{account}/{client.meta.region_name}"
 
-    def _on_call(self, params: dict, model: Any, **_: Any) -> None:
+        def on_call(params: dict, model: Any, **_: Any) -> None:
+            self._record(scope, params, model)
+
+        client.meta.events.register("provide-client-params.*.*", on_call)
+
+    def _record(self, scope: str, params: dict, model: Any) -> None:
         name = f"{model.service_model.service_name}.{model.name}"
         with self._lock:
             self.calls[name] += 1
-            self.params[f"{name} {sorted(params.items())!r}"] += 1
+            # the same call in another region (or account, via another counter) is not a repeat
+            self.params[f"{scope} {name} {sorted(params.items())!r}"] += 1
 
 
 class FetchError(Exception):
@@ -105,7 +111,7 @@ class Inventory:
                     c = self._client_factory(service, region)
                 else:
                     c = self.session.client(service, region_name=region, config=RETRY_CONFIG)
-                self.counter.attach(c)
+                self.counter.attach(c, self.account_id)
                 self._clients[key] = c
             return c
 

@@ -17,6 +17,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from checks.inventory.core import FetchError, Inventory, call_or_none, error_code_of, paginate
+from checks.inventory.s3 import ApiError
+from checks.inventory.s3 import buckets as s3_buckets
 
 
 # -- CloudTrail -------------------------------------------------------------------
@@ -108,9 +110,20 @@ def trail_activity(inv: Inventory, trail: Trail) -> TrailActivity:
 
 
 def trail_bucket(inv: Inventory, bucket: str) -> TrailBucket:
-    """ACL and policy of one trail bucket (raises FetchError if AWS refuses)."""
+    """ACL and policy of one trail bucket (raises FetchError if AWS refuses).
+
+    A bucket this account owns is read from the shared S3 inventory (so a full scan
+    never asks S3 twice); a bucket elsewhere (a central log archive account) is read
+    directly, once.
+    """
 
     def fetch() -> TrailBucket:
+        own = next((b for b in s3_buckets(inv) if b.name == bucket), None)
+        if own is not None:
+            for value, op in ((own.acl_grants, "GetBucketAcl"), (own.policy, "GetBucketPolicy")):
+                if isinstance(value, ApiError):
+                    raise FetchError(value.code, value.message, f"s3.{op} {bucket}")
+            return TrailBucket(bucket, list(own.acl_grants), own.policy)  # type: ignore[arg-type]
         s3 = inv.client("s3")
         acl = s3.get_bucket_acl(Bucket=bucket)
         pol = call_or_none(lambda: s3.get_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")

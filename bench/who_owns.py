@@ -1,0 +1,67 @@
+"""Benchmark: who-owns answer latency after load, and matrix load time.
+
+Run: .venv/bin/python bench/who_owns.py [--rounds N]
+Reports medians and p50/p99 over the question set in tests/data/who_owns_cases.yml.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.matrix import load_matrix, load_services  # noqa: E402
+from bot.owners import load_owners  # noqa: E402
+from bot.resolver import Resolver  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=20)
+    args = ap.parse_args()
+    loads = []
+    for _ in range(7):
+        t = time.perf_counter()
+        matrix = load_matrix()
+        resolver = Resolver(matrix, load_services(), load_owners(aspect_ids=matrix.ids))
+        loads.append((time.perf_counter() - t) * 1000)
+    cases = yaml.safe_load((ROOT / "tests/data/who_owns_cases.yml").read_text())["cases"]
+    questions = [c["q"] for c in cases]
+    cold = []
+    fresh = Resolver(matrix, load_services(), load_owners(aspect_ids=matrix.ids))
+    for q in questions:  # first sight of each question: no token cache yet
+        t = time.perf_counter()
+        fresh.who_owns(q)
+        cold.append((time.perf_counter() - t) * 1000)
+    warm = []
+    for _ in range(args.rounds):
+        for q in questions:
+            t = time.perf_counter()
+            resolver.who_owns(q)
+            warm.append((time.perf_counter() - t) * 1000)
+    out = {
+        "questions": len(questions),
+        "load_ms_median": round(statistics.median(loads), 2),
+        "first_answer_ms_p50": round(pct(cold, 50), 3),
+        "first_answer_ms_p99": round(pct(cold, 99), 3),
+        "answer_ms_p50": round(pct(warm, 50), 3),
+        "answer_ms_p99": round(pct(warm, 99), 3),
+        "target_p99_ms": 5.0,
+    }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

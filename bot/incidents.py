@@ -1,0 +1,277 @@
+"""Incident lifecycle: scans and sweeps drive it; people act on it (incident_actions.py).
+
+One incident per (account, check). Each state change, its event rows and the
+outbox rows that will notify about it are written in one transaction; the outbox
+is delivered to the :class:`~bot.notifiers.Notifier` after commit, each row marked
+as it goes. A crash at any point therefore leaves either nothing (rolled back,
+the rerun redoes it) or a committed change whose pending outbox rows the next
+``ingest``/``sweep``/``deliver`` sends, once each. Rules: docs/incidents.md.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from pydantic import BaseModel, Field
+
+from bot import drift
+from bot.config import IncidentsConfig
+from bot.incident_actions import IncidentActions
+from bot.models import (SYSTEM, Clock, DriftEvent, DriftKind, Event, EventKind, Incident, IncidentResource,
+                        IncidentState, IncidentView, OutboxKind, SystemClock)
+from bot.notifiers import Notifier
+from bot.owners import Owners, Team
+from bot.store import Store
+from checks.base import Finding, Severity
+from checks.runner import RunResult
+
+log = logging.getLogger(__name__)
+
+S = IncidentState
+DEFAULT_SLA_MINUTES = IncidentsConfig().sla_minutes
+QUIET_WHILE_SNOOZED = {EventKind.updated, EventKind.escalated, EventKind.exception_expired}
+MetaLookup = Callable[[str], Any]  # check id -> CheckMeta (title, aspect, severity, remediation) or None
+
+
+def registry_lookup(check_id: str) -> Any:
+    from checks.registry import load_all
+
+    check = load_all().get(check_id)
+    return check.meta if check else None
+
+
+class ScanOutcome(BaseModel):
+    run_id: int
+    drift: list[DriftEvent] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    delivered: int = 0
+
+
+class Incidents(IncidentActions):
+    def __init__(self, store: Store, owners: Owners, notifier: Notifier, *,
+                 config: IncidentsConfig | None = None, lookup: MetaLookup = registry_lookup,
+                 clock: Clock | None = None, reopen_within: timedelta = timedelta(days=7),
+                 max_escalation_levels: int = 2):
+        self.store, self.owners, self.notifier = store, owners, notifier
+        self.config = config or IncidentsConfig()
+        self.lookup = lookup
+        self.clock = clock or SystemClock()
+        self.reopen_within = reopen_within
+        self.max_escalation_levels = max_escalation_levels
+        self._delivering = threading.Lock()
+
+    # -- helpers -------------------------------------------------------------------------
+    def sla(self, severity: Severity) -> timedelta:
+        minutes = self.config.sla_minutes.get(severity.value, DEFAULT_SLA_MINUTES[severity.value])
+        return timedelta(minutes=minutes)
+
+    def team_of(self, incident: Incident) -> Team:
+        try:
+            return self.owners.team(incident.team_id)
+        except KeyError:  # the owners file changed under an open incident
+            return self.owners.team(self.owners.default_team)
+
+    def route(self, aspect: str | None, failing: list[Finding]) -> Team:
+        """A team named by a failing resource's owner tag (the most common); else the aspect's; else default."""
+        base = self.owners.route(aspect, {})
+        tagged = Counter(t.id for t in (self.owners.route(aspect, f.tags) for f in failing) if t.id != base.id)
+        if not tagged:
+            return base
+        return self.owners.team(min(tagged, key=lambda tid: (-tagged[tid], tid)))
+
+    def view(self, incident: Incident) -> IncidentView:
+        now = self.clock.now()
+        excepted = {e.key: e.expires_at for e in
+                    self.store.active_exceptions(incident.account_id, incident.check_id, now)}
+        failing = [] if incident.state is S.resolved else self.store.failing(incident.account_id, incident.check_id)
+        meta = self.lookup(incident.check_id)
+        return IncidentView(
+            incident=incident, team=self.team_of(incident),
+            resources=[IncidentResource(finding=f, excepted_until=excepted.get(f.key)) for f in failing],
+            remediation=getattr(meta, "remediation", "") or "")
+
+    def timeline(self, incident_id: int) -> list[Event]:
+        return self.store.events(incident_id)
+
+    # -- recording -----------------------------------------------------------------------
+    def _record(self, inc: Incident, kind: EventKind, now: datetime, *, to: IncidentState | None = None,
+                actor: str = SYSTEM.id, allowed: bool = True, reason: str = "",
+                data: dict[str, Any] | None = None, from_state: IncidentState | None = None) -> Event:
+        """An event row, and (when it is worth telling anyone) its outbox rows. Call inside a transaction."""
+        if from_state is None and kind is not EventKind.opened:
+            from_state = inc.state
+        event = self.store.add_event(inc.id, kind, now, actor=actor, allowed=allowed, reason=reason,
+                                     from_state=from_state, to_state=to or inc.state, data=data)
+        if not allowed:
+            return event  # refused attempts are answered to the person, not posted
+        current = self.store.incident(inc.id)
+        open_key = f"incident:{inc.id}:open"
+        has_conversation = current.ref is not None or any(o.key == open_key for o in self.store.outbox(inc.id))
+        if not has_conversation and current.state in (S.open, S.acknowledged):
+            self.store.enqueue(open_key, inc.id, OutboxKind.open, now)
+            has_conversation = True
+        if not has_conversation or kind is EventKind.opened:
+            return event
+        if not (current.snoozed(now) and kind in QUIET_WHILE_SNOOZED):
+            self.store.enqueue(f"event:{event.id}:post", inc.id, OutboxKind.post, now, event.id)
+        self.store.enqueue(f"event:{event.id}:refresh", inc.id, OutboxKind.refresh, now, event.id)
+        return event
+
+    def _transition(self, inc: Incident, to: IncidentState, kind: EventKind, now: datetime, *,
+                    reason: str = "", data: dict[str, Any] | None = None, actor: str = SYSTEM.id,
+                    **fields: Any) -> Event:
+        before = inc.state
+        inc = self.store.update_incident(inc.id, state=to, updated_at=now, **fields)
+        return self._record(inc, kind, now, to=to, actor=actor, reason=reason, data=data, from_state=before)
+
+    # -- scans ---------------------------------------------------------------------------
+    def ingest(self, run: RunResult) -> ScanOutcome:
+        """Apply one scan: store its findings, open/update/resolve incidents, then notify."""
+        now = self.clock.now()
+        with self.store.transaction():
+            accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
+            plan = drift.plan(self.store.load_state(accounts), run)
+            run_id = self.store.record_run(run, now)
+            self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
+            by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
+            for ev in plan.events:
+                by_pair[ev.pair].append(ev)
+            events = [e for pair in sorted(by_pair) for e in self._reconcile(*pair, now, by_pair[pair])]
+        return ScanOutcome(run_id=run_id, drift=plan.events, events=events, delivered=self.deliver())
+
+    def _reconcile(self, account: str, check: str, now: datetime, changes: list[DriftEvent] = (),
+                   reason: str = "") -> list[Event]:
+        """Bring the (account, check) incident in line with the stored findings and exceptions."""
+        failing = self.store.failing(account, check)
+        excepted = {e.key for e in self.store.active_exceptions(account, check, now)}
+        unexcepted = [f for f in failing if f.key not in excepted]
+        data = _changes(changes)
+        inc = self.store.active_incident(account, check)
+        if inc is None:
+            return [self._open(account, check, failing, S.open if unexcepted else S.risk_accepted,
+                               now, data, reason)] if failing else []
+        if not failing:
+            return [self._transition(inc, S.resolved, EventKind.resolved, now, data=data,
+                                     reason=reason or "every resource passes", resolved_at=now,
+                                     snoozed_until=None, next_escalation_at=None)]
+        if not unexcepted and inc.state is not S.risk_accepted:
+            return [self._transition(inc, S.risk_accepted, EventKind.updated, now, data=data,
+                                     reason=reason or "every failing resource has an accepted risk",
+                                     next_escalation_at=None)]
+        if unexcepted and inc.state is S.risk_accepted:
+            return [self._transition(inc, S.open, EventKind.reopened, now, data=data,
+                                     reason=reason or "a failing resource has no accepted risk",
+                                     escalation_level=0, next_escalation_at=now + self.sla(inc.severity))]
+        if data:
+            self.store.update_incident(inc.id, updated_at=now)
+            return [self._record(inc, EventKind.updated, now, data=data, reason=reason)]
+        return []
+
+    def _open(self, account: str, check: str, failing: list[Finding], state: IncidentState,
+              now: datetime, data: dict[str, Any], reason: str) -> Event:
+        meta = self.lookup(check)
+        severity = Severity(meta.severity) if meta else max((f.severity for f in failing), key=lambda s: s.rank)
+        aspect = getattr(meta, "aspect", None)
+        fields = dict(
+            title=meta.title if meta else check, aspect=aspect, severity=severity,
+            team_id=self.route(aspect, failing).id, state=state, updated_at=now,
+            acknowledged_at=None, acknowledged_by=None, resolved_at=None, snoozed_until=None,
+            escalation_level=0, next_escalation_at=now + self.sla(severity) if state is S.open else None)
+        data = {**data, "failing": [f.resource_id for f in failing]}
+        last = self.store.last_incident(account, check)
+        if last and last.resolved_at and now - last.resolved_at <= self.reopen_within:
+            inc = self.store.update_incident(last.id, reopen_count=last.reopen_count + 1, **fields)
+            return self._record(inc, EventKind.reopened, now, data=data, from_state=S.resolved,
+                                reason=reason or "failing again after it was resolved")
+        inc = self.store.create_incident(account_id=account, check_id=check, opened_at=now, **fields)
+        return self._record(inc, EventKind.opened, now, data=data, reason=reason)
+
+    # -- the minute sweep ----------------------------------------------------------------
+    def sweep(self, now: datetime | None = None) -> list[Event]:
+        """Expire risk exceptions and snoozes, escalate unacknowledged incidents past their SLA."""
+        now = now or self.clock.now()
+        events: list[Event] = []
+        with self.store.transaction():
+            for exc in self.store.due_exceptions(now):
+                self.store.expire_exception(exc.id)
+                inc = self.store.active_incident(exc.account_id, exc.check_id)
+                if inc is not None:
+                    events.append(self._record(inc, EventKind.exception_expired, now, data={
+                        "resource_id": exc.resource_id, "region": exc.region, "accepted_by": exc.accepted_by}))
+                events += self._reconcile(exc.account_id, exc.check_id, now,
+                                          reason=f"the accepted risk on {exc.resource_id} expired")
+            for inc in self.store.incidents(states=[S.open, S.acknowledged, S.risk_accepted]):
+                if inc.snoozed_until and inc.snoozed_until <= now:
+                    nxt = now + self.sla(inc.severity) if inc.state is S.open else None
+                    inc = self.store.update_incident(inc.id, snoozed_until=None, updated_at=now,
+                                                     next_escalation_at=nxt)
+                    events.append(self._record(inc, EventKind.snooze_expired, now))
+                if (inc.state is S.open and not inc.snoozed(now) and inc.next_escalation_at
+                        and inc.next_escalation_at <= now and inc.escalation_level < self.max_escalation_levels):
+                    events.append(self._escalate(inc, now))
+        self.deliver()
+        return events
+
+    def _escalate(self, inc: Incident, now: datetime) -> Event:
+        level = inc.escalation_level + 1
+        to = [self.team_of(inc).escalation]
+        if level >= 2:
+            to += [a for a in self.owners.admins if a not in to]
+        more = level < self.max_escalation_levels
+        inc = self.store.update_incident(inc.id, escalation_level=level, updated_at=now,
+                                         next_escalation_at=now + self.sla(inc.severity) if more else None)
+        return self._record(inc, EventKind.escalated, now, data={"level": level, "to": to},
+                            reason=f"not acknowledged within {minutes(self.sla(inc.severity))}")
+
+    # -- delivery ------------------------------------------------------------------------
+    def deliver(self) -> int:
+        """Send pending outbox rows in order; a failure holds back that incident's later rows."""
+        delivered = 0
+        with self._delivering:
+            pending = self.store.pending_outbox()
+            last_refresh = {o.incident_id: o.id for o in pending if o.kind is OutboxKind.refresh}
+            blocked: set[int] = set()
+            for item in pending:
+                if item.incident_id in blocked:
+                    continue
+                inc = self.store.incident(item.incident_id)
+                try:
+                    if item.kind is OutboxKind.open and inc.ref is None:
+                        ref = self.notifier.open(self.view(inc), key=item.key)
+                        with self.store.transaction():
+                            self.store.set_incident_ref(inc.id, ref)
+                            self.store.mark_delivered(item.id, self.clock.now())
+                        delivered += 1
+                        continue
+                    if item.kind is not OutboxKind.open:
+                        if inc.ref is None:
+                            raise RuntimeError(f"incident #{inc.id} has no conversation yet")
+                        if item.kind is OutboxKind.post:
+                            self.notifier.post(inc.ref, self.view(inc), self.store.event(item.event_id),
+                                               key=item.key)
+                        elif last_refresh[inc.id] == item.id:  # older refreshes are superseded
+                            self.notifier.refresh(inc.ref, self.view(inc), key=item.key)
+                    self.store.mark_delivered(item.id, self.clock.now())
+                    delivered += 1
+                except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
+                    log.warning("outbox %s failed: %s", item.key, exc)
+                    self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
+                    blocked.add(item.incident_id)
+        return delivered
+
+
+def minutes(td: timedelta) -> str:
+    m = int(td.total_seconds() // 60)
+    return f"{m // 60} h" if m >= 60 and m % 60 == 0 else f"{m} min"
+
+
+def _changes(events: list[DriftEvent]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for ev in events:
+        label = "gone" if ev.gone else {DriftKind.new_failure: "new", DriftKind.evidence_changed: "changed",
+                                        DriftKind.recovered: "recovered"}[ev.kind]
+        out.setdefault(label, []).append(ev.finding.resource_id)
+    return out

@@ -1,0 +1,110 @@
+"""Text normalisation and typo-tolerant token matching for the resolver (pure).
+
+Questions and keywords go through the same pipeline: lowercase, punctuation to
+spaces, a light stemmer (patches/patching/patched -> patch), stop words dropped.
+A question token matches a vocabulary token when equal, or, for tokens of five
+characters or more, when rapidfuzz's ratio is at least ``FUZZY_CUTOFF``.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+FUZZY_CUTOFF = 84.0
+FUZZY_MIN_LEN = 5
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_JOIN_FIXES = (
+    (re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    (re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
+    (re.compile(r"\be[\s-]?mail\b"), "email"),
+    (re.compile(r"\banti[\s-]+virus\b"), "antivirus"),
+    (re.compile(r"\bdata[\s-]+cent(er|re)s?\b"), "datacenter"),
+    (re.compile(r"\bmulti[\s-]+factor\b"), "multifactor"),
+    (re.compile(r"\btwo[\s-]+factor\b"), "2fa"),
+    (re.compile(r"\bpen[\s-]+test(s|ing)?\b"), "pentest"),
+    (re.compile(r"\bhyper[\s-]+visor"), "hypervisor"),
+    (re.compile(r"\bback[\s-]+ups?\b"), "backup"),
+    (re.compile(r"\bidentity[\s-]+providers?\b"), "idp"),
+)
+
+# Words that carry no topic: question scaffolding, ownership talk, fillers.
+STOP_WORDS = frozenset("""
+a an the of on in at to for from by with into onto about over under and or nor but vs versus
+who whom whose which what when where why how is are was were be been being am do does did doing done
+own owns owned owner owners ownership responsible responsibility responsibilities accountable
+job jobs task tasks duty duties role part side take takes care handle handles handled handling
+deal deals in charge charge should shall must need needs needed can could would will may might
+i me my mine we us our ours you your yours they them their theirs he she it its this that these those
+there here one ones some any all each every our team company org organisation organization
+cloud provider providers customer customers vendor vendors csp csps consumer tenant tenants client
+question quick hey hi hello please thanks thank srm know tell just really actually
+s t re ve ll d m
+""".split())
+
+
+def normalize(text: str) -> str:
+    text = text.lower().replace("&", " and ")
+    for pattern, repl in _JOIN_FIXES:
+        text = pattern.sub(repl, text)
+    return " ".join(t for t in _SPLIT.split(text) if t)
+
+
+def raw_tokens(text: str) -> list[str]:
+    return normalize(text).split()
+
+
+@lru_cache(maxsize=8192)
+def stem(token: str) -> str:
+    t = token
+    if len(t) > 5 and t.endswith("ing"):
+        t = t[:-3]
+        if len(t) > 3 and t[-1] == t[-2] and t[-1] not in "ls":
+            t = t[:-1]
+    elif len(t) > 4 and t.endswith("ied"):
+        t = t[:-3] + "y"
+    elif len(t) > 4 and t.endswith("ies"):
+        t = t[:-3] + "y"
+    elif len(t) > 4 and t.endswith("ed") and not t.endswith("eed"):
+        t = t[:-2]
+        if len(t) > 3 and t[-1] == t[-2] and t[-1] not in "ls":
+            t = t[:-1]
+    elif len(t) > 4 and t.endswith(("ches", "shes", "sses", "xes")):
+        t = t[:-2]
+    elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
+        t = t[:-1]
+    return t
+
+
+def content_tokens(tokens: Iterable[str]) -> list[str]:
+    """Stemmed topic tokens: stop words removed."""
+    return [stem(t) for t in tokens if t not in STOP_WORDS]
+
+
+class Vocabulary:
+    """A fixed set of tokens and a cached fuzzy lookup into it."""
+
+    def __init__(self, tokens: Iterable[str]):
+        self.tokens = sorted(set(tokens))
+        self._set = frozenset(self.tokens)
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def matches(self, token: str) -> frozenset[str]:
+        """Vocabulary tokens this (already stemmed) token stands for."""
+        hit = self._cache.get(token)
+        if hit is not None:
+            return hit
+        found = {token} if token in self._set else set()
+        if len(token) >= FUZZY_MIN_LEN:
+            for cand, _score, _i in process.extract(
+                token, self.tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
+            ):
+                if len(cand) >= FUZZY_MIN_LEN:
+                    found.add(cand)
+        result = frozenset(found)
+        if len(self._cache) < 50_000:
+            self._cache[token] = result
+        return result
