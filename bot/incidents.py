@@ -13,7 +13,7 @@ import logging
 import threading
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -142,7 +142,7 @@ class Incidents(IncidentActions):
             events = [e for pair in sorted(by_pair) for e in self._reconcile(*pair, now, by_pair[pair])]
         return ScanOutcome(run_id=run_id, drift=plan.events, events=events, delivered=self.deliver())
 
-    def _reconcile(self, account: str, check: str, now: datetime, changes: list[DriftEvent] = (),
+    def _reconcile(self, account: str, check: str, now: datetime, changes: Sequence[DriftEvent] = (),
                    reason: str = "") -> list[Event]:
         """Bring the (account, check) incident in line with the stored findings and exceptions."""
         failing = self.store.failing(account, check)
@@ -268,7 +268,7 @@ def minutes(td: timedelta) -> str:
     return f"{m // 60} h" if m >= 60 and m % 60 == 0 else f"{m} min"
 
 
-def _changes(events: list[DriftEvent]) -> dict[str, list[str]]:
+def _changes(events: Sequence[DriftEvent]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for ev in events:
         label = "gone" if ev.gone else {DriftKind.new_failure: "new", DriftKind.evidence_changed: "changed",

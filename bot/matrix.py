@@ -122,6 +122,9 @@ class Service(BaseModel, extra="forbid"):
     provider: Provider
     model: Model
     aliases: list[str] = Field(default_factory=list)
+    # parts of the service people name on their own ("security groups" -> VPC); weaker than an alias:
+    # used only when the question names no service itself
+    features: list[str] = Field(default_factory=list)
     note: str = ""
 
 

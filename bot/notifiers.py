@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 
 from bot.models import ConversationRef, Event, EventKind, IncidentView
 
@@ -111,16 +112,18 @@ class ConsoleNotifier:
         self.console = console or Console()
 
     def open(self, view: IncidentView, *, key: str) -> ConversationRef:
-        self.console.print(f"[bold red]incident[/] {summary_text(view)}", highlight=False)
+        self._say(f"[bold red]incident[/] {escape(summary_text(view))}")
         for r in view.resources[:10]:
-            self.console.print(f"    {r.finding.region}/{r.finding.resource_id}: {r.finding.reason}",
-                               highlight=False)
+            self._say(escape(f"    {r.finding.region}/{r.finding.resource_id}: {r.finding.reason}"))
         if len(view.resources) > 10:
-            self.console.print(f"    ... and {len(view.resources) - 10} more", highlight=False)
+            self._say(f"    ... and {len(view.resources) - 10} more")
         return ConversationRef(channel="console", ts=str(view.incident.id))
 
     def post(self, ref: ConversationRef, view: IncidentView, event: Event, *, key: str) -> None:
-        self.console.print(f"  [cyan]#{view.incident.id}[/] {event_text(event)}", highlight=False)
+        self._say(f"  [cyan]#{view.incident.id}[/] {escape(event_text(event))}")
+
+    def _say(self, markup: str) -> None:
+        self.console.print(markup, highlight=False, soft_wrap=True)
 
     def refresh(self, ref: ConversationRef, view: IncidentView, *, key: str) -> None:
         pass  # the console has no message to rewrite; posts already said what changed

@@ -44,6 +44,16 @@ bill billing invoice invoices pricing price prices cost costs pay pays paid paym
 discount budget salary salaries lunch coffee parking holiday vacation hire hiring recruit
 capital weather stock stocks ceo founder wrote invented resize rename license licensing
 """.split())
+# AWS's own headline split, asked about as such: answered as an overview, not as one matrix row.
+HEADLINES: dict[tuple[str, ...], tuple[Owner, str]] = {
+    ("security", "of", "the", "cloud"): (Owner.provider, (
+        "Security *of* the cloud is the provider's: the data centres, hardware, network, hypervisor and "
+        "the software that runs the services. Ask about a specific duty for the per-row answer.")),
+    ("security", "in", "the", "cloud"): (Owner.customer, (
+        "Security *in* the cloud is yours: your data, identities and access, network and firewall "
+        "configuration, guest OS patching on IaaS, encryption choices and applications. How much of it "
+        "depends on the service model: ask about a specific duty for the per-row answer.")),
+}
 GENERIC_TOKENS = frozenset({"security", "secure", "manage", "management", "service", "protection"})
 
 
@@ -110,24 +120,36 @@ class Resolver:
         self.owners = owners
         self._aspects = {a.id: a for a in matrix.aspects}
         self._keywords: list[_Keyword] = []
+        phrases: list[tuple[str, str, tuple[str, ...]]] = []
         for a in matrix.aspects:
             for text in [a.title, *a.keywords]:
                 # provider words are set aside in questions, so they cannot be required here
                 toks = tuple(dict.fromkeys(t for t in content_tokens(raw_tokens(text)) if t not in PROVIDER_WORDS))
-                if not toks:
-                    continue
-                specific = [t for t in toks if t not in GENERIC_TOKENS]
-                if not specific:
-                    continue  # a keyword made only of generic words would match too much
-                weight = sum(len(t) for t in specific) + 3.0 * len(specific) + 0.5 * len(toks)
-                self._keywords.append(_Keyword(a.id, text, toks, weight))
+                if toks and any(t not in GENERIC_TOKENS for t in toks):
+                    phrases.append((a.id, text, toks))  # all-generic keywords would match too much
+        # a token found in many rows' keywords ("user", "access", "key") says less than a rare one
+        rows_with: dict[str, set[str]] = {}
+        for aspect_id, _, toks in phrases:
+            for t in toks:
+                rows_with.setdefault(t, set()).add(aspect_id)
+        for aspect_id, text, toks in phrases:
+            weight = sum((min(len(t), 10) + 3.0) / len(rows_with[t]) ** 0.5
+                         for t in toks if t not in GENERIC_TOKENS) + 0.5 * len(toks)
+            self._keywords.append(_Keyword(aspect_id, text, toks, weight))
         self._vocab = Vocabulary(t for k in self._keywords for t in k.tokens)
         self._aliases: dict[tuple[str, ...], Service] = {}
+        self._features: set[tuple[str, ...]] = set()
         for s in services.services:
             for alias in [s.name, *s.aliases]:
                 toks = tuple(raw_tokens(alias))
                 if toks:
                     self._aliases.setdefault(toks, s)
+        for s in services.services:
+            for feature in s.features:
+                toks = tuple(raw_tokens(feature))
+                if toks and toks not in self._aliases:
+                    self._aliases[toks] = s
+                    self._features.add(toks)
         self._alias_vocab = Vocabulary(t for toks in self._aliases for t in toks)
         self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
         for toks in self._aliases:
@@ -154,22 +176,23 @@ class Resolver:
 
     def _take_service(self, toks: list[str], used: list[bool]) -> Service | None:
         cands = [self._alias_candidates(t) for t in toks]
-        best: tuple[int, int, Service] | None = None  # (length, start, service)
+        best: tuple[tuple[bool, int], int, int, Service] | None = None  # (rank, length, start, service)
         for i in range(len(toks)):
             if used[i]:
                 continue
             for first in cands[i]:
                 for alias in self._alias_by_first.get(first, ()):
                     n = len(alias)
-                    if best and n <= best[0]:
+                    rank = (alias not in self._features, n)  # a named service beats a feature
+                    if best and rank <= best[0]:
                         continue
                     if i + n > len(toks) or any(used[i:i + n]):
                         continue
                     if all(alias[k] in cands[i + k] for k in range(n)):
-                        best = (n, i, self._aliases[alias])
+                        best = (rank, n, i, self._aliases[alias])
         if best is None:
             return None
-        n, i, svc = best
+        _, n, i, svc = best
         for j in range(i, i + n):
             used[j] = True
         return svc
@@ -211,6 +234,14 @@ class Resolver:
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
         toks = raw_tokens(question)
+        for phrase, (owner, text) in HEADLINES.items():
+            n = len(phrase)
+            if any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1)):
+                prov = Provider(provider) if provider else next(
+                    (PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+                return Answer(question=question, owner=owner, explanation=text, provider=prov,
+                              provider_stated=prov is not None,
+                              alternatives=self._suggest(content_tokens(toks)))
         used = [False] * len(toks)
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None

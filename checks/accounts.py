@@ -203,10 +203,10 @@ def _error_target(plan: _Plan, code: str, msg: str, home: str, region: str | Non
     """A target that fails every API call with the reason we could not get in."""
     how = (f"assume {plan.role_arn}" if plan.role_arn
            else f"use profile {plan.profile!r}" if plan.profile else "use the default credentials")
-    err = FetchError(code, f"cannot {how} for account {plan.name}: {msg}", "credentials")
+    reason = f"cannot {how} for account {plan.name}: {msg}"
 
     def refuse(service: str, region_name: str) -> Any:
-        raise err
+        raise FetchError(code, reason, "credentials")
 
     wanted = region or plan.regions or cfg_regions
     regions = [region] if region else ([home] if wanted == "all" or not wanted else list(wanted))

@@ -4,15 +4,15 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli import main
-from bot.config import Settings, load_config
+from bot.config import Settings
 from bot.models import Incident, IncidentState
 from bot.notifiers import event_text
 from bot.store import Store
@@ -42,22 +42,6 @@ def _when(dt: datetime | None, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if dt else "-"
 
 
-def _targets(aws_cfg: Any, account: str | None, region: str | None) -> list[Any]:
-    """Scan targets from checks.accounts when it is there; else the default credential chain."""
-    try:
-        from checks.accounts import resolve_targets
-    except ImportError:  # pragma: no cover - depends on which modules are installed
-        import boto3
-
-        from checks.runner import Target
-
-        session = boto3.Session()
-        ident = session.client("sts", region_name=region or session.region_name or "us-east-1").get_caller_identity()
-        return [Target(name="default", account_id=ident["Account"], session=session,
-                       regions=[region or session.region_name or "us-east-1"])]
-    return resolve_targets(aws_cfg, account=account, region=region)
-
-
 @main.command("scan")
 @click.option("--region", help="Scan only this region (overrides the configured regions).")
 @click.option("--account", help="Scan only this configured account (name or id).")
@@ -65,36 +49,29 @@ def _targets(aws_cfg: Any, account: str | None, region: str | None) -> list[Any]
 @db_option
 def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...], db: Path | None) -> None:
     """Run the checks, record drift, and open/update/resolve incidents (printed here)."""
+    from bot.cli.scan import _config, _run, _select, _summary_line
     from bot.incidents import Incidents
     from bot.notifiers import ConsoleNotifier
     from bot.owners import load_owners
-    from checks.registry import select
-    from checks.runner import run
+    from checks.accounts import TargetError, resolve_targets
 
-    settings = Settings()
-    config = load_config(settings.srm_config)
-    owners = load_owners(settings.srm_owners)
+    checks = _select(check_ids, not check_ids, None, None)
+    config = _config()
+    owners = load_owners(Settings().srm_owners)
     try:
-        checks = select(list(check_ids) or None)
-    except KeyError as exc:
-        _fail(str(exc.args[0]))
-    try:
-        targets = _targets(config.aws, account, region)
-    except Exception as exc:  # noqa: BLE001 - TargetError, ValueError, botocore: one clear line
-        _fail(f"cannot reach AWS: {exc}")
-    console = Console()
-    result = run(checks, targets, max_workers=config.aws.max_workers)
+        targets = resolve_targets(config.aws, account=account, region=region)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except TargetError as exc:
+        _fail(str(exc))
+    result = _run(checks, targets, config.aws.max_workers)
+    console = Console(highlight=False, soft_wrap=True)
     svc = Incidents(_store(db), owners, ConsoleNotifier(console), config=config.incidents)
     out = svc.ingest(result)
-    counts = result.summary.findings
-    console.print(f"scanned {len(targets)} account(s), {result.summary.scopes} scope(s): "
-                  f"{counts.get('PASS', 0)} pass, {counts.get('FAIL', 0)} fail, {counts.get('ERROR', 0)} error; "
-                  f"{len(out.drift)} change(s), {len(out.events)} incident event(s)", highlight=False)
-    for err in result.summary.errors[:10]:
-        console.print(f"  [yellow]error[/] {err.account_id}/{err.region} {err.check_id}: {err.code}",
-                      highlight=False)
+    console.print(_summary_line(result, len(targets)))
     active = svc.store.incidents(states=[s for s in IncidentState if s.active])
-    console.print(f"{len(active)} active incident(s); see `srm incidents`", highlight=False)
+    console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "
+                  f"{len(active)} active incident(s) (`srm incidents`)")
 
 
 @main.command("incidents")
@@ -142,16 +119,16 @@ def incident_show(incident_id: int, db: Path | None) -> None:
         for f in store.failing(inc.account_id, inc.check_id):
             exc = excepted.get(f.key)
             note = f"  [cyan](risk accepted until {_when(exc.expires_at, tz)})[/]" if exc else ""
-            console.print(f"  {f.region}/{f.resource_id}: {f.reason}{note}", highlight=False)
+            console.print(f"  {escape(f'{f.region}/{f.resource_id}: {f.reason}')}{note}", highlight=False)
     table = Table("when", "what", "by", "state", title="timeline", title_justify="left")
     for e in store.events(inc.id):
         moved = f"{e.from_state.value if e.from_state else '-'} -> {e.to_state.value}" if e.changes_state else ""
-        table.add_row(_when(e.at, tz), event_text(e), e.actor, moved)
+        table.add_row(_when(e.at, tz), escape(event_text(e)), e.actor, moved)
     console.print(table)
 
 
 def _header(console: Console, inc: Incident, tz: ZoneInfo) -> None:
-    console.print(f"[bold]#{inc.id} {inc.title}[/]  [{STATE_STYLE[inc.state.value]}]{inc.state.value}[/]",
+    console.print(f"[bold]#{inc.id} {escape(inc.title)}[/]  [{STATE_STYLE[inc.state.value]}]{inc.state.value}[/]",
                   highlight=False)
     console.print(f"  check {inc.check_id} · account {inc.account_id} · severity {inc.severity.value} · "
                   f"team {inc.team_id}", highlight=False)
