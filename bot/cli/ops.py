@@ -13,7 +13,7 @@ from rich.table import Table
 
 from bot.cli import main
 from bot.config import Settings
-from bot.models import Incident, IncidentState
+from bot.models import Incident, IncidentState, SystemClock
 from bot.notifiers import event_text
 from bot.store import Store
 
@@ -91,7 +91,7 @@ def incidents_cmd(state: str, team: str | None, db: Path | None) -> None:
     table = Table("#", "state", "severity", "account", "check", "team", "failing", "opened")
     for inc in rows:
         failing = 0 if inc.state is IncidentState.resolved else len(store.failing(inc.account_id, inc.check_id))
-        st = inc.state.value + (" (snoozed)" if inc.snoozed(datetime.now(tz)) else "")
+        st = inc.state.value + (" (snoozed)" if inc.snoozed(SystemClock().now()) else "")
         table.add_row(str(inc.id), f"[{STATE_STYLE[inc.state.value]}]{st}[/]", inc.severity.value, inc.account_id,
                       inc.check_id, inc.team_id, str(failing), _when(inc.opened_at, tz))
     console.print(table)
@@ -115,7 +115,7 @@ def incident_show(incident_id: int, db: Path | None) -> None:
     console, tz = Console(), _zone()
     _header(console, inc, tz)
     if inc.state is not IncidentState.resolved:
-        excepted = {e.key: e for e in store.active_exceptions(inc.account_id, inc.check_id, datetime.now(tz))}
+        excepted = {e.key: e for e in store.active_exceptions(inc.account_id, inc.check_id, SystemClock().now())}
         for f in store.failing(inc.account_id, inc.check_id):
             exc = excepted.get(f.key)
             note = f"  [cyan](risk accepted until {_when(exc.expires_at, tz)})[/]" if exc else ""

@@ -253,7 +253,7 @@ def config_recorder_enabled(scope: Scope):
     id="guardduty_detector_enabled",
     title="GuardDuty is enabled in the region",
     service="guardduty",
-    aspect="incident_response",
+    aspect="threat_detection",
     severity=Severity.medium,
     frameworks={"fsbp": ["GuardDuty.1"]},
     remediation=("Console GuardDuty > Get started > Enable GuardDuty (or Settings > Resume); or "

@@ -1,0 +1,40 @@
+"""Registry-wide honesty: every check's declared metadata agrees with the matrix and itself."""
+from __future__ import annotations
+
+import pytest
+
+from bot.matrix import load_matrix
+from checks.base import CHECK_ID_RE, Severity
+from checks.registry import load_all
+
+REGISTRY = load_all()
+MATRIX = load_matrix()
+CHECKS = sorted(REGISTRY.values(), key=lambda c: c.meta.id)
+READ_PREFIXES = ("Get", "List", "Describe", "GenerateCredentialReport")
+
+
+def test_at_least_35_checks():
+    assert len(REGISTRY) >= 35
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[c.meta.id for c in CHECKS])
+def test_declarations(check):
+    m = check.meta
+    assert CHECK_ID_RE.match(m.id), f"{m.id}: id is <service>_<resource>_<condition>"
+    assert m.id.startswith(m.service + "_"), f"{m.id}: id starts with its service {m.service!r}"
+    assert m.aspect in MATRIX.ids, f"{m.id}: aspect {m.aspect} is not a matrix row"
+    assert m.id in MATRIX.aspect(m.aspect).checks, f"{m.id} is not listed under its row in data/matrix.yml"
+    assert isinstance(m.severity, Severity)
+    assert set(m.frameworks) <= {"cis", "fsbp"}
+    assert m.iam_actions, "a check that calls AWS declares its IAM actions"
+    for action in m.iam_actions:
+        assert action.split(":", 1)[1].startswith(READ_PREFIXES), f"{m.id}: {action} is not read-only"
+    assert "aws " in m.remediation, f"{m.id}: remediation gives a CLI hint"
+    assert m.title and m.resource_type.startswith("AWS::")
+    if m.moto == "stubber":
+        assert m.notes, "a stubbed check says what moto cannot emulate"
+
+
+def test_matrix_lists_only_registered_checks():
+    listed = {cid for a in MATRIX.aspects for cid in a.checks}
+    assert listed == set(REGISTRY)
