@@ -34,7 +34,6 @@ REGION = "us-east-1"
 RSS_BAR_MB = 300
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"
 OPEN_SG_RULE = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
-RDS_SNAPSHOT_QUOTA = 100  # manual DB snapshots per region (AWS default quota; moto enforces it)
 SERIAL_KINDS = {"user"}  # moto_server's IAM backend answers 500 under concurrent writes
 ADMIN = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
@@ -44,7 +43,8 @@ def aws_env(endpoint: str) -> dict[str, str]:
            if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")}
     env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-               MOTO_EC2_LOAD_DEFAULT_AMIS="false", PYTHONPATH=str(ROOT))
+               MOTO_EC2_LOAD_DEFAULT_AMIS="false", PYTHONPATH=str(ROOT),
+               MOTO_RDS_SNAPSHOT_LIMIT="100000")  # moto counts automated snapshots too (default 1000)
     return env
 
 
@@ -75,7 +75,7 @@ def start_moto() -> tuple[subprocess.Popen, str]:
 
 # -- seeding -------------------------------------------------------------------------------
 def seed(n: int, threads: int = 16) -> dict[str, int]:
-    """N of each kind; kinds AWS caps per region get min(N, quota): trails/VPCs 5, DB snapshots 100."""
+    """N of each per-resource kind (beyond AWS's default quotas, on purpose); trails and VPCs min(N, 5)."""
     import boto3
     from botocore.config import Config
 
@@ -128,8 +128,7 @@ def seed(n: int, threads: int = 16) -> dict[str, int]:
         c["rds"].create_db_instance(DBInstanceIdentifier=f"db-{i:05d}", Engine="postgres",
                                     DBInstanceClass="db.t3.micro", MasterUsername="admin",
                                     MasterUserPassword="password123", AllocatedStorage=20)
-        if i < RDS_SNAPSHOT_QUOTA:
-            c["rds"].create_db_snapshot(DBSnapshotIdentifier=f"db-{i:05d}-snap", DBInstanceIdentifier=f"db-{i:05d}")
+        c["rds"].create_db_snapshot(DBSnapshotIdentifier=f"db-{i:05d}-snap", DBInstanceIdentifier=f"db-{i:05d}")
 
     def trail(i):
         c["cloudtrail"].create_trail(Name=f"trail-{i}", S3BucketName="bench-00000", IsMultiRegionTrail=True)
@@ -155,8 +154,7 @@ def seed(n: int, threads: int = 16) -> dict[str, int]:
     five = min(n, 5)
     return {"s3_buckets": n, "iam_users": n, "iam_access_keys": n, "iam_policies": n, "kms_keys": n,
             "dynamodb_tables": n, "security_groups": n, "ebs_volumes": n, "ebs_snapshots": n,
-            "ec2_instances": n, "rds_instances": n, "rds_snapshots": min(n, RDS_SNAPSHOT_QUOTA),
-            "trails": five, "vpcs": five}
+            "ec2_instances": n, "rds_instances": n, "rds_snapshots": n, "trails": five, "vpcs": five}
 
 
 # -- one scan in this (fresh) process -------------------------------------------------------

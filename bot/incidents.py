@@ -21,7 +21,7 @@ from bot import drift
 from bot.config import IncidentsConfig
 from bot.incident_actions import IncidentActions
 from bot.models import (SYSTEM, Clock, DriftEvent, DriftKind, Event, EventKind, Incident, IncidentResource,
-                        IncidentState, IncidentView, OutboxKind, SystemClock)
+                        IncidentState, IncidentView, OutboxItem, OutboxKind, SystemClock)
 from bot.notifiers import Notifier
 from bot.owners import Owners, Team
 from bot.store import Store
@@ -237,30 +237,31 @@ class Incidents(IncidentActions):
             for item in pending:
                 if item.incident_id in blocked:
                     continue
-                inc = self.store.incident(item.incident_id)
                 try:
-                    if item.kind is OutboxKind.open and inc.ref is None:
-                        ref = self.notifier.open(self.view(inc), key=item.key)
-                        with self.store.transaction():
-                            self.store.set_incident_ref(inc.id, ref)
-                            self.store.mark_delivered(item.id, self.clock.now())
-                        delivered += 1
-                        continue
-                    if item.kind is not OutboxKind.open:
-                        if inc.ref is None:
-                            raise RuntimeError(f"incident #{inc.id} has no conversation yet")
-                        if item.kind is OutboxKind.post:
-                            self.notifier.post(inc.ref, self.view(inc), self.store.event(item.event_id),
-                                               key=item.key)
-                        elif last_refresh[inc.id] == item.id:  # older refreshes are superseded
-                            self.notifier.refresh(inc.ref, self.view(inc), key=item.key)
-                    self.store.mark_delivered(item.id, self.clock.now())
+                    self._send(item, last_refresh.get(item.incident_id) == item.id)
                     delivered += 1
                 except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
                     log.warning("outbox %s failed: %s", item.key, exc)
                     self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
                     blocked.add(item.incident_id)
         return delivered
+
+    def _send(self, item: OutboxItem, latest_refresh: bool) -> None:
+        inc = self.store.incident(item.incident_id)
+        ref = inc.ref
+        if item.kind is OutboxKind.open:
+            if ref is None:  # else an earlier delivery got as far as recording the ref
+                ref = self.notifier.open(self.view(inc), key=item.key)
+        elif ref is None:
+            raise RuntimeError(f"incident #{inc.id} has no conversation yet")
+        elif item.kind is OutboxKind.post:
+            self.notifier.post(ref, self.view(inc), self.store.event(item.event_id), key=item.key)
+        elif latest_refresh:  # an older refresh is superseded by the newest one
+            self.notifier.refresh(ref, self.view(inc), key=item.key)
+        with self.store.transaction():
+            if inc.ref is None:
+                self.store.set_incident_ref(inc.id, ref)
+            self.store.mark_delivered(item.id, self.clock.now())
 
 
 def minutes(td: timedelta) -> str:

@@ -41,7 +41,8 @@ def test_scan_opens_then_resolves_an_incident_and_the_listing_follows(env):
     db = str(env / "var" / "srm.db")
     with mock_aws():
         kms = boto3.client("kms", region_name="us-east-1")
-        key = kms.create_key(Description="stale", Tags=[{"TagKey": "team", "TagValue": "data"}])["KeyMetadata"]["KeyId"]
+        tags = [{"TagKey": "team", "TagValue": "data"}]
+        key = kms.create_key(Description="stale", Tags=tags)["KeyMetadata"]["KeyId"]
 
         code, out = srm("scan", "--check", KMS, "--region", "us-east-1", "--db", db)
         assert code == 0, out

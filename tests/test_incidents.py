@@ -53,7 +53,7 @@ def svc(tmp_path, frozen, notifier):
     return Incidents(Store(tmp_path / "srm.db"), make_owners(), notifier, lookup=METAS.get)
 
 
-def only_incident(svc: Incidents, check: str = CHECK):
+def only_incident(svc: Incidents):
     [inc] = svc.store.incidents()
     return inc
 

@@ -115,7 +115,8 @@ def incident_show(incident_id: int, db: Path | None) -> None:
     console, tz = Console(), _zone()
     _header(console, inc, tz)
     if inc.state is not IncidentState.resolved:
-        excepted = {e.key: e for e in store.active_exceptions(inc.account_id, inc.check_id, SystemClock().now())}
+        now = SystemClock().now()
+        excepted = {e.key: e for e in store.active_exceptions(inc.account_id, inc.check_id, now)}
         for f in store.failing(inc.account_id, inc.check_id):
             exc = excepted.get(f.key)
             note = f"  [cyan](risk accepted until {_when(exc.expires_at, tz)})[/]" if exc else ""
