@@ -8,6 +8,7 @@ every check that depends on it reports the same ERROR.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from typing import Any, Callable, TypeVar
@@ -24,6 +25,21 @@ RETRY_CONFIG = Config(
     read_timeout=20,
     user_agent_extra="srm-bot",
 )
+
+
+# S3 Control puts the account id in the host name ({account}.s3-control...). Behind an endpoint
+# override (an emulator, a proxy) that host does not resolve, so there, and only there, the
+# account prefix is taken off the URL before the request is signed (the account id still
+# travels in the x-amz-account-id header).
+def _endpoint_override(service: str) -> bool:
+    return bool(os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL"))
+
+
+def _strip_account_host_prefix(request: Any, **_: Any) -> None:
+    account = request.headers.get("x-amz-account-id")
+    if account:
+        account = account.decode() if isinstance(account, bytes) else account
+        request.url = request.url.replace(f"://{account}.", "://", 1)
 
 
 class ApiCallCounter:
@@ -111,6 +127,8 @@ class Inventory:
                     c = self._client_factory(service, region)
                 else:
                     c = self.session.client(service, region_name=region, config=RETRY_CONFIG)
+                    if service == "s3control" and _endpoint_override("s3_control"):
+                        c.meta.events.register_first("before-sign.s3-control", _strip_account_host_prefix)
                 self.counter.attach(c, self.account_id)
                 self._clients[key] = c
             return c

@@ -1,0 +1,26 @@
+# srm-bot: the Slack app + scheduler in one process (`srm serve`).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    SRM_DB=/data/srm.db \
+    SRM_PORT=3000
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY checks ./checks
+COPY data ./data
+# editable install: the code finds data/*.yml next to it in /app
+RUN pip install -e . \
+ && useradd --system --uid 10001 --home-dir /app srm \
+ && mkdir -p /data && chown srm /data
+
+USER srm
+# The SQLite file (state, incidents, audit trail) lives here: mount a volume and back it up.
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('SRM_PORT', '3000'), timeout=2)" || exit 1
+CMD ["srm", "serve"]
