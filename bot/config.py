@@ -79,21 +79,62 @@ class IncidentsConfig(BaseModel, extra="forbid"):
     snooze_choices_hours: list[int] = Field(default_factory=lambda: [1, 24, 168])
 
 
+def _valid_cron(cron: str, tz: str) -> None:
+    """A bad cron expression or time zone is a config error, found at load time (docs/scheduling.md)."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(cron, timezone=tz)
+    except ZoneInfoNotFoundError:
+        raise ValueError(f"timezone: unknown time zone {tz!r} (e.g. Europe/Berlin)") from None
+    except ValueError as exc:
+        raise ValueError(f"cron: {cron!r}: {exc} (5 fields: minute hour day month weekday)") from None
+
+
 class DigestConfig(BaseModel, extra="forbid"):
     channel: str | None = None
     cron: str = "0 9 * * 1-5"
     timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _cron(self) -> "DigestConfig":
+        _valid_cron(self.cron, self.timezone)
+        return self
 
 
 class ScanScheduleConfig(BaseModel, extra="forbid"):
     cron: str = "0 */6 * * *"
     timezone: str = "UTC"
     accounts: list[str] | None = None  # None: every configured account
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$")  # job id "scan:<id>[:<account>]"
+    checks: list[str] | None = None  # None: every registered check
+
+    @model_validator(mode="after")
+    def _cron(self) -> "ScanScheduleConfig":
+        _valid_cron(self.cron, self.timezone)
+        return self
+
+    def job_ids(self) -> list[tuple[str, str | None]]:
+        """(job id, account) per scheduler job: one per listed account, or one for all accounts."""
+        if self.accounts is None:
+            return [(f"scan:{self.id or 'all'}", None)]
+        prefix = f"scan:{self.id}:" if self.id else "scan:"
+        return [(prefix + account, account) for account in self.accounts]
 
 
 class ScheduleConfig(BaseModel, extra="forbid"):
     scans: list[ScanScheduleConfig] = Field(default_factory=list)
-    catch_up_grace_hours: float = 6.0
+    catch_up_grace_hours: float = Field(default=6.0, ge=0)
+
+    @model_validator(mode="after")
+    def _unique_job_ids(self) -> "ScheduleConfig":
+        ids = [job_id for scan in self.scans for job_id, _ in scan.job_ids()]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"scans: several entries make the job id(s) {dupes}; give each an `id`")
+        return self
 
 
 class SrmConfig(BaseModel, extra="forbid"):

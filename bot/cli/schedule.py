@@ -1,0 +1,210 @@
+"""`srm digest` and `srm schedule list|run`: the posture digest and the scheduler from the command line.
+
+`srm digest --post` and `srm schedule run` post with slack_sdk's WebClient
+(SLACK_BOT_TOKEN, SLACK_API_BASE_URL). Exit 2 when the token or channel is
+missing, when Slack refuses the post, or when another scheduler holds the database.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bot.cli import main
+from bot.cli.ops import db_option
+from bot.digest import Digest
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _services(db: Path | None):  # noqa: ANN202 - bot.main.Services
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    from bot.main import build_services
+    from bot.notifiers import ConsoleNotifier
+
+    try:
+        settings = Settings(srm_db=db) if db else Settings()
+    except ValidationError as exc:
+        raise click.UsageError(f"bad environment setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") \
+            from None
+    return build_services(settings, notifier=ConsoleNotifier(Console(stderr=True)))
+
+
+def _names(ids: list[str], limit: int = 10) -> str:
+    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def slack_client(token: str, base_url: str | None = None):  # noqa: ANN201 - slack_sdk.WebClient
+    from slack_sdk import WebClient
+
+    return WebClient(token=token, base_url=base_url.rstrip("/") + "/") if base_url else WebClient(token=token)
+
+
+def slack_poster(client):  # noqa: ANN001, ANN201 - Post
+    """post(channel, {"text", "blocks"}) through chat.postMessage."""
+
+    def post(channel: str, message: dict[str, Any]) -> None:
+        client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"])
+
+    return post
+
+
+@main.command("digest")
+@click.option("--print", "mode", flag_value="print", default=True, help="Show the digest here (the default).")
+@click.option("--post", "mode", flag_value="post",
+              help="Post it to digest.channel (needs SLACK_BOT_TOKEN); it becomes the last digest.")
+@db_option
+def digest_cmd(mode: str, db: Path | None) -> None:
+    """The posture digest since the last one posted: drift, incidents, SLA, expiring exceptions, errors."""
+    from bot.digest import build_digest, publish
+    from bot.slack.digest_blocks import digest_message
+
+    services = _services(db)
+    cfg, token = services.config.digest, services.settings.slack_bot_token
+    if mode == "post" and not token:
+        _fail("SLACK_BOT_TOKEN is not set; --post needs the bot token (xoxb-...)")
+    if mode == "post" and not cfg.channel:
+        _fail("digest.channel is not set in the config file (SRM_CONFIG); --post needs a channel id")
+    digest = build_digest(services)
+    if mode == "print":
+        render_digest(Console(highlight=False), digest, cfg.timezone)
+        return
+    from slack_sdk.errors import SlackApiError
+
+    key = f"digest:cli:{digest.generated_at.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%MZ')}"
+    try:
+        posted = publish(services, digest, digest_message(digest, cfg.timezone), key=key, channel=cfg.channel,
+                         post=slack_poster(slack_client(token, services.settings.slack_api_base_url)))
+    except SlackApiError as exc:
+        _fail(f"Slack refused the post to {cfg.channel}: {exc.response.get('error', exc)}")
+    except OSError as exc:
+        _fail(f"could not reach Slack: {exc}")
+    click.echo(f"posted the digest to {cfg.channel}" if posted else f"already posted ({key}); not again")
+
+
+def render_digest(console: Console, d: Digest, tz: str) -> None:
+    """The digest in the terminal: the same sections as the Slack message, as lines."""
+    zone = ZoneInfo(tz)
+
+    def when(dt: datetime) -> str:
+        return dt.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+
+    def sev(s: str) -> str:
+        return f"[{SEVERITY_STYLE[s]}]{s}[/]"
+
+    def section(title: str, lines: list[str]) -> None:
+        if lines:
+            console.print(f"[bold]{title}[/] ({len(lines)})")
+            for line in lines:
+                console.print(f"  {line}", soft_wrap=True)
+
+    t = d.totals
+    console.print(f"[bold]Posture digest[/] since {when(d.since)} · as of {when(d.generated_at)}")
+    rate = "no findings yet" if t.pass_rate is None else f"{int(t.pass_rate * 100)}% of {t.passed + t.failed} pass"
+    console.print(f"  {rate}; {t.failed} failing ({t.accepted} with accepted risk); {len(d.open_incidents)} "
+                  f"incident(s) open, {len(d.past_sla)} past SLA, {d.risk_accepted} risk-accepted", soft_wrap=True)
+    if d.quiet:
+        console.print("  [green]All quiet[/]: no new drift, nothing resolved, nothing past SLA, "
+                      "no exception expiring, no check errors.", soft_wrap=True)
+    section("Past SLA, not acknowledged", [
+        f"{sev(i.severity.value)} #{i.id} {escape(i.title)} - account {i.account_id} · {escape(i.team)} · "
+        f"open since {when(i.opened_at)}" for i in d.past_sla])
+    section("New drift", [f"{sev(x.severity.value)} {escape(x.title)} - account {x.account_id} · "
+                          f"{escape(x.team)}: {escape(_names(x.resources))}" for x in d.new_failures])
+    section("Resolved", [f"#{r.id} {escape(r.title)} - account {r.account_id} · {escape(r.team)} · "
+                         f"{when(r.resolved_at)}" for r in d.resolved])
+    section("Risk exception expiring", [f"{e.check_id} on {escape(e.resource_id)} - account {e.account_id} "
+                                        f"({e.region}) · {when(e.expires_at)} · by {e.accepted_by}"
+                                        for e in d.expiring])
+    section("Check error", [f"{e.check_id} - account {e.account_id} ({e.region}): {escape(e.code)}"
+                            for e in d.errors])
+    if d.open_incidents:
+        console.print("[bold]Open incidents[/] by severity: " + ", ".join(f"{k} {v}" for k, v in d.by_severity.items())
+                      + " · by team: " + ", ".join(f"{k} {v}" for k, v in d.by_team.items())
+                      + " · by age: " + ", ".join(f"{k} {v}" for k, v in d.by_age.items()), soft_wrap=True)
+    for title, posture in (("aspect", d.aspects), ("team", d.teams)):
+        if posture:
+            table = Table(title, "pass rate", "passed", "failing", "accepted")
+            for p in posture:
+                table.add_row(escape(p.title), "-" if p.pass_rate is None else f"{int(p.pass_rate * 100)}%",
+                              str(p.passed), str(p.failed), str(p.accepted))
+            console.print(table)
+
+
+@main.group("schedule")
+def schedule_group() -> None:
+    """The scheduler: scheduled scans, the digest and the minute sweep (docs/scheduling.md)."""
+
+
+@schedule_group.command("list")
+@db_option
+def schedule_list(db: Path | None) -> None:
+    """Jobs, their next run times and their last slot."""
+    from bot.scheduler import job_specs, upcoming
+
+    services = _services(db)
+    now = services.clock.now()
+    table = Table("job", "what", "cron", "next runs", "last slot")
+    for spec in job_specs(services.config):
+        zone = ZoneInfo(spec.timezone)
+        nxt = ", ".join(t.astimezone(zone).strftime("%a %d %b %H:%M %Z") for t in upcoming(spec.trigger, now, 2))
+        last = services.store.slots(spec.id, limit=1)
+        slot = f"{last[0]['slot'][:16]}Z {last[0]['outcome'] or 'running'}" if last else "-"
+        table.add_row(spec.id, escape(spec.description), f"{spec.cron} ({spec.timezone})", nxt, escape(slot))
+    table.add_row("sweep", "escalation and expiry sweep", "every minute", "-", "-")
+    Console().print(table)
+
+
+@schedule_group.command("run")
+@db_option
+def schedule_run(db: Path | None) -> None:
+    """Run the scheduler without the Slack app (a headless worker). Stop with Ctrl-C or SIGTERM.
+
+    With SLACK_BOT_TOKEN, incident conversations and digests go to Slack; without it they
+    are printed (stderr) and logged.
+    """
+    from bot.scheduler import SchedulerLocked, build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = _services(db)
+    settings, channel, post = services.settings, services.config.digest.channel, None
+    if settings.slack_bot_token:
+        from bot.slack.notifier import SlackNotifier
+
+        client = slack_client(settings.slack_bot_token, settings.slack_api_base_url)
+        services.notifier = SlackNotifier(client, services.store, config=services.config.incidents,
+                                          tz=settings.srm_timezone, clock=services.clock)
+        post = slack_poster(client) if channel else None
+    try:
+        sched = build_scheduler(services, post)
+    except SchedulerLocked as exc:
+        _fail(str(exc))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sched.start()
+    incidents = "posted to Slack" if settings.slack_bot_token else "printed (no SLACK_BOT_TOKEN)"
+    digests = f"posted to {channel}" if post else "logged (no SLACK_BOT_TOKEN or digest.channel)"
+    click.echo(f"scheduler running against {services.store.path} with {len(sched.get_jobs())} job(s); "
+               f"incident conversations {incidents}; digests {digests}", err=True)
+    try:
+        stop.wait()
+    finally:
+        sched.shutdown()

@@ -1,0 +1,100 @@
+"""`srm serve`: run the Slack app (HTTP on SRM_PORT, or Socket Mode when SLACK_APP_TOKEN is set)."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Any
+
+import click
+
+from bot.cli import main
+
+log = logging.getLogger("bot.serve")
+
+
+def choose_mode(app_token: str | None, socket_mode: bool | None) -> str:
+    """``socket`` when asked, or by default when an app-level token is configured; else ``http``."""
+    if socket_mode is None:
+        socket_mode = bool(app_token)
+    return "socket" if socket_mode else "http"
+
+
+def start_scheduler(services: Any, post: Any) -> Any:
+    """The scheduler (scans, digest, the minute sweep) if this build has one; None otherwise."""
+    try:
+        import bot.scheduler as scheduling
+    except ModuleNotFoundError as exc:
+        if exc.name != "bot.scheduler":
+            raise
+        return None
+    if not hasattr(scheduling, "build_scheduler"):
+        return None
+    locked = getattr(scheduling, "SchedulerLocked", ())
+    try:
+        scheduler = scheduling.build_scheduler(services, post=post)
+    except locked as exc:  # another process already runs the scheduler for this database
+        log.warning("not running the scheduler: %s", exc)
+        return None
+    scheduler.start()
+    return scheduler
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@main.command("serve")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, help="HTTP port [SRM_PORT, default 3000]; 0 picks a free one.")
+@click.option("--socket-mode/--http", "socket_mode", default=None,
+              help="Force a mode. Default: Socket Mode when SLACK_APP_TOKEN is set, else HTTP.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run scheduled scans, digests and the minute sweep.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_scheduler: bool, log_level: str) -> None:
+    """Serve the Slack app: /slack/events and /healthz (HTTP mode) or a Socket Mode connection."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.config import Settings
+    from bot.main import build_services
+    from bot.slack.app import SlackSetupError, build_app
+    from bot.slack.server import make_server, start_in_thread, wsgi_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    mode = choose_mode(settings.slack_app_token, socket_mode)
+    if mode == "socket" and not settings.slack_app_token:
+        _fail("Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write)")
+    services = build_services(settings)
+    try:
+        app = build_app(services, socket_mode=mode == "socket")
+    except SlackSetupError as exc:
+        _fail(str(exc))
+    except SlackApiError as exc:
+        _fail(f"Slack rejected the bot token (auth.test): {exc.response.get('error')}")
+    scheduler = None if no_scheduler else start_scheduler(services, app.srm.post)
+    health = {"mode": mode, "scheduler": scheduler is not None}
+    server = make_server(wsgi_app(app if mode == "http" else None,
+                                  health=lambda: {**health, "schema": services.store.schema_version}),
+                         host, settings.srm_port if port is None else port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    where = f"http://{host}:{server.server_port}"
+    try:
+        if mode == "http":
+            click.echo(f"srm serve: HTTP on {where} (POST /slack/events, GET /healthz)", err=True)
+            server.serve_forever(poll_interval=0.2)
+        else:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            start_in_thread(server)
+            click.echo(f"srm serve: Socket Mode; health on {where}/healthz", err=True)
+            SocketModeHandler(app, settings.slack_app_token).start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        server.server_close()
+        click.echo("srm serve: stopped", err=True)

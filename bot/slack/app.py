@@ -1,0 +1,126 @@
+"""build_app(services) -> slack_bolt.App: the Web API client, the incident notifier and every listener.
+
+The client talks to ``SLACK_API_BASE_URL`` when set (the fake Slack in tests) and
+retries rate limits (honouring ``Retry-After``), 5xx answers and dropped
+connections with backoff; what still fails raises, and the incident outbox keeps it.
+What the app registers is recorded in ``SlackContext.registered`` so a test can
+hold ``manifest.yml`` to exactly that.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
+                                                   ServerErrorRetryHandler)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+
+from bot.config import Settings
+from bot.slack.blocks import notice
+from bot.slack.listeners import actions, commands, events, views
+from bot.slack.notifier import KeyedPoster, SlackNotifier
+from bot.slack.status import Links
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.main import Services
+
+log = logging.getLogger("bot.slack")
+DEFAULT_API = "https://slack.com/api/"
+
+
+class SlackSetupError(RuntimeError):
+    pass
+
+
+@dataclass
+class Registered:
+    """What the app listens to, in manifest terms (``message.im``, not ``message`` + a matcher)."""
+
+    commands: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+
+    def command(self, app: App, name: str, fn: Callable[..., Any]) -> None:
+        app.command(name)(fn)
+        self.commands.append(name)
+
+    def event(self, app: App, name: str, fn: Callable[..., Any]) -> None:
+        kind, _, channel_type = name.partition(".")
+        matchers = [lambda body: (body.get("event") or {}).get("channel_type") == channel_type] if channel_type else None
+        app.event(kind, matchers=matchers)(fn)
+        self.events.append(name)
+
+    def action(self, app: App, action_id: str, fn: Callable[..., Any]) -> None:
+        app.action(str(action_id))(fn)
+        self.actions.append(str(action_id))
+
+    def view(self, app: App, callback_id: str, fn: Callable[..., Any]) -> None:
+        app.view(str(callback_id))(fn)
+        self.views.append(str(callback_id))
+
+
+@dataclass
+class SlackContext:
+    services: "Services"
+    client: WebClient
+    links: Links
+    bot_user_id: str | None = None
+    registered: Registered = field(default_factory=Registered)
+    post: KeyedPoster | None = None
+
+
+def make_client(settings: Settings, *, backoff: float = 0.5, retries: int = 3, timeout: int = 10) -> WebClient:
+    """A WebClient for the bot token, with retries for 429 (Retry-After), 5xx and connection errors."""
+    if not settings.slack_bot_token:
+        raise SlackSetupError("SLACK_BOT_TOKEN is not set")
+    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff)
+    return WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_base_url or DEFAULT_API, timeout=timeout,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=interval),
+                        RateLimitErrorRetryHandler(max_retry_count=retries),
+                        ServerErrorRetryHandler(max_retry_count=retries, interval_calculator=interval)])
+
+
+def build_app(services: "Services", *, client: WebClient | None = None, socket_mode: bool = False,
+              workers: int = 32) -> App:
+    """The Bolt app with every listener; ``services.notifier`` becomes the Slack notifier."""
+    settings = services.settings
+    client = client or make_client(settings)
+    if not socket_mode and not settings.slack_signing_secret:
+        raise SlackSetupError("SLACK_SIGNING_SECRET is not set (needed to verify requests in HTTP mode)")
+    auth = client.auth_test()  # fails fast on a bad token; gives the bot's user id and workspace URL
+    notifier = SlackNotifier(client, services.store, config=services.config.incidents,
+                             tz=settings.srm_timezone, clock=services.clock)
+    services.notifier = notifier
+    if "incidents" in services.__dict__:  # already built (cached_property) with another notifier
+        services.incidents.notifier = notifier
+    app = App(client=client, signing_secret=settings.slack_signing_secret or "",
+              request_verification_enabled=not socket_mode, token_verification_enabled=True,
+              process_before_response=False, logger=log,
+              listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srm-listener"))
+    ctx = SlackContext(services=services, client=client, links=Links(auth.get("url")),
+                       bot_user_id=auth.get("user_id"), post=KeyedPoster(client, services.store))
+    for module in (commands, events, actions, views):
+        module.register(app, ctx)
+    app.error(_error_handler)
+    app.srm = ctx  # type: ignore[attr-defined] - for serve and tests: what was registered, the poster
+    return app
+
+
+def _error_handler(error: Exception, body: dict[str, Any], respond: Callable[..., Any] | None = None) -> None:
+    """The one place unexpected listener errors end up: logged with a reference the user is shown."""
+    ref = uuid.uuid4().hex[:8]
+    kind = body.get("type") or (body.get("event") or {}).get("type") or body.get("command") or "request"
+    log.error("listener error %s on %s: %s", ref, kind, error, exc_info=error)
+    if respond is not None:
+        try:
+            respond(**notice(f"Something went wrong on my side (reference `{ref}`). It has been logged.",
+                             icon=":warning:"), response_type="ephemeral", replace_original=False)
+        except Exception:  # noqa: BLE001 - telling the user is best effort
+            log.warning("could not report error %s to the user", ref)

@@ -1,0 +1,239 @@
+"""Pure Block Kit builders for incidents: root message, first thread reply, event
+replies, refusals, lists and the accept-risk modal.
+
+The root message carries the buttons; each button's value is an
+:class:`~bot.slack.ids.ActionValue` naming only the incident and the action.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.models import Event, EventKind, Incident, IncidentState, IncidentView
+from bot.slack.blocks import (Payload, chunked, context, escape, fields, header, link, message, plain, section,
+                              truncate, when)
+from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId, IncidentAction
+from bot.slack.status import IncidentRow
+from checks.base import Severity
+
+SEVERITY_ICON = {Severity.critical: ":red_circle:", Severity.high: ":large_orange_circle:",
+                 Severity.medium: ":large_yellow_circle:", Severity.low: ":white_circle:"}
+STATE_ICON = {IncidentState.open: ":rotating_light:", IncidentState.acknowledged: ":eyes:",
+              IncidentState.risk_accepted: ":shield:", IncidentState.resolved: ":white_check_mark:"}
+MAX_RESOURCES = 15
+
+
+def hours_label(hours: int) -> str:
+    if hours % 168 == 0:
+        n, unit = hours // 168, "week"
+    elif hours % 24 == 0:
+        n, unit = hours // 24, "day"
+    else:
+        n, unit = hours, "hour"
+    return f"{n} {unit}" + ("s" if n != 1 else "")
+
+
+def _names(ids: list[str], limit: int = 5) -> str:
+    shown = ", ".join(f"`{escape(i)}`" for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def state_text(inc: Incident, now: datetime, tz: str | ZoneInfo) -> str:
+    match inc.state:
+        case IncidentState.open:
+            text = "Open" + (f" (escalated, level {inc.escalation_level})" if inc.escalation_level else "")
+        case IncidentState.acknowledged:
+            text = f"Acknowledged by <@{inc.acknowledged_by}>" if inc.acknowledged_by else "Acknowledged"
+        case IncidentState.risk_accepted:
+            text = "Risk accepted"
+        case _:
+            text = f"Resolved {when(inc.resolved_at, tz)}"
+    if inc.snoozed(now):
+        text += f" · snoozed until {when(inc.snoozed_until, tz)}"
+    return f"{STATE_ICON[inc.state]} {text}"
+
+
+# -- the root message ----------------------------------------------------------------
+def _actions(inc: Incident, snooze_hours: list[int]) -> dict[str, Any]:
+    def value(action: IncidentAction, hours: int | None = None) -> str:
+        return ActionValue(incident_id=inc.id, action=action, hours=hours).dump()
+
+    elements: list[dict[str, Any]] = []
+    if inc.state is IncidentState.open:
+        elements.append({"type": "button", "action_id": ActionId.acknowledge, "style": "primary",
+                         "text": plain("Acknowledge"), "value": value(IncidentAction.acknowledge)})
+    elements.append({"type": "static_select", "action_id": ActionId.snooze, "placeholder": plain("Snooze…"),
+                     "options": [{"text": plain(f"Snooze {hours_label(h)}"),
+                                  "value": value(IncidentAction.snooze, h)} for h in snooze_hours]})
+    elements.append({"type": "button", "action_id": ActionId.accept_risk, "text": plain("Accept risk"),
+                     "value": value(IncidentAction.accept_risk)})
+    elements.append({"type": "button", "action_id": ActionId.recheck, "text": plain("Re-check now"),
+                     "value": value(IncidentAction.recheck)})
+    return {"type": "actions", "block_id": BlockId.incident_actions, "elements": elements}
+
+
+def incident_root(view: IncidentView, *, now: datetime, tz: str | ZoneInfo = "UTC",
+                  snooze_hours: list[int] | None = None) -> Payload:
+    """The incident's root message: what, where, how much, whose, and its state, with the buttons."""
+    inc = view.incident
+    failing = len(view.resources)
+    excepted = sum(1 for r in view.resources if r.excepted_until)
+    regions = sorted({r.finding.region for r in view.resources})
+    where = f"`{inc.account_id}`" + (f" · {', '.join(escape(r) for r in regions)}" if regions else "")
+    count = f"{failing} resource(s)" + (f", {excepted} with accepted risk" if excepted else "")
+    blocks = [
+        section(f"{SEVERITY_ICON[inc.severity]} *{inc.severity.value.upper()}* · *{escape(inc.title)}*"),
+        fields(f"*State*\n{state_text(inc, now, tz)}", f"*Owner*\n{escape(view.team.name)}",
+               f"*Account / region*\n{where}", f"*Failing*\n{count}"),
+        context(f"#{inc.id} · `{inc.check_id}` · opened {when(inc.opened_at, tz)}"
+                + (f" · reopened {inc.reopen_count}×" if inc.reopen_count else "")),
+    ]
+    if inc.state is not IncidentState.resolved:
+        blocks.append(_actions(inc, snooze_hours or [1, 24, 168]))
+    state = inc.state.value.replace("_", " ") + (" (snoozed)" if inc.snoozed(now) else "")
+    text = (f"#{inc.id} [{inc.severity.value}] {inc.title} - account {inc.account_id}: {state}, "
+            f"{failing} failing resource(s); owner {view.team.name}")
+    return message(escape(text), blocks)
+
+
+def incident_details(view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:
+    """The first thread reply: mentions the owners, lists the failing resources, says how to fix them."""
+    inc, n = view.incident, len(view.resources)
+    blocks = [section(f"{view.team.mention()} this one is yours ({escape(view.team.name)}): "
+                      f"*{n} resource(s) failing* `{inc.check_id}` in `{inc.account_id}`.")]
+    for r in view.resources[:MAX_RESOURCES]:
+        f = r.finding
+        line = f"*`{escape(f.region)}/{escape(f.resource_id)}`* ({escape(f.resource_type)})\n{escape(f.reason)}"
+        if f.evidence:
+            line += f"\n```{escape(truncate(json.dumps(f.evidence, sort_keys=True, default=str), 600))}```"
+        if r.excepted_until:
+            line += f"\n:shield: risk accepted until {when(r.excepted_until, tz)}"
+        blocks.append(section(line))
+    if n > MAX_RESOURCES:
+        blocks.append(context(f"… and {n - MAX_RESOURCES} more: `srm incident show {inc.id}`"))
+    if view.remediation:
+        blocks.append(section(f":wrench: *Remediation*\n{escape(view.remediation)}"))
+    blocks.append(context("Acknowledge when you're on it; snooze or accept the risk with the buttons above."))
+    text = f"{view.team.name}: {n} resource(s) failing for #{inc.id} {inc.title}"
+    return message(escape(text), blocks)
+
+
+# -- thread replies for events -------------------------------------------------------
+def _at(value: object, tz: str | ZoneInfo) -> str:
+    """An ISO time from event data, shown in the configured zone."""
+    try:
+        return when(datetime.fromisoformat(str(value)), tz)
+    except ValueError:
+        return escape(value)
+
+
+def event_line(event: Event, tz: str | ZoneInfo = "UTC") -> str:
+    """One mrkdwn line describing an event; data that came from people or AWS is escaped."""
+    d = event.data
+    who = "srm-bot" if event.actor == "system" else f"<@{event.actor}>"
+    match event.kind:
+        case EventKind.opened:
+            return f":rotating_light: Opened: {len(d.get('failing', []))} resource(s) failing: {_names(d.get('failing', []))}"
+        case EventKind.reopened:
+            return f":repeat: Reopened: {escape(event.reason)}"
+        case EventKind.updated:
+            parts = [f"{label} {_names(d[k])}" for k, label in
+                     (("new", "now failing:"), ("changed", "evidence changed:"),
+                      ("recovered", "recovered:"), ("gone", "deleted:")) if d.get(k)]
+            return ":pencil2: Updated: " + ("; ".join(parts) if parts else escape(event.reason))
+        case EventKind.resolved:
+            return f":white_check_mark: Resolved: {escape(event.reason)}"
+        case EventKind.acknowledge:
+            return f":eyes: Acknowledged by {who}"
+        case EventKind.snooze:
+            return f":zzz: Snoozed by {who} until {_at(d.get('until'), tz)}"
+        case EventKind.accept_risk:
+            return (f":shield: Risk accepted by {who} until {_at(d.get('expires_at'), tz)} for "
+                    f"{_names(d.get('resources', []))}: _{escape(d.get('justification', ''))}_")
+        case EventKind.snooze_expired:
+            return ":alarm_clock: Snooze ended"
+        case EventKind.exception_expired:
+            return f":hourglass: Risk exception expired for `{escape(d.get('resource_id'))}`"
+        case EventKind.escalated:
+            to = " ".join(f"<@{u}>" for u in d.get("to", []))
+            return f":mega: Escalated (level {d.get('level')}) to {to}: {escape(event.reason)}"
+    return escape(event.kind.value)  # pragma: no cover - every kind is handled above
+
+
+def incident_event(event: Event, view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:
+    line = event_line(event, tz)
+    return message(f"#{view.incident.id}: {line}",
+                   [section(line), context(f"#{view.incident.id} · {when(event.at, tz)} · now "
+                                           f"{view.incident.state.value.replace('_', ' ')}")])
+
+
+def refusal(reason: str, incident_id: int | None = None) -> Payload:
+    """The ephemeral answer to a refused click."""
+    subject = f" on #{incident_id}" if incident_id else ""
+    text = f"Sorry, that didn't go through{subject}: {escape(reason)}"
+    return message(text, [section(f":no_entry: {text}")])
+
+
+def recheck_result(inc: Incident, failing: int, actor: str, *, running: bool = False) -> Payload:
+    if running:
+        text = f":mag: Re-check of `{inc.check_id}` requested by <@{actor}>: scanning `{inc.account_id}`…"
+    elif failing:
+        text = f":mag: Re-check by <@{actor}>: still {failing} resource(s) failing."
+    else:
+        text = f":mag: Re-check by <@{actor}>: nothing fails any more."
+    return message(text, [section(text)])
+
+
+# -- lists ---------------------------------------------------------------------------
+def incident_line(row: IncidentRow, tz: str | ZoneInfo = "UTC") -> str:
+    label = link(row.url, f"#{row.id} {row.title}")
+    extra = f" · snoozed until {when(row.snoozed_until, tz)}" if row.snoozed_until else ""
+    failing = f" · {row.failing} failing" if row.state is not IncidentState.resolved else ""
+    return (f"{SEVERITY_ICON[row.severity]} *{label}* `{row.account_id}` · {row.state.value.replace('_', ' ')}"
+            f"{failing} · {escape(row.team_name)}{extra}")
+
+
+def incidents_list(rows: list[IncidentRow], scope: str, tz: str | ZoneInfo = "UTC", *,
+                   teams: list[str] | None = None, limit: int = 25) -> Payload:
+    title = {"mine": "Your team's incidents", "open": "Active incidents", "all": "All incidents"}.get(scope, scope)
+    if scope == "mine" and teams is not None and not teams:
+        text = "You're not in any team of the owners file, so no incident is yours. Try `/srm incidents open`."
+        return message(text, [section(f":information_source: {text}")])
+    if not rows:
+        text = f"{title}: none" + (" :tada:" if scope != "all" else "")
+        return message(text, [section(text)])
+    blocks = [header(f"{title} ({len(rows)})")]
+    if teams:
+        blocks.append(context("Teams: " + ", ".join(escape(t) for t in teams)))
+    blocks += chunked(incident_line(r, tz) for r in rows[:limit])
+    if len(rows) > limit:
+        blocks.append(context(f"… and {len(rows) - limit} more: `srm incidents --state {scope}`"))
+    return message(f"{title}: {len(rows)}", blocks)
+
+
+# -- the accept-risk modal -----------------------------------------------------------
+def accept_risk_modal(view: IncidentView, *, today: date, default_days: int = 30) -> dict[str, Any]:
+    inc = view.incident
+    n = len([r for r in view.resources if not r.excepted_until]) or len(view.resources)
+    initial = date.fromordinal(today.toordinal() + default_days)
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.accept_risk,
+        "private_metadata": ActionValue(incident_id=inc.id, action=IncidentAction.accept_risk).dump(),
+        "title": plain("Accept risk", 24),
+        "submit": plain("Accept risk", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            section(f"*#{inc.id} {escape(inc.title)}* in `{inc.account_id}`\nThe {n} resource(s) failing now "
+                    "stop alerting until the exception expires. Later failures still alert."),
+            {"type": "input", "block_id": BlockId.justification, "label": plain("Justification"),
+             "element": {"type": "plain_text_input", "action_id": ActionId.justification, "multiline": True,
+                         "min_length": 10, "max_length": 1000,
+                         "placeholder": plain("Why is this risk acceptable, and who agreed?")}},
+            {"type": "input", "block_id": BlockId.expiry, "label": plain("Expires on"),
+             "element": {"type": "datepicker", "action_id": ActionId.expiry, "initial_date": initial.isoformat()},
+             "hint": plain("The exception ends at the end of this day; the incident reopens if it still fails.")},
+        ],
+    }

@@ -1,0 +1,132 @@
+"""Read-only views of the store the Slack surfaces show (plain data for the builders).
+
+``check_statuses`` feeds the who-owns answer ("the checks guarding that aspect"),
+``incident_rows`` the incident lists, ``posture`` the App Home summary. Nothing
+here writes; builders stay pure by receiving these models.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable
+
+from pydantic import BaseModel, Field
+
+from bot.models import ConversationRef, Incident, IncidentState
+from checks.base import Severity, Status
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.main import Services
+
+ACTIVE = [s for s in IncidentState if s.active]
+
+
+class Links:
+    """Permalinks to incident threads, from the workspace URL ``auth.test`` reports."""
+
+    def __init__(self, workspace_url: str | None = None):
+        self.base = (workspace_url or "").rstrip("/")
+
+    def thread(self, ref: ConversationRef | None) -> str | None:
+        if ref is None or not self.base:
+            return None
+        return f"{self.base}/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+
+
+class IncidentRow(BaseModel):
+    id: int
+    title: str
+    severity: Severity
+    state: IncidentState
+    account_id: str
+    check_id: str
+    team_name: str
+    failing: int = 0
+    snoozed_until: datetime | None = None
+    acknowledged_by: str | None = None
+    url: str | None = None
+
+
+class CheckStatus(BaseModel):
+    check_id: str
+    title: str
+    known: bool = True  # False: the matrix names a check the registry does not have
+    failing: int = 0
+    passing: int = 0
+    incidents: list[IncidentRow] = Field(default_factory=list)
+
+    @property
+    def never_run(self) -> bool:
+        return self.failing == 0 and self.passing == 0
+
+
+class Posture(BaseModel):
+    active: int = 0
+    by_severity: dict[str, int] = Field(default_factory=dict)
+    by_state: dict[str, int] = Field(default_factory=dict)
+    failing_checks: int = 0
+    failing_resources: int = 0
+    accounts: int = 0
+    last_scan_at: datetime | None = None
+    last_scan_checks: int | None = None
+
+
+def incident_rows(services: "Services", incidents: Iterable[Incident], links: Links,
+                  *, now: datetime | None = None) -> list[IncidentRow]:
+    now = now or services.clock.now()
+    out = []
+    for inc in incidents:
+        try:
+            team = services.owners.team(inc.team_id).name
+        except KeyError:
+            team = inc.team_id
+        failing = 0 if inc.state is IncidentState.resolved else len(services.store.failing(inc.account_id,
+                                                                                            inc.check_id))
+        out.append(IncidentRow(
+            id=inc.id, title=inc.title, severity=inc.severity, state=inc.state, account_id=inc.account_id,
+            check_id=inc.check_id, team_name=team, failing=failing,
+            snoozed_until=inc.snoozed_until if inc.snoozed(now) else None,
+            acknowledged_by=inc.acknowledged_by, url=links.thread(inc.ref)))
+    return out
+
+
+def check_statuses(services: "Services", check_ids: list[str], links: Links) -> list[CheckStatus]:
+    """Live status of the given checks: resources passing/failing and their active incidents."""
+    from checks.registry import load_all
+
+    registry = load_all()
+    active = [i for i in services.store.incidents(states=ACTIVE) if i.check_id in set(check_ids)]
+    out = []
+    for cid in check_ids:
+        check = registry.get(cid)
+        findings = services.store.findings(check_id=cid)
+        counts = Counter(f.status for f in findings)
+        out.append(CheckStatus(
+            check_id=cid, title=check.meta.title if check else cid, known=check is not None,
+            failing=counts[Status.FAIL], passing=counts[Status.PASS],
+            incidents=incident_rows(services, [i for i in active if i.check_id == cid], links)))
+    return out
+
+
+def posture(services: "Services") -> Posture:
+    active = services.store.incidents(states=ACTIVE)
+    failing = services.store.findings(status=Status.FAIL)
+    runs = services.store.runs(limit=1)
+    return Posture(
+        active=len(active),
+        by_severity=dict(Counter(i.severity.value for i in active)),
+        by_state=dict(Counter(i.state.value for i in active)),
+        failing_checks=len({f.check_id for f in failing}),
+        failing_resources=len(failing),
+        accounts=len({f.account_id for f in failing}),
+        last_scan_at=datetime.fromisoformat(runs[0]["recorded_at"]) if runs else None,
+        last_scan_checks=runs[0]["checks_run"] if runs else None)
+
+
+def team_incidents(services: "Services", user_id: str, links: Links) -> tuple[list[str], list[IncidentRow]]:
+    """The viewer's team names and their teams' active incidents (worst first)."""
+    teams = services.owners.teams_of(user_id)
+    ids = {t.id for t in teams}
+    mine = [i for i in services.store.incidents(states=ACTIVE) if i.team_id in ids]
+    mine.sort(key=lambda i: (-i.severity.rank, i.id))
+    return [t.name for t in teams], incident_rows(services, mine, links)

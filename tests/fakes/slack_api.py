@@ -1,0 +1,235 @@
+"""A fake Slack Web API on 127.0.0.1: records every request, answers like Slack, fails on demand.
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url)
+        fake.fail("chat.postMessage", times=2, status=429, retry_after=0)
+        ...
+        fake.wait_for("chat.postMessage", 1)
+
+``calls`` holds every request that was answered ``ok`` (method name + parsed form or
+JSON body); ``attempts`` holds every request, failed ones too. Response URLs
+(``fake.response_url("x")``) are recorded under the method name ``response_url``.
+Also: :func:`signed_headers`, Slack's v0 request signature, for sending requests
+to the app the way Slack does.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER_ID = "U0SRMBOT"
+TEAM_ID = "T0TEST"
+WORKSPACE_URL = "https://srm-test.slack.com/"
+
+
+def signed_headers(secret: str, body: str | bytes, timestamp: int | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    """Headers Slack sends: X-Slack-Request-Timestamp and the v0 HMAC-SHA256 signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    raw = body.decode() if isinstance(body, bytes) else body
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{raw}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}", "Content-Type": content_type}
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    status: int = 200
+    response: Any = None  # what the fake answered (for chat.postMessage: the new message's ts)
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def ts(self) -> str | None:
+        """The ts Slack gave the posted message."""
+        return self.response.get("ts") if isinstance(self.response, dict) else None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.body[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.body.get(key, default)
+
+
+@dataclass
+class _Failure:
+    remaining: int
+    status: int
+    retry_after: int | None
+    skip: int = 0
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.attempts: list[Call] = []
+        self._failures: dict[str, _Failure] = {}
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> "FakeSlack":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                fake._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> "FakeSlack":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def base(self) -> str:
+        assert self._server, "start() first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.base}/respond/{name}"
+
+    # -- control and inspection ----------------------------------------------------------
+    def fail(self, method: str, times: int = 1, status: int = 429, retry_after: int | None = 0,
+             skip: int = 0) -> None:
+        """Answer ``times`` calls of ``method`` with ``status`` (429 carries Retry-After), after ``skip`` good ones."""
+        with self._lock:
+            self._failures[method] = _Failure(times, status, retry_after, skip)
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return [c for c in self.attempts if c.status == 200]
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def attempts_of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.attempts if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until ``count`` successful calls of ``method`` were made; AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                got = [c for c in self.attempts if c.method == method and c.status == 200]
+                if len(got) >= count:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{method}: {len(got)} call(s) after {timeout} s, wanted {count}; "
+                                         f"seen: {[c.method for c in self.attempts]}")
+                self._lock.wait(left)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.attempts.clear()
+            self._failures.clear()
+
+    # -- answering -----------------------------------------------------------------------
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        raw = req.rfile.read(int(req.headers.get("Content-Length") or 0)).decode()
+        if req.path.startswith("/respond/"):
+            method = "response_url"
+        elif req.path.startswith("/api/"):
+            method = req.path[len("/api/"):].split("?")[0]
+        else:
+            return self._send(req, 404, {"ok": False, "error": "not_found"})
+        body = self._parse(raw, req.headers.get("Content-Type", ""))
+        if method == "response_url":
+            body["_url"] = req.path
+        with self._lock:
+            failure = self._failures.get(method)
+            status = 200
+            if failure and failure.skip > 0:
+                failure.skip -= 1
+            elif failure and failure.remaining > 0:
+                failure.remaining -= 1
+                status = failure.status
+            answer = self._answer(method, body) if status == 200 else None
+            self.attempts.append(Call(method, body, status, answer))
+            self._lock.notify_all()
+        if status == 429:
+            headers = {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
+            return self._send(req, 429, {"ok": False, "error": "ratelimited"}, headers)
+        if status != 200:
+            return self._send(req, status, None, text="upstream connect error")
+        return self._send(req, 200, answer)
+
+    @staticmethod
+    def _parse(raw: str, content_type: str) -> dict[str, Any]:
+        if not raw:
+            return {}
+        if "json" in content_type:
+            return json.loads(raw)
+        body: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+        for key in ("blocks", "view", "attachments"):  # form-encoded JSON fields
+            if isinstance(body.get(key), str) and body[key][:1] in "[{":
+                body[key] = json.loads(body[key])
+        return body
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any] | str:
+        if method == "response_url":
+            return "ok"
+        if method == "auth.test":
+            return {"ok": True, "url": WORKSPACE_URL, "team": "srm test", "user": "srm", "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID, "bot_id": "B0SRMBOT", "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            return {"ok": True, "channel": body.get("channel"), "ts": ts,
+                    "message": {"ts": ts, "text": body.get("text"), "thread_ts": body.get("thread_ts")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            return {"ok": True, "view": {"id": "V0FAKE", **(body.get("view") or {})}}
+        if method == "users.info":
+            uid = body.get("user", "U0UNKNOWN")
+            return {"ok": True, "user": {"id": uid, "name": uid.lower(), "tz": "UTC", "is_bot": False}}
+        return {"ok": True}
+
+    @staticmethod
+    def _send(req: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None,
+              text: str | None = None) -> None:
+        if text is None:
+            data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+            ctype = "text/plain" if isinstance(payload, str) else "application/json; charset=utf-8"
+        else:
+            data, ctype = text.encode(), "text/plain"
+        req.send_response(status)
+        req.send_header("Content-Type", ctype)
+        req.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            req.send_header(k, v)
+        req.end_headers()
+        req.wfile.write(data)

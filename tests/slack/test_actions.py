@@ -1,0 +1,145 @@
+"""Incident buttons end to end: signed block_actions / view_submission over HTTP, Slack calls recorded."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import boto3
+from moto import mock_aws
+
+from bot.models import IncidentState
+from bot.slack.ids import ActionId, ActionValue, BlockId, IncidentAction
+from tests.slack.conftest import ADMIN, CHANNEL, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
+from tests.test_drift import finding, run_of
+
+
+def open_incident(slack, *resources: str) -> tuple[int, str]:
+    """An incident on VERSIONING with these failing buckets; returns (id, root ts)."""
+    slack.services.incidents.ingest(run_of(*(finding(r, check=VERSIONING) for r in resources or ("bucket-a",))))
+    root = slack.fake.wait_for("chat.postMessage", 2)[0]
+    inc = slack.services.store.incidents()[-1]
+    assert inc.slack_ts == root.ts
+    slack.fake.reset()
+    return inc.id, root.ts
+
+
+def value(incident_id: int, action: IncidentAction, hours: int | None = None) -> str:
+    return ActionValue(incident_id=incident_id, action=action, hours=hours).dump()
+
+
+def actions_of(call) -> list[str]:
+    return [e["action_id"] for b in call["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_acknowledge_replies_in_thread_and_updates_the_root(slack):
+    inc_id, ts = open_incident(slack)
+    r = slack.click(ActionId.acknowledge, value(inc_id, IncidentAction.acknowledge), user=MEMBER, message_ts=ts)
+    assert r.status == 200 and r.body == ""
+    [reply] = slack.fake.wait_for("chat.postMessage")
+    assert reply["thread_ts"] == ts and reply["channel"] == CHANNEL
+    assert f"Acknowledged by <@{MEMBER}>" in reply["text"]
+    [update] = slack.fake.wait_for("chat.update")
+    assert (update["channel"], update["ts"]) == (CHANNEL, ts)
+    assert f"Acknowledged by <@{MEMBER}>" in str(update["blocks"])
+    assert actions_of(update) == ["incident.snooze", "incident.accept_risk", "incident.recheck"]
+    assert slack.services.store.incident(inc_id).state is IncidentState.acknowledged
+
+
+def test_a_refused_click_gets_an_ephemeral_explanation_and_changes_nothing(slack):
+    inc_id, ts = open_incident(slack)
+    slack.click(ActionId.acknowledge, value(inc_id, IncidentAction.acknowledge), user=OUTSIDER, message_ts=ts)
+    [eph] = slack.fake.wait_for("chat.postEphemeral")
+    assert eph["user"] == OUTSIDER and eph["channel"] == CHANNEL
+    assert "only members of Platform Engineering or admins can acknowledge" in eph["text"]
+    slack.settle()
+    assert slack.fake.calls_of("chat.postMessage") == [] and slack.fake.calls_of("chat.update") == []
+    events = slack.services.incidents.timeline(inc_id)
+    assert events[-1].allowed is False and events[-1].actor == OUTSIDER  # refused attempts are audited
+
+
+def test_authorization_comes_from_the_clicker_not_the_value(slack):
+    inc_id, ts = open_incident(slack)
+    # a value naming someone else is rejected outright (extra fields are forbidden)
+    forged = value(inc_id, IncidentAction.acknowledge)[:-1] + f', "actor": "{ADMIN}"}}'
+    slack.click(ActionId.acknowledge, forged, user=OUTSIDER, message_ts=ts)
+    # a value for another action does not act either
+    slack.click(ActionId.acknowledge, value(inc_id, IncidentAction.snooze, 1), user=MEMBER, message_ts=ts)
+    errors = slack.fake.wait_for("response_url", 2)  # the one error handler tells the clicker
+    assert all("Something went wrong on my side" in c["text"] for c in errors)
+    assert slack.services.store.incident(inc_id).state is IncidentState.open
+    assert slack.services.incidents.timeline(inc_id)[-1].kind.value == "opened"
+
+
+def test_snooze_choices_post_and_update_and_an_unlisted_length_is_refused(slack):
+    inc_id, ts = open_incident(slack)
+    slack.click(ActionId.snooze, value(inc_id, IncidentAction.snooze, 24), user=LEAD, message_ts=ts, select=True)
+    [reply] = slack.fake.wait_for("chat.postMessage")
+    assert reply["thread_ts"] == ts and f"Snoozed by <@{LEAD}> until" in reply["text"]
+    [update] = slack.fake.wait_for("chat.update")
+    assert "snoozed until" in str(update["blocks"])
+    snoozed = slack.services.store.incident(inc_id).snoozed_until
+    assert snoozed is not None
+    slack.click(ActionId.snooze, value(inc_id, IncidentAction.snooze, 5), user=LEAD, message_ts=ts, select=True)
+    [eph] = slack.fake.wait_for("chat.postEphemeral")
+    assert "5 h is not one of the snooze choices" in eph["text"]
+    assert slack.services.store.incident(inc_id).snoozed_until == snoozed
+
+
+def test_root_offers_the_configured_snooze_choices(slack):
+    slack.services.incidents.ingest(run_of(finding("bucket-a", check=VERSIONING)))
+    root = slack.fake.wait_for("chat.postMessage", 2)[0]
+    select = next(e for b in root["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == ActionId.snooze)
+    assert [o["text"]["text"] for o in select["options"]] == ["Snooze 1 hour", "Snooze 1 day", "Snooze 1 week"]
+    assert [ActionValue.parse(o["value"]).hours for o in select["options"]] == [1, 24, 168]
+
+
+def test_accept_risk_opens_a_modal_for_admins_and_the_submission_accepts(slack):
+    inc_id, ts = open_incident(slack, "bucket-a", "bucket-b")
+    slack.click(ActionId.accept_risk, value(inc_id, IncidentAction.accept_risk), user=MEMBER, message_ts=ts)
+    [eph] = slack.fake.wait_for("chat.postEphemeral")
+    assert "only admins can accept risk" in eph["text"] and slack.fake.calls_of("views.open") == []
+
+    slack.click(ActionId.accept_risk, value(inc_id, IncidentAction.accept_risk), user=ADMIN, message_ts=ts)
+    [opened] = slack.fake.wait_for("views.open")
+    view = opened["view"]
+    assert opened["trigger_id"].endswith(".2.trigger") and view["callback_id"] == "incident.accept_risk"
+    assert ActionValue.parse(view["private_metadata"]).incident_id == inc_id
+
+    def values(text: str, day: date) -> dict:
+        return {BlockId.justification: {ActionId.justification: {"type": "plain_text_input", "value": text}},
+                BlockId.expiry: {ActionId.expiry: {"type": "datepicker", "selected_date": day.isoformat()}}}
+
+    today = date.today()
+    bad = slack.submit_view(view, values("meh", today - timedelta(days=1)), user=ADMIN)
+    assert bad.status == 200 and bad.json["response_action"] == "errors"
+    assert set(bad.json["errors"]) == {BlockId.justification, BlockId.expiry}
+
+    good = slack.submit_view(view, values("public website assets <!channel>", today + timedelta(days=30)), user=ADMIN)
+    assert good.status == 200 and good.body == ""
+    [reply] = slack.fake.wait_for("chat.postMessage")
+    assert reply["thread_ts"] == ts and f"Risk accepted by <@{ADMIN}>" in reply["text"]
+    assert "&lt;!channel&gt;" in reply["text"] and "<!channel>" not in str(reply.body)
+    slack.fake.wait_for("chat.update")
+    inc = slack.services.store.incident(inc_id)
+    assert inc.state is IncidentState.risk_accepted
+    assert len(slack.services.store.active_exceptions(inc.account_id, VERSIONING, slack.services.clock.now())) == 2
+
+
+def test_recheck_scans_now_and_reports_the_result_in_the_thread(slack):
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="fix-me")
+        slack.command(f"check {VERSIONING}")
+        root, _details = slack.fake.wait_for("chat.postMessage", 2, timeout=20)
+        inc = slack.services.store.incidents()[0]
+        s3.put_bucket_versioning(Bucket="fix-me", VersioningConfiguration={"Status": "Enabled"})
+        slack.fake.reset()
+        slack.click(ActionId.recheck, value(inc.id, IncidentAction.recheck), user=OUTSIDER, message_ts=root.ts)
+        replies = slack.fake.wait_for("chat.postMessage", 2, timeout=20)
+    texts = [c["text"] for c in replies]
+    assert all(c["thread_ts"] == root.ts for c in replies)
+    assert any("Resolved: every resource passes" in t for t in texts)
+    assert any(f"Re-check by <@{OUTSIDER}>: nothing fails any more" in t for t in texts)
+    update = slack.fake.wait_for("chat.update")[-1]
+    assert update["ts"] == root.ts and actions_of(update) == [] and "Resolved" in str(update["blocks"])
+    assert slack.services.store.incident(inc.id).state is IncidentState.resolved

@@ -1,0 +1,98 @@
+"""Posting to Slack when Slack pushes back: 429 with Retry-After, 5xx, and posts that still fail.
+
+Nothing is posted twice and nothing is lost: the WebClient retries, and what still
+fails stays in the incident outbox until a later delivery (sweep, scan or click).
+"""
+from __future__ import annotations
+
+from bot.models import OutboxKind
+from bot.slack.app import make_client
+from bot.slack.ids import ActionId, ActionValue, IncidentAction
+from bot.slack.notifier import SlackNotifier
+from tests.slack.conftest import CHANNEL, MEMBER, VERSIONING, eventually
+from tests.test_drift import finding, run_of
+
+
+def ingest(slack, *resources: str):
+    return slack.services.incidents.ingest(run_of(*(finding(r, check=VERSIONING) for r in resources)))
+
+
+def test_a_429_is_retried_after_retry_after_and_posted_once(slack):
+    slack.fake.fail("chat.postMessage", times=1, status=429, retry_after=0)
+    ingest(slack, "a")
+    root, details = slack.fake.wait_for("chat.postMessage", 2)
+    assert [c.status for c in slack.fake.attempts_of("chat.postMessage")] == [429, 200, 200]
+    assert details["thread_ts"] == root.ts
+    assert slack.services.store.pending_outbox() == []
+
+
+def test_5xx_is_retried_with_backoff_and_posted_once(slack):
+    slack.fake.fail("chat.postMessage", times=2, status=500)
+    ingest(slack, "a")
+    slack.fake.wait_for("chat.postMessage", 2)
+    assert [c.status for c in slack.fake.attempts_of("chat.postMessage")] == [500, 500, 200, 200]
+
+
+def test_a_post_that_still_fails_is_kept_and_sent_by_the_next_delivery(slack):
+    slack.fake.fail("chat.postMessage", times=10, status=503)
+    out = ingest(slack, "a")
+    assert out.delivered == 0 and slack.fake.calls_of("chat.postMessage") == []
+    [pending] = slack.services.store.pending_outbox()
+    assert pending.kind is OutboxKind.open and pending.attempts == 1 and "SlackApiError" in pending.last_error
+    assert len(slack.fake.attempts_of("chat.postMessage")) == 3  # the first try and 2 retries
+    slack.fake.reset()  # Slack is back
+    assert slack.services.incidents.deliver() == 1
+    root, details = slack.fake.calls_of("chat.postMessage")
+    assert details["thread_ts"] == root.ts and slack.services.store.pending_outbox() == []
+
+
+def test_no_post_is_lost_after_a_429_the_next_click_delivers_it(slack):
+    ingest(slack, "a")
+    root = slack.fake.wait_for("chat.postMessage", 2)[0]
+    inc_id = slack.services.store.incidents()[0].id
+    slack.fake.reset()
+    slack.fake.fail("chat.postMessage", times=3, status=429, retry_after=0)  # more than the client retries (2)
+    ingest(slack, "a", "b")  # a new failing resource: a thread reply + a root update
+    assert [o.kind for o in slack.services.store.pending_outbox()] == [OutboxKind.post, OutboxKind.refresh]
+    slack.fake.reset()
+    slack.click(ActionId.acknowledge, ActionValue(incident_id=inc_id, action=IncidentAction.acknowledge).dump(),
+                user=MEMBER, message_ts=root.ts)
+    replies = slack.fake.wait_for("chat.postMessage", 2)
+    assert [r["thread_ts"] for r in replies] == [root.ts, root.ts]
+    assert "now failing: `b`" in replies[0]["text"] and "Acknowledged by" in replies[1]["text"]  # in order
+    slack.fake.wait_for("chat.update")
+    eventually(lambda: slack.services.store.pending_outbox() == [])
+
+
+def test_when_the_first_thread_reply_fails_the_root_is_not_posted_again(slack):
+    slack.fake.fail("chat.postMessage", times=10, status=500, skip=1)  # root ok, details fail
+    ingest(slack, "a")
+    [root] = slack.fake.calls_of("chat.postMessage")
+    assert slack.services.store.incidents()[0].slack_ts is None  # the conversation is not complete yet
+    slack.fake.reset()
+    slack.services.incidents.deliver()
+    [details] = slack.fake.calls_of("chat.postMessage")
+    assert details["thread_ts"] == root.ts and "<!subteam^S0PLATFORM>" in str(details["blocks"])
+    assert slack.services.store.incidents()[0].slack_ts == root.ts
+
+
+def test_a_repeated_key_never_posts_twice(slack, services, fake):
+    """A crash between posting and marking the outbox delivered repeats the call with the same key."""
+    ingest(slack, "a")
+    fake.wait_for("chat.postMessage", 2)
+    inc = services.store.incidents()[0]
+    view = services.incidents.view(inc)
+    notifier = SlackNotifier(make_client(services.settings), services.store, config=services.config.incidents)
+    ref = notifier.open(view, key=f"incident:{inc.id}:open")
+    assert ref == inc.ref
+    event = services.incidents.timeline(inc.id)[0]
+    notifier.post(ref, view, event, key="event:99:post")
+    notifier.post(ref, view, event, key="event:99:post")
+    assert len(fake.calls_of("chat.postMessage")) == 3  # root, details, one post
+    assert services.store.sent_message("event:99:post").ts == fake.calls_of("chat.postMessage")[2].ts
+
+
+def test_the_root_goes_to_the_configured_incident_channel(slack):
+    ingest(slack, "a")
+    root = slack.fake.wait_for("chat.postMessage")[0]
+    assert root["channel"] == CHANNEL

@@ -1,0 +1,38 @@
+"""The threaded WSGI server: /healthz, 404s, and concurrent requests that do not queue."""
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_healthz_and_unknown_paths(slack):
+    status, body = get(slack.url + "/healthz")
+    assert status == 200 and json.loads(body) == {"ok": True, "schema": slack.services.store.schema_version}
+    assert get(slack.url + "/nope")[0] == 404
+    assert get(slack.url + "/slack/events")[0] == 404  # GET: only signed POSTs are handled
+
+
+def test_a_stalled_connection_does_not_block_others_and_20_requests_run_at_once(slack):
+    host, port = slack.url.removeprefix("http://").split(":")
+    stalled = socket.create_connection((host, int(port)))
+    stalled.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial")
+    try:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(20) as pool:
+            replies = list(pool.map(lambda i: slack.command("who owns MFA?" if i % 2 else "help"), range(20)))
+        elapsed = time.perf_counter() - t0
+    finally:
+        stalled.close()
+    assert all(r.status == 200 and r.json["text"] for r in replies)
+    assert elapsed < 3.0, f"20 concurrent requests took {elapsed:.2f} s"
