@@ -1,5 +1,5 @@
 """The Slack app end to end: the real WSGI server on 127.0.0.1:0, requests signed with the
-signing secret, and a fake Slack Web API (tests/fakes/slack_api.py) recording what the app sends."""
+signing secret, and a fake Slack Web API (bot/demo/slack_emulator.py) recording what the app sends."""
 from __future__ import annotations
 
 import json
@@ -20,7 +20,7 @@ from bot.main import Services, build_services
 from bot.slack.app import build_app, make_client
 from bot.slack.server import make_server, wsgi_app
 from checks.runner import Target
-from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack, signed_headers
+from bot.demo.slack_emulator import BOT_USER_ID, TEAM_ID, FakeSlack, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C0INCIDENT"

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.fakes.slack_api import WORKSPACE_URL
+from bot.demo.slack_emulator import WORKSPACE_URL
 from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, MEMBER, OUTSIDER, REGION, VERSIONING
 from tests.test_drift import finding, run_of
 
@@ -127,7 +127,7 @@ def test_digest_answers_via_response_url(slack):
 def test_forged_or_stale_requests_get_401_and_do_nothing(slack, tamper):
     from urllib.parse import urlencode
 
-    from tests.fakes.slack_api import signed_headers
+    from bot.demo.slack_emulator import signed_headers
     from tests.slack.conftest import SECRET
 
     body = urlencode({"command": "/srm", "text": "help", "user_id": MEMBER, "team_id": "T0TEST",

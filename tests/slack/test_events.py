@@ -1,7 +1,7 @@
 """Mentions, DMs and App Home end to end, including Slack's retried deliveries."""
 from __future__ import annotations
 
-from tests.fakes.slack_api import BOT_USER_ID
+from bot.demo.slack_emulator import BOT_USER_ID
 from tests.slack.conftest import ASK_CHANNEL, MEMBER, OUTSIDER, VERSIONING
 from tests.test_drift import finding, run_of
 

@@ -18,7 +18,7 @@ import yaml
 
 from bot.cli.serve import choose_mode
 from bot.store import MIGRATIONS
-from tests.fakes.slack_api import signed_headers
+from bot.demo.slack_emulator import signed_headers
 from tests.slack.conftest import CHANNEL, OWNERS, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]

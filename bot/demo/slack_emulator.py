@@ -1,4 +1,4 @@
-"""A fake Slack Web API on 127.0.0.1: records every request, answers like Slack, fails on demand.
+"""The Slack Web API emulator on 127.0.0.1 used by `make demo` and the tests: records every request, answers like Slack, fails on demand.
 
     with FakeSlack() as fake:
         client = WebClient(token="xoxb-test", base_url=fake.api_url)
