@@ -28,6 +28,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import SrmConfig
+from checks.accounts import TargetError
 from bot.digest import build_digest, publish
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -190,6 +191,9 @@ def run_slot(services: "Services", spec: JobSpec, slot: datetime, post: Post | N
         try:
             detail = _scan(services, spec) if spec.kind == "scan" else _digest(services, key, post)
             outcome = "ok"
+        except TargetError as exc:  # expected (credentials, AssumeRole, regions): one clear line, no traceback
+            log.error("%s failed: %s", key, exc)
+            outcome, detail = "error", str(exc)
         except Exception as exc:  # noqa: BLE001 - one failed job must not stop the scheduler
             log.exception("%s failed", key)
             outcome, detail = "error", f"{type(exc).__name__}: {exc}"
