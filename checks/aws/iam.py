@@ -33,7 +33,7 @@ def _as_list(v: Any) -> list[Any]:
     remediation=("Sign in as root: console account menu > Security credentials > Multi-factor authentication "
                  "> Assign MFA device. Verify with `aws iam get-account-summary` (AccountMFAEnabled = 1)."),
     iam_actions=["iam:GetAccountSummary"], resource_type=ACCOUNT,
-    notes="moto always reports AccountMFAEnabled=0; the PASS case is tested with Stubber.",
+    moto="stubber", notes="moto always reports AccountMFAEnabled=0; the PASS case is tested with Stubber.",
 ))
 def iam_root_mfa_enabled(scope: Scope):
     enabled = int(account_summary(scope.inv).get("AccountMFAEnabled", 0))
@@ -51,7 +51,7 @@ def iam_root_mfa_enabled(scope: Scope):
     remediation=("Sign in as root: console account menu > Security credentials > Access keys > Delete. "
                  "Verify with `aws iam get-account-summary` (AccountAccessKeysPresent = 0)."),
     iam_actions=["iam:GetAccountSummary"], resource_type=ACCOUNT,
-    notes=("Judged from AccountAccessKeysPresent, which counts inactive root keys too (CIS 1.4: no key "
+    moto="stubber", notes=("Judged from AccountAccessKeysPresent, which counts inactive root keys too (CIS 1.4: no key "
            "should exist). moto always reports 0; the FAIL case is tested with Stubber."),
 ))
 def iam_root_access_keys_absent(scope: Scope):
