@@ -22,7 +22,7 @@ MEMBER, LEAD, ESC, ADMIN, OUTSIDER = "U0PLAT1", "U0PLATLEAD", "U0PLATESC", "U0AD
 METAS = {
     CHECK: SimpleNamespace(title="S3 buckets block public access", aspect="data_protection",
                            severity=Severity.critical, remediation="Turn on Block Public Access."),
-    OTHER: SimpleNamespace(title="IAM users have MFA", aspect="identity", severity=Severity.low, remediation=""),
+    OTHER: SimpleNamespace(title="IAM users have MFA", aspect="iam", severity=Severity.low, remediation=""),
 }
 
 
@@ -34,7 +34,7 @@ def make_owners(**over) -> Owners:
             Team(id="data", name="Data", members=["U0DATA1"], escalation="U0DATAESC"),
             Team(id="security", name="Security", members=["U0SEC1"], escalation="U0SECESC"),
         ],
-        "aspects": {"data_protection": "platform", "identity": "data"}, **over})
+        "aspects": {"data_protection": "platform", "iam": "data"}, **over})
 
 
 @pytest.fixture

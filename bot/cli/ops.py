@@ -49,27 +49,25 @@ def _when(dt: datetime | None, tz: ZoneInfo) -> str:
 @db_option
 def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...], db: Path | None) -> None:
     """Run the checks, record drift, and open/update/resolve incidents (printed here)."""
-    from bot.cli.scan import _config, _run, _select, _summary_line
-    from bot.incidents import Incidents
+    from bot.cli.scan import load_cli_config, progress_bar, select_checks, summary_line
+    from bot.main import build_services
     from bot.notifiers import ConsoleNotifier
-    from bot.owners import load_owners
-    from checks.accounts import TargetError, resolve_targets
+    from checks.accounts import TargetError
 
-    checks = _select(check_ids, not check_ids, None, None)
-    config = _config()
-    owners = load_owners(Settings().srm_owners)
+    checks = select_checks(check_ids, not check_ids, None, None)
+    load_cli_config()  # a bad environment or config file: exit 2 before anything runs
+    console = Console(highlight=False, soft_wrap=True)
+    settings = Settings(srm_db=db) if db else Settings()
+    services = build_services(settings, notifier=ConsoleNotifier(console))
     try:
-        targets = resolve_targets(config.aws, account=account, region=region)
+        with progress_bar() as progress:
+            result, out = services.scan(checks, account=account, region=region, progress=progress)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except TargetError as exc:
         _fail(str(exc))
-    result = _run(checks, targets, config.aws.max_workers)
-    console = Console(highlight=False, soft_wrap=True)
-    svc = Incidents(_store(db), owners, ConsoleNotifier(console), config=config.incidents)
-    out = svc.ingest(result)
-    console.print(_summary_line(result, len(targets)))
-    active = svc.store.incidents(states=[s for s in IncidentState if s.active])
+    console.print(summary_line(result, len({f.account_id for f in result.findings}) or 1))
+    active = services.store.incidents(states=[s for s in IncidentState if s.active])
     console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "
                   f"{len(active)} active incident(s) (`srm incidents`)")
 

@@ -14,7 +14,8 @@ import json
 import re
 import sys
 from collections import Counter
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 import click
 from rich.console import Console
@@ -41,7 +42,7 @@ def exit_code(findings: Iterable[Finding], fail_on: str) -> int:
     return 1 if any(f.status in bad and f.severity.rank >= bar for f in findings) else 0
 
 
-def _select(check_ids: tuple[str, ...], run_all: bool, aspect: str | None, service: str | None) -> list[Check]:
+def select_checks(check_ids: tuple[str, ...], run_all: bool, aspect: str | None, service: str | None) -> list[Check]:
     from checks.registry import load_all, select
 
     if run_all and check_ids:
@@ -66,7 +67,7 @@ def _select(check_ids: tuple[str, ...], run_all: bool, aspect: str | None, servi
         raise click.UsageError(f"{exc.args[0]}{hint}") from None
 
 
-def _config():
+def load_cli_config():
     from pydantic import ValidationError
 
     from bot.config import Settings, load_config
@@ -79,21 +80,28 @@ def _config():
     return load_config(settings.srm_config)  # DataFileError -> exit 2 in SrmGroup
 
 
-def _run(selected: list[Check], targets: list, workers: int):
-    from checks.runner import run
-
+@contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback for `checks.runner.run` drawing a bar on a terminal; None when stderr is piped."""
     if not sys.stderr.isatty():
-        return run(selected, targets, max_workers=workers)
+        yield None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("scan", total=None)
-        return run(selected, targets, max_workers=workers,
-                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _summary_line(result, n_targets: int) -> str:
+def run_checks(selected: list[Check], targets: list, workers: int):
+    from checks.runner import run
+
+    with progress_bar() as progress:
+        return run(selected, targets, max_workers=workers, progress=progress)
+
+
+def summary_line(result, n_targets: int) -> str:
     s = result.summary
     counts = " · ".join(f"{k} {v}" for k, v in s.findings.items())
     calls = sum(s.api_calls.values())
@@ -126,7 +134,7 @@ def render_table(result, n_targets: int) -> None:
     else:
         console.print("No failing or errored findings.")
     console.print(f"PASS findings: {result.summary.findings.get('PASS', 0)}")
-    console.print(_summary_line(result, n_targets))
+    console.print(summary_line(result, n_targets))
 
 
 def render_json(result) -> None:
@@ -163,10 +171,10 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
     """Run customer-side checks now, e.g. `srm check --service s3 --format json`."""
     from checks.accounts import TargetError, resolve_targets
 
-    selected = _select(check_ids, run_all, aspect, service)
+    selected = select_checks(check_ids, run_all, aspect, service)
     if region is not None and not REGION_RE.match(region):
         raise click.UsageError(f"--region {region!r} does not look like an AWS region (e.g. eu-west-1)")
-    cfg = _config()
+    cfg = load_cli_config()
     try:
         targets = resolve_targets(cfg.aws, account=account, region=region)
     except ValueError as exc:
@@ -174,12 +182,12 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
     except TargetError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
-    result = _run(selected, targets, workers or cfg.aws.max_workers)
+    result = run_checks(selected, targets, workers or cfg.aws.max_workers)
     if fmt == "table":
         render_table(result, len(targets))
     else:
         (render_json if fmt == "json" else render_csv)(result)
-        click.echo(_summary_line(result, len(targets)), err=True)
+        click.echo(summary_line(result, len(targets)), err=True)
     ctx.exit(exit_code(result.findings, fail_on))
 
 
