@@ -1,35 +1,46 @@
-"""`srm demo`: the product on embedded defaults, no Slack or AWS account needed."""
+"""`srm demo`: the whole product on embedded defaults, no Slack or AWS account needed.
+
+Starts an AWS emulator (moto_server) seeded with a sample account's mistakes, a
+Slack Web API emulator and the real `srm serve`, then plays a scripted
+conversation through signed HTTP requests (bot/demo/scenario.py). Shows it as it
+would look in Slack and writes a self-contained HTML transcript.
+"""
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.rule import Rule
 
 from bot.cli import main
 
-TOUR = [
-    "whose job is physical security of the data centres?",
-    "who patches the OS on our EC2 boxes?",
-    "encryption at rest in azure sql - us or microsoft?",
-    "who handles network controls?",
-    "who owns MFA for our Microsoft 365 users?",
-    "who is responsible for patching the database engine on RDS?",
-    "who handels encyrption keys rotation on gcp?",
-    "who pays the AWS bill?",
-]
-
 
 @main.command("demo")
-def demo_cmd() -> None:
-    """A scripted tour: who-owns answers from the matrix on embedded defaults."""
-    from bot.cli.who import render_answer
-    from bot.resolver import default_resolver
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("var/demo"), show_default=True,
+              help="Where the demo's database, config, owners file, serve log and transcript go.")
+@click.option("--full", is_flag=True, help="Show every incident thread in the terminal, not just the one followed.")
+@click.option("--quiet", "-q", is_flag=True, help="Only progress and the summary; the conversation goes to the HTML.")
+@click.option("--no-html", is_flag=True, help="Do not write transcript.html.")
+def demo_cmd(out: Path, full: bool, quiet: bool, no_html: bool) -> None:
+    """Play the scripted demo: who owns what, /srm check all, incidents, acknowledge, fix, re-check, digest."""
+    console = Console(highlight=False)
+    console.rule("[bold]srm-bot demo[/] · the cloud shared responsibility model, in Slack")
+    try:
+        from bot.demo.scenario import run
 
-    console = Console()
-    resolver = default_resolver()
-    console.print(Rule("srm-bot demo · who owns what in the shared responsibility model"))
-    for q in TOUR:
-        console.print(f"\n[bold]> /srm who owns[/] {q}", highlight=False)
-        render_answer(console, resolver.who_owns(q))
-    console.print(Rule("end of tour"))
-    console.print("Try: srm who-owns \"who rotates KMS keys?\"   ·   srm matrix paas   ·   srm checks")
+        result = run(out, console, full=full, html=not no_html, quiet=quiet)
+    except KeyboardInterrupt:
+        console.print("\n[yellow]demo interrupted; every process it started has been stopped[/]")
+        sys.exit(130)
+    except (RuntimeError, TimeoutError) as exc:
+        console.print(f"\n[red]demo failed:[/] {exc}\n[dim]the app's log: {out / 'serve.log'}[/]")
+        sys.exit(1)
+    sent = [c for c in result.slack.calls if c.method.startswith(("chat.", "views.")) or c.method == "response_url"]
+    console.print()
+    console.rule("[bold]end of demo[/]")
+    console.print(f"The app sent [bold]{len(sent)}[/] messages and updates to the Slack emulator "
+                  f"({len(result.transcript.entries)} entries in the conversation).")
+    if result.html_path:
+        console.print(f"Transcript: [bold]{result.html_path}[/] (open it in a browser)")
+    console.print(f"Finished in [bold]{result.elapsed:.1f} s[/]; moto_server and srm serve are stopped.")
