@@ -10,8 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,31 +33,27 @@ class MotoServer:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "MotoServer":
+        """Start it in its own process group (a terminal's Ctrl-C reaches only us) and wait until it answers;
+        stopped again if the start fails or is interrupted."""
+        from bot.demo.processes import wait_http
+
         exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
         if not exe:
             raise RuntimeError("moto_server not found: run `make demo` (it installs the dev extra)")
         env = dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false")
         self.proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=1)
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("moto_server exited at start") from None
-                time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError("moto_server did not answer within 30 s")
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_http(f"{self.url}/moto-api/data.json", self.proc, "moto_server", timeout=30)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        from bot.demo.processes import stop
+
+        stop(self.proc)
 
     def env(self) -> dict[str, str]:
         """Environment that points boto3 (and `srm`) at this emulator."""

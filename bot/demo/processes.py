@@ -20,8 +20,6 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Iterator
 
-from bot.demo.aws import MotoServer
-
 SERVE_LINE = re.compile(r"srm serve: HTTP on (http://\S+)")
 
 
@@ -83,27 +81,6 @@ def interrupt_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-class DemoMoto(MotoServer):
-    """MotoServer in its own process group, stopped even when its start is interrupted."""
-
-    def __enter__(self) -> "DemoMoto":
-        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
-        if not exe:
-            raise RuntimeError("moto_server not found: run `make demo` (it installs the dev extra)")
-        env = dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false")
-        self.proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            wait_http(f"{self.url}/moto-api/data.json", self.proc, "moto_server", timeout=30)
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        stop(self.proc)
 
 
 def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float) -> None:

@@ -24,8 +24,8 @@ import boto3
 from rich.console import Console
 
 from bot.demo import world
-from bot.demo.aws import Seeded, fix_ssh, seed_account
-from bot.demo.processes import DemoMoto, ServeProcess, interrupt_on_sigterm, run_child, srm_command
+from bot.demo.aws import MotoServer, Seeded, fix_ssh, seed_account
+from bot.demo.processes import ServeProcess, interrupt_on_sigterm, run_child, srm_command
 from bot.demo.recorder import DemoSlack
 from bot.demo.slack_emulator import Call
 from bot.demo.transcript import TerminalView, Transcript, html_page
@@ -154,7 +154,7 @@ class Script:
 
 
 # -- orchestration -------------------------------------------------------------------
-def child_env(moto: DemoMoto, slack: DemoSlack, secret: str, out: Path, owners: Path, config: Path) -> dict[str, str]:
+def child_env(moto: MotoServer, slack: DemoSlack, secret: str, out: Path, owners: Path, config: Path) -> dict[str, str]:
     """`srm`'s environment: the emulators, the demo's files, nothing inherited from a real setup."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_", "SRM_"))}
     env.update(moto.env(), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
@@ -201,7 +201,7 @@ def run(out: Path = Path("var/demo"), console: Console | None = None, *, full: b
 
     pids: list[int] = []
     with interrupt_on_sigterm(), contextlib.ExitStack() as stack:
-        moto = stack.enter_context(DemoMoto())
+        moto = stack.enter_context(MotoServer())
         pids.append(moto.proc.pid)
         stack.enter_context(slack)
         env = child_env(moto, slack, secret, out, owners, config)
