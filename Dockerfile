@@ -8,11 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SRM_PORT=3000
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md manifest.yml ./
 COPY bot ./bot
 COPY checks ./checks
 COPY data ./data
-# editable install: the code finds data/*.yml next to it in /app
+# editable install: the code finds data/*.yml (and `srm doctor` manifest.yml) next to it in /app
 RUN pip install -e . \
  && useradd --system --uid 10001 --home-dir /app srm \
  && mkdir -p /data && chown srm /data
