@@ -155,3 +155,20 @@ def who_owns(question: str, provider: str | None = None, **kw: Any):  # noqa: AN
     from bot.resolver import default_resolver
 
     return default_resolver().who_owns(question, provider=provider, **kw)
+
+
+def check_ids_problem(matrix: Matrix, path: Path | str) -> None:
+    """Raise DataFileError unless every check id a row lists is registered and guards that row."""
+    from bot.datafiles import DataFileError
+    from checks.registry import load_all
+
+    registry = load_all()
+    bad = []
+    for i, aspect in enumerate(matrix.aspects):
+        for cid in aspect.checks:
+            if cid not in registry:
+                bad.append(f"aspects[{i}] ({aspect.id}).checks: unknown check {cid!r}")
+            elif registry[cid].meta.aspect != aspect.id:
+                bad.append(f"aspects[{i}] ({aspect.id}).checks: {cid} guards {registry[cid].meta.aspect!r}")
+    if bad:
+        raise DataFileError(path, bad)

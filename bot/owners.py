@@ -1,7 +1,7 @@
 """Teams, membership and routing (pure: no I/O beyond loading the file).
 
-The owners file (``data/owners.example.yml`` by default, ``SRM_OWNERS`` or the
-``owners`` key of the config to override) says which internal team owns the
+The owners file (``data/owners.example.yml`` by default, ``SRM_OWNERS`` to
+override) says which internal team owns the
 customer part of each matrix aspect, who is in each team, who to escalate to,
 and who the admins are.
 """

@@ -72,10 +72,9 @@ def exit_code(results: Iterable[Result]) -> int:
 # -- data files --------------------------------------------------------------------------
 def check_data_files(settings: Any) -> tuple[list[Result], Any]:
     """The `srm validate` checks, one result per file; returns the loaded srm.yml (None if broken)."""
-    from bot.cli.who import _check_matrix_checks
     from bot.config import load_config
     from bot.datafiles import DataFileError
-    from bot.matrix import load_matrix, load_services
+    from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import OWNERS_EXAMPLE_PATH, load_owners
 
     out: list[Result] = []
@@ -93,7 +92,9 @@ def check_data_files(settings: Any) -> tuple[list[Result], Any]:
     for name, path, load, summary in steps:
         try:
             loaded[name] = load()
-            problems = _check_matrix_checks(loaded[name], path) if name == "matrix" else []
+            if name == "matrix":
+                check_ids_problem(loaded[name], path)
+            problems = []
         except DataFileError as exc:
             problems = [exc]
         out += [fail("data", name, f"{p.path}: {len(p.problems)} problem(s)", DATA_FIX, p.problems) for p in problems]

@@ -68,7 +68,7 @@ def who_owns_cmd(question: tuple[str, ...], provider: str | None, service_model:
 def validate_cmd() -> None:
     """Check every data file (matrix, services, owners, config); exit 2 on any problem."""
     from bot.config import Settings, load_config
-    from bot.matrix import load_matrix, load_services
+    from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
 
     s = Settings()
@@ -85,7 +85,7 @@ def validate_cmd() -> None:
             value = step()
             if name == "matrix":
                 matrix = value
-                problems.extend(_check_matrix_checks(value, s.srm_matrix))
+                check_ids_problem(value, s.srm_matrix)
             click.echo(f"ok    {name}")
         except DataFileError as exc:
             problems.append(exc)
@@ -94,21 +94,6 @@ def validate_cmd() -> None:
         click.echo(p.render(), err=True)
     if problems:
         sys.exit(2)
-
-
-def _check_matrix_checks(matrix, path) -> list[DataFileError]:  # noqa: ANN001
-    """Every check id the matrix lists must exist, and guard the row that lists it."""
-    from checks.registry import load_all
-
-    registry = load_all()
-    bad = []
-    for i, aspect in enumerate(matrix.aspects):
-        for cid in aspect.checks:
-            if cid not in registry:
-                bad.append(f"aspects[{i}] ({aspect.id}).checks: unknown check {cid!r}")
-            elif registry[cid].meta.aspect != aspect.id:
-                bad.append(f"aspects[{i}] ({aspect.id}).checks: {cid} guards {registry[cid].meta.aspect!r}")
-    return [DataFileError(path, bad)] if bad else []
 
 
 @main.command("matrix")
