@@ -1,7 +1,7 @@
 """Benchmark: who-owns answer latency after load, and matrix load time.
 
 Run: .venv/bin/python bench/who_owns.py [--rounds N]
-Reports medians and p50/p99 over the question set in tests/data/who_owns_cases.yml.
+Reports medians and p50/p99 over the question sets in tests/data/who_owns_*.yml.
 """
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def main() -> None:
         matrix = load_matrix()
         resolver = Resolver(matrix, load_services(), load_owners(aspect_ids=matrix.ids))
         loads.append((time.perf_counter() - t) * 1000)
-    cases = yaml.safe_load((ROOT / "tests/data/who_owns_cases.yml").read_text())["cases"]
+    case_files = sorted((ROOT / "tests/data").glob("who_owns_*.yml"))
+    cases = [c for f in case_files for c in yaml.safe_load(f.read_text())["cases"]]
     questions = [c["q"] for c in cases]
     cold = []
     fresh = Resolver(matrix, load_services(), load_owners(aspect_ids=matrix.ids))

@@ -1,13 +1,16 @@
 """Answer "who owns X?" from the matrix (pure; no I/O after construction).
 
-Pipeline for one question:
-1. service-model words (iaas, platform as a service, on-prem, ...) are found and set aside;
-2. named services (aliases from services.yml, typo-tolerant) give provider and model;
-3. provider words (aws, amazon, azure, microsoft, gcp, google) are set aside;
-4. what is left is matched against each row's title and keywords: a keyword
+Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch.py):
+1. AWS's headline split ("security of the cloud") is answered as an overview;
+2. service-model words (iaas, platform as a service, on-prem, ...) are found and set aside;
+3. named services (aliases from services.yml, typo-tolerant) give provider and model; a service
+   feature ("security groups") gives them too but stays in the question as its topic;
+4. provider words (aws, amazon, azure, microsoft, gcp, google, or their security products) are set aside;
+5. with no model yet, words that imply one ("managed database", "our vms", "salesforce") give it;
+6. what is left is matched against each row's title and keywords: a keyword
    matches when every one of its topic tokens is in the question (any order,
    small typos allowed). The longest, most specific keyword wins.
-No keyword fully matched, or an out-of-scope word (billing, pricing, ...), gives
+No keyword fully matched, or an out-of-scope topic (billing, pricing, on-call, ...), gives
 ``unknown`` with did-you-mean suggestions: never a confident answer for a topic
 the matrix does not cover. When the model is not known and the row's owner
 differs by model, the answer is ``depends`` with the per-model breakdown.
@@ -23,38 +26,11 @@ from rapidfuzz import fuzz, process
 
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
-from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
+from bot.scope import (HEADLINES, MODEL_CONTEXT_WORDS, MODEL_HINTS, MODEL_PHRASES, OVERVIEWS, PRODUCT_PROVIDERS,
+                       PROVIDER_WORDS, out_of_scope, overview_side)
+from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
 
-MODEL_PHRASES: dict[tuple[str, ...], Model] = {
-    ("iaas",): Model.iaas, ("infrastructure", "as", "a", "service"): Model.iaas,
-    ("paas",): Model.paas, ("platform", "as", "a", "service"): Model.paas,
-    ("serverless",): Model.paas, ("faas",): Model.paas,
-    ("saas",): Model.saas, ("software", "as", "a", "service"): Model.saas,
-    ("onprem",): Model.on_prem, ("self", "hosted"): Model.on_prem,
-    ("own", "datacenter"): Model.on_prem, ("traditional", "datacenter"): Model.on_prem,
-}
-PROVIDER_WORDS: dict[str, Provider] = {
-    "aws": Provider.aws, "amazon": Provider.aws,
-    "azure": Provider.azure, "microsoft": Provider.azure, "msft": Provider.azure,
-    "gcp": Provider.gcp, "google": Provider.gcp, "gcloud": Provider.gcp,
-}
-# Topics a cloud responsibility matrix does not answer, whatever else the question says.
-OUT_OF_SCOPE = frozenset(stem(w) for w in """
-bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
-discount budget salary salaries lunch coffee parking holiday vacation hire hiring recruit
-capital weather stock stocks ceo founder wrote invented resize rename license licensing
-""".split())
-# AWS's own headline split, asked about as such: answered as an overview, not as one matrix row.
-HEADLINES: dict[tuple[str, ...], tuple[Owner, str]] = {
-    ("security", "of", "the", "cloud"): (Owner.provider, (
-        "Security *of* the cloud is the provider's: the data centres, hardware, network, hypervisor and "
-        "the software that runs the services. Ask about a specific duty for the per-row answer.")),
-    ("security", "in", "the", "cloud"): (Owner.customer, (
-        "Security *in* the cloud is yours: your data, identities and access, network and firewall "
-        "configuration, guest OS patching on IaaS, encryption choices and applications. How much of it "
-        "depends on the service model: ask about a specific duty for the per-row answer.")),
-}
-GENERIC_TOKENS = frozenset({"security", "secure", "manage", "management", "service", "protection"})
+GENERIC_TOKENS = frozenset({"security", "secure", "manage", "manag", "management", "service", "protection"})
 
 
 class Alternative(BaseModel):
@@ -121,12 +97,12 @@ class Resolver:
         self._aspects = {a.id: a for a in matrix.aspects}
         self._keywords: list[_Keyword] = []
         phrases: list[tuple[str, str, tuple[str, ...]]] = []
-        for a in matrix.aspects:
-            for text in [a.title, *a.keywords]:
-                # provider words are set aside in questions, so they cannot be required here
-                toks = tuple(dict.fromkeys(t for t in content_tokens(raw_tokens(text)) if t not in PROVIDER_WORDS))
-                if toks and any(t not in GENERIC_TOKENS for t in toks):
-                    phrases.append((a.id, text, toks))  # all-generic keywords would match too much
+        texts = [(a.id, text, raw_tokens(text)) for a in matrix.aspects for text in [a.title, *a.keywords]]
+        for aspect_id, text, raw in texts:
+            # provider words are set aside in questions, so they cannot be required here
+            toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_WORDS))
+            if toks and any(t not in GENERIC_TOKENS for t in toks):
+                phrases.append((aspect_id, text, toks))  # all-generic keywords would match too much
         # a token found in many rows' keywords ("user", "access", "key") says less than a rare one
         rows_with: dict[str, set[str]] = {}
         for aspect_id, _, toks in phrases:
@@ -137,6 +113,17 @@ class Resolver:
                          for t in toks if t not in GENERIC_TOKENS) + 0.5 * len(toks)
             self._keywords.append(_Keyword(aspect_id, text, toks, weight))
         self._vocab = Vocabulary(t for k in self._keywords for t in k.tokens)
+        self._kw_by_token: dict[str, list[_Keyword]] = {}
+        for kw in self._keywords:
+            for t in kw.tokens:
+                self._kw_by_token.setdefault(t, []).append(kw)
+        # unstemmed keyword words, so that a typo the stemmer cannot undo ("patchign") still finds "patching"
+        self._raw_to_stem: dict[str, str] = {}
+        for _, _, raw in texts:
+            for t in raw:
+                if len(t) >= 6 and stem(t) in self._kw_by_token:
+                    self._raw_to_stem.setdefault(t, stem(t))
+        self._raw_vocab = Vocabulary(self._raw_to_stem)
         self._aliases: dict[tuple[str, ...], Service] = {}
         self._features: set[tuple[str, ...]] = set()
         for s in services.services:
@@ -155,62 +142,90 @@ class Resolver:
         for toks in self._aliases:
             self._alias_by_first.setdefault(toks[0], []).append(toks)
         self._titles = {a.id: a.title for a in matrix.aspects}
-        self._suggest_choices = {f"{k.aspect}|{k.text}": " ".join(k.tokens) for k in self._keywords}
+        self._model_rank = {phrase: k for k, phrase in enumerate(MODEL_PHRASES)}
+        self._provider_vocab = Vocabulary(w for w in PROVIDER_WORDS if len(w) >= 5 and w != "gcloud")
+        self._suggest_keys = {id(k): f"{k.aspect}|{k.text}" for k in self._keywords}
 
     # -- detection -----------------------------------------------------------------
     def _take_models(self, toks: list[str], used: list[bool]) -> Model | None:
-        found = None
-        for phrase, model in MODEL_PHRASES.items():
-            n = len(phrase)
-            for i in range(len(toks) - n + 1):
-                if not any(used[i:i + n]) and tuple(toks[i:i + n]) == phrase:
-                    found = found or model
-                    for j in range(i, i + n):
-                        used[j] = True
-        return found
+        """The model words say (the earliest-listed model in MODEL_PHRASES wins); their words are taken out."""
+        found: tuple[int, Model] | None = None
+        for i, phrase in MODEL_PHRASES.occurrences(toks):
+            if any(used[i:i + len(phrase)]):
+                continue
+            end = i + len(phrase)
+            if end < len(toks) and toks[end] in MODEL_CONTEXT_WORDS:  # "an iaas deployment", "the saas model"
+                end += 1
+            for j in range(i, end):
+                used[j] = True
+            rank = self._model_rank[phrase]
+            if found is None or rank < found[0]:
+                found = (rank, MODEL_PHRASES[phrase])
+        return found[1] if found else None
+
+    def _is_known_word(self, tok: str) -> bool:
+        """A stop word or a matrix keyword word is meant as written, not as a typo of a name."""
+        return tok in STOP_WORDS or stem(tok) in self._vocab.tokens_set
 
     def _alias_candidates(self, tok: str) -> frozenset[str]:
         """Alias tokens this question token may stand for (exact, or a typo of a long token)."""
-        fuzzy = self._alias_vocab.matches(tok) if len(tok) >= 6 else frozenset()
-        return frozenset({tok} | {a for a in fuzzy if len(a) >= 6})
+        fuzzy = self._alias_vocab.matches(tok) if len(tok) >= 4 and not self._is_known_word(tok) else frozenset()
+        # a typo keeps the first letter and changes a letter or two, not the word's length by more than one
+        # ("suite" is not "gsuite", "services" is not "servicebus"); a long word's plural is another word
+        # ("workspace" is not "workspaces"); short names only take swapped letters ("azrue" for "azure"),
+        # never another letter ("entry" is not "entra")
+        return frozenset({tok} | {a for a in fuzzy if is_swap_typo(tok, a) or (
+            len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
+            and not (len(tok) >= 7 and a == tok + "s"))})
 
     def _take_service(self, toks: list[str], used: list[bool]) -> Service | None:
         cands = [self._alias_candidates(t) for t in toks]
-        best: tuple[tuple[bool, int], int, int, Service] | None = None  # (rank, length, start, service)
+        # rank: a named service beats a feature, a longer alias a shorter one, exact words typos; then first wins
+        best: tuple[tuple[bool, int, int], int, int, Service] | None = None  # (rank, length, start, service)
         for i in range(len(toks)):
             if used[i]:
                 continue
-            for first in cands[i]:
+            for first in sorted(cands[i]):
                 for alias in self._alias_by_first.get(first, ()):
                     n = len(alias)
-                    rank = (alias not in self._features, n)  # a named service beats a feature
-                    if best and rank <= best[0]:
-                        continue
                     if i + n > len(toks) or any(used[i:i + n]):
                         continue
                     if all(alias[k] in cands[i + k] for k in range(n)):
-                        best = (rank, n, i, self._aliases[alias])
+                        exact = sum(alias[k] == toks[i + k] for k in range(n))
+                        rank = (alias not in self._features, n, exact)
+                        if best is None or rank > best[0]:
+                            best = (rank, n, i, self._aliases[alias])
         if best is None:
             return None
-        _, n, i, svc = best
-        for j in range(i, i + n):
-            used[j] = True
+        (named, _, _), n, i, svc = best
+        if named:  # a feature ("security groups") is also the topic of the question: leave its words in
+            for j in range(i, i + n):
+                used[j] = True
         return svc
 
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
         found = None
         for i, t in enumerate(toks):
-            if not used[i] and t in PROVIDER_WORDS:
-                found = found or PROVIDER_WORDS[t]
+            if used[i]:
+                continue
+            word = t if t in PROVIDER_WORDS else None
+            if word is None and not self._is_known_word(t):
+                word = next(iter(sorted(self._provider_vocab.matches(t))), None)
+            if word:  # "aws", or a typo of a long provider word ("amazn", "gogle", "azrue")
+                found = found or PROVIDER_WORDS[word]
                 used[i] = True
         return found
 
-    def _score_aspects(self, content: list[str]) -> dict[str, tuple[float, str]]:
+    def _score_aspects(self, content: list[str], raw: list[str] = ()) -> dict[str, tuple[float, str]]:
         matched: set[str] = set()
-        for t in content:
-            matched |= self._vocab.matches(t)
+        for i, t in enumerate(content):
+            hit = self._vocab.matches(t)
+            if not hit and i < len(raw) and len(raw[i]) >= 6:
+                hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i]))
+            matched |= hit
         best: dict[str, tuple[float, str]] = {}
-        for kw in self._keywords:
+        candidates = {id(kw): kw for t in matched for kw in self._kw_by_token.get(t, ())}
+        for kw in candidates.values():
             if all(t in matched for t in kw.tokens):
                 if kw.aspect not in best or kw.weight > best[kw.aspect][0]:
                     best[kw.aspect] = (kw.weight, kw.text)
@@ -220,8 +235,11 @@ class Resolver:
         query = " ".join(t for t in content if t not in STOP_WORDS)
         if not query:
             return []
+        # only keywords that share a (typo-tolerant) word with the question: cheaper, and no look-alike noise
+        words = {w for t in content for w in self._vocab.matches(t)}
+        choices = {self._suggest_keys[id(kw)]: " ".join(kw.tokens) for w in words for kw in self._kw_by_token[w]}
         out: list[Alternative] = []
-        for _text, score, key in process.extract(query, self._suggest_choices, scorer=fuzz.token_set_ratio, limit=25):
+        for _text, score, key in process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=25):
             aspect = key.split("|", 1)[0]
             if score < 45 or aspect in exclude or any(a.aspect == aspect for a in out):
                 continue
@@ -234,35 +252,41 @@ class Resolver:
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
         toks = raw_tokens(question)
-        for phrase, (owner, text) in HEADLINES.items():
-            n = len(phrase)
-            if any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1)):
-                prov = Provider(provider) if provider else next(
-                    (PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
-                return Answer(question=question, owner=owner, explanation=text, provider=prov,
-                              provider_stated=prov is not None,
-                              alternatives=self._suggest(content_tokens(toks)))
+        headline = HEADLINES.find(toks)
+        if headline:
+            return self._overview(question, toks, HEADLINES[headline], provider)
         used = [False] * len(toks)
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
         svc = self._take_service(toks, used)
         said_provider = self._take_provider(toks, used)
+        if said_provider is None and svc is None:
+            product = PRODUCT_PROVIDERS.find(toks)
+            said_provider = PRODUCT_PROVIDERS[product] if product else None
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
         if svc and model is None:
             model = svc.model
-        content = content_tokens(t for t, u in zip(toks, used) if not u)
+        if model is None:
+            implied = MODEL_HINTS.find(toks)
+            model = MODEL_HINTS[implied] if implied else None
+            model_stated = model is not None
+        raw = [t for t, u in zip(toks, used) if not u and t not in STOP_WORDS]
+        content = [stem(t) for t in raw]
         base = dict(question=question, provider=prov, provider_stated=prov_stated,
                     service=svc.id if svc else None, service_name=svc.name if svc else None,
                     service_model=model, service_model_stated=model_stated or svc is not None)
 
-        out_of_scope = bool(OUT_OF_SCOPE.intersection(content))
-        scores = {} if out_of_scope else self._score_aspects(content)
-        if not scores and svc and not out_of_scope:
+        off_topic = out_of_scope(toks, content)
+        scores = {} if off_topic else self._score_aspects(content, raw)
+        if not scores and svc and not off_topic:
             # the service name may itself be the topic ("who owns azure ad?"): score with it put back
             scores = self._score_aspects(content_tokens(t for t, u in zip(toks, used) if not u or t not in
                                                         PROVIDER_WORDS))
+        side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
+        if side:  # "what is AWS responsible for?": no topic, only a side of the split
+            return self._overview(question, toks, side, provider)
         if not scores:
             alts = self._suggest(content)
             hint = ", ".join(f"*{a.title}*" for a in alts) or "a topic such as *OS patching*, *MFA* or *backups*"
@@ -274,6 +298,11 @@ class Resolver:
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
         return self._answer_for(self._aspects[top_id], base, model, prov, alts)
+
+    def _overview(self, question: str, toks: list[str], owner: Owner, provider: str | Provider | None) -> Answer:
+        prov = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+        return Answer(question=question, owner=owner, explanation=OVERVIEWS[owner], provider=prov,
+                      provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)))
 
     def _answer_for(self, aspect: Aspect, base: dict, model: Model | None, prov: Provider | None,
                     alts: list[Alternative]) -> Answer:

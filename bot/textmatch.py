@@ -17,18 +17,19 @@ FUZZY_CUTOFF = 84.0
 FUZZY_MIN_LEN = 5
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
+# (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)
 _JOIN_FIXES = (
-    (re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
-    (re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
-    (re.compile(r"\be[\s-]?mail\b"), "email"),
-    (re.compile(r"\banti[\s-]+virus\b"), "antivirus"),
-    (re.compile(r"\bdata[\s-]+cent(er|re)s?\b"), "datacenter"),
-    (re.compile(r"\bmulti[\s-]+factor\b"), "multifactor"),
-    (re.compile(r"\btwo[\s-]+factor\b"), "2fa"),
-    (re.compile(r"\bpen[\s-]+test(s|ing)?\b"), "pentest"),
-    (re.compile(r"\bhyper[\s-]+visor"), "hypervisor"),
-    (re.compile(r"\bback[\s-]+ups?\b"), "backup"),
-    (re.compile(r"\bidentity[\s-]+providers?\b"), "idp"),
+    ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
+    ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
+    ("virus", re.compile(r"\banti[\s-]+virus\b"), "antivirus"),
+    ("cent", re.compile(r"\bdata[\s-]+cent(er|re)s?\b"), "datacenter"),
+    ("factor", re.compile(r"\bmulti[\s-]+factor\b"), "multifactor"),
+    ("factor", re.compile(r"\btwo[\s-]+factor\b"), "2fa"),
+    ("test", re.compile(r"\bpen[\s-]+test(s|ing)?\b"), "pentest"),
+    ("visor", re.compile(r"\bhyper[\s-]+visor"), "hypervisor"),
+    ("up", re.compile(r"\bback[\s-]+ups?\b"), "backup"),
+    ("provider", re.compile(r"\bidentity[\s-]+providers?\b"), "idp"),
 )
 
 # Words that carry no topic: question scaffolding, ownership talk, fillers.
@@ -48,8 +49,9 @@ s t re ve ll d m
 
 def normalize(text: str) -> str:
     text = text.lower().replace("&", " and ")
-    for pattern, repl in _JOIN_FIXES:
-        text = pattern.sub(repl, text)
+    for trigger, pattern, repl in _JOIN_FIXES:
+        if trigger in text:
+            text = pattern.sub(repl, text)
     return " ".join(t for t in _SPLIT.split(text) if t)
 
 
@@ -76,6 +78,8 @@ def stem(token: str) -> str:
         t = t[:-2]
     elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-1]
+    if t != token and t.endswith("ur"):  # configuring/configured -> configure, as "configures" gives
+        t += "e"
     return t
 
 
@@ -84,13 +88,33 @@ def content_tokens(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if t not in STOP_WORDS]
 
 
+SWAP_MIN_LEN = 4
+
+
+def is_swap_typo(a: str, b: str) -> bool:
+    """Two neighbouring letters typed the wrong way round ("aurroa" for "aurora", "azrue" for "azure")."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 class Vocabulary:
-    """A fixed set of tokens and a cached fuzzy lookup into it."""
+    """A fixed set of tokens and a cached fuzzy lookup into it.
+
+    A token matches itself, tokens within ``FUZZY_CUTOFF`` (rapidfuzz ratio, five letters or more), and
+    tokens it equals but for two swapped neighbouring letters (four letters or more): the ratio punishes
+    a swap hard in short words ("lamdba" scores 83 against "lambda").
+    """
 
     def __init__(self, tokens: Iterable[str]):
         self.tokens = sorted(set(tokens))
-        self._set = frozenset(self.tokens)
+        self._set = self.tokens_set = frozenset(self.tokens)
         self._cache: dict[str, frozenset[str]] = {}
+        self._by_letters: dict[str, list[str]] = {}
+        for t in self.tokens:
+            if len(t) >= SWAP_MIN_LEN:
+                self._by_letters.setdefault("".join(sorted(t)), []).append(t)
 
     def matches(self, token: str) -> frozenset[str]:
         """Vocabulary tokens this (already stemmed) token stands for."""
@@ -104,6 +128,8 @@ class Vocabulary:
             ):
                 if len(cand) >= FUZZY_MIN_LEN:
                     found.add(cand)
+        if len(token) >= SWAP_MIN_LEN:
+            found.update(t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t))
         result = frozenset(found)
         if len(self._cache) < 50_000:
             self._cache[token] = result

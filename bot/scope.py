@@ -1,0 +1,182 @@
+"""What a question says before it is matched to a matrix row (pure word lists and small tests).
+
+* ``MODEL_PHRASES``: words that state a service model ("iaas", "platform as a service", "on prem");
+  they are taken out of the question.
+* ``MODEL_HINTS``: words that imply a model without naming a service ("managed database" -> paas,
+  "our vms" -> iaas, "salesforce" -> saas). They are used only when the question names no model and
+  no service, and they stay in the question (they may also be topic words).
+* ``PROVIDER_WORDS`` and ``PRODUCT_PROVIDERS``: a provider named outright, or one of its security
+  products that are matrix keywords ("guardduty", "key vault") and so imply the provider only.
+* ``HEADLINES``, ``overview_side`` and ``OVERVIEWS``: AWS's headline split ("security of the cloud") or
+  a question with no topic but a side ("what is AWS responsible for?"), answered as an overview.
+* ``out_of_scope``: topics a responsibility matrix must not answer (billing, pricing, hiring,
+  support plans, on-call rotas, fines, office IT...), however security-like the rest of the question is.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from bot.matrix import Model, Owner, Provider
+from bot.textmatch import stem
+
+
+class PhraseIndex(dict):
+    """phrase (a tuple of raw words) -> value, indexed by first word to find phrases in a question fast."""
+
+    def __init__(self, items: dict[tuple[str, ...], object] | Iterable[tuple[tuple[str, ...], object]]):
+        super().__init__(items)
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in sorted(self, key=len, reverse=True):
+            self.by_first.setdefault(phrase[0], []).append(phrase)
+
+    def occurrences(self, toks: Sequence[str]) -> Iterable[tuple[int, tuple[str, ...]]]:
+        """(position, phrase) for each phrase found in toks, left to right, longest first at a position."""
+        for i, t in enumerate(toks):
+            for phrase in self.by_first.get(t, ()):
+                if tuple(toks[i:i + len(phrase)]) == phrase:
+                    yield i, phrase
+
+    def find(self, toks: Sequence[str]) -> tuple[str, ...] | None:
+        """The first phrase (leftmost, then longest) found in toks, or None."""
+        return next((p for _, p in self.occurrences(toks)), None)
+
+
+MODEL_PHRASES: PhraseIndex = PhraseIndex({
+    ("iaas",): Model.iaas, ("infrastructure", "as", "a", "service"): Model.iaas,
+    ("paas",): Model.paas, ("platform", "as", "a", "service"): Model.paas,
+    ("serverless",): Model.paas, ("faas",): Model.paas, ("function", "as", "a", "service"): Model.paas,
+    ("functions", "as", "a", "service"): Model.paas, ("caas",): Model.paas,
+    ("container", "as", "a", "service"): Model.paas, ("containers", "as", "a", "service"): Model.paas,
+    ("saas",): Model.saas, ("software", "as", "a", "service"): Model.saas,
+    ("onprem",): Model.on_prem, ("self", "hosted"): Model.on_prem,
+    ("own", "datacenter"): Model.on_prem, ("traditional", "datacenter"): Model.on_prem,
+})
+# words that only say "the model" after a model word ("in an iaas deployment"): taken out with it
+MODEL_CONTEXT_WORDS = frozenset("""deployment deployments model models environment environments setup world
+offering offerings solution solutions context scenario scenarios land""".split())
+
+_MANAGED_THINGS = """database databases db dbs service services kubernetes k8s platform platforms runtime
+runtimes sql postgres postgresql mysql redis cache queue queues container containers cluster clusters
+offering offerings nosql warehouse functions""".split()
+MODEL_HINTS: PhraseIndex = PhraseIndex({
+    **{("managed", thing): Model.paas for thing in _MANAGED_THINGS},
+    ("fully", "managed"): Model.paas, ("provider", "managed"): Model.paas,
+    ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
+    ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
+    ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,
+    # third-party SaaS products people name when they mean "a SaaS app"
+    **{(name,): Model.saas for name in
+       "salesforce workday servicenow zendesk dropbox docusign hubspot okta zoom github jira confluence".split()},
+})
+
+PROVIDER_WORDS: dict[str, Provider] = {
+    "aws": Provider.aws, "amazon": Provider.aws,
+    "azure": Provider.azure, "microsoft": Provider.azure, "msft": Provider.azure,
+    "gcp": Provider.gcp, "google": Provider.gcp, "gcloud": Provider.gcp,
+}
+_PRODUCTS = {
+    Provider.aws: """cloudtrail | cloudwatch | guardduty | security hub | inspector | macie | shield |
+        identity center | artifact | nitro | parameter store | secrets manager | cloudhsm | control tower |
+        systems manager | patch manager""",
+    Provider.azure: """defender | sentinel | key vault | intune | log analytics | managed hsm | service trust portal |
+        ad connect | hyper v | purview | azure policy""",
+    Provider.gcp: """security command center | cloud armor | cloud kms | secret manager | assured workloads |
+        cloud audit logs | chronicle | vpc service controls | binary authorization | shielded vm""",
+}
+PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(
+    (tuple(name.split()), prov) for prov, names in _PRODUCTS.items() for name in names.split("|"))
+
+# AWS's own headline split, asked about as such: answered as an overview, not as one matrix row.
+OVERVIEWS: dict[Owner, str] = {
+    Owner.provider: (
+        "Security *of* the cloud is the provider's: the data centres, hardware, network, hypervisor and "
+        "the software that runs the services. Ask about a specific duty for the per-row answer."),
+    Owner.customer: (
+        "Security *in* the cloud is yours: your data, identities and access, network and firewall "
+        "configuration, guest OS patching on IaaS, encryption choices and applications. How much of it "
+        "depends on the service model: ask about a specific duty for the per-row answer."),
+}
+HEADLINES: PhraseIndex = PhraseIndex({
+    ("security", "of", "the", "cloud"): Owner.provider, ("security", "in", "the", "cloud"): Owner.customer,
+    ("infrastructure", "that", "runs"): Owner.provider, ("protects", "the", "infrastructure"): Owner.provider,
+    ("protecting", "the", "infrastructure"): Owner.provider, ("protect", "the", "infrastructure"): Owner.provider,
+    ("security", "of", "the", "infrastructure"): Owner.provider,
+    ("cloud", "infrastructure", "security"): Owner.provider, ("foundation", "services"): Owner.provider,
+    ("foundational", "services"): Owner.provider,
+})
+_OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally general overall exactly always retain
+retained keep kept""".split())
+_CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "i", "me", "my", "tenant", "tenants"})
+_PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
+_ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
+
+
+def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
+    """For a question with no topic ("what is the customer responsible for?"): the side it asks about,
+    the first one named (customer, or provider/AWS/Azure/Google), or None."""
+    if not set(content) <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
+        return None
+    side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
+    if side is None:
+        return None
+    return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
+
+
+# single words (compared after stemming, on the words left once services and models are taken out)
+_OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
+bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
+discount discounts budget budgets salary salaries lunch coffee parking holiday holidays vacation hiring
+recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
+expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented resize
+rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
+quota quotas savings wifi printer printers standup calendar birthday pto exam exams
+practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined procurement purchase
+purchasing buy buys buying bought negotiate negotiates negotiating negotiation contract contracts tam
+reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
+charges charged paying billed cheap pricey tco roi
+""".split())
+# phrases (compared on the raw words of the whole question), one per "|" or line
+_OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
+on call|oncall|on duty|support plan|support plans|support case|support cases|support ticket|support tickets
+enterprise support|business support|developer support|premium support|premier support|unified support
+free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
+account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
+data protection officer|how much money|certification should|certification to|certifications should
+study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
+""") if p.strip())
+
+
+def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
+    """Words whose stem is ambiguous: "fines" (not "fine-grained"), "orders" (not "in order to"),
+    "hire" (not "a new hire", who is onboarded)."""
+    t, prev = toks[i], toks[i - 1] if i else ""
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
+    if t == "fine":
+        return not nxt.startswith(("grain", "tun")) and prev not in {
+            "is", "s", "it", "be", "are", "that", "all", "seems", "looks", "work", "works"}
+    if t == "hire":
+        return prev not in {"new", "a"}
+    return t in {"fines", "orders", "ordering", "ordered"}
+
+
+def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
+    """True when the question is about a topic the matrix does not cover (see module doc)."""
+    if _OUT_OF_SCOPE_WORDS.intersection(content):
+        return True
+    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))):
+        return True
+    if _OUT_OF_SCOPE_PHRASES.find(raw) is not None:
+        return True
+    return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
+
+
+_VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})
+
+
+def _asks_a_price(toks: Sequence[str], i: int) -> bool:
+    """ "how much is/does/would ..." asks a price or an amount, unless it asks how much is *on us* or
+    *of* a duty."""
+    if tuple(toks[i:i + 2]) != ("how", "much") or toks[i + 2] not in _VERBS_OF_AMOUNT:
+        return False
+    return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[i + 3:i + 7])
