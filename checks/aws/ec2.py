@@ -135,26 +135,44 @@ def ec2_securitygroup_default_restricts_all(scope: Scope):
             yield scope.passed(sg.group_id, f"default security group of {sg.vpc_id} has no rules", **kw)
 
 
+NACL_SOURCES = (("CidrBlock", PUBLIC_V4), ("Ipv6CidrBlock", PUBLIC_V6))
+NACL_PORT_PROTOCOLS = {"6": "tcp", "17": "udp", "tcp": "tcp", "udp": "udp"}
+
+
+def _nacl_matches(entry: dict[str, Any], port: int, proto: str) -> bool:
+    """Whether a NACL entry applies to traffic on ``port`` over ``proto`` ("tcp" or "udp")."""
+    p = str(entry.get("Protocol", "")).lower()
+    if p in ALL_PROTOCOLS:
+        return True
+    if NACL_PORT_PROTOCOLS.get(p) != proto:
+        return False
+    rng = entry.get("PortRange") or {}
+    return int(rng.get("From", 0)) <= port <= int(rng.get("To", 65535))
+
+
 def _nacl_admin_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Inbound allow entries from the internet that cover port 22 or 3389 (all traffic or TCP)."""
-    out = []
-    for e in entries:
-        src = e.get("CidrBlock") if e.get("CidrBlock") == PUBLIC_V4 else e.get("Ipv6CidrBlock")
-        if e.get("Egress") or e.get("RuleAction") != "allow" or src not in (PUBLIC_V4, PUBLIC_V6):
-            continue
-        proto = str(e.get("Protocol", "")).lower()
-        if proto in ALL_PROTOCOLS:
-            ports = list(ADMIN_PORTS)
-        elif proto in {"6", "tcp"}:
-            rng = e.get("PortRange") or {}
-            lo, hi = int(rng.get("From", 0)), int(rng.get("To", 65535))
-            ports = [p for p in ADMIN_PORTS if lo <= p <= hi]
-        else:
-            continue
-        if ports:
-            out.append({"RuleNumber": e.get("RuleNumber"), "Protocol": proto, "Source": src,
-                        "PortRange": e.get("PortRange"), "AdminPorts": ports})
-    return sorted(out, key=lambda r: (r["RuleNumber"] or 0, r["Source"]))
+    """Inbound allow entries that let the internet reach port 22 or 3389 over TCP or UDP.
+
+    Evaluated as AWS does: per address family, inbound entries from 0.0.0.0/0 (or ::/0) in
+    rule-number order, the first one that matches the port and protocol decides. A deny ahead
+    of a broad allow therefore closes the port; entries for narrower CIDRs neither open nor
+    close it to "the internet".
+    """
+    inbound = sorted((e for e in entries if not e.get("Egress")), key=lambda e: int(e.get("RuleNumber") or 0))
+    hits: dict[tuple[Any, str], dict[str, Any]] = {}
+    for field, source in NACL_SOURCES:
+        from_internet = [e for e in inbound if e.get(field) == source]
+        for port in ADMIN_PORTS:
+            for proto in ("tcp", "udp"):
+                first = next((e for e in from_internet if _nacl_matches(e, port, proto)), None)
+                if first is None or first.get("RuleAction") != "allow":
+                    continue
+                row = hits.setdefault((first.get("RuleNumber"), source), {
+                    "RuleNumber": first.get("RuleNumber"), "Protocol": str(first.get("Protocol", "")).lower(),
+                    "Source": source, "PortRange": first.get("PortRange"), "AdminPorts": []})
+                if port not in row["AdminPorts"]:
+                    row["AdminPorts"].append(port)
+    return sorted(hits.values(), key=lambda r: (r["RuleNumber"] or 0, r["Source"]))
 
 
 @register(CheckMeta(
@@ -166,8 +184,11 @@ def _nacl_admin_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                  "specific CIDRs: console VPC > Network ACLs > ACL > Inbound rules > Edit inbound rules, or "
                  "`aws ec2 replace-network-acl-entry --network-acl-id ACL_ID --ingress --rule-number N "
                  "--protocol tcp --port-range From=22,To=22 --cidr-block 10.0.0.0/8 --rule-action allow` "
-                 "/ `aws ec2 delete-network-acl-entry --network-acl-id ACL_ID --ingress --rule-number N`."),
+                 "/ `aws ec2 delete-network-acl-entry --network-acl-id ACL_ID --ingress --rule-number N`, "
+                 "or add deny entries for 22/3389 from 0.0.0.0/0 and ::/0 numbered below the allow."),
     iam_actions=["ec2:DescribeNetworkAcls"], resource_type="AWS::EC2::NetworkAcl",
+    notes=("TCP, UDP and all-protocol entries count (CIS 5.1). Entries are evaluated in rule-number order "
+           "as AWS does: a deny from the whole internet ahead of an allow keeps the port closed."),
 ))
 def ec2_networkacl_no_public_admin_ports(scope: Scope):
     for acl in network_acls(scope.inv):

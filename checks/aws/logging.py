@@ -231,15 +231,21 @@ def cloudtrail_trail_bucket_not_public(scope: Scope):
                  "`aws configservice start-configuration-recorder --configuration-recorder-name default`."),
     iam_actions=["config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"],
     resource_type="AWS::Config::ConfigurationRecorder",
+    notes=("CIS 3.3 audit: recording all supported types, and the recorder's lastStatus is not Failure "
+           "(Pending, right after a start, is not a failure)."),
 ))
 def config_recorder_enabled(scope: Scope):
     recs = config_recorders(scope.inv)
-    ev = {"recorders": [{"name": r.name, "recording": r.recording, "allSupported": r.all_supported}
-                        for r in recs]}
-    good = [r for r in recs if r.recording and r.all_supported]
+    ev = {"recorders": [{"name": r.name, "recording": r.recording, "allSupported": r.all_supported,
+                         "lastStatus": r.last_status} for r in recs]}
+    complete = [r for r in recs if r.recording and r.all_supported]
+    good = [r for r in complete if r.last_status.lower() != "failure"]
     if good:
         yield scope.passed(scope.region, f"recorder {good[0].name} records all resource types",
                            evidence=ev, arn=good[0].arn)
+    elif complete:
+        yield scope.failed(scope.region, f"recorder {complete[0].name} is recording but its last recording "
+                           "attempt failed (lastStatus Failure)", evidence=ev, arn=complete[0].arn)
     elif not recs:
         yield scope.failed(scope.region, "no AWS Config recorder exists in this region", evidence=ev)
     elif not any(r.recording for r in recs):

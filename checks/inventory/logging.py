@@ -141,6 +141,7 @@ class ConfigRecorder:
     all_supported: bool
     include_global_resource_types: bool
     strategy: str  # recordingStrategy.useOnly, "" when AWS does not say
+    last_status: str = ""  # lastStatus of the recorder status: Pending | Success | Failure, "" if unsaid
 
 
 def config_recorders(inv: Inventory) -> list[ConfigRecorder]:
@@ -151,6 +152,7 @@ def config_recorders(inv: Inventory) -> list[ConfigRecorder]:
         recs = cfg.describe_configuration_recorders().get("ConfigurationRecorders", [])
         stats = cfg.describe_configuration_recorder_status().get("ConfigurationRecordersStatus", [])
         recording = {s.get("name"): bool(s.get("recording")) for s in stats}
+        last_status = {s.get("name"): str(s.get("lastStatus") or "") for s in stats}
         out = []
         for r in recs:
             group = r.get("recordingGroup") or {}
@@ -160,6 +162,7 @@ def config_recorders(inv: Inventory) -> list[ConfigRecorder]:
                 all_supported=bool(group.get("allSupported")),
                 include_global_resource_types=bool(group.get("includeGlobalResourceTypes")),
                 strategy=(group.get("recordingStrategy") or {}).get("useOnly", ""),
+                last_status=last_status.get(r.get("name"), ""),
             ))
         return sorted(out, key=lambda r: r.name)
 

@@ -156,6 +156,41 @@ def test_network_acl_admin_ports(aws):
     assert only(result, NACL, rdp_v6).evidence["PublicAdminIngressEntries"][0]["Source"] == "::/0"
 
 
+def test_network_acl_first_matching_entry_decides_and_udp_counts(aws):
+    """AWS evaluates NACL entries lowest rule number first (found side by side with Prowler)."""
+    ec2 = aws.client("ec2")
+    vpc = _vpc(ec2)
+
+    def acl(*entries: tuple) -> str:
+        aid = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+        for n, action, proto, ports, cidr in entries:
+            kw = {"PortRange": {"From": ports[0], "To": ports[1]}} if ports else {}
+            src = {"Ipv6CidrBlock": cidr} if ":" in cidr else {"CidrBlock": cidr}
+            ec2.create_network_acl_entry(NetworkAclId=aid, RuleNumber=n, Egress=False, RuleAction=action,
+                                         Protocol=proto, **kw, **src)
+        return aid
+
+    world = "0.0.0.0/0"
+    deny_first = acl((50, "deny", "6", (22, 22), world), (60, "deny", "6", (3389, 3389), world),
+                     (100, "allow", "6", (0, 65535), world))
+    allow_first = acl((50, "allow", "-1", None, world), (60, "deny", "6", (22, 22), world))
+    udp_rdp = acl((50, "deny", "6", (3389, 3389), world), (100, "allow", "17", (3389, 3389), world))
+    narrow_deny = acl((50, "deny", "6", (22, 22), "198.51.100.0/24"), (100, "allow", "6", (22, 22), world))
+    v4_only_deny = acl((50, "deny", "-1", None, world), (100, "allow", "6", (22, 22), "::/0"))
+
+    result = scan(aws, [NACL])
+
+    got = statuses(result, NACL)
+    assert {k: got[k] for k in (deny_first, allow_first, udp_rdp, narrow_deny, v4_only_deny)} == {
+        deny_first: P, allow_first: F, udp_rdp: F, narrow_deny: F, v4_only_deny: F}
+    assert only(result, NACL, allow_first).evidence["PublicAdminIngressEntries"] == [
+        {"RuleNumber": 50, "Protocol": "-1", "Source": world, "PortRange": None, "AdminPorts": [22, 3389]}]
+    assert only(result, NACL, udp_rdp).evidence["PublicAdminIngressEntries"] == [
+        {"RuleNumber": 100, "Protocol": "17", "Source": world, "PortRange": {"From": 3389, "To": 3389},
+         "AdminPorts": [3389]}]
+    assert only(result, NACL, v4_only_deny).evidence["PublicAdminIngressEntries"][0]["Source"] == "::/0"
+
+
 def test_vpc_flow_logs(aws):
     ec2 = aws.client("ec2")
     aws.client("s3").create_bucket(Bucket="srm-flow-logs")

@@ -210,7 +210,8 @@ def test_config_recording_all_types_passes(aws):
     _recorder(aws)
     f = only(scan(aws, [CONFIG]), CONFIG, REGION)
     assert f.status is Status.PASS
-    assert f.evidence == {"recorders": [{"name": "default", "recording": True, "allSupported": True}]}
+    assert f.evidence == {"recorders": [{"name": "default", "recording": True, "allSupported": True,
+                                         "lastStatus": "PENDING"}]}  # moto: Pending until a delivery
 
 
 def test_config_missing_stopped_or_partial_recorder_fails(aws):
@@ -221,6 +222,24 @@ def test_config_missing_stopped_or_partial_recorder_fails(aws):
     _recorder(aws, all_supported=False)
     f = only(scan(aws, [CONFIG]), CONFIG, REGION)
     assert f.status is Status.FAIL and "selected resource types" in f.reason
+
+
+def test_config_recorder_whose_last_recording_failed_fails(aws):
+    """CIS 3.3 asks for lastStatus SUCCESS; moto never fails a recorder, so the status is stubbed."""
+    recorder = {"name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/config",
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}}
+
+    def fill(stub):
+        stub.add_response("describe_configuration_recorders", {"ConfigurationRecorders": [recorder]})
+        stub.add_response("describe_configuration_recorder_status", {"ConfigurationRecordersStatus": [
+            {"name": "default", "recording": True, "lastStatus": "Failure", "lastErrorCode": "AccessDenied"}]})
+
+    target, stub = _stubbed(aws, "config", fill)
+    [f] = run(select([CONFIG]), [target]).findings
+    assert f.status is Status.FAIL and "lastStatus Failure" in f.reason
+    assert f.evidence == {"recorders": [{"name": "default", "recording": True, "allSupported": True,
+                                         "lastStatus": "Failure"}]}
+    stub.assert_no_pending_responses()
 
 
 # -- GuardDuty -----------------------------------------------------------------------
