@@ -4,7 +4,8 @@ Who may do what is decided from the database (the incident's assigned team) and
 the owners file, never from what a button says:
 
 * acknowledge / snooze - members or leads of the assigned team, and admins;
-* accept risk          - admins, and the team's leads when ``leads_can_accept_risk``.
+* accept risk          - admins, and the team's leads when ``leads_can_accept_risk``;
+* re-check             - anyone (it only reads; the result is posted in the thread).
 
 Every attempt is an event, refused ones too (``allowed=False`` with the reason).
 """
@@ -101,6 +102,20 @@ class IncidentActions:
                                     actor=actor.id, data=data, next_escalation_at=None)
 
         return self._attempt(incident_id, actor, EventKind.accept_risk, asked, check, apply)
+
+    def rechecked(self, incident_id: int, actor: Actor) -> "Event":
+        """Record that ``actor`` had the check re-run just now, with what still fails (a thread reply).
+
+        Anyone may ask for a re-check: it only reads. The scan itself (``Services.scan``) has
+        already recorded any drift (new failures, recovery, resolution) as its own events.
+        """
+        now = self.clock.now()
+        with self.store.transaction():
+            inc = self.store.incident(incident_id)
+            failing = [f.resource_id for f in self.store.failing(inc.account_id, inc.check_id)]
+            event = self._record(inc, EventKind.rechecked, now, actor=actor.id, data={"failing": failing})
+        self.deliver()
+        return event
 
     def _attempt(self, incident_id: int, actor: Actor, action: EventKind, asked: dict[str, Any],
                  check: Callable[[Incident, datetime], str | None],

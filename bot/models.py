@@ -79,6 +79,7 @@ class EventKind(StrEnum):
     snooze_expired = "snooze_expired"
     exception_expired = "exception_expired"
     escalated = "escalated"
+    rechecked = "rechecked"  # someone had the check re-run now (anyone may: it only reads)
 
 
 class Actor(BaseModel):

@@ -73,6 +73,10 @@ def event_text(event: Event) -> str:
         case EventKind.escalated:
             to = " ".join(f"<@{u}>" for u in d.get("to", []))
             return f"Escalated (level {d.get('level')}) to {to}: not acknowledged within the SLA"
+        case EventKind.rechecked:
+            still = d.get("failing", [])
+            return (f"Re-check by {who}: still {len(still)} resource(s) failing: {_names(still)}" if still
+                    else f"Re-check by {who}: nothing fails any more")
     return event.kind.value  # pragma: no cover - every kind is handled above
 
 

@@ -84,7 +84,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         key TEXT PRIMARY KEY, claimed_at TEXT NOT NULL, since TEXT, generated_at TEXT, channel TEXT,
         posted_at TEXT);
     """),
+    (3, """
+    CREATE INDEX findings_by_check_status ON findings (check_id, status, account_id);
+    """),
 ]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit the open transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
 
 
 class SchemaTooNew(RuntimeError):
@@ -129,18 +145,29 @@ class Store:
         return row["v"] or 0
 
     def _migrate(self) -> None:
-        self.db.execute("CREATE TABLE IF NOT EXISTS schema_version "
-                        "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-        current = self.schema_version
-        latest = MIGRATIONS[-1][0]
-        if current > latest:
-            raise SchemaTooNew(f"{self.path}: schema version {current} is newer than this srm-bot ({latest})")
-        for version, sql in MIGRATIONS:
-            if version > current:
-                with self.transaction():
-                    self.db.executescript(sql)
-                    self.db.execute("INSERT INTO schema_version VALUES (?, ?)",
-                                    [version, iso(self.clock.now())])
+        """Apply the missing migrations, each with its version row in one IMMEDIATE transaction, so two
+        processes starting together on an old file serialise and each migration runs once."""
+        conn = self.db.conn
+        with self._lock:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                         "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            latest = MIGRATIONS[-1][0]
+            if self.schema_version > latest:
+                raise SchemaTooNew(f"{self.path}: schema version {self.schema_version} is newer than "
+                                   f"this srm-bot ({latest})")
+            for version, sql in MIGRATIONS:
+                if version <= self.schema_version:
+                    continue
+                conn.execute("BEGIN IMMEDIATE")  # the write lock: a concurrent migrator waits here
+                try:
+                    if version > self.schema_version:  # not applied by another process meanwhile
+                        for statement in _statements(sql):
+                            conn.execute(statement)
+                        conn.execute("INSERT INTO schema_version VALUES (?, ?)", [version, iso(self.clock.now())])
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
@@ -226,6 +253,18 @@ class Store:
     def failing(self, account_id: str, check_id: str) -> list[Finding]:
         return self.findings(account_id=account_id, check_id=check_id, status=Status.FAIL)
 
+    def finding_counts(self, check_ids: Iterable[str] | None = None) -> dict[tuple[str, str], dict[Status, int]]:
+        """``{(account_id, check_id): {status: count}}`` without loading the rows (for status displays)."""
+        where, params = "", []
+        if check_ids is not None:
+            ids = sorted(set(check_ids))
+            where, params = f" WHERE check_id IN ({','.join('?' * len(ids))})", ids
+        out: dict[tuple[str, str], dict[Status, int]] = {}
+        for r in self._rows("SELECT account_id, check_id, status, COUNT(*) AS n FROM findings" + where
+                            + " GROUP BY check_id, status, account_id", params):  # findings_by_check_status
+            out.setdefault((r["account_id"], r["check_id"]), {})[Status(r["status"])] = r["n"]
+        return out
+
     def failing_pairs(self) -> set[tuple[str, str]]:
         rows = self._rows("SELECT DISTINCT account_id, check_id FROM findings WHERE status = 'FAIL'")
         return {(r["account_id"], r["check_id"]) for r in rows}
@@ -258,12 +297,16 @@ class Store:
         return Incident(**rows[0]) if rows else None
 
     def incidents(self, *, states: Iterable[IncidentState] | None = None,
-                  team_id: str | None = None) -> list[Incident]:
+                  team_id: str | None = None, check_ids: Iterable[str] | None = None) -> list[Incident]:
         where, params = ["1=1"], []
         if states is not None:
             st = [s.value for s in states]
             where.append(f"state IN ({','.join('?' * len(st))})")
             params += st
+        if check_ids is not None:
+            ids = sorted(set(check_ids))
+            where.append(f"check_id IN ({','.join('?' * len(ids))})")
+            params += ids
         if team_id is not None:
             where.append("team_id = ?")
             params.append(team_id)

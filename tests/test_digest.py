@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from freezegun import freeze_time
 
 from bot.cli import main
 from bot.config import Settings
+from bot.demo.slack_emulator import FakeSlack
 from bot.digest import DEFAULT_SINCE, Digest, Drift, Posture, build_digest, publish
 from bot.main import build_services
 from bot.models import Actor
@@ -219,40 +218,10 @@ def test_long_lists_are_cut_and_text_is_escaped():
 
 
 # -- srm digest ----------------------------------------------------------------------------------
-class FakeSlack(ThreadingHTTPServer):
-    """chat.postMessage on 127.0.0.1: records each request body, answers ``reply``."""
-
-    def __init__(self):
-        self.bodies: list[dict] = []
-        self.reply = {"ok": True, "channel": "C0DIGEST", "ts": "1714975200.000100"}
-        super().__init__(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/api/"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.bodies.append({"path": self.path, **json.loads(body)})
-        data = json.dumps(self.server.reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # noqa: ANN002
-        pass
-
-
 @pytest.fixture
 def slack():
-    server = FakeSlack()
-    yield server
-    server.shutdown()
+    with FakeSlack() as fake:
+        yield fake
 
 
 def srm(seeded, *args: str, **env: str):  # noqa: ANN001, ANN201
@@ -281,18 +250,19 @@ def test_srm_digest_post_needs_a_token_and_a_channel(seeded, tmp_path):
 
 
 def test_srm_digest_post_posts_once_per_minute_and_marks_the_time(seeded, slack):
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_BASE_URL": slack.url}
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_BASE_URL": slack.api_url}
     with freeze_time(T0 + timedelta(hours=8, seconds=10)):
-        slack.reply = {"ok": False, "error": "not_in_channel"}
+        slack.fail("chat.postMessage", times=1, error="not_in_channel")  # HTTP 200 {"ok": false, ...}
         r = srm(seeded, "digest", "--post", **env)
         assert r.exit_code == 2 and "Slack refused the post to C0DIGEST: not_in_channel" in r.stderr
-        slack.reply = {"ok": True, "channel": "C0DIGEST", "ts": "1714975200.000100"}
         first = srm(seeded, "digest", "--post", **env)
         again = srm(seeded, "digest", "--post", **env)
     assert first.exit_code == 0 and "posted the digest to C0DIGEST" in first.stdout
     assert again.exit_code == 0 and "already posted (digest:cli:2024-05-06T14:00Z)" in again.stdout
-    assert len(slack.bodies) == 2  # the refused one, then one post
-    body = slack.bodies[-1]
-    assert body["path"] == "/api/chat.postMessage" and body["channel"] == "C0DIGEST"
+    attempts = slack.attempts_of("chat.postMessage")
+    assert [c.response["ok"] for c in attempts] == [False, True]  # the refused one, then one post
+    assert [c.method for c in slack.attempts] == ["chat.postMessage", "chat.postMessage"]
+    body = attempts[-1]
+    assert body["channel"] == "C0DIGEST"
     assert body["text"].startswith("SRM digest: 3 newly failing") and body["blocks"][0]["type"] == "header"
     assert seeded.store.last_digest_at() == T0 + timedelta(hours=8, seconds=10)

@@ -156,3 +156,30 @@ def test_message_keys_are_claimed_once_and_remember_where_they_went(store):
     again = Store(store.path)  # survives a restart
     assert again.sent_message("incident:1:open") == ConversationRef(channel="C1", ts="171.5")
     assert again.claim_message_key("incident:1:open") is False
+
+
+def test_processes_starting_together_on_a_new_file_apply_each_migration_once(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "race.db"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=Store, args=(path,)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    rows = list(sqlite3.connect(path).execute("SELECT version FROM schema_version ORDER BY version"))
+    assert [v for (v,) in rows] == [v for v, _ in MIGRATIONS]
+
+
+def test_a_failing_migration_leaves_no_half_applied_schema(tmp_path, monkeypatch):
+    import bot.store as store_mod
+
+    broken = [*MIGRATIONS, (MIGRATIONS[-1][0] + 1, "CREATE TABLE extra (x INTEGER);\nSELECT * FROM nowhere;")]
+    monkeypatch.setattr(store_mod, "MIGRATIONS", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        Store(tmp_path / "half.db")
+    db = sqlite3.connect(tmp_path / "half.db")
+    assert not list(db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'"))
+    assert max(v for (v,) in db.execute("SELECT version FROM schema_version")) == MIGRATIONS[-1][0]

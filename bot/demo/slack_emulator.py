@@ -7,7 +7,8 @@
         fake.wait_for("chat.postMessage", 1)
 
 ``calls`` holds every request that was answered ``ok`` (method name + parsed form or
-JSON body); ``attempts`` holds every request, failed ones too. Response URLs
+JSON body); ``attempts`` holds every request, failed ones too (HTTP errors, and
+``fail(..., error="not_in_channel")`` answers: HTTP 200 with ``{"ok": false}``). Response URLs
 (``fake.response_url("x")``) are recorded under the method name ``response_url``.
 Also: :func:`signed_headers`, Slack's v0 request signature, for sending requests
 to the app the way Slack does.
@@ -22,12 +23,24 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USER_ID = "U0SRMBOT"
 TEAM_ID = "T0TEST"
 WORKSPACE_URL = "https://srm-test.slack.com/"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def manifest_bot_scopes() -> list[str]:
+    """The bot scopes manifest.yml asks for (what a token from installing it has); [] without the file."""
+    import yaml
+
+    try:
+        return list(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
+    except (OSError, KeyError, TypeError):
+        return []
 
 
 def signed_headers(secret: str, body: str | bytes, timestamp: int | None = None,
@@ -58,6 +71,11 @@ class Call:
     def get(self, key: str, default: Any = None) -> Any:
         return self.body.get(key, default)
 
+    @property
+    def ok(self) -> bool:
+        """Answered HTTP 200 and not ``{"ok": false}``."""
+        return self.status == 200 and not (isinstance(self.response, dict) and self.response.get("ok") is False)
+
 
 @dataclass
 class _Failure:
@@ -65,11 +83,13 @@ class _Failure:
     status: int
     retry_after: int | None
     skip: int = 0
+    error: str | None = None  # answer HTTP 200 {"ok": false, "error": error} instead of ``status``
 
 
 class FakeSlack:
     def __init__(self) -> None:
         self.attempts: list[Call] = []
+        self.scopes: list[str] = manifest_bot_scopes()  # sent as X-OAuth-Scopes on auth.test, as Slack does
         self._failures: dict[str, _Failure] = {}
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
@@ -116,15 +136,19 @@ class FakeSlack:
 
     # -- control and inspection ----------------------------------------------------------
     def fail(self, method: str, times: int = 1, status: int = 429, retry_after: int | None = 0,
-             skip: int = 0) -> None:
-        """Answer ``times`` calls of ``method`` with ``status`` (429 carries Retry-After), after ``skip`` good ones."""
+             skip: int = 0, error: str | None = None) -> None:
+        """Answer ``times`` calls of ``method`` with ``status`` (429 carries Retry-After), after ``skip`` good ones.
+
+        With ``error`` (e.g. ``"not_in_channel"``) the answer is HTTP 200 ``{"ok": false, "error": error}``,
+        the way Slack refuses a call it will not retry.
+        """
         with self._lock:
-            self._failures[method] = _Failure(times, status, retry_after, skip)
+            self._failures[method] = _Failure(times, status, retry_after, skip, error)
 
     @property
     def calls(self) -> list[Call]:
         with self._lock:
-            return [c for c in self.attempts if c.status == 200]
+            return [c for c in self.attempts if c.ok]
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -138,7 +162,7 @@ class FakeSlack:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                got = [c for c in self.attempts if c.method == method and c.status == 200]
+                got = [c for c in self.attempts if c.method == method and c.ok]
                 if len(got) >= count:
                     return got
                 left = deadline - time.monotonic()
@@ -166,13 +190,14 @@ class FakeSlack:
             body["_url"] = req.path
         with self._lock:
             failure = self._failures.get(method)
-            status = 200
+            status, refusal = 200, None
             if failure and failure.skip > 0:
                 failure.skip -= 1
             elif failure and failure.remaining > 0:
                 failure.remaining -= 1
-                status = failure.status
-            answer = self._answer(method, body) if status == 200 else None
+                status, refusal = (200, failure.error) if failure.error else (failure.status, None)
+            answer = None if status != 200 else (
+                {"ok": False, "error": refusal} if refusal else self._answer(method, body))
             self.attempts.append(Call(method, body, status, answer))
             self._lock.notify_all()
         if status == 429:
@@ -180,7 +205,8 @@ class FakeSlack:
             return self._send(req, 429, {"ok": False, "error": "ratelimited"}, headers)
         if status != 200:
             return self._send(req, status, None, text="upstream connect error")
-        return self._send(req, 200, answer)
+        scopes = {"X-OAuth-Scopes": ",".join(self.scopes)} if method == "auth.test" and answer.get("ok") else None
+        return self._send(req, 200, answer, scopes)
 
     @staticmethod
     def _parse(raw: str, content_type: str) -> dict[str, Any]:

@@ -2,9 +2,17 @@
 
 The client talks to ``SLACK_API_BASE_URL`` when set (the fake Slack in tests) and
 retries rate limits (honouring ``Retry-After``), 5xx answers and dropped
-connections with backoff; what still fails raises, and the incident outbox keeps it.
+connections with backoff; what still fails raises: the incident outbox keeps
+incident posts, and ``SlackContext.send`` keeps answers to people
+(``bot/slack/delivery.py``).
 What the app registers is recorded in ``SlackContext.registered`` so a test can
 hold ``manifest.yml`` to exactly that.
+
+Acknowledging: Bolt runs with ``process_before_response=True``, so a listener's
+return *is* the HTTP response (no executor hop, no ack polling). A listener
+therefore only acks (with the answer, when it is quick) and hands anything else to
+``SlackContext.later``, which runs it on the app's worker pool after the response
+has gone; errors there reach the same ``_error_handler``.
 """
 from __future__ import annotations
 
@@ -16,15 +24,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
-                                                   ServerErrorRetryHandler)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
 from bot.config import Settings
 from bot.slack.blocks import notice
+from bot.slack.delivery import DEFAULT_DELAYS, RESPONSE_URL_LIFETIME, Pending, post_to_response_url, retry_handlers
 from bot.slack.listeners import actions, commands, events, views
 from bot.slack.notifier import KeyedPoster, SlackNotifier
-from bot.slack.status import Links
+from bot.slack.status import Links, registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.main import Services
@@ -73,23 +79,50 @@ class SlackContext:
     bot_user_id: str | None = None
     registered: Registered = field(default_factory=Registered)
     post: KeyedPoster | None = None
+    pending: Pending = field(default_factory=Pending)
+    executor: ThreadPoolExecutor | None = None
+
+    def later(self, work: Callable[[], Any], body: dict[str, Any] | None = None,
+              respond: Callable[..., Any] | None = None) -> None:
+        """Run ``work`` after this request's response (the ack); an error goes to the one error handler."""
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:  # noqa: BLE001 - handed to the one error handler, like Bolt does
+                _error_handler(exc, body or {}, respond)
+
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="srm-later")
+        self.executor.submit(run)
+
+    def send(self, name: str, call: Callable[[], Any]) -> bool:
+        """Make one Slack call for a listener; a transient failure is kept and retried later."""
+        return self.pending.send(name, call)
+
+    def respond(self, url: str | None, payload: dict[str, Any], name: str = "response_url") -> bool:
+        """Send ``payload`` to a slash command's response URL (retried like any other send)."""
+        if not url:
+            raise ValueError("no response_url to answer to")
+        handlers = self.client.retry_handlers
+        return self.pending.send(name, lambda: post_to_response_url(url, payload, handlers=handlers,
+                                                                    timeout=self.client.timeout),
+                                 keep_for=RESPONSE_URL_LIFETIME)
 
 
 def make_client(settings: Settings, *, backoff: float = 0.5, retries: int = 3, timeout: int = 10) -> WebClient:
     """A WebClient for the bot token, with retries for 429 (Retry-After), 5xx and connection errors."""
     if not settings.slack_bot_token:
         raise SlackSetupError("SLACK_BOT_TOKEN is not set")
-    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff)
-    return WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_base_url or DEFAULT_API, timeout=timeout,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=interval),
-                        RateLimitErrorRetryHandler(max_retry_count=retries),
-                        ServerErrorRetryHandler(max_retry_count=retries, interval_calculator=interval)])
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url or DEFAULT_API,
+                     timeout=timeout, retry_handlers=retry_handlers(backoff=backoff, retries=retries))
 
 
 def build_app(services: "Services", *, client: WebClient | None = None, socket_mode: bool = False,
-              workers: int = 32) -> App:
-    """The Bolt app with every listener; ``services.notifier`` becomes the Slack notifier."""
+              workers: int = 32, retry_delays: tuple[float, ...] = DEFAULT_DELAYS) -> App:
+    """The Bolt app with every listener; ``services.notifier`` becomes the Slack notifier.
+
+    ``retry_delays``: how long a failed answer to a person waits before each later try.
+    """
     settings = services.settings
     client = client or make_client(settings)
     if not socket_mode and not settings.slack_signing_secret:
@@ -100,14 +133,16 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
     services.notifier = notifier
     if "incidents" in services.__dict__:  # already built (cached_property) with another notifier
         services.incidents.notifier = notifier
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srm-listener")
     app = App(client=client, signing_secret=settings.slack_signing_secret or "",
               request_verification_enabled=not socket_mode, token_verification_enabled=True,
-              process_before_response=False, logger=log,
-              listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srm-listener"))
+              process_before_response=True, logger=log, listener_executor=executor)
     ctx = SlackContext(services=services, client=client, links=Links(auth.get("url")),
-                       bot_user_id=auth.get("user_id"), post=KeyedPoster(client, services.store))
+                       bot_user_id=auth.get("user_id"), post=KeyedPoster(client, services.store),
+                       pending=Pending(retry_delays), executor=executor)
     for module in (commands, events, actions, views):
         module.register(app, ctx)
+    registry()  # import every check now, once, rather than from 20 concurrent first requests
     app.error(_error_handler)
     app.srm = ctx  # type: ignore[attr-defined] - for serve and tests: what was registered, the poster
     return app

@@ -159,6 +159,11 @@ def event_line(event: Event, tz: str | ZoneInfo = "UTC") -> str:
         case EventKind.escalated:
             to = " ".join(f"<@{u}>" for u in d.get("to", []))
             return f":mega: Escalated (level {d.get('level')}) to {to}: {escape(event.reason)}"
+        case EventKind.rechecked:
+            still = d.get("failing", [])
+            if still:
+                return f":mag: Re-check by {who}: still {len(still)} resource(s) failing: {_names(still)}"
+            return f":mag: Re-check by {who}: nothing fails any more"
     return escape(event.kind.value)  # pragma: no cover - every kind is handled above
 
 
@@ -176,13 +181,10 @@ def refusal(reason: str, incident_id: int | None = None) -> Payload:
     return message(text, [section(f":no_entry: {text}")])
 
 
-def recheck_result(inc: Incident, failing: int, actor: str, *, running: bool = False) -> Payload:
-    if running:
-        text = f":mag: Re-check of `{inc.check_id}` requested by <@{actor}>: scanning `{inc.account_id}`…"
-    elif failing:
-        text = f":mag: Re-check by <@{actor}>: still {failing} resource(s) failing."
-    else:
-        text = f":mag: Re-check by <@{actor}>: nothing fails any more."
+def recheck_started(inc: Incident, actor: str) -> Payload:
+    """The ephemeral answer to a Re-check click; the result follows in the thread."""
+    text = (f":mag: Re-checking `{inc.check_id}` in `{inc.account_id}` for <@{actor}>; "
+            f"the result goes to the thread of #{inc.id}.")
     return message(text, [section(text)])
 
 

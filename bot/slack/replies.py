@@ -16,7 +16,7 @@ from bot.matrix import CLOUD_MODELS, Model
 from bot.models import IncidentState
 from bot.slack import blocks as B
 from bot.slack import blocks_incident as BI
-from bot.slack.status import ACTIVE, Links, check_statuses, incident_rows
+from bot.slack.status import ACTIVE, Links, check_statuses, incident_rows, registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.main import Services
@@ -125,9 +125,7 @@ def select_for(services: "Services", arg: str) -> list:
     """Checks for `/srm check ARG`: all, a check id, a matrix aspect or an AWS service. KeyError if none."""
     if arg in ("", "all"):
         return services.select_checks()
-    from checks.registry import load_all
-
-    if arg in load_all():
+    if arg in registry():
         return services.select_checks([arg])
     if arg in services.matrix.ids:
         return services.select_checks(aspect=arg)

@@ -30,6 +30,10 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class QuietHandler(WSGIRequestHandler):
+    # buffer the response so status line, headers and body leave in one send (and flush), not one
+    # syscall each: small separate writes cost a GIL round trip apiece and can meet Nagle + delayed ACK
+    wbufsize = 64 * 1024
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s - %s", self.address_string(), format % args)
 

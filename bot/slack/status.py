@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Iterable
 
 from pydantic import BaseModel, Field
 
 from bot.models import ConversationRef, Incident, IncidentState
-from checks.base import Severity, Status
+from checks.base import Check, Severity, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.main import Services
 
 ACTIVE = [s for s in IncidentState if s.active]
+
+
+@cache
+def registry() -> dict[str, Check]:
+    """Every registered check (imported once per process, not once per question)."""
+    from checks.registry import load_all
+
+    return load_all()
 
 
 class Links:
@@ -71,17 +80,24 @@ class Posture(BaseModel):
     last_scan_checks: int | None = None
 
 
-def incident_rows(services: "Services", incidents: Iterable[Incident], links: Links,
-                  *, now: datetime | None = None) -> list[IncidentRow]:
+Counts = dict[tuple[str, str], dict[Status, int]]  # (account, check) -> status -> resources
+
+
+def incident_rows(services: "Services", incidents: Iterable[Incident], links: Links, *,
+                  now: datetime | None = None, counts: Counts | None = None) -> list[IncidentRow]:
+    """``counts``: ``Store.finding_counts`` already read for these incidents' checks (else read here)."""
     now = now or services.clock.now()
+    incidents = list(incidents)
+    if counts is None:
+        counts = services.store.finding_counts({i.check_id for i in incidents}) if incidents else {}
     out = []
     for inc in incidents:
         try:
             team = services.owners.team(inc.team_id).name
         except KeyError:
             team = inc.team_id
-        failing = 0 if inc.state is IncidentState.resolved else len(services.store.failing(inc.account_id,
-                                                                                            inc.check_id))
+        failing = 0 if inc.state is IncidentState.resolved else \
+            counts.get((inc.account_id, inc.check_id), {}).get(Status.FAIL, 0)
         out.append(IncidentRow(
             id=inc.id, title=inc.title, severity=inc.severity, state=inc.state, account_id=inc.account_id,
             check_id=inc.check_id, team_name=team, failing=failing,
@@ -92,33 +108,39 @@ def incident_rows(services: "Services", incidents: Iterable[Incident], links: Li
 
 def check_statuses(services: "Services", check_ids: list[str], links: Links) -> list[CheckStatus]:
     """Live status of the given checks: resources passing/failing and their active incidents."""
-    from checks.registry import load_all
-
-    registry = load_all()
-    active = [i for i in services.store.incidents(states=ACTIVE) if i.check_id in set(check_ids)]
+    if not check_ids:
+        return []
+    checks = registry()
+    counts = services.store.finding_counts(check_ids)
+    by_check: dict[str, Counter[Status]] = {cid: Counter() for cid in check_ids}
+    for (_, cid), n in counts.items():
+        by_check[cid].update(n)
+    failing = {cid for cid, n in by_check.items() if n[Status.FAIL]}
+    # an (account, check) has an active incident exactly when something of it fails
+    active = services.store.incidents(states=ACTIVE, check_ids=failing) if failing else []
     out = []
+    now = services.clock.now()
     for cid in check_ids:
-        check = registry.get(cid)
-        findings = services.store.findings(check_id=cid)
-        counts = Counter(f.status for f in findings)
+        check, n = checks.get(cid), by_check[cid]
         out.append(CheckStatus(
             check_id=cid, title=check.meta.title if check else cid, known=check is not None,
-            failing=counts[Status.FAIL], passing=counts[Status.PASS],
-            incidents=incident_rows(services, [i for i in active if i.check_id == cid], links)))
+            failing=n[Status.FAIL], passing=n[Status.PASS],
+            incidents=incident_rows(services, [i for i in active if i.check_id == cid], links,
+                                    now=now, counts=counts)))
     return out
 
 
 def posture(services: "Services") -> Posture:
     active = services.store.incidents(states=ACTIVE)
-    failing = services.store.findings(status=Status.FAIL)
+    failing = {pair: n[Status.FAIL] for pair, n in services.store.finding_counts().items() if n.get(Status.FAIL)}
     runs = services.store.runs(limit=1)
     return Posture(
         active=len(active),
         by_severity=dict(Counter(i.severity.value for i in active)),
         by_state=dict(Counter(i.state.value for i in active)),
-        failing_checks=len({f.check_id for f in failing}),
-        failing_resources=len(failing),
-        accounts=len({f.account_id for f in failing}),
+        failing_checks=len({check for _, check in failing}),
+        failing_resources=sum(failing.values()),
+        accounts=len({account for account, _ in failing}),
         last_scan_at=datetime.fromisoformat(runs[0]["recorded_at"]) if runs else None,
         last_scan_checks=runs[0]["checks_run"] if runs else None)
 

@@ -160,7 +160,7 @@ class SlackHarness:
 @pytest.fixture
 def slack(services, fake):
     client = make_client(services.settings, backoff=0.01, retries=2)
-    app = build_app(services, client=client)
+    app = build_app(services, client=client, retry_delays=(0.05, 0.1))
     server = make_server(wsgi_app(app, health=lambda: {"schema": services.store.schema_version}), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -168,3 +168,4 @@ def slack(services, fake):
     server.shutdown()
     server.server_close()
     app.listener_runner.listener_executor.shutdown(wait=True)
+    app.srm.pending.close()

@@ -1,14 +1,16 @@
 """Incident buttons end to end: signed block_actions / view_submission over HTTP, Slack calls recorded."""
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import boto3
 from moto import mock_aws
 
+from bot.incidents import ScanOutcome
 from bot.models import IncidentState
 from bot.slack.ids import ActionId, ActionValue, BlockId, IncidentAction
-from tests.slack.conftest import ADMIN, CHANNEL, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
+from tests.slack.conftest import ADMIN, CHANNEL, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING, eventually
 from tests.test_drift import finding, run_of
 
 
@@ -143,3 +145,52 @@ def test_recheck_scans_now_and_reports_the_result_in_the_thread(slack):
     update = slack.fake.wait_for("chat.update")[-1]
     assert update["ts"] == root.ts and actions_of(update) == [] and "Resolved" in str(update["blocks"])
     assert slack.services.store.incident(inc.id).state is IncidentState.resolved
+
+
+def test_a_recheck_that_still_fails_says_so_in_the_thread_and_updates_the_root(slack):
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="still-bad")
+        slack.command(f"check {VERSIONING}")
+        root, _details = slack.fake.wait_for("chat.postMessage", 2, timeout=20)
+        inc = slack.services.store.incidents()[0]
+        slack.fake.reset()
+        r = slack.click(ActionId.recheck, value(inc.id, IncidentAction.recheck), user=MEMBER, message_ts=root.ts)
+        assert r.status == 200 and r.body == ""  # acked before the scan
+        [started] = slack.fake.wait_for("chat.postEphemeral")
+        [reply] = slack.fake.wait_for("chat.postMessage", timeout=20)
+    assert started["user"] == MEMBER and "Re-checking `s3_bucket_versioning_enabled`" in started["text"]
+    assert (reply["channel"], reply["thread_ts"]) == (CHANNEL, root.ts)
+    assert f"Re-check by <@{MEMBER}>: still 1 resource(s) failing: `still-bad`" in reply["text"]
+    [update] = slack.fake.wait_for("chat.update")
+    assert update["ts"] == root.ts and actions_of(update)[0] == "incident.acknowledge"
+    event = slack.services.incidents.timeline(inc.id)[-1]  # in the audit trail like any other event
+    assert (event.kind.value, event.actor, event.data) == ("rechecked", MEMBER, {"failing": ["still-bad"]})
+    slack.settle()
+    assert len(slack.fake.calls_of("chat.postMessage")) == 1
+
+
+def test_clicks_and_slow_commands_are_acked_while_their_work_is_still_held(slack):
+    """The HTTP answer goes back before the scan even starts to finish: the scan here waits on a gate."""
+    inc_id, ts = open_incident(slack, "bucket-a")
+    gate, calls = threading.Event(), []
+
+    def held_scan(*args, **kwargs):
+        calls.append(kwargs)
+        assert gate.wait(10)
+        return run_of(), ScanOutcome(run_id=1)
+
+    slack.services.scan = held_scan  # this Services instance only
+    r = slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=MEMBER, message_ts=ts)
+    assert r.status == 200 and r.body == ""
+    cmd = slack.command(f"check {VERSIONING}")
+    assert cmd.status == 200 and "Running 1 check(s)" in cmd.json["text"]
+    eventually(lambda: len(calls) == 2)
+    assert not gate.is_set() and slack.fake.calls_of("chat.postMessage") == []  # both answered, work held
+    gate.set()
+    [reply] = slack.fake.wait_for("chat.postMessage")
+    assert reply["thread_ts"] == ts and "still 1 resource(s) failing: `bucket-a`" in reply["text"]
+    [report] = slack.fake.wait_for("response_url")
+    assert report["text"].startswith(f"Scan of {VERSIONING} finished")
+    account = slack.services.store.incident(inc_id).account_id
+    assert sorted(map(str, calls)) == [str({"account": account}), "{}"]  # the re-check scans its account

@@ -98,6 +98,7 @@ EVENT_DATA = {
     EventKind.snooze: {"until": "2024-05-02T12:00:00+00:00"},
     EventKind.accept_risk: {"expires_at": "2024-06-01", "resources": ["a"], "justification": "ok <!channel> & co"},
     EventKind.exception_expired: {"resource_id": "a"}, EventKind.escalated: {"level": 2, "to": ["U0ESC", "U0ADMIN"]},
+    EventKind.rechecked: {"failing": ["bucket-1", "bucket-<2>"]},
 }
 
 # every message builder, with representative inputs (name -> payload)
@@ -121,9 +122,7 @@ MESSAGES: dict[str, Callable[[], dict[str, Any]]] = {
     "incident_details": lambda: blocks_incident.incident_details(view()),
     "incident_event_ack": lambda: blocks_incident.incident_event(event(EventKind.acknowledge), view()),
     "refusal": lambda: blocks_incident.refusal("only admins can accept risk", 7),
-    "recheck_running": lambda: blocks_incident.recheck_result(incident(), 0, "U0X", running=True),
-    "recheck_failing": lambda: blocks_incident.recheck_result(incident(), 2, "U0X"),
-    "recheck_clean": lambda: blocks_incident.recheck_result(incident(), 0, "U0X"),
+    "recheck_started": lambda: blocks_incident.recheck_started(incident(), "U0X"),
     "incidents_list": lambda: blocks_incident.incidents_list(ROWS, "open"),
     "incidents_empty": lambda: blocks_incident.incidents_list([], "mine", teams=["Platform"]),
     "incidents_no_team": lambda: blocks_incident.incidents_list([], "mine", teams=[]),

@@ -9,7 +9,8 @@ import pytest
 from moto import mock_aws
 
 from bot.demo.slack_emulator import WORKSPACE_URL
-from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, MEMBER, OUTSIDER, REGION, VERSIONING
+from bot.models import Actor
+from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
 from tests.test_drift import finding, run_of
 
 
@@ -145,3 +146,43 @@ def test_forged_or_stale_requests_get_401_and_do_nothing(slack, tamper):
     assert r.status == 401
     slack.settle(0.2)
     assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []
+
+
+def guarding_lines(payload) -> list[str]:
+    block = next(b for b in payload["blocks"] if "Checks guarding this" in b.get("text", {}).get("text", ""))
+    return block["text"]["text"].splitlines()[1:]
+
+
+def test_who_owns_links_only_active_incidents_of_the_guarding_checks(slack, services):
+    services.incidents.ingest(run_of(finding("b1", check=VERSIONING, account=ACCOUNT_ID),
+                                     finding("b2", check=VERSIONING, account="210987654321")))
+    roots = [c for c in slack.fake.wait_for("chat.postMessage", 4) if "thread_ts" not in c.body]
+    links = {f"<{WORKSPACE_URL}archives/{CHANNEL}/p{r.ts.replace('.', '')}|#{n} open>" for n, r in enumerate(roots, 1)}
+    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for RDS?").json) if VERSIONING in ln]
+    assert "*2 failing*" in line and all(link in line for link in links)  # both accounts' threads
+
+    services.incidents.acknowledge(1, Actor(id=MEMBER))
+    services.incidents.ingest(run_of(finding("b2", "PASS", check=VERSIONING, account="210987654321")))
+    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for RDS?").json) if VERSIONING in ln]
+    assert "*1 failing*" in line and "#1 acknowledged>" in line and "#2" not in line  # resolved: no link
+
+    services.incidents.ingest(run_of(finding("b1", "PASS", check=VERSIONING, account=ACCOUNT_ID)))
+    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for RDS?").json) if VERSIONING in ln]
+    assert line.startswith(":large_green_circle:") and "2 passing" in line and "#" not in line
+
+
+def test_incidents_mine_follows_team_membership_including_leads_and_skips_resolved(slack, services):
+    services.incidents.ingest(run_of(finding("b1", check=VERSIONING), finding("b2", check=VERSIONING, account="2"),
+                                     finding("u1", check="iam_user_console_mfa_enabled")))
+    services.incidents.ingest(run_of(finding("b2", "PASS", check=VERSIONING, account="2")))
+    ours = {i.account_id: i.id for i in services.store.incidents() if i.check_id == VERSIONING}
+    for user in (MEMBER, LEAD):
+        mine = slack.command("incidents mine", user=user).json
+        assert mine["text"] == "Your team's incidents: 1", user
+        said = all_text(mine)
+        assert "Teams: Platform Engineering" in said
+        assert f"#{ours[finding('x').account_id]} S3 buckets have versioning enabled" in said
+        assert f"#{ours['2']} " not in said and "console" not in said.lower()
+    everything = all_text(slack.command("incidents all", user=LEAD).json)
+    assert f"#{ours['2']} S3 buckets have versioning enabled" in everything and "resolved" in everything
+    assert slack.command("incidents open", user=LEAD).json["text"] == "Active incidents: 2"

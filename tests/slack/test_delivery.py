@@ -96,3 +96,41 @@ def test_the_root_goes_to_the_configured_incident_channel(slack):
     ingest(slack, "a")
     root = slack.fake.wait_for("chat.postMessage")[0]
     assert root["channel"] == CHANNEL
+
+
+# -- answers to people: kept in memory and retried (bot/slack/delivery.py) ------------------
+def test_a_mention_answer_refused_past_the_clients_retries_is_kept_and_posted_later_once(slack):
+    from tests.slack.test_events import mention
+
+    slack.fake.fail("chat.postMessage", times=3, status=429, retry_after=0)  # the client tries 3 times
+    assert slack.event(mention("who owns MFA?"), event_id="Ev0KEPT001").status == 200
+    [answer] = slack.fake.wait_for("chat.postMessage")  # the retry thread, 50 ms later
+    assert [c.status for c in slack.fake.attempts_of("chat.postMessage")] == [429, 429, 429, 200]
+    assert answer["thread_ts"] == "1711111111.000100" and answer["text"].startswith("CUSTOMER")
+    assert slack.event(mention("who owns MFA?"), event_id="Ev0KEPT001", retry=1).status == 200  # Slack's retry
+    slack.settle()
+    assert len(slack.fake.calls_of("chat.postMessage")) == 1 and slack.app.srm.pending.waiting == []
+    assert slack.app.srm.pending.delivered_late == 1
+
+
+def test_a_scan_result_for_a_response_url_that_fails_is_kept_and_sent_later(slack):
+    slack.fake.fail("response_url", times=4, status=503)  # 3 tries now, then 1 more later
+    r = slack.command("check nosuchthing")
+    assert r.status == 200 and r.json["text"]
+    [report] = slack.fake.wait_for("response_url")
+    assert [c.status for c in slack.fake.attempts_of("response_url")] == [503, 503, 503, 503, 200]
+    assert "no check for service 'nosuchthing'" in report["text"] and report["response_type"] == "ephemeral"
+    slack.settle(0.2)
+    assert len(slack.fake.calls_of("response_url")) == 1
+
+
+def test_a_permanent_refusal_is_not_retried(slack):
+    from tests.slack.test_events import mention
+
+    slack.fake.fail("chat.postMessage", times=5, error="channel_not_found")
+    slack.event(mention("who owns MFA?"))
+    eventually(lambda: len(slack.fake.attempts_of("chat.postMessage")) == 1)
+    slack.settle(0.3)
+    [refused] = slack.fake.attempts_of("chat.postMessage")
+    assert refused.response == {"ok": False, "error": "channel_not_found"}
+    assert slack.app.srm.pending.waiting == [] and slack.fake.calls_of("chat.postMessage") == []

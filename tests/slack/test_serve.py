@@ -95,3 +95,10 @@ def test_srm_serve_without_a_bot_token_refuses_to_start(tmp_path, fake, missing)
     proc = srm_serve(env)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and f"{missing} is not set" in err
+
+
+def test_srm_serve_socket_mode_without_an_app_token_refuses_to_start(tmp_path, fake):
+    proc = srm_serve(serve_env(tmp_path, fake), "--socket-mode")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "Socket Mode needs SLACK_APP_TOKEN" in err
+    assert fake.calls_of("auth.test") == []  # refused before touching Slack

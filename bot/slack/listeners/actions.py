@@ -4,7 +4,9 @@ Who clicked is ``body.user.id`` (Slack signs the request); the button value name
 only the incident and the action. Whether the click is allowed is decided by
 ``Incidents`` from the database and the owners file; a refused click gets an
 ephemeral explanation, an allowed one becomes a thread reply and a ``chat.update``
-of the root (through the incident outbox).
+of the root (through the incident outbox). Re-check is open to anyone (it only
+reads): the clicker is told it started, the scan runs after the ack, and its result
+is an incident event (thread reply + root update) like any other.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.incident_actions import authorize
 from bot.models import Actor, EventKind
-from bot.slack.blocks_incident import accept_risk_modal, recheck_result, refusal
+from bot.slack.blocks_incident import accept_risk_modal, recheck_started, refusal
 from bot.slack.blocks import zone
 from bot.slack.ids import ActionId, ActionValue, IncidentAction
 
@@ -32,31 +34,44 @@ def actor_of(body: dict[str, Any]) -> Actor:
     return Actor(id=user["id"], name=user.get("username") or user.get("name") or "")
 
 
-def tell(client: WebClient, body: dict[str, Any], channel: str | None, payload: dict[str, Any]) -> None:
+def tell(ctx: "SlackContext", client: WebClient, body: dict[str, Any], channel: str | None,
+         payload: dict[str, Any]) -> None:
     """An ephemeral message to whoever clicked, where they clicked (else in a DM)."""
     user = body["user"]["id"]
     channel = (body.get("channel") or {}).get("id") or channel
     if channel:
-        client.chat_postEphemeral(channel=channel, user=user, **payload)
+        ctx.send(f"ephemeral to {user}", lambda: client.chat_postEphemeral(channel=channel, user=user, **payload))
     else:
-        client.chat_postMessage(channel=user, **payload)
+        ctx.send(f"DM to {user}", lambda: client.chat_postMessage(channel=user, **payload))
+
+
+Work = Callable[[dict[str, Any], dict[str, Any], WebClient], None]
+
+
+def after_ack(ctx: "SlackContext", work: Work) -> Callable[..., None]:
+    """A listener that acks the click at once and does ``work(body, action, client)`` after the response."""
+    def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                 respond: Callable[..., Any]) -> None:
+        ack()
+        ctx.later(lambda: work(body, action, client), body, respond)
+
+    listener.__name__ = work.__name__
+    return listener
 
 
 def register(app: "App", ctx: "SlackContext") -> None:
     services = ctx.services
 
     def refused(client: WebClient, body: dict[str, Any], incident_id: int, reason: str) -> None:
-        tell(client, body, None, refusal(reason, incident_id))
+        tell(ctx, client, body, None, refusal(reason, incident_id))
 
-    def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def acknowledge(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         value = ActionValue.parse(action["value"], IncidentAction.acknowledge)
         result = services.incidents.acknowledge(value.incident_id, actor_of(body))
         if not result.ok:
             refused(client, body, value.incident_id, result.reason)
 
-    def on_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def snooze(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         value = ActionValue.parse(action["selected_option"]["value"], IncidentAction.snooze)
         if value.hours not in services.config.incidents.snooze_choices_hours:
             return refused(client, body, value.incident_id, f"{value.hours} h is not one of the snooze choices")
@@ -65,8 +80,7 @@ def register(app: "App", ctx: "SlackContext") -> None:
         if not result.ok:
             refused(client, body, value.incident_id, result.reason)
 
-    def on_accept_risk(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def accept_risk(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         value = ActionValue.parse(action["value"], IncidentAction.accept_risk)
         try:
             inc = services.store.incident(value.incident_id)
@@ -79,11 +93,10 @@ def register(app: "App", ctx: "SlackContext") -> None:
         if why_not:
             return refused(client, body, inc.id, why_not)
         today = services.clock.now().astimezone(zone(services.settings.srm_timezone)).date()
-        client.views_open(trigger_id=body["trigger_id"],
+        client.views_open(trigger_id=body["trigger_id"],  # valid 3 s: not worth keeping for a retry
                           view=accept_risk_modal(services.incidents.view(inc), today=today))
 
-    def on_recheck(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         from checks.accounts import TargetError
 
         value = ActionValue.parse(action["value"], IncidentAction.recheck)
@@ -94,19 +107,16 @@ def register(app: "App", ctx: "SlackContext") -> None:
         key = f"recheck:{inc.id}:{action.get('action_ts') or body.get('trigger_id')}"
         if not services.store.claim_message_key(key):
             return  # the same click delivered twice
-        actor = actor_of(body).id
+        actor = actor_of(body)
+        tell(ctx, client, body, None, recheck_started(inc, actor.id))
         try:
             services.scan(services.select_checks([inc.check_id]), account=inc.account_id)
         except (TargetError, KeyError, ValueError) as exc:
             return refused(client, body, inc.id, f"the re-check could not run: {exc}")
-        inc = services.store.incident(inc.id)
-        if inc.ref is not None:
-            failing = len(services.incidents.view(inc).resources)
-            client.chat_postMessage(channel=inc.ref.channel, thread_ts=inc.ref.ts,
-                                    **recheck_result(inc, failing, actor))
+        services.incidents.rechecked(inc.id, actor)
 
     reg = ctx.registered
-    reg.action(app, ActionId.acknowledge, on_acknowledge)
-    reg.action(app, ActionId.snooze, on_snooze)
-    reg.action(app, ActionId.accept_risk, on_accept_risk)
-    reg.action(app, ActionId.recheck, on_recheck)
+    reg.action(app, ActionId.acknowledge, after_ack(ctx, acknowledge))
+    reg.action(app, ActionId.snooze, after_ack(ctx, snooze))
+    reg.action(app, ActionId.accept_risk, after_ack(ctx, accept_risk))
+    reg.action(app, ActionId.recheck, after_ack(ctx, recheck))

@@ -1,9 +1,11 @@
 """Mentions, DMs and the App Home tab.
 
-Slack acks events for us (Bolt) before the listener runs. A retried delivery
+Bolt acks an event when its listener returns; the listener only claims the event
+and hands the answer to ``ctx.later``, so the ack is immediate. A retried delivery
 (``X-Slack-Retry-Num``) repeats the ``event_id``: the first delivery claims
 ``event:<event_id>`` in the store and a repeat finds it claimed, so it never
-produces a second answer.
+produces a second answer. Answers go out through ``ctx.send``: a post Slack
+rejects with 429/5xx (after the client's own retries) is kept and retried later.
 """
 from __future__ import annotations
 
@@ -55,17 +57,26 @@ def register(app: "App", ctx: "SlackContext") -> None:
             return
         cmd = parse(question_of(event.get("text", ""), ctx.bot_user_id), question_by_default=True)
         thread = {"channel": event["channel"], "thread_ts": event.get("thread_ts") or event["ts"]}
-        if cmd.slow:
-            client.chat_postMessage(**thread, **working(services, cmd))
-        payload = reply(services, Asker(user_id=event["user"], channel_id=event["channel"]), cmd, ctx.links)
-        client.chat_postMessage(**thread, unfurl_links=False, **payload)
+        name = f"answer to {event['channel']}/{event['ts']}"
+
+        def answer() -> None:
+            if cmd.slow:
+                ctx.send(name, lambda: client.chat_postMessage(**thread, **working(services, cmd)))
+            payload = reply(services, Asker(user_id=event["user"], channel_id=event["channel"]), cmd, ctx.links)
+            ctx.send(name, lambda: client.chat_postMessage(**thread, unfurl_links=False, **payload))
+
+        ctx.later(answer, body)
 
     def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        teams, rows = team_incidents(services, event["user"], ctx.links)
-        client.views_publish(user_id=event["user"],
-                             view=home_view(posture(services), teams, rows, tz=services.settings.srm_timezone))
+
+        def publish() -> None:
+            teams, rows = team_incidents(services, event["user"], ctx.links)
+            view = home_view(posture(services), teams, rows, tz=services.settings.srm_timezone)
+            ctx.send(f"home of {event['user']}", lambda: client.views_publish(user_id=event["user"], view=view))
+
+        ctx.later(publish, body)
 
     ctx.registered.event(app, "app_mention", answer_in_thread)
     ctx.registered.event(app, "message.im", answer_in_thread)

@@ -46,10 +46,14 @@ def register(app: "App", ctx: "SlackContext") -> None:
             view["state"]["values"], services.clock.now(), services.settings.srm_timezone)
         if errors:
             return ack(response_action="errors", errors=errors)
-        ack()
-        result = services.incidents.accept_risk(value.incident_id, actor_of(body), justification, expires_at)
-        if not result.ok:
-            ref = result.incident.ref if result.incident else None
-            tell(client, body, ref.channel if ref else None, refusal(result.reason, value.incident_id))
+        ack()  # closes the modal; the decision and its thread reply follow
+
+        def accept() -> None:
+            result = services.incidents.accept_risk(value.incident_id, actor_of(body), justification, expires_at)
+            if not result.ok:
+                ref = result.incident.ref if result.incident else None
+                tell(ctx, client, body, ref.channel if ref else None, refusal(result.reason, value.incident_id))
+
+        ctx.later(accept, body)
 
     ctx.registered.view(app, CallbackId.accept_risk, on_accept_risk)
