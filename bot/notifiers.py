@@ -9,7 +9,7 @@ that must never double-post records the key (``Store.claim_message_key`` /
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Callable, Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,8 +28,9 @@ class Notifier(Protocol):
         """Rewrite the conversation's summary to the incident's current state."""
 
 
-def _names(ids: list[str], limit: int = 5) -> str:
-    shown = ", ".join(ids[:limit])
+def names_list(ids: list[str], limit: int = 5, fmt: Callable[[str], str] = str) -> str:
+    """``a, b, c and 4 more``: the first ``limit`` ids, each through ``fmt``."""
+    shown = ", ".join(fmt(i) for i in ids[:limit])
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
@@ -42,42 +43,60 @@ def summary_text(view: IncidentView) -> str:
             f"{inc.state.value}, {failing} failing resource(s){extra}; owner {view.team.name}")
 
 
-def event_text(event: Event) -> str:
-    """One line describing an event, for thread replies and the console."""
+EMOJI = {EventKind.opened: ":rotating_light:", EventKind.reopened: ":repeat:", EventKind.updated: ":pencil2:",
+         EventKind.resolved: ":white_check_mark:", EventKind.acknowledge: ":eyes:", EventKind.snooze: ":zzz:",
+         EventKind.accept_risk: ":shield:", EventKind.snooze_expired: ":alarm_clock:",
+         EventKind.exception_expired: ":hourglass:", EventKind.escalated: ":mega:", EventKind.rechecked: ":mag:"}
+
+
+def event_text(event: Event, *, esc: Callable[[Any], str] = str, at: Callable[[Any], str] = str,
+               code: Callable[[str], str] = str, emoji: bool = False) -> str:
+    """One line describing an event: plain for the console, or (``esc``/``at``/``code``/``emoji``) Slack
+    mrkdwn, where ``esc`` escapes what came from people or AWS and ``at`` shows a stored ISO time."""
     d, who = event.data, ("srm-bot" if event.actor == "system" else f"<@{event.actor}>")
     if not event.allowed:
-        return f"{who} tried to {event.kind.value.replace('_', ' ')}: refused ({event.reason})"
+        return f"{who} tried to {event.kind.value.replace('_', ' ')}: refused ({esc(event.reason)})"
+
+    def names(ids: list[str]) -> str:
+        return names_list(ids, fmt=lambda i: code(esc(i)))
+
+    line = _event_body(event, d, who, esc, at, code, names)
+    return f"{EMOJI[event.kind]} {line}" if emoji and event.kind in EMOJI else line
+
+
+def _event_body(event: Event, d: dict[str, Any], who: str, esc: Callable[[Any], str], at: Callable[[Any], str],
+                code: Callable[[str], str], names: Callable[[list[str]], str]) -> str:
     match event.kind:
         case EventKind.opened:
-            return f"Opened: {len(d.get('failing', []))} resource(s) failing: {_names(d.get('failing', []))}"
+            return f"Opened: {len(d.get('failing', []))} resource(s) failing: {names(d.get('failing', []))}"
         case EventKind.reopened:
-            return f"Reopened: {event.reason}"
+            return f"Reopened: {esc(event.reason)}"
         case EventKind.updated:
-            parts = [f"{label} {_names(d[k])}" for k, label in
+            parts = [f"{label} {names(d[k])}" for k, label in
                      (("new", "now failing:"), ("changed", "evidence changed:"),
                       ("recovered", "recovered:"), ("gone", "deleted:")) if d.get(k)]
-            return "Updated: " + "; ".join(parts) if parts else f"Updated: {event.reason}"
+            return "Updated: " + ("; ".join(parts) if parts else esc(event.reason))
         case EventKind.resolved:
-            return f"Resolved: {event.reason}"
+            return f"Resolved: {esc(event.reason)}"
         case EventKind.acknowledge:
             return f"Acknowledged by {who}"
         case EventKind.snooze:
-            return f"Snoozed by {who} until {d.get('until')}"
+            return f"Snoozed by {who} until {at(d.get('until'))}"
         case EventKind.accept_risk:
-            return (f"Risk accepted by {who} until {d.get('expires_at')} for {_names(d.get('resources', []))}: "
-                    f"{d.get('justification', '')}")
+            return (f"Risk accepted by {who} until {at(d.get('expires_at'))} for {names(d.get('resources', []))}: "
+                    f"{esc(d.get('justification', ''))}")
         case EventKind.snooze_expired:
             return "Snooze ended"
         case EventKind.exception_expired:
-            return f"Risk exception expired for {d.get('resource_id')}"
+            return f"Risk exception expired for {code(esc(d.get('resource_id')))}"
         case EventKind.escalated:
             to = " ".join(f"<@{u}>" for u in d.get("to", []))
-            return f"Escalated (level {d.get('level')}) to {to}: not acknowledged within the SLA"
+            return f"Escalated (level {d.get('level')}) to {to}: {esc(event.reason)}"
         case EventKind.rechecked:
             still = d.get("failing", [])
-            return (f"Re-check by {who}: still {len(still)} resource(s) failing: {_names(still)}" if still
+            return (f"Re-check by {who}: still {len(still)} resource(s) failing: {names(still)}" if still
                     else f"Re-check by {who}: nothing fails any more")
-    return event.kind.value  # pragma: no cover - every kind is handled above
+    return esc(event.kind.value)  # pragma: no cover - every kind is handled above
 
 
 class RecordingNotifier:

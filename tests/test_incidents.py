@@ -222,7 +222,7 @@ def test_escalates_once_per_level_when_not_acknowledged_within_the_sla(svc, froz
     frozen.tick(timedelta(hours=5))
     assert svc.sweep() == []  # no level 3
     assert only_incident(svc).escalation_level == 2
-    assert notifier.of("post")[0] == f"Escalated (level 1) to <@{ESC}>: not acknowledged within the SLA"
+    assert notifier.of("post")[0] == f"Escalated (level 1) to <@{ESC}>: not acknowledged within 15 min"
 
 
 def test_acknowledging_stops_escalation_and_the_sla_is_configurable(tmp_path, frozen):

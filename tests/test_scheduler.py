@@ -313,6 +313,6 @@ def test_the_sweep_job_escalates_past_the_sla_and_retries_failed_posts(tmp_path,
     notifier.down = False
     clock.advance(minutes=1)
     assert call(sched, "sweep") == 0
-    assert notifier.of("post") == ["Escalated (level 1) to <@U02SECOL01>: not acknowledged within the SLA"]
+    assert notifier.of("post") == ["Escalated (level 1) to <@U02SECOL01>: not acknowledged within 4 h"]
     assert svc.store.pending_outbox() == []
     sched.shutdown()

@@ -23,6 +23,7 @@ from rich.table import Table
 from bot.cli import main
 from bot.cli.ops import db_option
 from bot.digest import Digest
+from bot.notifiers import names_list
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 
@@ -48,7 +49,7 @@ def _services(db: Path | None):  # noqa: ANN202 - bot.main.Services
 
 
 def _names(ids: list[str], limit: int = 10) -> str:
-    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return names_list(ids, limit)
 
 
 def slack_client(token: str, base_url: str | None = None):  # noqa: ANN201 - slack_sdk.WebClient

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.models import Event, EventKind, Incident, IncidentState, IncidentView
+from bot.notifiers import event_text, names_list
 from bot.slack.blocks import (Payload, chunked, context, escape, fields, header, link, message, plain, section,
                               truncate, when)
 from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId, IncidentAction
@@ -36,8 +37,7 @@ def hours_label(hours: int) -> str:
 
 
 def _names(ids: list[str], limit: int = 5) -> str:
-    shown = ", ".join(f"`{escape(i)}`" for i in ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return names_list(ids, limit, lambda i: f"`{escape(i)}`")
 
 
 def state_text(inc: Incident, now: datetime, tz: str | ZoneInfo) -> str:
@@ -131,40 +131,7 @@ def _at(value: object, tz: str | ZoneInfo) -> str:
 
 def event_line(event: Event, tz: str | ZoneInfo = "UTC") -> str:
     """One mrkdwn line describing an event; data that came from people or AWS is escaped."""
-    d = event.data
-    who = "srm-bot" if event.actor == "system" else f"<@{event.actor}>"
-    match event.kind:
-        case EventKind.opened:
-            return f":rotating_light: Opened: {len(d.get('failing', []))} resource(s) failing: {_names(d.get('failing', []))}"
-        case EventKind.reopened:
-            return f":repeat: Reopened: {escape(event.reason)}"
-        case EventKind.updated:
-            parts = [f"{label} {_names(d[k])}" for k, label in
-                     (("new", "now failing:"), ("changed", "evidence changed:"),
-                      ("recovered", "recovered:"), ("gone", "deleted:")) if d.get(k)]
-            return ":pencil2: Updated: " + ("; ".join(parts) if parts else escape(event.reason))
-        case EventKind.resolved:
-            return f":white_check_mark: Resolved: {escape(event.reason)}"
-        case EventKind.acknowledge:
-            return f":eyes: Acknowledged by {who}"
-        case EventKind.snooze:
-            return f":zzz: Snoozed by {who} until {_at(d.get('until'), tz)}"
-        case EventKind.accept_risk:
-            return (f":shield: Risk accepted by {who} until {_at(d.get('expires_at'), tz)} for "
-                    f"{_names(d.get('resources', []))}: _{escape(d.get('justification', ''))}_")
-        case EventKind.snooze_expired:
-            return ":alarm_clock: Snooze ended"
-        case EventKind.exception_expired:
-            return f":hourglass: Risk exception expired for `{escape(d.get('resource_id'))}`"
-        case EventKind.escalated:
-            to = " ".join(f"<@{u}>" for u in d.get("to", []))
-            return f":mega: Escalated (level {d.get('level')}) to {to}: {escape(event.reason)}"
-        case EventKind.rechecked:
-            still = d.get("failing", [])
-            if still:
-                return f":mag: Re-check by {who}: still {len(still)} resource(s) failing: {_names(still)}"
-            return f":mag: Re-check by {who}: nothing fails any more"
-    return escape(event.kind.value)  # pragma: no cover - every kind is handled above
+    return event_text(event, esc=escape, at=lambda v: _at(v, tz), code=lambda t: f"`{t}`", emoji=True)
 
 
 def incident_event(event: Event, view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:

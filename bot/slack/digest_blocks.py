@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.digest import Digest, OpenIncident, Posture
+from bot.notifiers import names_list
 
 MAX_LINES = 8
 SECTION_LIMIT = 3000  # Slack's limit on a section's text
@@ -157,8 +158,7 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def _names(ids: list[str], limit: int = 5) -> str:
-    shown = ", ".join(_esc(i) for i in ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return names_list(ids, limit, _esc)
 
 
 def _pct(p: Posture) -> str:
