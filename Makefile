@@ -23,6 +23,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/who_owns.py
 	$(PY) bench/scan.py
+	$(PY) bench/slack_ack.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,6 +1,7 @@
 """Import every module under checks/aws so their @register decorators run."""
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -8,9 +9,15 @@ import checks.aws
 from checks.base import REGISTRY, Check
 
 
-def load_all() -> dict[str, Check]:
+@functools.cache
+def _import_checks() -> None:
     for mod in pkgutil.iter_modules(checks.aws.__path__):
         importlib.import_module(f"checks.aws.{mod.name}")
+
+
+def load_all() -> dict[str, Check]:
+    """Every registered check (the check modules are imported once per process)."""
+    _import_checks()
     return REGISTRY
 
 

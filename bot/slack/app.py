@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.main import Services
 
 log = logging.getLogger("bot.slack")
+# Bolt reads SLACK_BOT_TOKEN itself even when given a client, then warns that it ignores it: noise on every start.
+log.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
 DEFAULT_API = "https://slack.com/api/"
 
 

@@ -194,3 +194,28 @@ def test_clicks_and_slow_commands_are_acked_while_their_work_is_still_held(slack
     assert report["text"].startswith(f"Scan of {VERSIONING} finished")
     account = slack.services.store.incident(inc_id).account_id
     assert sorted(map(str, calls)) == [str({"account": account}), "{}"]  # the re-check scans its account
+
+
+def test_a_second_recheck_while_one_runs_is_told_so_and_scans_nothing(slack):
+    inc_id, ts = open_incident(slack, "bucket-a")
+    gate, calls = threading.Event(), []
+
+    def held_scan(*args, **kwargs):
+        calls.append(kwargs)
+        assert gate.wait(10)
+        return run_of(), ScanOutcome(run_id=1)
+
+    slack.services.scan = held_scan
+    slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=MEMBER, message_ts=ts)
+    eventually(lambda: len(calls) == 1)
+    slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=OUTSIDER, message_ts=ts)
+    eventually(lambda: any(c["user"] == OUTSIDER for c in slack.fake.calls_of("chat.postEphemeral")))
+    told = [c for c in slack.fake.calls_of("chat.postEphemeral") if c["user"] == OUTSIDER]
+    assert "already running" in told[0]["text"] and f"#{inc_id}" in told[0]["text"]
+    gate.set()
+    [reply] = slack.fake.wait_for("chat.postMessage")
+    assert reply["thread_ts"] == ts and f"Re-check by <@{MEMBER}>" in reply["text"]
+    assert len(calls) == 1
+    slack.settle(1.0)  # the first re-check has finished (its reply is out; the guard is released right after)
+    slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=OUTSIDER, message_ts=ts)
+    eventually(lambda: len(calls) == 2)  # once done, the next click scans again

@@ -6,10 +6,12 @@ only the incident and the action. Whether the click is allowed is decided by
 ephemeral explanation, an allowed one becomes a thread reply and a ``chat.update``
 of the root (through the incident outbox). Re-check is open to anyone (it only
 reads): the clicker is told it started, the scan runs after the ack, and its result
-is an incident event (thread reply + root update) like any other.
+is an incident event (thread reply + root update) like any other. One re-check per
+incident runs at a time; a click meanwhile is told so.
 """
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -96,6 +98,9 @@ def register(app: "App", ctx: "SlackContext") -> None:
         client.views_open(trigger_id=body["trigger_id"],  # valid 3 s: not worth keeping for a retry
                           view=accept_risk_modal(services.incidents.view(inc), today=today))
 
+    running: set[int] = set()  # incidents with a re-check in progress (in this process)
+    running_lock = threading.Lock()
+
     def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         from checks.accounts import TargetError
 
@@ -107,13 +112,23 @@ def register(app: "App", ctx: "SlackContext") -> None:
         key = f"recheck:{inc.id}:{action.get('action_ts') or body.get('trigger_id')}"
         if not services.store.claim_message_key(key):
             return  # the same click delivered twice
-        actor = actor_of(body)
-        tell(ctx, client, body, None, recheck_started(inc, actor.id))
+        with running_lock:
+            busy = inc.id in running
+            running.add(inc.id)
+        if busy:  # several people clicking at once: one scan, the others are told
+            return refused(client, body, inc.id, "a re-check of this incident is already running; "
+                                                 "its result will appear in the thread")
         try:
-            services.scan(services.select_checks([inc.check_id]), account=inc.account_id)
-        except (TargetError, KeyError, ValueError) as exc:
-            return refused(client, body, inc.id, f"the re-check could not run: {exc}")
-        services.incidents.rechecked(inc.id, actor)
+            actor = actor_of(body)
+            tell(ctx, client, body, None, recheck_started(inc, actor.id))
+            try:
+                services.scan(services.select_checks([inc.check_id]), account=inc.account_id)
+            except (TargetError, KeyError, ValueError) as exc:
+                return refused(client, body, inc.id, f"the re-check could not run: {exc}")
+            services.incidents.rechecked(inc.id, actor)
+        finally:
+            with running_lock:
+                running.discard(inc.id)
 
     reg = ctx.registered
     reg.action(app, ActionId.acknowledge, after_ack(ctx, acknowledge))
