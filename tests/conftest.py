@@ -1,7 +1,5 @@
 import os
 
-import pytest
-
 # Tests are offline: never let a developer's real AWS credentials or endpoint leak in.
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
     os.environ.pop(_var, None)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from bot.cli import main
-from bot.cli.doctor import Level, check_aws, check_database, check_slack, manifest_scopes
+from bot.doctor import Level, check_aws, check_database, check_slack, manifest_scopes
 from bot.config import AwsConfig, Settings
 from bot.demo.slack_emulator import FakeSlack
 from bot.owners import OWNERS_EXAMPLE_PATH

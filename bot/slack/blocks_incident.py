@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.models import Event, EventKind, Incident, IncidentState, IncidentView
+from bot.models import Event, Incident, IncidentState, IncidentView
 from bot.notifiers import event_text, names_list
 from bot.slack.blocks import (Payload, chunked, context, escape, fields, header, link, message, plain, section,
                               truncate, when)

@@ -2,7 +2,7 @@ import json
 
 import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 from freezegun import freeze_time
 from moto import mock_aws
 
