@@ -1,0 +1,110 @@
+"""Schema: the ordered :data:`MIGRATIONS` and the code that applies them."""
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from bot.store.base import iso
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+# (version, SQL), in order. Append; never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+    CREATE TABLE scan_runs (
+        id INTEGER PRIMARY KEY, run_key TEXT NOT NULL UNIQUE, started_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL, duration_s REAL, checks_run INTEGER, scopes INTEGER,
+        counts TEXT, errors TEXT, covered TEXT);
+    CREATE TABLE findings (
+        account_id TEXT NOT NULL, region TEXT NOT NULL, check_id TEXT NOT NULL, resource_id TEXT NOT NULL,
+        resource_type TEXT NOT NULL, resource_arn TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('PASS', 'FAIL')), reason TEXT NOT NULL,
+        evidence TEXT NOT NULL, tags TEXT NOT NULL, severity TEXT NOT NULL, error_code TEXT,
+        fingerprint TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, fail_since TEXT,
+        run_id INTEGER REFERENCES scan_runs(id),
+        PRIMARY KEY (account_id, region, check_id, resource_id));
+    CREATE INDEX findings_by_check ON findings (account_id, check_id, status);
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, check_id TEXT NOT NULL, title TEXT NOT NULL,
+        aspect TEXT, severity TEXT NOT NULL, team_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'risk_accepted', 'resolved')),
+        opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, acknowledged_at TEXT, acknowledged_by TEXT,
+        resolved_at TEXT, snoozed_until TEXT, escalation_level INTEGER NOT NULL DEFAULT 0,
+        next_escalation_at TEXT, reopen_count INTEGER NOT NULL DEFAULT 0, slack_channel TEXT, slack_ts TEXT);
+    CREATE UNIQUE INDEX one_active_incident ON incidents (account_id, check_id) WHERE state != 'resolved';
+    CREATE TABLE incident_events (
+        id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id), at TEXT NOT NULL,
+        kind TEXT NOT NULL, actor TEXT NOT NULL, allowed INTEGER NOT NULL, reason TEXT NOT NULL,
+        from_state TEXT, to_state TEXT, data TEXT NOT NULL);
+    CREATE INDEX events_by_incident ON incident_events (incident_id, id);
+    CREATE TABLE risk_exceptions (
+        id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL, check_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL, incident_id INTEGER REFERENCES incidents(id), justification TEXT NOT NULL,
+        accepted_by TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, status TEXT NOT NULL);
+    CREATE UNIQUE INDEX one_active_exception ON risk_exceptions (account_id, region, check_id, resource_id)
+        WHERE status = 'active';
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, incident_id INTEGER NOT NULL REFERENCES incidents(id),
+        kind TEXT NOT NULL, event_id INTEGER REFERENCES incident_events(id), status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT);
+    CREATE INDEX outbox_pending ON outbox (status, id);
+    CREATE TABLE sent_messages (
+        key TEXT PRIMARY KEY, claimed_at TEXT NOT NULL, channel TEXT, ts TEXT, posted_at TEXT);
+    """),
+    (2, """
+    CREATE TABLE job_slots (
+        key TEXT PRIMARY KEY, job_id TEXT NOT NULL, slot TEXT NOT NULL, claimed_at TEXT NOT NULL,
+        pid INTEGER, catch_up INTEGER NOT NULL DEFAULT 0, finished_at TEXT, outcome TEXT, detail TEXT);
+    CREATE INDEX job_slots_by_job ON job_slots (job_id, slot);
+    CREATE TABLE digests (
+        key TEXT PRIMARY KEY, claimed_at TEXT NOT NULL, since TEXT, generated_at TEXT, channel TEXT,
+        posted_at TEXT);
+    """),
+    (3, """
+    CREATE INDEX findings_by_check_status ON findings (check_id, status, account_id);
+    """),
+]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit the open transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def migrate(store: Store, migrations: list[tuple[int, str]]) -> None:
+    """Apply the missing migrations, each with its version row in one IMMEDIATE transaction, so two
+    processes starting together on an old file serialise and each migration runs once."""
+    conn = store.db.conn
+    with store._lock:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                     "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        latest = migrations[-1][0]
+        if store.schema_version > latest:
+            raise SchemaTooNew(f"{store.path}: schema version {store.schema_version} is newer than "
+                               f"this srm-bot ({latest})")
+        for version, sql in migrations:
+            if version <= store.schema_version:
+                continue
+            conn.execute("BEGIN IMMEDIATE")  # the write lock: a concurrent migrator waits here
+            try:
+                if version > store.schema_version:  # not applied by another process meanwhile
+                    for statement in _statements(sql):
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO schema_version VALUES (?, ?)", [version, iso(store.clock.now())])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
