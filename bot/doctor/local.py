@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.doctor.results import DATA_FIX, Level, Result, fail, ok, warn
+from bot.store.inspect import file_health, probe_write_lock
 
 
 # -- data files --------------------------------------------------------------------------
@@ -93,16 +94,8 @@ def check_database(path: Path | str, *, lock_timeout: float = 2.0) -> list[Resul
 
 def _schema(path: Path, latest: int) -> Result:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
-        try:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            version = 0
-            if "schema_version" in tables:
-                version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
-            incidents = conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] if "incidents" in tables else 0
-        finally:
-            conn.close()
+        health = file_health(path)
+        check, version, incidents = health.quick_check, health.schema_version, health.incidents
     except sqlite3.DatabaseError as exc:
         return fail("database", "schema", f"{path} cannot be read as SQLite: {exc}",
                     "is SRM_DB the right file? If so, stop srm and restore the last backup (docs/operations.md)")
@@ -123,12 +116,7 @@ def _writable(path: Path, owner: str, timeout: float) -> Result:
         return fail("database", "writable", f"{path} or its directory is not writable",
                     f"chown both to {owner} (the container runs as uid 10001)")
     try:
-        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")  # the write lock, then nothing written
-            conn.execute("ROLLBACK")
-        finally:
-            conn.close()
+        probe_write_lock(path, timeout)  # the write lock, then nothing written
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return warn("database", "writable", f"{path}: another process held the write lock over {timeout:g} s",
