@@ -228,8 +228,12 @@ class Incidents(IncidentActions):
 
     # -- delivery ------------------------------------------------------------------------
     def deliver(self) -> int:
-        """Send pending outbox rows in order; a failure holds back that incident's later rows."""
+        """Send pending outbox rows in order; a failure holds back that incident's later rows.
+
+        Nothing is sent by a notifier that does not deliver (the console): the rows wait for Slack."""
         delivered = 0
+        if not getattr(self.notifier, "delivers", True):
+            return 0
         with self._delivering:
             pending = self.store.pending_outbox()
             last_refresh = {o.incident_id: o.id for o in pending if o.kind is OutboxKind.refresh}

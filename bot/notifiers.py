@@ -18,6 +18,9 @@ from bot.models import ConversationRef, Event, EventKind, IncidentView
 
 
 class Notifier(Protocol):
+    """Where incident conversations live. A notifier with ``delivers = False`` (the console) only shows
+    events; the outbox then stays pending for the process that posts to Slack."""
+
     def open(self, view: IncidentView, *, key: str) -> ConversationRef:
         """Start the incident's conversation (the root message); return where it lives."""
 
@@ -129,24 +132,32 @@ class RecordingNotifier:
 
 
 class ConsoleNotifier:
-    """Prints conversations to the terminal (``srm scan``)."""
+    """Shows incident events in the terminal (``srm scan``, a headless worker without a Slack token).
+
+    It never takes outbox rows (``delivers = False``): a CLI run against the bot's database must not
+    mark the bot's Slack posts delivered, nor give an incident a conversation that is not in Slack.
+    """
+
+    delivers = False
 
     def __init__(self, console: Console | None = None):
         self.console = console or Console()
 
-    def open(self, view: IncidentView, *, key: str) -> ConversationRef:
-        self._say(f"[bold red]incident[/] {escape(summary_text(view))}")
-        for r in view.resources[:10]:
-            self._say(escape(f"    {r.finding.region}/{r.finding.resource_id}: {r.finding.reason}"))
-        if len(view.resources) > 10:
-            self._say(f"    ... and {len(view.resources) - 10} more")
-        return ConversationRef(channel="console", ts=str(view.incident.id))
-
-    def post(self, ref: ConversationRef, view: IncidentView, event: Event, *, key: str) -> None:
-        self._say(f"  [cyan]#{view.incident.id}[/] {escape(event_text(event))}")
+    def show(self, event: Event, view: IncidentView) -> None:
+        """One event as the terminal shows it: an opening lists the failing resources."""
+        if event.kind in (EventKind.opened, EventKind.reopened):
+            self._say(f"[bold red]incident[/] {escape(summary_text(view))}")
+            for r in view.resources[:10]:
+                self._say(escape(f"    {r.finding.region}/{r.finding.resource_id}: {r.finding.reason}"))
+            if len(view.resources) > 10:
+                self._say(f"    ... and {len(view.resources) - 10} more")
+        if event.kind is not EventKind.opened:
+            self._say(f"  [cyan]#{view.incident.id}[/] {escape(event_text(event))}")
 
     def _say(self, markup: str) -> None:
         self.console.print(markup, highlight=False, soft_wrap=True)
 
-    def refresh(self, ref: ConversationRef, view: IncidentView, *, key: str) -> None:
-        pass  # the console has no message to rewrite; posts already said what changed
+    def open(self, view: IncidentView, *, key: str) -> ConversationRef:  # pragma: no cover - never delivers
+        raise RuntimeError("the console notifier does not deliver the outbox")
+
+    post = refresh = open

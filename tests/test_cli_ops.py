@@ -69,6 +69,22 @@ def test_scan_opens_then_resolves_an_incident_and_the_listing_follows(env):
     assert "open -> resolved" in out
 
 
+def test_a_cli_scan_leaves_slack_posts_to_the_bot(env):
+    """`srm scan` against the bot's database shows events but never takes the bot's outbox rows."""
+    db = env / "var" / "srm.db"
+    with mock_aws():
+        boto3.client("kms", region_name="us-east-1").create_key(Description="stale")
+        code, out = srm("scan", "--check", KMS, "--region", "us-east-1", "--db", str(db))
+    assert code == 0 and "#1 [medium]" in out
+    store = Store(db)
+    assert store.incident(1).ref is None  # no pretend conversation
+    assert [o.kind.value for o in store.pending_outbox()] == ["open"]
+    bot = RecordingNotifier()  # the bot's notifier, later: delivers it, once
+    assert Incidents(store, make_owners(), bot, lookup=METAS.get).deliver() == 1
+    assert [c[0] for c in bot.calls] == ["open"] and store.pending_outbox() == []
+    assert store.incident(1).ref is not None
+
+
 def test_show_lists_resources_refusals_and_state_changes(env):
     db = env / "srm.db"
     svc = Incidents(Store(db), make_owners(), RecordingNotifier(), lookup=METAS.get)

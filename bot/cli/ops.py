@@ -58,7 +58,8 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     load_cli_config()  # a bad environment or config file: exit 2 before anything runs
     console = Console(highlight=False, soft_wrap=True)
     settings = Settings(srm_db=db) if db else Settings()
-    services = build_services(settings, notifier=ConsoleNotifier(console))
+    notifier = ConsoleNotifier(console)
+    services = build_services(settings, notifier=notifier)
     try:
         with progress_bar() as progress:
             result, out = services.scan(checks, account=account, region=region, progress=progress)
@@ -66,6 +67,8 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
         raise click.UsageError(str(exc)) from None
     except TargetError as exc:
         _fail(str(exc))
+    for event in out.events:  # shown here; Slack posts stay in the outbox for `srm serve`
+        notifier.show(event, services.incidents.view(services.store.incident(event.incident_id)))
     console.print(summary_line(result, len({f.account_id for f in result.findings}) or 1))
     active = services.store.incidents(states=[s for s in IncidentState if s.active])
     console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "

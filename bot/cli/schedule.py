@@ -52,12 +52,6 @@ def _names(ids: list[str], limit: int = 10) -> str:
     return names_list(ids, limit)
 
 
-def slack_client(token: str, base_url: str | None = None):  # noqa: ANN201 - slack_sdk.WebClient
-    from slack_sdk import WebClient
-
-    return WebClient(token=token, base_url=base_url.rstrip("/") + "/") if base_url else WebClient(token=token)
-
-
 def slack_poster(client):  # noqa: ANN001, ANN201 - Post
     """post(channel, {"text", "blocks"}) through chat.postMessage."""
 
@@ -89,10 +83,12 @@ def digest_cmd(mode: str, db: Path | None) -> None:
         return
     from slack_sdk.errors import SlackApiError
 
+    from bot.slack.app import make_client
+
     key = f"digest:cli:{digest.generated_at.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%MZ')}"
     try:
         posted = publish(services, digest, digest_message(digest, cfg.timezone), key=key, channel=cfg.channel,
-                         post=slack_poster(slack_client(token, services.settings.slack_api_base_url)))
+                         post=slack_poster(make_client(services.settings)))
     except SlackApiError as exc:
         _fail(f"Slack refused the post to {cfg.channel}: {exc.response.get('error', exc)}")
     except OSError as exc:
@@ -178,8 +174,8 @@ def schedule_list(db: Path | None) -> None:
 def schedule_run(db: Path | None) -> None:
     """Run the scheduler without the Slack app (a headless worker). Stop with Ctrl-C or SIGTERM.
 
-    With SLACK_BOT_TOKEN, incident conversations and digests go to Slack; without it they
-    are printed (stderr) and logged.
+    With SLACK_BOT_TOKEN, incident conversations and digests go to Slack (429/5xx retried);
+    without it digests are logged and incident posts stay in the outbox for a process that has the token.
     """
     from bot.scheduler import SchedulerLocked, build_scheduler
 
@@ -187,9 +183,10 @@ def schedule_run(db: Path | None) -> None:
     services = _services(db)
     settings, channel, post = services.settings, services.config.digest.channel, None
     if settings.slack_bot_token:
+        from bot.slack.app import make_client
         from bot.slack.notifier import SlackNotifier
 
-        client = slack_client(settings.slack_bot_token, settings.slack_api_base_url)
+        client = make_client(settings)
         services.notifier = SlackNotifier(client, services.store, config=services.config.incidents,
                                           tz=settings.srm_timezone, clock=services.clock)
         post = slack_poster(client) if channel else None
@@ -201,7 +198,7 @@ def schedule_run(db: Path | None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     sched.start()
-    incidents = "posted to Slack" if settings.slack_bot_token else "printed (no SLACK_BOT_TOKEN)"
+    incidents = "posted to Slack" if settings.slack_bot_token else "kept in the outbox (no SLACK_BOT_TOKEN)"
     digests = f"posted to {channel}" if post else "logged (no SLACK_BOT_TOKEN or digest.channel)"
     click.echo(f"scheduler running against {services.store.path} with {len(sched.get_jobs())} job(s); "
                f"incident conversations {incidents}; digests {digests}", err=True)

@@ -115,7 +115,8 @@ def make_client(settings: Settings, *, backoff: float = 0.5, retries: int = 3, t
     """A WebClient for the bot token, with retries for 429 (Retry-After), 5xx and connection errors."""
     if not settings.slack_bot_token:
         raise SlackSetupError("SLACK_BOT_TOKEN is not set")
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url or DEFAULT_API,
+    base_url = (settings.slack_api_base_url or DEFAULT_API).rstrip("/") + "/"
+    return WebClient(token=settings.slack_bot_token, base_url=base_url,
                      timeout=timeout, retry_handlers=retry_handlers(backoff=backoff, retries=retries))
 
 
