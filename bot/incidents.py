@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 S = IncidentState
 DEFAULT_SLA_MINUTES = IncidentsConfig().sla_minutes
+OUTBOX_LEASE = timedelta(minutes=5)  # longer than a Slack call with its retries; a crashed holder's rows wait this long
 QUIET_WHILE_SNOOZED = {EventKind.updated, EventKind.escalated, EventKind.exception_expired}
 MetaLookup = Callable[[str], Any]  # check id -> CheckMeta (title, aspect, severity, remediation) or None
 
@@ -241,6 +242,10 @@ class Incidents(IncidentActions):
             for item in pending:
                 if item.incident_id in blocked:
                     continue
+                now = self.clock.now()
+                if not self.store.lease_outbox(item.id, now, now + OUTBOX_LEASE):
+                    blocked.add(item.incident_id)  # another process is delivering it: keep the thread's order
+                    continue
                 try:
                     self._send(item, last_refresh.get(item.incident_id) == item.id)
                     delivered += 1
@@ -248,6 +253,9 @@ class Incidents(IncidentActions):
                     log.warning("outbox %s failed: %s", item.key, exc)
                     self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
                     blocked.add(item.incident_id)
+                except BaseException:  # interrupted (Ctrl-C, shutdown): hand the row back at once
+                    self.store.release_lease(item.id)
+                    raise
         return delivered
 
     def _send(self, item: OutboxItem, latest_refresh: bool) -> None:

@@ -210,3 +210,4 @@ class OutboxItem(BaseModel):
     last_error: str | None = None
     created_at: datetime
     delivered_at: datetime | None = None
+    lease_until: datetime | None = None  # a process is delivering it until then

@@ -361,3 +361,45 @@ def test_a_crash_in_the_middle_of_processing_rolls_back_and_the_rerun_is_complet
     assert sorted((i.check_id, kinds(svc, i.id)) for i in store.incidents()) == [
         (OTHER, ["opened"]), (CHECK, ["opened"])]
     assert len(notifier.calls) == 2
+
+
+def test_two_processes_delivering_one_outbox_post_each_message_once(tmp_path):
+    """`srm serve` and `srm schedule run` share a database: a row leased by one is left alone by the other."""
+    import threading
+    import time
+
+    class Slow(RecordingNotifier):
+        def open(self, view, *, key):  # noqa: ANN001, ANN201
+            time.sleep(0.2)  # a Slack call in flight
+            return super().open(view, key=key)
+
+    path = tmp_path / "shared.db"
+    scanner = Incidents(Store(path), make_owners(), RecordingNotifier(), lookup=METAS.get)
+    scanner.deliver = lambda: 0  # the scan commits its outbox rows; the two processes below deliver them
+    scanner.ingest(run_of(finding("bucket-a"), finding("user-u", check=OTHER)))
+    assert len(Store(path).pending_outbox()) == 2
+    first = Incidents(Store(path), make_owners(), Slow(), lookup=METAS.get)
+    second = Incidents(Store(path), make_owners(), Slow(), lookup=METAS.get)
+    threads = [threading.Thread(target=svc.deliver) for svc in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    opens = [c for svc in (first, second) for c in svc.notifier.calls if c[0] == "open"]
+    assert sorted(c[2] for c in opens) == [1, 2] and Store(path).pending_outbox() == []  # each once
+
+
+def test_a_lease_left_by_a_crashed_process_expires(tmp_path, frozen):
+    from bot.incidents import OUTBOX_LEASE
+
+    store = Store(tmp_path / "srm.db")
+    crashed = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get)
+    crashed.deliver = lambda: 0  # it committed the scan, took the lease, and died before posting
+    crashed.ingest(run_of(finding("bucket-a")))
+    [row] = store.pending_outbox()
+    now = crashed.clock.now()
+    assert store.lease_outbox(row.id, now, now + OUTBOX_LEASE)
+    bot = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get)
+    assert bot.deliver() == 0 and bot.notifier.calls == []  # leased: not ours to post yet
+    frozen.tick(OUTBOX_LEASE + timedelta(seconds=1))
+    assert bot.deliver() == 1 and [c[0] for c in bot.notifier.calls] == ["open"]

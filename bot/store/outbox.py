@@ -24,12 +24,23 @@ class OutboxMixin(StoreBase):
             sql, params = sql + " WHERE incident_id = ?", [incident_id]
         return [OutboxItem(**r) for r in self._rows(sql + " ORDER BY id", params)]
 
+    def lease_outbox(self, item_id: int, now: datetime, until: datetime) -> bool:
+        """Take a pending row for delivery until ``until``; False when it was delivered meanwhile or another
+        process holds an unexpired lease on it (two processes on one database never post the same row)."""
+        cur = self._write("UPDATE outbox SET lease_until=? WHERE id=? AND status='pending'"
+                          " AND (lease_until IS NULL OR lease_until < ?)", [iso(until), item_id, iso(now)])
+        return cur.rowcount == 1
+
+    def release_lease(self, item_id: int) -> None:
+        self._write("UPDATE outbox SET lease_until=NULL WHERE id=?", [item_id])
+
     def mark_delivered(self, item_id: int, at: datetime) -> None:
         self._write("UPDATE outbox SET status='delivered', delivered_at=?, attempts=attempts+1 WHERE id=?",
                     [iso(at), item_id])
 
     def mark_failed(self, item_id: int, error: str) -> None:
-        self._write("UPDATE outbox SET attempts=attempts+1, last_error=? WHERE id=?", [error[:500], item_id])
+        self._write("UPDATE outbox SET attempts=attempts+1, last_error=?, lease_until=NULL WHERE id=?",
+                    [error[:500], item_id])
 
     # -- sent messages (idempotent posting for the Slack layer) --------------------------
     def claim_message_key(self, key: str) -> bool:

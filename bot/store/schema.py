@@ -64,6 +64,9 @@ MIGRATIONS: list[tuple[int, str]] = [
     (3, """
     CREATE INDEX findings_by_check_status ON findings (check_id, status, account_id);
     """),
+    (4, """
+    ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+    """),
 ]
 
 
