@@ -274,6 +274,7 @@ def build_scheduler(services: "Services", post: Post | None = None) -> SrmSchedu
     ``post(channel, {"text", "blocks"})`` posts a digest; with None the digest is logged.
     The catch-up (:func:`run_catch_up`) is a one-off job that runs as soon as the scheduler starts.
     """
+    services.incidents  # noqa: B018 - built before the worker threads start (cached_property is not locked)
     specs = job_specs(services.config)
     lock = SchedulerLock(services.store.path).acquire()
     try:

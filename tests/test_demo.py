@@ -81,7 +81,7 @@ def test_acknowledge_refusal_fix_recheck_and_digest(demo):
     updates = [c for c in slack.calls_of("chat.update") if c["ts"] == ts]
     assert f"Acknowledged by <@{world.PRIYA}>" in said(updates[0])
     assert "Resolved" in said(updates[-1]) and not any(b["type"] == "actions" for b in updates[-1]["blocks"])
-    store = Store(out / "srm.db")
+    store = Store(out / "demo.db")
     try:
         ssh = [i for i in store.incidents() if i.check_id == "ec2_securitygroup_no_public_ssh"]
         others = [i for i in store.incidents() if i.check_id != "ec2_securitygroup_no_public_ssh"]

@@ -160,13 +160,13 @@ def child_env(moto: MotoServer, slack: DemoSlack, secret: str, out: Path, owners
     env.update(moto.env(), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
                AWS_EC2_METADATA_DISABLED="true", SLACK_BOT_TOKEN="xoxb-demo", SLACK_SIGNING_SECRET=secret,
                SLACK_API_BASE_URL=slack.api_url, SRM_CONFIG=str(config), SRM_OWNERS=str(owners),
-               SRM_DB=str(out / "srm.db"), SRM_TIMEZONE="UTC", PYTHONUNBUFFERED="1")
+               SRM_DB=str(out / "demo.db"), SRM_TIMEZONE="UTC", PYTHONUNBUFFERED="1")
     return env
 
 
 def fresh(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("srm.db*"):
+    for old in out.glob("demo.db*"):  # never srm.db: `--out var` must not touch the real database
         old.unlink()
     (out / "transcript.html").unlink(missing_ok=True)
 

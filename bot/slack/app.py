@@ -134,8 +134,8 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
     notifier = SlackNotifier(client, services.store, config=services.config.incidents,
                              tz=settings.srm_timezone, clock=services.clock)
     services.notifier = notifier
-    if "incidents" in services.__dict__:  # already built (cached_property) with another notifier
-        services.incidents.notifier = notifier
+    # built now, before any listener thread (cached_property is not locked): one Incidents, one delivery lock
+    services.incidents.notifier = notifier
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srm-listener")
     app = App(client=client, signing_secret=settings.slack_signing_secret or "",
               request_verification_enabled=not socket_mode, token_verification_enabled=True,

@@ -7,6 +7,7 @@ The root message carries the buttons; each button's value is an
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,10 +142,15 @@ def incident_event(event: Event, view: IncidentView, tz: str | ZoneInfo = "UTC")
                                            f"{view.incident.state.value.replace('_', ' ')}")])
 
 
+USER_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,20})&gt;")
+
+
 def refusal(reason: str, incident_id: int | None = None) -> Payload:
     """The ephemeral answer to a refused click."""
     subject = f" on #{incident_id}" if incident_id else ""
-    text = f"Sorry, that didn't go through{subject}: {escape(reason)}"
+    # reasons are ours ("already acknowledged by <@U0...>"): escaped, then their user mentions restored
+    reason = USER_MENTION.sub(r"<@\1>", escape(reason))
+    text = f"Sorry, that didn't go through{subject}: {reason}"
     return message(text, [section(f":no_entry: {text}")])
 
 

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.digest import Digest, OpenIncident, Posture
 from bot.notifiers import names_list
+from bot.slack.blocks import SECTION_LIMIT, escape, zone as zone_of
 
 MAX_LINES = 8
-SECTION_LIMIT = 3000  # Slack's limit on a section's text
 SEVERITY_ICON = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:",
                  "low": ":white_circle:"}
 
 
 def digest_message(digest: Digest, tz: str) -> dict[str, Any]:
-    zone = _zone(tz)
+    zone = zone_of(tz)
     window = f"Since {_when(digest.since, zone)} · as of {_when(digest.generated_at, zone)}"
     posture = _posture_line(digest)
     if digest.quiet:
@@ -41,24 +41,24 @@ def digest_message(digest: Digest, tz: str) -> dict[str, Any]:
         count = sum(len(d.resources) for d in digest.new_failures)
         blocks.append(_list(
             f":chart_with_downwards_trend: *New drift* ({count} resource(s) started failing)",
-            [f"{SEVERITY_ICON[d.severity.value]} {_esc(d.title)} - account {d.account_id} · {_esc(d.team)}: "
+            [f"{SEVERITY_ICON[d.severity.value]} {escape(d.title)} - account {d.account_id} · {escape(d.team)}: "
              f"{_names(d.resources)}" + (f" (#{d.incident_id})" if d.incident_id else "")
              for d in digest.new_failures]))
     if digest.resolved:
         blocks.append(_list(f":white_check_mark: *Resolved* ({len(digest.resolved)})",
-                            [f"#{r.id} {_esc(r.title)} - account {r.account_id} · {_esc(r.team)} · "
+                            [f"#{r.id} {escape(r.title)} - account {r.account_id} · {escape(r.team)} · "
                              f"resolved {_when(r.resolved_at, zone)}" for r in digest.resolved]))
     if digest.open_incidents or digest.risk_accepted:
         blocks.append(_open_summary(digest, now))
     if digest.expiring:
         blocks.append(_list(f":hourglass_flowing_sand: *Risk exceptions expiring within 7 days* "
                             f"({len(digest.expiring)})",
-                            [f"`{e.check_id}` on {_esc(e.resource_id)} - account {e.account_id} ({e.region}) · "
+                            [f"`{e.check_id}` on {escape(e.resource_id)} - account {e.account_id} ({e.region}) · "
                              f"expires {_when(e.expires_at, zone)} · accepted by <@{e.accepted_by}>"
                              for e in digest.expiring]))
     if digest.errors:
         blocks.append(_list(f":warning: *Checks that errored in their latest run* ({len(digest.errors)})",
-                            [f"`{e.check_id}` - account {e.account_id} ({e.region}): `{_esc(e.code)}`"
+                            [f"`{e.check_id}` - account {e.account_id} ({e.region}): `{escape(e.code)}`"
                              for e in digest.errors]))
     blocks.append(_posture_section(":bar_chart: *Posture by aspect*", digest.aspects, "aspect"))
     blocks.append(_posture_section(":busts_in_silhouette: *Posture by team*", digest.teams, "team"))
@@ -106,7 +106,7 @@ def _posture_line(d: Digest, bold: str = "*") -> str:
 
 def _open_summary(d: Digest, now: datetime) -> dict[str, Any]:
     def counts(c: dict[str, int]) -> str:
-        return " · ".join(f"{_esc(k)} {v}" for k, v in c.items()) or "-"
+        return " · ".join(f"{escape(k)} {v}" for k, v in c.items()) or "-"
 
     lines = [f"By severity: {counts(d.by_severity)}", f"By team: {counts(d.by_team)}",
              f"By age: {counts(d.by_age)}"]
@@ -118,13 +118,13 @@ def _open_summary(d: Digest, now: datetime) -> dict[str, Any]:
 
 def _incident_line(i: OpenIncident, now: datetime) -> str:
     ack = " · acknowledged" if i.state.value == "acknowledged" else ""
-    return (f"{SEVERITY_ICON[i.severity.value]} #{i.id} {_esc(i.title)} - account {i.account_id} · "
-            f"{_esc(i.team)} · open {_age(now - i.opened_at)}{ack}")
+    return (f"{SEVERITY_ICON[i.severity.value]} #{i.id} {escape(i.title)} - account {i.account_id} · "
+            f"{escape(i.team)} · open {_age(now - i.opened_at)}{ack}")
 
 
 def _posture_section(title: str, rows: list[Posture], noun: str) -> dict[str, Any]:
     failing = [p for p in rows if p.failed]
-    lines = [f"{_esc(p.title)}: {_pct(p)} ({p.passed}/{p.passed + p.failed}) · {p.failed} failing"
+    lines = [f"{escape(p.title)}: {_pct(p)} ({p.passed}/{p.passed + p.failed}) · {p.failed} failing"
              + (f" ({p.accepted} accepted)" if p.accepted else "") for p in failing]
     clean = len(rows) - len(failing)
     tail = f"\n{clean} more {noun}(s) all passing" if clean and failing else ""
@@ -158,7 +158,7 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def _names(ids: list[str], limit: int = 5) -> str:
-    return names_list(ids, limit, _esc)
+    return names_list(ids, limit, escape)
 
 
 def _pct(p: Posture) -> str:
@@ -176,13 +176,3 @@ def _when(dt: datetime, zone: ZoneInfo) -> str:
     return dt.astimezone(zone).strftime("%a %d %b %H:%M %Z")
 
 
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _esc(text: str) -> str:
-    """Slack mrkdwn control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -50,9 +50,8 @@ def register(app: "App", ctx: "SlackContext") -> None:
 
         def accept() -> None:
             result = services.incidents.accept_risk(value.incident_id, actor_of(body), justification, expires_at)
-            if not result.ok:
-                ref = result.incident.ref if result.incident else None
-                tell(ctx, client, body, ref.channel if ref else None, refusal(result.reason, value.incident_id))
+            if not result.ok:  # told in a DM: a modal has no channel, and they may not be in the incident's
+                tell(ctx, client, body, None, refusal(result.reason, value.incident_id))
 
         ctx.later(accept, body)
 
