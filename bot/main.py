@@ -22,6 +22,11 @@ from checks.base import Check
 from checks.runner import RunResult, Target, run
 
 TargetResolver = Callable[..., list[Target]]
+SCANS_ASKED_AT_ONCE = 2  # scans people asked for (not the scheduler's), running or waiting, per process
+
+
+class ScanBusy(RuntimeError):
+    """Enough scans are already running or waiting; asked-for scans are refused, not queued without end."""
 
 
 def default_targets(aws_cfg, *, account: str | None = None, region: str | None = None) -> list[Target]:  # noqa: ANN001
@@ -42,6 +47,8 @@ class Services:
     notifier: Notifier = field(default_factory=RecordingNotifier)
     targets: TargetResolver = default_targets
     _scan_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _asked: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(SCANS_ASKED_AT_ONCE), repr=False)
 
     @cached_property
     def incidents(self):  # noqa: ANN201 - bot.incidents.Incidents (imported lazily: it is heavy)
@@ -57,11 +64,22 @@ class Services:
         return select(check_ids or None, aspect=aspect, service=service)
 
     def scan(self, checks: list[Check] | None = None, *, account: str | None = None, region: str | None = None,
-             progress: Callable[[int, int], None] | None = None):  # noqa: ANN201 - (RunResult, ScanOutcome)
+             progress: Callable[[int, int], None] | None = None,
+             asked: bool = False):  # noqa: ANN201 - (RunResult, ScanOutcome)
         """Run checks, apply drift, drive incidents and deliver notifications.
 
         One scan at a time per process: a second caller waits rather than interleaving drift.
+        ``asked`` (someone in Slack asked for it): ScanBusy when SCANS_ASKED_AT_ONCE such scans are
+        already running or waiting, so clicks and commands cannot tie up every worker thread.
         """
+        if asked:
+            if not self._asked.acquire(blocking=False):
+                raise ScanBusy(f"{SCANS_ASKED_AT_ONCE} scans people asked for are already running or waiting; "
+                               "try again when they have reported")
+            try:
+                return self.scan(checks, account=account, region=region, progress=progress)
+            finally:
+                self._asked.release()
         checks = checks if checks is not None else self.select_checks()
         targets = self.targets(self.config.aws, account=account, region=region)
         with self._scan_lock:

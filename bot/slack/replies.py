@@ -133,6 +133,7 @@ def select_for(services: "Services", arg: str) -> list:
 
 
 def _check(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.Payload:
+    from bot.main import ScanBusy
     from checks.accounts import TargetError
 
     try:
@@ -141,8 +142,8 @@ def _check(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.
         return B.notice(f"{B.escape(exc.args[0])}. Try `/srm check all`, a check id, an aspect or a service "
                         "such as `s3`.", icon=":warning:")
     try:
-        result, outcome = services.scan(checks)
-    except (TargetError, ValueError) as exc:
+        result, outcome = services.scan(checks, asked=True)
+    except (TargetError, ValueError, ScanBusy) as exc:
         return B.notice(f"The scan could not start: {B.escape(exc)}", icon=":warning:")
     return B.scan_result(result, outcome, cmd.arg)
 

@@ -193,7 +193,7 @@ def test_clicks_and_slow_commands_are_acked_while_their_work_is_still_held(slack
     [report] = slack.fake.wait_for("response_url")
     assert report["text"].startswith(f"Scan of {VERSIONING} finished")
     account = slack.services.store.incident(inc_id).account_id
-    assert sorted(map(str, calls)) == [str({"account": account}), "{}"]  # the re-check scans its account
+    assert sorted(map(str, calls)) == sorted([str({"account": account, "asked": True}), str({"asked": True})])
 
 
 def test_a_second_recheck_while_one_runs_is_told_so_and_scans_nothing(slack):
@@ -219,3 +219,29 @@ def test_a_second_recheck_while_one_runs_is_told_so_and_scans_nothing(slack):
     slack.settle(1.0)  # the first re-check has finished (its reply is out; the guard is released right after)
     slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=OUTSIDER, message_ts=ts)
     eventually(lambda: len(calls) == 2)  # once done, the next click scans again
+
+
+def test_scans_people_ask_for_are_bounded_and_the_rest_are_told_to_wait(slack, monkeypatch):
+    """Commands and re-checks cannot pile up behind the scan lock and starve the listener threads."""
+    import bot.main
+    from bot.main import SCANS_ASKED_AT_ONCE
+
+    gate, started = threading.Event(), []
+
+    def held_run(checks, targets, **kw):  # noqa: ANN001, ANN202 - the real Services.scan, a slow AWS
+        started.append(1)
+        assert gate.wait(10)
+        return run_of()
+
+    monkeypatch.setattr(bot.main, "run", held_run)
+    with mock_aws():
+        for _ in range(SCANS_ASKED_AT_ONCE):
+            assert slack.command(f"check {VERSIONING}").status == 200
+        eventually(lambda: len(started) == 1)  # one runs, the other waits on the scan lock
+        busy = slack.command(f"check {VERSIONING}")
+        assert busy.status == 200
+        [told] = slack.fake.wait_for("response_url")
+        assert "could not start" in told["text"] and "already running or waiting" in told["text"]
+        gate.set()
+        slack.fake.wait_for("response_url", 1 + SCANS_ASKED_AT_ONCE)
+    assert len(started) == SCANS_ASKED_AT_ONCE

@@ -102,6 +102,7 @@ def register(app: "App", ctx: "SlackContext") -> None:
     running_lock = threading.Lock()
 
     def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        from bot.main import ScanBusy
         from checks.accounts import TargetError
 
         value = ActionValue.parse(action["value"], IncidentAction.recheck)
@@ -122,8 +123,8 @@ def register(app: "App", ctx: "SlackContext") -> None:
             actor = actor_of(body)
             tell(ctx, client, body, None, recheck_started(inc, actor.id))
             try:
-                services.scan(services.select_checks([inc.check_id]), account=inc.account_id)
-            except (TargetError, KeyError, ValueError) as exc:
+                services.scan(services.select_checks([inc.check_id]), account=inc.account_id, asked=True)
+            except (TargetError, KeyError, ValueError, ScanBusy) as exc:
                 return refused(client, body, inc.id, f"the re-check could not run: {exc}")
             services.incidents.rechecked(inc.id, actor)
         finally:
