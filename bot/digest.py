@@ -56,23 +56,21 @@ class Drift(BaseModel):
     incident_id: int | None = None
 
 
-class ResolvedIncident(BaseModel):
+class IncidentLine(BaseModel):
+    """What a digest line says about an incident."""
     id: int
     account_id: str
     check_id: str
     title: str
     severity: Severity
     team: str
+
+
+class ResolvedIncident(IncidentLine):
     resolved_at: datetime
 
 
-class OpenIncident(BaseModel):
-    id: int
-    account_id: str
-    check_id: str
-    title: str
-    severity: Severity
-    team: str
+class OpenIncident(IncidentLine):
     state: IncidentState
     opened_at: datetime
     escalation_level: int = 0

@@ -170,17 +170,20 @@ def test_a_recheck_that_still_fails_says_so_in_the_thread_and_updates_the_root(s
     assert len(slack.fake.calls_of("chat.postMessage")) == 1
 
 
+def held_scan(gate: threading.Event, calls: list):  # noqa: ANN201
+    """A stand-in for Services.scan that records its arguments and waits for ``gate``."""
+    def scan(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(kwargs)
+        assert gate.wait(10)
+        return run_of(), ScanOutcome(run_id=1)
+    return scan
+
+
 def test_clicks_and_slow_commands_are_acked_while_their_work_is_still_held(slack):
     """The HTTP answer goes back before the scan even starts to finish: the scan here waits on a gate."""
     inc_id, ts = open_incident(slack, "bucket-a")
     gate, calls = threading.Event(), []
-
-    def held_scan(*args, **kwargs):
-        calls.append(kwargs)
-        assert gate.wait(10)
-        return run_of(), ScanOutcome(run_id=1)
-
-    slack.services.scan = held_scan  # this Services instance only
+    slack.services.scan = held_scan(gate, calls)  # this Services instance only
     r = slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=MEMBER, message_ts=ts)
     assert r.status == 200 and r.body == ""
     cmd = slack.command(f"check {VERSIONING}")
@@ -199,13 +202,7 @@ def test_clicks_and_slow_commands_are_acked_while_their_work_is_still_held(slack
 def test_a_second_recheck_while_one_runs_is_told_so_and_scans_nothing(slack):
     inc_id, ts = open_incident(slack, "bucket-a")
     gate, calls = threading.Event(), []
-
-    def held_scan(*args, **kwargs):
-        calls.append(kwargs)
-        assert gate.wait(10)
-        return run_of(), ScanOutcome(run_id=1)
-
-    slack.services.scan = held_scan
+    slack.services.scan = held_scan(gate, calls)
     slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=MEMBER, message_ts=ts)
     eventually(lambda: len(calls) == 1)
     slack.click(ActionId.recheck, value(inc_id, IncidentAction.recheck), user=OUTSIDER, message_ts=ts)
