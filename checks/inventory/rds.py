@@ -106,41 +106,35 @@ def _with_attributes(snap: DbSnapshot, call: Any, result_key: str, attrs_key: st
     return snap
 
 
-def manual_db_snapshots(inv: Inventory) -> list[DbSnapshot]:
-    """Manual DB snapshots owned by this account, each with its "restore" attribute."""
+def _manual_snapshots(inv: Inventory, kind: str) -> list[DbSnapshot]:
+    """Manual snapshots of one kind ("instance" or "cluster") owned by this account, each with its
+    "restore" attribute: the two RDS APIs differ only in their names (``Db`` vs ``DbCluster``)."""
+    noun = "DBSnapshot" if kind == "instance" else "DBClusterSnapshot"
+    op = "db_snapshot" if kind == "instance" else "db_cluster_snapshot"
+    parent = "DBInstanceIdentifier" if kind == "instance" else "DBClusterIdentifier"
 
     def fetch() -> list[DbSnapshot]:
         rds = inv.client("rds")
+        attributes = getattr(rds, f"describe_{op}_attributes")
         out: list[DbSnapshot] = []
-        for raw in paginate(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual"):
-            ident = raw["DBSnapshotIdentifier"]
-            snap = DbSnapshot(ident, raw.get("DBSnapshotArn", ""), "instance",
-                              raw.get("DBInstanceIdentifier", ""), tags=tags_of(raw.get("TagList")))
-            done = _with_attributes(
-                snap, lambda: rds.describe_db_snapshot_attributes(DBSnapshotIdentifier=ident),
-                "DBSnapshotAttributesResult", "DBSnapshotAttributes")
+        for raw in paginate(rds, f"describe_{op}s", f"{noun}s", SnapshotType="manual"):
+            ident = raw[f"{noun}Identifier"]
+            snap = DbSnapshot(ident, raw.get(f"{noun}Arn", ""), kind, raw.get(parent, ""),
+                              tags=tags_of(raw.get("TagList")))
+            done = _with_attributes(snap, lambda: attributes(**{f"{noun}Identifier": ident}),
+                                    f"{noun}AttributesResult", f"{noun}Attributes")
             if done is not None:
                 out.append(done)
         return out
 
-    return inv.memo("rds.manual_db_snapshots", fetch)
+    return inv.memo(f"rds.manual_{op}s", fetch)
+
+
+def manual_db_snapshots(inv: Inventory) -> list[DbSnapshot]:
+    """Manual DB snapshots owned by this account, each with its "restore" attribute."""
+    return _manual_snapshots(inv, "instance")
 
 
 def manual_db_cluster_snapshots(inv: Inventory) -> list[DbSnapshot]:
     """Manual DB cluster snapshots owned by this account, each with its "restore" attribute."""
-
-    def fetch() -> list[DbSnapshot]:
-        rds = inv.client("rds")
-        out: list[DbSnapshot] = []
-        for raw in paginate(rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual"):
-            ident = raw["DBClusterSnapshotIdentifier"]
-            snap = DbSnapshot(ident, raw.get("DBClusterSnapshotArn", ""), "cluster",
-                              raw.get("DBClusterIdentifier", ""), tags=tags_of(raw.get("TagList")))
-            done = _with_attributes(
-                snap, lambda: rds.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier=ident),
-                "DBClusterSnapshotAttributesResult", "DBClusterSnapshotAttributes")
-            if done is not None:
-                out.append(done)
-        return out
-
-    return inv.memo("rds.manual_db_cluster_snapshots", fetch)
+    return _manual_snapshots(inv, "cluster")
