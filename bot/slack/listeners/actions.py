@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from slack_sdk import WebClient
 
 from bot.incident_actions import authorize
-from bot.models import Actor, EventKind
+from bot.models import Actor, EventKind, Incident
 from bot.slack.blocks_incident import accept_risk_modal, recheck_started, refusal
 from bot.slack.blocks import zone
 from bot.slack.ids import ActionId, ActionValue, IncidentAction
@@ -67,6 +67,16 @@ def register(app: "App", ctx: "SlackContext") -> None:
     def refused(client: WebClient, body: dict[str, Any], incident_id: int, reason: str) -> None:
         tell(ctx, client, body, None, refusal(reason, incident_id))
 
+    def incident_of(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                    kind: IncidentAction) -> Incident | None:
+        """The incident the button names, from the database; None (the clicker told why) if it is gone."""
+        value = ActionValue.parse(action["value"], kind)
+        try:
+            return services.store.incident(value.incident_id)
+        except KeyError as exc:
+            refused(client, body, value.incident_id, str(exc.args[0]))
+            return None
+
     def acknowledge(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         value = ActionValue.parse(action["value"], IncidentAction.acknowledge)
         result = services.incidents.acknowledge(value.incident_id, actor_of(body))
@@ -83,11 +93,9 @@ def register(app: "App", ctx: "SlackContext") -> None:
             refused(client, body, value.incident_id, result.reason)
 
     def accept_risk(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        value = ActionValue.parse(action["value"], IncidentAction.accept_risk)
-        try:
-            inc = services.store.incident(value.incident_id)
-        except KeyError as exc:
-            return refused(client, body, value.incident_id, str(exc.args[0]))
+        inc = incident_of(body, action, client, IncidentAction.accept_risk)
+        if inc is None:
+            return
         # checked again (and recorded) by Incidents.accept_risk when the modal is submitted;
         # asking first spares people a justification they may not give
         why_not = authorize(services.owners, services.incidents.team_of(inc), actor_of(body).id,
@@ -105,11 +113,9 @@ def register(app: "App", ctx: "SlackContext") -> None:
         from bot.main import ScanBusy
         from checks.accounts import TargetError
 
-        value = ActionValue.parse(action["value"], IncidentAction.recheck)
-        try:
-            inc = services.store.incident(value.incident_id)
-        except KeyError as exc:
-            return refused(client, body, value.incident_id, str(exc.args[0]))
+        inc = incident_of(body, action, client, IncidentAction.recheck)
+        if inc is None:
+            return
         key = f"recheck:{inc.id}:{action.get('action_ts') or body.get('trigger_id')}"
         if not services.store.claim_message_key(key):
             return  # the same click delivered twice
