@@ -13,7 +13,7 @@ Environment (all optional, defaults in brackets):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -143,6 +143,32 @@ class SrmConfig(BaseModel, extra="forbid"):
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    # per-check settings: {check_id: {setting: value}}; names and types are each check's declared
+    # CheckMeta.settings (docs/configuration.md), checked by check_settings_problems at load time
+    checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_settings(self) -> "SrmConfig":
+        problems = check_settings_problems(self.checks)
+        if problems:
+            raise ValueError("checks: " + "; ".join(problems))
+        return self
+
+
+def check_settings_problems(values: dict[str, dict[str, Any]]) -> list[str]:
+    """Unknown check ids, unknown setting names and wrong types in srm.yml's ``checks:``."""
+    from checks.base import setting_problems
+    from checks.registry import load_all
+
+    registry = load_all()
+    problems: list[str] = []
+    for check_id, settings in values.items():
+        check = registry.get(check_id)
+        if check is None:
+            problems.append(f"unknown check id {check_id!r}")
+            continue
+        problems.extend(setting_problems(check.meta, settings))
+    return problems
 
 
 def load_config(path: Path | str | None) -> SrmConfig:

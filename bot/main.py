@@ -83,7 +83,8 @@ class Services:
         checks = checks if checks is not None else self.select_checks()
         targets = self.targets(self.config.aws, account=account, region=region)
         with self._scan_lock:
-            result: RunResult = run(checks, targets, max_workers=self.config.aws.max_workers, progress=progress)
+            result: RunResult = run(checks, targets, max_workers=self.config.aws.max_workers, progress=progress,
+                                    settings=self.config.checks, clock=self.clock.now)
             outcome = self.incidents.ingest(result)
         return result, outcome
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime, timezone
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, Field, computed_field, field_validator
 
@@ -58,6 +59,11 @@ class CheckMeta(BaseModel):
     resource_type: str
     moto: Literal["supported", "stubber"] = "supported"
     notes: str = ""
+    # Title for lists of failures ("The root user has no MFA"); `title` says the passing condition.
+    fail_title: str = ""
+    # Tunable thresholds and lists with their defaults; srm.yml `checks: {<id>: {<name>: value}}`
+    # overrides them (validated against these names and types). Read with Scope.setting(name).
+    settings: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -106,15 +112,36 @@ class Finding(BaseModel):
         return (self.account_id, self.region, self.check_id, self.resource_id)
 
 
-class Scope:
-    """What a check sees: one account and region, its inventory, and a finding factory."""
+Clock = Callable[[], datetime]
 
-    def __init__(self, meta: CheckMeta, inv: "Inventory"):
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Scope:
+    """What a check sees: one account and region, its inventory, its settings, the clock,
+    and a finding factory."""
+
+    def __init__(self, meta: CheckMeta, inv: "Inventory", *,
+                 settings: Mapping[str, Any] | None = None, clock: Clock | None = None):
         self.meta = meta
         self.inv = inv
         self.account_id = inv.account_id
         self.region = inv.region
         self.partition = inv.partition
+        self._settings = dict(settings or {})
+        self._clock = clock or utc_now
+
+    def setting(self, name: str) -> Any:
+        """The configured value of a declared setting, else its default (KeyError if undeclared)."""
+        if name not in self.meta.settings:
+            raise KeyError(f"check {self.meta.id} declares no setting {name!r}")
+        return self._settings.get(name, self.meta.settings[name])
+
+    def now(self) -> datetime:
+        """Aware UTC "now" from the one clock (freezegun moves it in tests)."""
+        return self._clock()
 
     def finding(
         self,
@@ -182,6 +209,24 @@ def register(meta: CheckMeta) -> Callable[[CheckFn], CheckFn]:
         return fn
 
     return deco
+
+
+def setting_problems(meta: CheckMeta, values: Mapping[str, Any]) -> list[str]:
+    """Why configured ``values`` do not fit the check's declared settings (empty when they do)."""
+    problems = []
+    for name, value in values.items():
+        if name not in meta.settings:
+            known = ", ".join(sorted(meta.settings)) or "none"
+            problems.append(f"{meta.id}: unknown setting {name!r} (known: {known})")
+            continue
+        default = meta.settings[name]
+        ok = isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            problems.append(f"{meta.id}: setting {name!r} must be {type(default).__name__}, "
+                            f"got {type(value).__name__} {value!r}")
+    return problems
 
 
 def tags_of(tag_list: list[dict[str, str]] | None) -> dict[str, str]:

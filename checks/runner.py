@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import boto3
 from pydantic import BaseModel, Field
 
-from checks.base import Check, Finding, Scope, Status
+from checks.base import Check, Clock, Finding, Scope, Status
 from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of
 
 GLOBAL_REGION = "global"
@@ -53,8 +53,9 @@ class RunResult(BaseModel):
     covered: list[tuple[str, str, str]] = Field(default_factory=list)
 
 
-def _run_one(check: Check, inv: Inventory, region_label: str) -> list[Finding]:
-    scope = Scope(check.meta, inv)
+def _run_one(check: Check, inv: Inventory, region_label: str, *,
+             settings: Mapping[str, Any] | None = None, clock: Clock | None = None) -> list[Finding]:
+    scope = Scope(check.meta, inv, settings=settings, clock=clock)
     scope.region = region_label
     try:
         return list(check(scope))
@@ -72,8 +73,15 @@ def run(
     *,
     max_workers: int = 8,
     progress: Callable[[int, int], None] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    clock: Clock | None = None,
 ) -> RunResult:
-    """Run every check in every target's scope(s). Never raises for AWS errors."""
+    """Run every check in every target's scope(s). Never raises for AWS errors.
+
+    ``settings`` maps a check id to its configured setting values (srm.yml ``checks:``);
+    ``clock`` is the one "now" checks judge ages and dates against.
+    """
+    settings = settings or {}
     started = time.time()
     t0 = time.perf_counter()
     checks = list(checks)
@@ -97,7 +105,8 @@ def run(
     findings: list[Finding] = []
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-        futures = [pool.submit(_run_one, c, inv, label) for c, inv, label in tasks]
+        futures = [pool.submit(_run_one, c, inv, label, settings=settings.get(c.meta.id), clock=clock)
+                   for c, inv, label in tasks]
         for fut in as_completed(futures):
             findings.extend(fut.result())
             done += 1

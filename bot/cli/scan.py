@@ -94,11 +94,11 @@ def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def run_checks(selected: list[Check], targets: list, workers: int):
+def run_checks(selected: list[Check], targets: list, workers: int, settings: dict | None = None):
     from checks.runner import run
 
     with progress_bar() as progress:
-        return run(selected, targets, max_workers=workers, progress=progress)
+        return run(selected, targets, max_workers=workers, progress=progress, settings=settings)
 
 
 def summary_line(result, n_targets: int) -> str:
@@ -182,7 +182,7 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
     except TargetError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
-    result = run_checks(selected, targets, workers or cfg.aws.max_workers)
+    result = run_checks(selected, targets, workers or cfg.aws.max_workers, cfg.checks)
     if fmt == "table":
         render_table(result, len(targets))
     else:

@@ -38,3 +38,30 @@ def test_declarations(check):
 def test_matrix_lists_only_registered_checks():
     listed = {cid for a in MATRIX.aspects for cid in a.checks}
     assert listed == set(REGISTRY)
+
+
+def test_check_settings_default_then_override_and_bad_config_names_the_problem():
+    from checks.base import CheckMeta, Scope, setting_problems
+    from checks.inventory.core import Inventory
+
+    meta = CheckMeta(id="demo_thing_fresh", title="t", service="demo", aspect="iam", severity="low",
+                     remediation="r", iam_actions=[], resource_type="AWS::Demo::Thing",
+                     settings={"max_age_days": 90, "runtimes": ["python3.8"]})
+    inv = Inventory(None, "111122223333", "eu-west-1")  # type: ignore[arg-type]
+    assert Scope(meta, inv).setting("max_age_days") == 90
+    assert Scope(meta, inv, settings={"max_age_days": 30}).setting("max_age_days") == 30
+    with pytest.raises(KeyError):
+        Scope(meta, inv).setting("nope")
+    assert setting_problems(meta, {"max_age_days": "30"}) == [
+        "demo_thing_fresh: setting 'max_age_days' must be int, got str '30'"]
+    assert "unknown setting 'maxage'" in setting_problems(meta, {"maxage": 1})[0]
+
+
+def test_config_rejects_unknown_check_in_checks_section(tmp_path):
+    from bot.config import load_config
+    from bot.datafiles import DataFileError
+
+    bad = tmp_path / "srm.yml"
+    bad.write_text("checks:\n  no_such_check_here: {x: 1}\n")
+    with pytest.raises(DataFileError, match="no_such_check_here"):
+        load_config(bad)
