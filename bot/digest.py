@@ -97,6 +97,16 @@ class CheckError(BaseModel):
     at: datetime  # when the run that reported it was recorded
 
 
+class ScanRunStatus(BaseModel):
+    """The newest scan run; ``partial`` while not every unit has finished (interrupted or still running)."""
+    id: int
+    started_at: datetime
+    status: str  # running | complete | partial
+    partial: bool
+    units_done: int | None = None
+    units_total: int | None = None
+
+
 class Digest(BaseModel):
     generated_at: datetime
     since: datetime
@@ -113,12 +123,14 @@ class Digest(BaseModel):
     past_sla: list[OpenIncident] = Field(default_factory=list)
     expiring: list[ExpiringException] = Field(default_factory=list)
     errors: list[CheckError] = Field(default_factory=list)
+    last_run: ScanRunStatus | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def quiet(self) -> bool:
         """Nothing changed and nothing needs a person: the short "all quiet" form."""
-        return not (self.new_failures or self.resolved or self.past_sla or self.expiring or self.errors)
+        return not (self.new_failures or self.resolved or self.past_sla or self.expiring or self.errors
+                    or (self.last_run is not None and self.last_run.status == "partial"))
 
 
 def build_digest(services: "Services", now: datetime | None = None, since: datetime | None = None) -> Digest:
@@ -150,6 +162,7 @@ def build_digest(services: "Services", now: datetime | None = None, since: datet
         expiring=[ExpiringException(**e.model_dump(include=set(ExpiringException.model_fields)))
                   for e in store.exceptions_expiring(now, now + EXPIRING_WITHIN)],
         errors=_latest_errors(services),
+        last_run=_last_run(services),
     )
 
 
@@ -242,6 +255,15 @@ def _past_sla(inc: Incident, now: datetime) -> bool:
     if inc.state is not IncidentState.open or inc.snoozed(now):
         return False
     return inc.escalation_level > 0 or (inc.next_escalation_at is not None and inc.next_escalation_at <= now)
+
+
+def _last_run(services: "Services") -> ScanRunStatus | None:
+    runs = services.store.runs(limit=1)
+    if not runs:
+        return None
+    r = runs[0]
+    return ScanRunStatus(id=r["id"], started_at=r["started_at"], status=r["status"], partial=r["partial"],
+                         units_done=r["units_done"] if r["units_total"] else None, units_total=r["units_total"])
 
 
 def _latest_errors(services: "Services") -> list[CheckError]:

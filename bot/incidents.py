@@ -49,6 +49,9 @@ class ScanOutcome(BaseModel):
     drift: list[DriftEvent] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     delivered: int = 0
+    units_total: int = 0
+    units_resumed: int = 0  # units an earlier, interrupted process had finished (not run again)
+    abandoned_runs: list[int] = Field(default_factory=list)  # older interrupted runs now marked partial
 
 
 class Incidents(IncidentActions):
@@ -133,15 +136,21 @@ class Incidents(IncidentActions):
         """Apply one scan: store its findings, open/update/resolve incidents, then notify."""
         now = self.clock.now()
         with self.store.transaction():
-            accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
-            plan = drift.plan(self.store.load_state(accounts), run)
             run_id = self.store.record_run(run, now)
-            self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
-            by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
-            for ev in plan.events:
-                by_pair[ev.pair].append(ev)
-            events = [e for pair in sorted(by_pair) for e in self._reconcile(*pair, now, by_pair[pair])]
-        return ScanOutcome(run_id=run_id, drift=plan.events, events=events, delivered=self.deliver())
+            drift_events, events = self.apply_run(run, run_id, now)
+        return ScanOutcome(run_id=run_id, drift=drift_events, events=events, delivered=self.deliver())
+
+    def apply_run(self, run: RunResult, run_id: int, now: datetime) -> tuple[list[DriftEvent], list[Event]]:
+        """Drift of ``run`` (whole accounts of a scan run) into findings and incidents; call inside a
+        transaction, then :meth:`deliver` after it commits."""
+        accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
+        plan = drift.plan(self.store.load_state(accounts), run)
+        self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
+        by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
+        for ev in plan.events:
+            by_pair[ev.pair].append(ev)
+        events = [e for pair in sorted(by_pair) for e in self._reconcile(*pair, now, by_pair[pair])]
+        return plan.events, events
 
     def _reconcile(self, account: str, check: str, now: datetime, changes: Sequence[DriftEvent] = (),
                    reason: str = "") -> list[Event]:

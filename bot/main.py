@@ -19,7 +19,7 @@ from bot.owners import Owners, load_owners
 from bot.resolver import Resolver
 from bot.store import Store
 from checks.base import Check
-from checks.runner import RunResult, Target, run
+from checks.runner import Target
 
 TargetResolver = Callable[..., list[Target]]
 SCANS_ASKED_AT_ONCE = 2  # scans people asked for (not the scheduler's), running or waiting, per process
@@ -82,11 +82,13 @@ class Services:
                 self._asked.release()
         checks = checks if checks is not None else self.select_checks()
         targets = self.targets(self.config.aws, account=account, region=region)
+        from bot.scans import ResumableScan, executor_of, limits_of  # units stored as they finish (resumable)
+
+        aws = self.config.aws
         with self._scan_lock:
-            result: RunResult = run(checks, targets, max_workers=self.config.aws.max_workers, progress=progress,
-                                    settings=self.config.checks, clock=self.clock.now)
-            outcome = self.incidents.ingest(result)
-        return result, outcome
+            return ResumableScan(self.store, self.incidents, self.clock).run(
+                checks, targets, executor=executor_of(aws), settings=self.config.checks, limits=limits_of(aws),
+                progress=progress)
 
 
 def build_services(settings: Settings | None = None, *, notifier: Notifier | None = None,
