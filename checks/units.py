@@ -48,6 +48,7 @@ class UnitResult(BaseModel):
     duplicate_calls: int = 0
     duration_s: float = 0.0
     timed_out: bool = False
+    ran_on: str = ""  # host:pid of the process that ran it (set by queue workers)
     error: str = ""  # why the whole unit failed (cannot reach the account, timed out), else ""
 
 
@@ -110,7 +111,10 @@ def execute_unit(unit: Unit, inv: Inventory, checks: Mapping[str, Check], *,
     timed_out = False
     with deadline(limits.unit_timeout_s, f"unit {unit.key}"):
         for cid, label in unit.checks:
-            check = checks[cid]
+            check = checks.get(cid)
+            if check is None:  # a worker running another version of srm-bot
+                findings.append(unit_error(unit, cid, label, "UnknownCheck", f"no check {cid} where unit ran"))
+                continue
             if limits.unit_timeout_s is not None and time.perf_counter() - t0 > limits.unit_timeout_s:
                 timed_out = True
                 findings.append(unit_error(unit, cid, label, "Timeout",
