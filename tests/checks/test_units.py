@@ -27,8 +27,8 @@ def passes(scope):
 
 
 def test_units_are_one_per_account_region_and_service_in_account_order(aws):
-    checks = [check("test_check_a", passes, service="s3", scope="account"), check("test_check_b", passes, service="ec2"),
-              check("test_check_c", passes, service="ec2")]
+    checks = [check("test_check_a", passes, service="s3", scope="account"),
+              check("test_check_b", passes, service="ec2"), check("test_check_c", passes, service="ec2")]
     targets = [Target("a", ACCOUNT_ID, aws, [REGION, "eu-west-1"]), Target("b", OTHER, aws, [REGION])]
     units = plan_units(checks, targets)
     assert [u.key for u in units] == [f"{ACCOUNT_ID}/{REGION}/ec2", f"{ACCOUNT_ID}/{REGION}/s3",
