@@ -82,8 +82,8 @@ def cluster(tmp_path_factory):
         redis_proc, url = start_redis(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SRM_"))}
         env.update(moto.env(), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, SRM_QUEUE_URL=url)
-        workers = [subprocess.Popen([sys.executable, "-m", "dramatiq", "checks.queue_worker", "--processes", "1",
-                                     "--threads", "2"], env=env, cwd=ROOT, start_new_session=True,
+        workers = [subprocess.Popen([SRM, "worker", "--processes", "1", "--threads", "2"], env=env, cwd=ROOT,
+                                    start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
         try:
             yield NS(url=url, env=env, moto=moto, tmp=tmp)
