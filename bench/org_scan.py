@@ -152,8 +152,13 @@ def memory(args: argparse.Namespace) -> dict:
         seeded_s = seed(accounts, args.n)
         print(f"seeded {len(accounts)} accounts x {len(REGIONS)} regions (N={args.n}) in {seeded_s} s",
               file=sys.stderr, flush=True)
+        results = []
         with tempfile.TemporaryDirectory() as tmp:
-            results = [scan_size(env, accounts[:k], args.workers, Path(tmp)) for k in sizes]
+            for k in sizes:
+                results.append(scan_size(env, accounts[:k], args.workers, Path(tmp)))
+                r = results[-1]
+                print(f"  {k} account(s): {r['wall_s']} s, peak RSS {r['peak_rss_mib']} MiB, {r['api_calls']} calls, "
+                      f"{r['errors']} ERROR", file=sys.stderr, flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -246,6 +251,14 @@ def through_proxy(args: argparse.Namespace) -> dict:
     finally:
         moto.terminate()
         moto.wait(timeout=10)
+    if args.mode == "throttle" and out["runs"]:
+        base = out["runs"][0]["verdicts"]  # the first rate should be 0: no throttling
+        for r in out["runs"]:
+            # every stored PASS/FAIL must be one the unthrottled run also found: throttling may only turn a
+            # verdict into ERROR (not stored), never into another PASS or FAIL
+            r["never_a_wrong_verdict"] = all(n <= base.get(a, Counter()).get(k, 0)
+                                             for a, c in r["verdicts"].items() for k, n in c.items())
+            r["verdicts_kept"] = sum(sum(c.values()) for c in r["verdicts"].values())
     for r in out["runs"]:
         print(json.dumps({k: v for k, v in r.items() if k != "verdicts"}))
     return out
