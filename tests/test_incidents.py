@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from bot.config import IncidentsConfig
 from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
-from bot.notifiers import RecordingNotifier
+from bot.notify.recording import RecordingNotifier
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Severity
@@ -74,7 +74,7 @@ def test_a_failing_check_opens_one_incident_listing_its_resources(svc, notifier)
         ("eu-west-1", "b"), (REGION, "a")]
     assert [e.kind for e in out.events] == [EventKind.opened] and out.delivered == 1
     assert notifier.of("open") and notifier.of("post") == []  # the root message says it all
-    assert svc.store.incident(inc.id).ref is not None
+    assert svc.store.conversation(inc.id, "slack") is not None
 
 
 def test_incidents_are_per_account_and_check(svc):
@@ -181,7 +181,7 @@ def test_acknowledge_by_the_team_or_admins_only_and_every_attempt_is_an_event(sv
     assert not twice.ok and "already acknowledged" in twice.reason
     assert kinds(svc, 1) == ["opened", "acknowledge:refused", "acknowledge", "acknowledge:refused"]
     assert [e.actor for e in svc.timeline(1)[1:]] == [OUTSIDER, MEMBER, ADMIN]
-    assert notifier.of("post") == [f"Acknowledged by <@{MEMBER}>"]
+    assert notifier.of("post") == [f"Acknowledged by @{MEMBER}"]
     assert not svc.acknowledge(99, Actor(id=ADMIN)).ok
 
 
@@ -222,7 +222,7 @@ def test_escalates_once_per_level_when_not_acknowledged_within_the_sla(svc, froz
     frozen.tick(timedelta(hours=5))
     assert svc.sweep() == []  # no level 3
     assert only_incident(svc).escalation_level == 2
-    assert notifier.of("post")[0] == f"Escalated (level 1) to <@{ESC}>: not acknowledged within 15 min"
+    assert notifier.of("post")[0] == f"Escalated (level 1) to @{ESC}: not acknowledged within 15 min"
 
 
 def test_acknowledging_stops_escalation_and_the_sla_is_configurable(tmp_path, frozen):
@@ -337,7 +337,7 @@ def test_a_crash_while_notifying_then_a_restart_loses_and_duplicates_nothing(tmp
         Incidents(Store(db), make_owners(), notifier, lookup=METAS.get).ingest(run)
     restarted = Incidents(Store(db), make_owners(), notifier, lookup=METAS.get)
     restarted.ingest(run)
-    assert sorted((i.check_id, i.ref is not None) for i in restarted.store.incidents()) == [
+    assert sorted((i.check_id, restarted.store.conversation(i.id, "slack") is not None) for i in restarted.store.incidents()) == [
         (OTHER, True), (CHECK, True)]
     assert len(notifier.of("open")) == 2
     assert [kinds(restarted, i) for i in (1, 2)] == [["opened"], ["opened"]]
@@ -385,7 +385,7 @@ def test_two_processes_delivering_one_outbox_post_each_message_once(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    opens = [c for svc in (first, second) for c in svc.notifier.calls if c[0] == "open"]
+    opens = [c for svc in (first, second) for c in svc.notifiers.get("slack").calls if c[0] == "open"]
     assert sorted(c[2] for c in opens) == [1, 2] and Store(path).pending_outbox() == []  # each once
 
 
@@ -400,6 +400,6 @@ def test_a_lease_left_by_a_crashed_process_expires(tmp_path, frozen):
     now = crashed.clock.now()
     assert store.lease_outbox(row.id, now, now + OUTBOX_LEASE)
     bot = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get)
-    assert bot.deliver() == 0 and bot.notifier.calls == []  # leased: not ours to post yet
+    assert bot.deliver() == 0 and bot.notifiers.get("slack").calls == []  # leased: not ours to post yet
     frozen.tick(OUTBOX_LEASE + timedelta(seconds=1))
-    assert bot.deliver() == 1 and [c[0] for c in bot.notifier.calls] == ["open"]
+    assert bot.deliver() == 1 and [c[0] for c in bot.notifiers.get("slack").calls] == ["open"]

@@ -104,7 +104,7 @@ def test_check_acks_at_once_then_reports_via_response_url_and_opens_the_incident
     assert [e["action_id"] for e in actions["elements"]] == [
         "incident.acknowledge", "incident.snooze", "incident.accept_risk", "incident.recheck"]
     assert details["thread_ts"] == root.ts and details["channel"] == CHANNEL
-    assert services.store.incidents()[0].slack_ts == root.ts
+    assert services.store.conversation(services.store.incidents()[0].id, "slack").thread == root.ts
     said = all_text(details)
     assert "<!subteam^S0PLATFORM>" in said and "no-versioning" in said and "Remediation" in said
 
