@@ -14,7 +14,7 @@ from bot.incidents import Incidents
 from bot.models import Actor
 from bot.notify.recording import RecordingNotifier
 from bot.store import Store
-from tests.test_drift import finding, run_of
+from tests.factories import finding, run_of
 from tests.test_incidents import ADMIN, MEMBER, METAS, OUTSIDER, make_owners
 
 KMS = "kms_key_rotation_enabled"

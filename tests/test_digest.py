@@ -23,7 +23,7 @@ from bot.models import Actor
 from bot.slack.digest_blocks import MAX_LINES, digest_message
 from checks.base import Severity
 from checks.runner import RunError
-from tests.test_drift import finding, run_of, scope_error
+from tests.factories import finding, run_of, scope_error
 
 UTC = timezone.utc
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -1,7 +1,7 @@
 """Incident lifecycle against a real SQLite file, a recording notifier and frozen time."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +14,7 @@ from bot.notify.recording import RecordingNotifier
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Severity
-from tests.test_drift import ACCOUNT, CHECK, REGION, finding, run_of, scope_error
+from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of, scope_error
 
 S = IncidentState
 OTHER = "iam_user_mfa_enabled"
@@ -183,6 +183,31 @@ def test_acknowledge_by_the_team_or_admins_only_and_every_attempt_is_an_event(sv
     assert [e.actor for e in svc.timeline(1)[1:]] == [OUTSIDER, MEMBER, ADMIN]
     assert notifier.of("post") == [f"Acknowledged by @{MEMBER}"]
     assert not svc.acknowledge(99, Actor(id=ADMIN)).ok
+
+
+def test_reassign_moves_the_incident_and_the_new_team_may_then_act(svc, notifier):
+    svc.ingest(run_of(finding("a")))
+    assert not svc.reassign(1, Actor(id=OUTSIDER), "data").ok  # only the assigned team (or admins)
+    assert "no team 'nope'" in svc.reassign(1, Actor(id=MEMBER), "nope").reason
+    moved = svc.reassign(1, Actor(id=MEMBER), "data")
+    assert moved.ok and moved.incident.team_id == "data"
+    assert notifier.of("post") == [f"Reassigned by @{MEMBER} from Platform to Data"]
+    assert not svc.acknowledge(1, Actor(id=MEMBER)).ok  # platform no longer owns it
+    assert svc.acknowledge(1, Actor(id="U0DATA1")).ok
+    assert kinds(svc, 1) == ["opened", "reassign:refused", "reassign:refused", "reassign", "acknowledge:refused",
+                             "acknowledge"]
+
+
+def test_every_registry_action_has_its_domain_method_event_kind_and_text(svc):
+    from bot.actions import ACTIONS
+    from bot.models import Event
+    from bot.notify.text import event_text
+
+    for spec in ACTIONS:
+        assert callable(getattr(svc, spec.method)), spec.id
+        line = event_text(Event(id=1, incident_id=1, at=datetime(2024, 5, 1, tzinfo=timezone.utc), kind=spec.event,
+                                actor=MEMBER))
+        assert line.startswith(("Acknowledged", "Snoozed", "Reassigned", "Risk accepted", "Re-check")), line
 
 
 @pytest.mark.parametrize("who, leads_can, ok", [

@@ -16,7 +16,7 @@ from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
 from bot.notify.recording import RecordingNotifier
 from bot.store import Store
-from tests.test_drift import CHECK, REGION, finding, run_of, scope_error
+from tests.factories import CHECK, REGION, finding, run_of, scope_error
 from tests.test_incidents import ADMIN, LEAD, MEMBER, METAS, OTHER, OUTSIDER, make_owners
 
 S = IncidentState

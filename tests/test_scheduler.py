@@ -24,7 +24,7 @@ from bot.notify.recording import RecordingNotifier
 from bot.slack.digest_blocks import digest_message
 from bot.scheduler import (SchedulerLocked, build_scheduler, fire_times, job_specs, run_catch_up, run_job, run_slot,
                            upcoming)
-from tests.test_drift import finding, run_of
+from tests.factories import finding, run_of
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parent.parent

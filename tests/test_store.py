@@ -9,7 +9,7 @@ import pytest
 from bot.models import ConversationRef, EventKind, IncidentState, OutboxKind
 from bot.store import MIGRATIONS, SchemaTooNew, Store
 from checks.base import Severity
-from tests.test_drift import ACCOUNT, CHECK, REGION, finding, run_of
+from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

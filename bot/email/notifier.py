@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import smtplib
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,9 @@ from bot.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.digest import Digest
+
+
+MAIL_POLICY = SMTP.clone(max_line_length=200)  # long subjects stay on one line (RFC 5322 allows 998)
 
 
 class EmailNotifier:
@@ -87,7 +91,7 @@ class EmailNotifier:
     def send(self, key: str, to: list[str], subject: str, body: str, *, reply_to: str | None = None) -> str:
         if not to:
             raise ValueError("no e-mail recipients: set email.to or the team's email in the owners file")
-        msg = EmailMessage()
+        msg = EmailMessage(policy=MAIL_POLICY)
         msg["From"], msg["To"], msg["Subject"] = self.config.sender, ", ".join(to), subject
         msg["Date"] = format_datetime(self.clock.now())
         msg["Message-ID"] = self.message_id(key)

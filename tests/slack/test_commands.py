@@ -11,7 +11,7 @@ from moto import mock_aws
 from bot.demo.slack_emulator import WORKSPACE_URL
 from bot.models import Actor
 from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
-from tests.test_drift import finding, run_of
+from tests.factories import finding, run_of
 
 
 def all_text(payload) -> str:

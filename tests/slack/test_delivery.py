@@ -10,7 +10,7 @@ from bot.slack.app import make_client
 from bot.slack.ids import ActionValue, action_id
 from bot.slack.notifier import SlackNotifier
 from tests.slack.conftest import CHANNEL, MEMBER, VERSIONING, eventually
-from tests.test_drift import finding, run_of
+from tests.factories import finding, run_of
 
 
 def ingest(slack, *resources: str):
