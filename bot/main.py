@@ -55,7 +55,8 @@ def build_notifiers(services: Services, *, slack_client: object | None = None) -
         from bot.slack.notifier import SlackNotifier
 
         client = slack_client or make_client(settings)
-        out.append(SlackNotifier(client, services.store, config=config.incidents,  # type: ignore[arg-type]
+        out.append(SlackNotifier(client, services.store, owners=services.owners,  # type: ignore[arg-type]
+                                 config=config.incidents,
                                  tz=settings.srm_timezone, clock=services.clock,
                                  digest_channel=config.digest.channel, digest_tz=config.digest.timezone))
     if "email" in lanes and config.email is not None:

@@ -243,3 +243,17 @@ def test_scans_people_ask_for_are_bounded_and_the_rest_are_told_to_wait(slack, m
         gate.set()
         slack.fake.wait_for("response_url", 1 + SCANS_ASKED_AT_ONCE)
     assert len(started) == SCANS_ASKED_AT_ONCE
+
+
+def test_reassign_is_a_select_of_the_other_teams_and_moves_the_incident(slack):
+    inc_id, ts = open_incident(slack)
+    slack.click(action_id("reassign"), ActionValue(incident_id=inc_id, action="reassign", param="data").dump(),
+                user=MEMBER, message_ts=ts, select=True)
+    eventually(lambda: slack.services.store.incident(inc_id).team_id == "data")
+    reply = slack.fake.wait_for("chat.postMessage")[0]
+    assert reply["thread_ts"] == ts and "Reassigned by <@U0PLAT1> from Platform Engineering to Data & Storage" \
+        in reply["text"].replace("&amp;", "&")
+    root = slack.fake.wait_for("chat.update")[-1]
+    [menu] = [e for b in root["blocks"] if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == action_id("reassign")]
+    assert sorted(o["text"]["text"] for o in menu["options"]) == ["Platform Engineering", "Security"]
