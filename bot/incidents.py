@@ -36,6 +36,7 @@ from bot.models import (
     SystemClock,
 )
 from bot.notify import Notifier, Notifiers
+from bot.notify.worker import DeliveryWorker
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Finding, Severity
@@ -75,6 +76,7 @@ class Incidents(IncidentActions):
         elif not isinstance(notifiers, Notifiers):  # one notifier: its lane is the only one
             notifiers = Notifiers([notifiers.kind], [notifiers])
         self.notifiers = notifiers
+        self.worker: DeliveryWorker | None = None  # set by the composition root of a long-running process
         self.config = config or IncidentsConfig()
         self.lookup = lookup
         self.clock = clock or SystemClock()
@@ -332,6 +334,14 @@ class Incidents(IncidentActions):
 
     # -- delivery ------------------------------------------------------------------------
     def deliver(self) -> int:
+        """Deliver now, or (with a background worker, `srm serve`) kick the worker and return 0."""
+        worker = self.worker
+        if worker is not None and not worker.in_worker:
+            worker.kick()
+            return 0
+        return self.deliver_now()
+
+    def deliver_now(self) -> int:
         """Send every lane's pending outbox rows, in order, with that lane's notifier.
 
         A failure holds back that incident's later rows in that lane only. A lane with no notifier in

@@ -22,6 +22,7 @@ from bot.actions import choices
 from bot.config import IncidentsConfig
 from bot.digest import Digest
 from bot.models import Clock, ConversationRef, Event, IncidentView, SystemClock
+from bot.notify.pacing import Pacer
 from bot.owners import Owners, Team
 from bot.slack.blocks_backlog import backlog_message
 from bot.slack.blocks_incident import incident_details, incident_event, incident_root
@@ -49,6 +50,7 @@ class SlackNotifier:
         self.tz = tz
         self.clock = clock or SystemClock()
         self.digest_channel, self.digest_tz = digest_channel, digest_tz
+        self.pacer = Pacer(self.config.posts_per_second, self.config.post_burst)
 
     # -- Notifier ------------------------------------------------------------------------
     def open(self, view: IncidentView, *, key: str) -> ConversationRef:
@@ -102,6 +104,7 @@ class SlackNotifier:
         kwargs: dict[str, Any] = {"channel": channel, **payload, "unfurl_links": False, "unfurl_media": False}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        self.pacer.wait(channel)  # the delivery thread waits its turn for this channel
         resp = self.client.chat_postMessage(**kwargs)
         ref = ConversationRef(kind=self.kind, channel=resp["channel"], thread=resp["ts"])
         self.store.record_message(key, ref)
