@@ -17,7 +17,7 @@ from moto import mock_aws
 from bot.config import Settings
 from bot.models import IncidentState
 from bot.slack.ids import ActionId
-from tests.slack.conftest import ACCOUNT_ID, ADMIN, REGION, SECRET, eventually
+from tests.slack.conftest import ADMIN, REGION, SECRET, eventually
 
 RATE, BURST = 8.0, 3  # the emulator enforces it; the bot is configured to the same (Slack: 1/s)
 TEAMS = {"platform": "C0PLATFORM", "data": "C0DATA", "secops": "C0SECOPS", "appsec": "C0APPSEC"}
