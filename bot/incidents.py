@@ -2,7 +2,7 @@
 
 One incident per (account, check). Each state change, its event rows and the
 outbox rows that will notify about it are written in one transaction; the outbox
-is delivered to the :class:`~bot.notifiers.Notifier` after commit, each row marked
+is delivered to the :class:`~bot.notify.Notifier` after commit, each row marked
 as it goes. A crash at any point therefore leaves either nothing (rolled back,
 the rerun redoes it) or a committed change whose pending outbox rows the next
 ``ingest``/``sweep``/``deliver`` sends, once each. Rules: docs/incidents.md.
@@ -20,9 +20,23 @@ from pydantic import BaseModel, Field
 from bot import drift
 from bot.config import IncidentsConfig
 from bot.incident_actions import IncidentActions
-from bot.models import (SYSTEM, Clock, DriftEvent, DriftKind, Event, EventKind, Incident, IncidentResource,
-                        IncidentState, IncidentView, OutboxItem, OutboxKind, SystemClock)
-from bot.notifiers import Notifier
+from bot.models import (
+    SYSTEM,
+    Clock,
+    DriftEvent,
+    DriftKind,
+    Event,
+    EventKind,
+    Incident,
+    IncidentResource,
+    IncidentState,
+    IncidentView,
+    OutboxItem,
+    OutboxKind,
+    SystemClock,
+)
+from bot.notify import Notifier, Notifiers
+from bot.notify.worker import DeliveryWorker
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Finding, Severity
@@ -55,11 +69,17 @@ class ScanOutcome(BaseModel):
 
 
 class Incidents(IncidentActions):
-    def __init__(self, store: Store, owners: Owners, notifier: Notifier, *,
+    def __init__(self, store: Store, owners: Owners, notifiers: Notifiers | Notifier | None = None, *,
                  config: IncidentsConfig | None = None, lookup: MetaLookup = registry_lookup,
                  clock: Clock | None = None, reopen_within: timedelta = timedelta(days=7),
                  max_escalation_levels: int = 2):
-        self.store, self.owners, self.notifier = store, owners, notifier
+        self.store, self.owners = store, owners
+        if notifiers is None:
+            notifiers = Notifiers()
+        elif not isinstance(notifiers, Notifiers):  # one notifier: its lane is the only one
+            notifiers = Notifiers([notifiers.kind], [notifiers])
+        self.notifiers = notifiers
+        self.worker: DeliveryWorker | None = None  # set by the composition root of a long-running process
         self.config = config or IncidentsConfig()
         self.lookup = lookup
         self.clock = clock or SystemClock()
@@ -97,6 +117,31 @@ class Incidents(IncidentActions):
             resources=[IncidentResource(finding=f, excepted_until=excepted.get(f.key)) for f in failing],
             remediation=getattr(meta, "remediation", "") or "")
 
+    def backlog(self, team_id: str) -> Backlog:
+        """One team's backlog (empty when it has none)."""
+        found = self._backlogs(team_id)
+        return found[0] if found else Backlog(team=self.owners.team(team_id))
+
+    def backlogs(self) -> list[Backlog]:
+        """Every team's backlog that has items."""
+        return self._backlogs(None)
+
+    def _backlogs(self, team_id: str | None) -> list[Backlog]:
+        rows = self.store.incidents(states=[S.backlog], team_id=team_id)
+        by_team: dict[str, list[BacklogLine]] = defaultdict(list)
+        for inc in rows:
+            meta = self.lookup(inc.check_id)
+            failing = self.store.failing(inc.account_id, inc.check_id)
+            by_team[inc.team_id].append(BacklogLine(
+                incident_id=inc.id, account_id=inc.account_id, check_id=inc.check_id,
+                title=getattr(meta, "fail_title", "") or inc.title, severity=inc.severity, failing=len(failing),
+                worst=[f.resource_id for f in failing[:3]]))
+        out = [Backlog(team=self.owners.team(t) if t in {x.id for x in self.owners.teams}
+                       else self.owners.team(self.owners.default_team),
+                       lines=sorted(lines, key=lambda x: (-x.severity.rank, -x.failing, x.check_id)))
+               for t, lines in sorted(by_team.items())]
+        return out
+
     def timeline(self, incident_id: int) -> list[Event]:
         return self.store.events(incident_id)
 
@@ -112,17 +157,24 @@ class Incidents(IncidentActions):
         if not allowed:
             return event  # refused attempts are answered to the person, not posted
         current = self.store.incident(inc.id)
-        open_key = f"incident:{inc.id}:open"
-        has_conversation = current.ref is not None or any(o.key == open_key for o in self.store.outbox(inc.id))
-        if not has_conversation and current.state in (S.open, S.acknowledged):
-            self.store.enqueue(open_key, inc.id, OutboxKind.open, now)
-            has_conversation = True
-        if not has_conversation or kind is EventKind.opened:
-            return event
-        if not (current.snoozed(now) and kind in QUIET_WHILE_SNOOZED):
-            self.store.enqueue(f"event:{event.id}:post", inc.id, OutboxKind.post, now, event.id)
-        self.store.enqueue(f"event:{event.id}:refresh", inc.id, OutboxKind.refresh, now, event.id)
+        queued = {o.key for o in self.store.outbox(inc.id)}
+        for lane in self.notifiers.lanes:
+            self._queue(lane, current, event, now, queued)
         return event
+
+    def _queue(self, lane: str, inc: Incident, event: Event, now: datetime, queued: set[str]) -> None:
+        """The outbox rows of one lane for one event: the conversation's opening, then a post and a refresh."""
+        open_key = f"{lane}:incident:{inc.id}:open"
+        has_conversation = open_key in queued or self.store.conversation(inc.id, lane) is not None
+        if not has_conversation and inc.state in (S.open, S.acknowledged):
+            self.store.enqueue(open_key, inc.id, OutboxKind.open, now, lane=lane)
+            has_conversation = True
+        if not has_conversation or event.kind is EventKind.opened:
+            return
+        if not (inc.snoozed(now) and event.kind in QUIET_WHILE_SNOOZED):
+            self.store.enqueue(f"{lane}:event:{event.id}:post", inc.id, OutboxKind.post, now, event.id, lane=lane)
+        self.store.enqueue(f"{lane}:event:{event.id}:refresh", inc.id, OutboxKind.refresh, now, event.id,
+                           lane=lane)
 
     def _transition(self, inc: Incident, to: IncidentState, kind: EventKind, now: datetime, *,
                     reason: str = "", data: dict[str, Any] | None = None, actor: str = SYSTEM.id,
@@ -138,22 +190,38 @@ class Incidents(IncidentActions):
         with self.store.transaction():
             run_id = self.store.record_run(run, now)
             drift_events, events = self.apply_run(run, run_id, now)
+            self.announce_backlog(run_id, [e for e in events if e.to_state is S.backlog], now)
         return ScanOutcome(run_id=run_id, drift=drift_events, events=events, delivered=self.deliver())
 
     def apply_run(self, run: RunResult, run_id: int, now: datetime) -> tuple[list[DriftEvent], list[Event]]:
         """Drift of ``run`` (whole accounts of a scan run) into findings and incidents; call inside a
-        transaction, then :meth:`deliver` after it commits."""
+        transaction, then :meth:`announce_backlog` for the run and :meth:`deliver` after it commits."""
         accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
         plan = drift.plan(self.store.load_state(accounts), run)
+        targets = {(a, r) for a, r, _ in run.covered}
+        first_contact = self.store.new_targets(targets) if self.config.baseline else set()
         self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
+        self.store.mark_targets_seen(targets, now)
         by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
         for ev in plan.events:
             by_pair[ev.pair].append(ev)
-        events = [e for pair in sorted(by_pair) for e in self._reconcile(*pair, now, by_pair[pair])]
+        events = [e for pair in sorted(by_pair)
+                  for e in self._reconcile(*pair, now, by_pair[pair], first_contact=first_contact)]
         return plan.events, events
 
+    def announce_backlog(self, run_id: int, opened: list[Event], now: datetime) -> None:
+        """One backlog summary per team (and lane) for the backlog items this scan recorded."""
+        by_team: dict[str, int] = {}
+        for event in opened:
+            inc = self.store.incident(event.incident_id)
+            by_team.setdefault(inc.team_id, inc.id)
+        for team_id, incident_id in sorted(by_team.items()):
+            for lane in self.notifiers.lanes:
+                self.store.enqueue(f"{lane}:backlog:{run_id}:{team_id}", incident_id, OutboxKind.backlog, now,
+                                   lane=lane)
+
     def _reconcile(self, account: str, check: str, now: datetime, changes: Sequence[DriftEvent] = (),
-                   reason: str = "") -> list[Event]:
+                   reason: str = "", first_contact: set[tuple[str, str]] | None = None) -> list[Event]:
         """Bring the (account, check) incident in line with the stored findings and exceptions."""
         failing = self.store.failing(account, check)
         excepted = {e.key for e in self.store.active_exceptions(account, check, now)}
@@ -161,8 +229,14 @@ class Incidents(IncidentActions):
         data = _changes(changes)
         inc = self.store.active_incident(account, check)
         if inc is None:
-            return [self._open(account, check, failing, S.open if unexcepted else S.risk_accepted,
-                               now, data, reason)] if failing else []
+            if not failing:
+                return []
+            state = S.open if unexcepted else S.risk_accepted
+            if state is S.open and self._baseline(check, failing, first_contact or set()):
+                state = S.backlog
+            return [self._open(account, check, failing, state, now, data, reason)]
+        if inc.state is S.backlog:
+            return self._reconcile_backlog(inc, failing, now, data, reason)
         if not failing:
             return [self._transition(inc, S.resolved, EventKind.resolved, now, data=data,
                                      reason=reason or "every resource passes", resolved_at=now,
@@ -180,6 +254,35 @@ class Incidents(IncidentActions):
             return [self._record(inc, EventKind.updated, now, data=data, reason=reason)]
         return []
 
+    def _baseline(self, check: str, failing: list[Finding], first_contact: set[tuple[str, str]]) -> bool:
+        """Failing at first contact and below the severity that opens a thread at once: backlog, not drift."""
+        if not failing or any((f.account_id, f.region) not in first_contact for f in failing):
+            return False
+        meta = self.lookup(check)
+        severity = Severity(meta.severity) if meta else max((f.severity for f in failing), key=lambda s: s.rank)
+        return severity.rank < Severity(self.config.baseline_open_at).rank
+
+    def _reconcile_backlog(self, inc: Incident, failing: list[Finding], now: datetime, data: dict[str, Any],
+                           reason: str) -> list[Event]:
+        """A backlog item stays quiet until something new fails (drift): then it opens its conversation."""
+        if not failing:
+            return [self._transition(inc, S.resolved, EventKind.resolved, now, data=data,
+                                     reason=reason or "every resource passes", resolved_at=now)]
+        if data.get("new"):
+            return [self._promote(inc, now, reason=f"new failing resource(s): {', '.join(data['new'][:5])}",
+                                  data=data)]
+        if data:
+            self.store.update_incident(inc.id, updated_at=now)
+            return [self._record(inc, EventKind.updated, now, data=data, reason=reason)]
+        return []
+
+    def _promote(self, inc: Incident, now: datetime, *, reason: str, actor: str = SYSTEM.id,
+                 data: dict[str, Any] | None = None) -> Event:
+        failing = [f.resource_id for f in self.store.failing(inc.account_id, inc.check_id)]
+        return self._transition(inc, S.open, EventKind.promoted, now, reason=reason, actor=actor,
+                                data={**(data or {}), "failing": failing}, escalation_level=0,
+                                next_escalation_at=now + self.sla(inc.severity))
+
     def _open(self, account: str, check: str, failing: list[Finding], state: IncidentState,
               now: datetime, data: dict[str, Any], reason: str) -> Event:
         meta = self.lookup(check)
@@ -190,6 +293,8 @@ class Incidents(IncidentActions):
             team_id=self.route(aspect, failing).id, state=state, updated_at=now,
             acknowledged_at=None, acknowledged_by=None, resolved_at=None, snoozed_until=None,
             escalation_level=0, next_escalation_at=now + self.sla(severity) if state is S.open else None)
+        if state is S.backlog:
+            data = {**data, "baseline": True}
         data = {**data, "failing": [f.resource_id for f in failing]}
         last = self.store.last_incident(account, check)
         if last and last.resolved_at and now - last.resolved_at <= self.reopen_within:
@@ -238,51 +343,94 @@ class Incidents(IncidentActions):
 
     # -- delivery ------------------------------------------------------------------------
     def deliver(self) -> int:
-        """Send pending outbox rows in order; a failure holds back that incident's later rows.
-
-        Nothing is sent by a notifier that does not deliver (the console): the rows wait for Slack."""
-        delivered = 0
-        if not getattr(self.notifier, "delivers", True):
+        """Deliver now, or (with a background worker, `srm serve`) kick the worker and return 0."""
+        worker = self.worker
+        if worker is not None and not worker.in_worker:
+            worker.kick()
             return 0
+        return self.deliver_now()
+
+    def deliver_now(self) -> int:
+        """Send every lane's pending outbox rows, in order, with that lane's notifier.
+
+        A failure holds back that incident's later rows in that lane only. A lane with no notifier in
+        this process (``srm scan`` has none) keeps its rows pending for a process that has one."""
+        delivered = 0
         with self._delivering:
-            pending = self.store.pending_outbox()
-            last_refresh = {o.incident_id: o.id for o in pending if o.kind is OutboxKind.refresh}
-            blocked: set[int] = set()
-            for item in pending:
-                if item.incident_id in blocked:
-                    continue
-                now = self.clock.now()
-                if not self.store.lease_outbox(item.id, now, now + OUTBOX_LEASE):
-                    blocked.add(item.incident_id)  # another process is delivering it: keep the thread's order
-                    continue
-                try:
-                    self._send(item, last_refresh.get(item.incident_id) == item.id)
-                    delivered += 1
-                except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
-                    log.warning("outbox %s failed: %s", item.key, exc)
-                    self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
-                    blocked.add(item.incident_id)
-                except BaseException:  # interrupted (Ctrl-C, shutdown): hand the row back at once
-                    self.store.release_lease(item.id)
-                    raise
+            for notifier in self.notifiers.delivering:
+                delivered += self._deliver_lane(notifier)
         return delivered
 
-    def _send(self, item: OutboxItem, latest_refresh: bool) -> None:
+    def _deliver_lane(self, notifier: Notifier) -> int:
+        delivered = 0
+        pending = self.store.pending_outbox(notifier.kind)
+        last_refresh = {o.incident_id: o.id for o in pending if o.kind is OutboxKind.refresh}
+        blocked: set[int] = set()
+        for item in pending:
+            if item.incident_id in blocked:
+                continue
+            now = self.clock.now()
+            if not self.store.lease_outbox(item.id, now, now + OUTBOX_LEASE):
+                blocked.add(item.incident_id)  # another process is delivering it: keep the thread's order
+                continue
+            try:
+                self._send(notifier, item, last_refresh.get(item.incident_id) == item.id)
+                delivered += 1
+            except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
+                log.warning("outbox %s failed: %s", item.key, exc)
+                self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
+                blocked.add(item.incident_id)
+            except BaseException:  # interrupted (Ctrl-C, shutdown): hand the row back at once
+                self.store.release_lease(item.id)
+                raise
+        return delivered
+
+    def _send(self, notifier: Notifier, item: OutboxItem, latest_refresh: bool) -> None:
         inc = self.store.incident(item.incident_id)
-        ref = inc.ref
+        if item.kind is OutboxKind.backlog:  # a team's summary, built from the store as it is now
+            notifier.announce_backlog(self.backlog(inc.team_id), key=item.key)
+            self.store.mark_delivered(item.id, self.clock.now())
+            return
+        ref = self.store.conversation(inc.id, notifier.kind)
+        recorded = ref is not None
         if item.kind is OutboxKind.open:
             if ref is None:  # else an earlier delivery got as far as recording the ref
-                ref = self.notifier.open(self.view(inc), key=item.key)
+                ref = notifier.open(self.view(inc), key=item.key)
         elif ref is None:
-            raise RuntimeError(f"incident #{inc.id} has no conversation yet")
-        elif item.kind is OutboxKind.post:
-            self.notifier.post(ref, self.view(inc), self.store.event(item.event_id), key=item.key)
+            raise RuntimeError(f"incident #{inc.id} has no {notifier.kind} conversation yet")
+        elif item.kind is OutboxKind.post and item.event_id is not None:
+            notifier.post(ref, self.view(inc), self.store.event(item.event_id), key=item.key)
         elif latest_refresh:  # an older refresh is superseded by the newest one
-            self.notifier.refresh(ref, self.view(inc), key=item.key)
+            notifier.refresh(ref, self.view(inc), key=item.key)
         with self.store.transaction():
-            if inc.ref is None:
-                self.store.set_incident_ref(inc.id, ref)
+            if not recorded:  # the incident layer, and only it, records where the conversation lives
+                self.store.set_conversation(inc.id, ref.model_copy(update={"kind": notifier.kind}))
             self.store.mark_delivered(item.id, self.clock.now())
+
+
+class BacklogLine(BaseModel):
+    incident_id: int
+    account_id: str
+    check_id: str
+    title: str  # failure-phrased where the check declares one
+    severity: Severity
+    failing: int
+    worst: list[str]  # a few failing resource ids
+
+
+class Backlog(BaseModel):
+    """A team's backlog: failures found at first contact that have no thread yet (docs/incidents.md)."""
+
+    team: Team
+    lines: list[BacklogLine] = Field(default_factory=list)  # worst first
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        return {s.value: n for s in Severity if (n := sum(1 for x in self.lines if x.severity is s))}
+
+    @property
+    def resources(self) -> int:
+        return sum(x.failing for x in self.lines)
 
 
 def minutes(td: timedelta) -> str:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
 
 from bot.incidents import Incidents, ScanOutcome
-from bot.models import Clock, DriftEvent, Event
+from bot.models import Clock, DriftEvent, Event, IncidentState
 from bot.store import Store
 from checks.base import Check, Finding
 from checks.executors import Executor, LocalExecutor
@@ -121,7 +121,10 @@ class ResumableScan:
         tally = run_units(checks, targets, on_unit, executor=executor, settings=settings,
                           clock=self.clock.now, limits=limits, skip=state.done, progress=progress)
         duration = time.perf_counter() - t0
-        self.store.finish_scan_run(state.id, self.clock.now(), duration)
+        with self.store.transaction():  # one backlog summary per team for the run (of this process's accounts)
+            self.incidents.announce_backlog(state.id, [e for e in events if e.to_state is IncidentState.backlog],
+                                            self.clock.now())
+            self.store.finish_scan_run(state.id, self.clock.now(), duration)
         result = RunResult(findings=sort_findings(findings), covered=sorted(set(covered)),
                            summary=summarize(findings, tally, started=started, duration_s=duration,
                                              checks_run=len(checks), scopes=len(set(covered)), names=names))

@@ -14,10 +14,11 @@ from rich.table import Table
 from bot.cli import main
 from bot.config import Settings
 from bot.models import Incident, IncidentState, SystemClock
-from bot.notifiers import event_text
+from bot.notify.text import event_text
 from bot.store import Store
 
-STATE_STYLE = {"open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan", "resolved": "green"}
+STATE_STYLE = {"backlog": "dim", "open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan",
+               "resolved": "green"}
 db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                          help="SQLite file [SRM_DB, default ./var/srm.db]")
 
@@ -51,15 +52,15 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     """Run the checks, record drift, and open/update/resolve incidents (printed here)."""
     from bot.cli.scan import load_cli_config, progress_bar, select_checks, summary_line, unreachable_lines
     from bot.main import build_services
-    from bot.notifiers import ConsoleNotifier
+    from bot.notify.console import ConsoleReporter
     from checks.accounts import TargetError
 
     checks = select_checks(check_ids, not check_ids, None, None)
     load_cli_config()  # a bad environment or config file: exit 2 before anything runs
     console = Console(highlight=False, soft_wrap=True)
     settings = Settings(srm_db=db) if db else Settings()
-    notifier = ConsoleNotifier(console)
-    services = build_services(settings, notifier=notifier)
+    reporter = ConsoleReporter(console)
+    services = build_services(settings)  # no notifier lane here: posts stay in the outbox for `srm serve`
     try:
         with progress_bar() as progress:
             result, out = services.scan(checks, account=account, region=region, progress=progress)
@@ -68,7 +69,7 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     except TargetError as exc:
         _fail(str(exc))
     for event in out.events:  # shown here; Slack posts stay in the outbox for `srm serve`
-        notifier.show(event, services.incidents.view(services.store.incident(event.incident_id)))
+        reporter.show(event, services.incidents.view(services.store.incident(event.incident_id)))
     console.print(summary_line(result, len({f.account_id for f in result.findings}) or 1))
     for line in unreachable_lines(result):
         console.print(escape(line))
@@ -83,18 +84,20 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
 
 
 @main.command("incidents")
-@click.option("--state", type=click.Choice(["open", "all"]), default="open", show_default=True,
-              help="open: every incident not resolved; all: resolved ones too.")
+@click.option("--state", type=click.Choice(["open", "backlog", "all"]), default="open", show_default=True,
+              help="open: not resolved and not in the backlog; backlog: failing at first contact, no thread yet; "
+                   "all: every incident, resolved ones too.")
 @click.option("--team", help="Only incidents assigned to this team id.")
 @db_option
 def incidents_cmd(state: str, team: str | None, db: Path | None) -> None:
     """List incidents."""
     store = _store(db)
-    states = None if state == "all" else [s for s in IncidentState if s.active]
+    states = {"all": None, "backlog": [IncidentState.backlog],
+              "open": [s for s in IncidentState if s.active and s is not IncidentState.backlog]}[state]
     rows = store.incidents(states=states, team_id=team)
     console, tz = Console(), _zone()
     if not rows:
-        console.print("no incidents" + ("" if state == "all" else " open"))
+        console.print("no incidents" + {"all": "", "open": " open", "backlog": " in the backlog"}[state])
         return
     table = Table("#", "state", "severity", "account", "check", "team", "failing", "opened")
     for inc in rows:
