@@ -159,12 +159,13 @@ def _realise(plan: _Plan, home: str, region: str | None, cfg_regions: Any,
     """A target for one plan. An account reached through a role whose regions are known is connected
     lazily (the runner opens it for the account's units and drops it after); the others are
     connected here. A failure becomes an unreachable target (or TargetError if ``fatal``)."""
-    spec = {"name": plan.name, "account_id": plan.account_id, "profile": plan.profile, "role_arn": plan.role_arn,
-            "external_id": plan.external_id, "partition": plan.partition, "home": home,
-            "source_profile": plan.source_profile}
+    spec: dict[str, Any] = {
+        "name": plan.name, "account_id": plan.account_id, "profile": plan.profile, "role_arn": plan.role_arn,
+        "external_id": plan.external_id, "partition": plan.partition, "home": home,
+        "source_profile": plan.source_profile}
     if plan.role_arn and (region or (plan.regions or cfg_regions) != "all"):
-        spec["account_id"] = _account_of_arn(plan.role_arn)
-        return Target(name=plan.name, account_id=spec["account_id"], session=None,
+        spec["account_id"] = role_account = _account_of_arn(plan.role_arn)
+        return Target(name=plan.name, account_id=role_account, session=None,
                       regions=_regions(plan, None, home, region, cfg_regions),
                       partition=_partition_of_arn(plan.role_arn), spec=spec,
                       connect=functools.partial(_connect, plan, home, session_factory))
