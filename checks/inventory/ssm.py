@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from checks.inventory.core import Inventory, paginate
+from checks.inventory.core import FetchError, Inventory, paginate
 
 PATCH_STATE_BATCH = 50
 
@@ -47,7 +47,11 @@ def managed_instances(inv: Inventory) -> dict[str, ManagedInstance]:
 
     def fetch() -> dict[str, ManagedInstance]:
         out: dict[str, ManagedInstance] = {}
-        for i in paginate(inv.client("ssm"), "describe_instance_information", "InstanceInformationList"):
+        try:
+            listed = paginate(inv.client("ssm"), "describe_instance_information", "InstanceInformationList")
+        except NotImplementedError as exc:  # an in-process emulator without this API: one ERROR, shared
+            raise FetchError("NotImplemented", str(exc), "ssm.DescribeInstanceInformation") from exc
+        for i in listed:
             if i.get("ResourceType", "EC2Instance") != "EC2Instance":
                 continue  # hybrid (mi-) nodes are not EC2 instances
             out[i["InstanceId"]] = ManagedInstance(
