@@ -150,7 +150,8 @@ def lambda_function_policy_not_public(scope: Scope) -> Iterator[Finding]:
         public, s3 = public_statements(policy), _unscoped_s3_statements(policy)
         evidence = {"PublicStatements": public, "UnscopedS3Statements": s3}
         if public:
-            yield scope.failed(f.name, f"anyone may invoke it (statements {', '.join(public)})", evidence=evidence, **kw)
+            yield scope.failed(f.name, f"anyone may invoke it (statements {', '.join(public)})",
+                               evidence=evidence, **kw)
         elif s3:
             yield scope.failed(f.name, f"any account's S3 bucket may invoke it (statements {', '.join(s3)})",
                                evidence=evidence, **kw)

@@ -8,6 +8,7 @@ check asks for them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from checks.inventory.core import Inventory, call_or_none, paginate
 
@@ -55,7 +56,7 @@ def policies(inv: Inventory) -> dict[str, str | None]:
         lam = inv.client("lambda")
         out: dict[str, str | None] = {}
         for f in functions(inv):
-            got = call_or_none(lambda name=f.name: lam.get_policy(FunctionName=name), NOT_FOUND)
+            got = call_or_none(partial(lam.get_policy, FunctionName=f.name), NOT_FOUND)
             out[f.name] = (got or {}).get("Policy") or None
         return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import Any
 
 from checks.inventory.core import Inventory, call_or_none, paginate
@@ -122,7 +123,7 @@ def vault_policies(inv: Inventory) -> dict[str, str | None]:
         backup = inv.client("backup")
         out: dict[str, str | None] = {}
         for v in vaults(inv):
-            got = call_or_none(lambda name=v.name: backup.get_backup_vault_access_policy(BackupVaultName=name),
+            got = call_or_none(partial(backup.get_backup_vault_access_policy, BackupVaultName=v.name),
                                "ResourceNotFoundException")
             out[v.name] = (got or {}).get("Policy") or None
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import Any
 
 from checks.inventory.core import Inventory, call_or_none, paginate
@@ -104,7 +105,7 @@ def ecr_policies(inv: Inventory) -> dict[str, str | None]:
         ecr = inv.client("ecr")
         out: dict[str, str | None] = {}
         for r in ecr_repositories(inv):
-            got = call_or_none(lambda name=r.name: ecr.get_repository_policy(repositoryName=name),
+            got = call_or_none(partial(ecr.get_repository_policy, repositoryName=r.name),
                                "RepositoryPolicyNotFoundException")
             out[r.name] = (got or {}).get("policyText") or None
         return out

@@ -87,7 +87,8 @@ def seed(session, n: int) -> dict:
         efs.create_file_system(CreationToken=f"fs{i}", Encrypted=bool(i % 2))
         sm.create_secret(Name=f"secret{i}", SecretString="x")
         try:  # moto keeps the rotation settings, then cannot find (run) the rotation function
-            sm.rotate_secret(SecretId=f"secret{i}", RotationLambdaARN=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:r",
+            sm.rotate_secret(SecretId=f"secret{i}",
+                             RotationLambdaARN=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:r",
                              RotationRules={"AutomaticallyAfterDays": 30})
         except ClientError:
             pass
@@ -109,7 +110,8 @@ def seed(session, n: int) -> dict:
              "OperationStartTime": NOW - timedelta(days=1), "OperationEndTime": NOW - timedelta(days=1),
              "MissingCount": 1} for i in p["InstanceIds"]]},
         "backup.ListBackupSelections": lambda p: {"BackupSelectionsList": [
-            {"SelectionId": f"sel-{p['BackupPlanId'][:8]}", "SelectionName": "all", "BackupPlanId": p["BackupPlanId"]}]},
+            {"SelectionId": f"sel-{p['BackupPlanId'][:8]}", "SelectionName": "all",
+             "BackupPlanId": p["BackupPlanId"]}]},
         "backup.GetBackupSelection": lambda p: {"BackupSelection": selection, "SelectionId": p["SelectionId"],
                                                 "BackupPlanId": p["BackupPlanId"]},
         "backup.GetBackupVaultAccessPolicy": lambda p: {"BackupVaultName": p["BackupVaultName"], "Policy": json.dumps(

@@ -11,7 +11,8 @@ from tests.checks.conftest import ACCOUNT_ID, REGION, only, scan, statuses
 
 RDS, EBS, DDB, EFS = ("backup_rds_instance_in_plan", "backup_ebs_volume_in_plan",
                       "backup_dynamodb_table_in_plan", "backup_efs_filesystem_in_plan")
-VAULT_KMS, VAULT_POLICY, EFS_ENC = "backup_vault_kms_encrypted", "backup_vault_policy_not_public", "efs_filesystem_encrypted"
+VAULT_KMS, VAULT_POLICY = "backup_vault_kms_encrypted", "backup_vault_policy_not_public"
+EFS_ENC = "efs_filesystem_encrypted"
 P, F, E = Status.PASS, Status.FAIL, Status.ERROR
 OTHER = "210987654321"
 NO_POLICY = AwsError("ResourceNotFoundException", "no access policy")
@@ -153,7 +154,8 @@ def test_vault_listing_denied_is_an_error(aws):
 
 def _policy(principal, condition=None) -> str:
     st = {"Effect": "Allow", "Principal": principal, "Action": "backup:CopyIntoBackupVault", "Resource": "*"}
-    return json.dumps({"Version": "2012-10-17", "Statement": [{**st, **({"Condition": condition} if condition else {})}]})
+    statement = {**st, "Condition": condition} if condition else st
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def test_vault_policies_open_to_everyone_or_other_accounts_fail_unless_trusted(aws):
