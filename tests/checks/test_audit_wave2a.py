@@ -170,3 +170,18 @@ def test_calls_grow_linearly_with_resources():
         steps = (counts[1][op] - counts[0][op], counts[2][op] - counts[1][op])
         assert steps[0] == steps[1], f"{op}: {counts[0][op]}, {counts[1][op]}, {counts[2][op]} is not linear"
         assert steps[1] <= 2 * 3, f"{op}: more than 3 calls per resource of a kind"
+
+
+def test_each_region_is_listed_once_and_findings_carry_their_region(aws):
+    for region in (REGION, "eu-west-1"):
+        aws.client("efs", region_name=region).create_file_system(CreationToken=f"fs-{region}")
+        aws.client("ecr", region_name=region).create_repository(repositoryName=f"repo-{region}")
+    checks = [c for c in CHECKS if c.meta.service in ("efs", "ecr")]
+    target = Target("audit", ACCOUNT_ID, aws, [REGION, "eu-west-1"])
+    result = run(checks, [target], max_workers=4)
+
+    assert result.summary.api_calls["efs.DescribeFileSystems"] == 2  # once per region
+    assert result.summary.api_calls["ecr.DescribeRepositories"] == 2
+    assert result.summary.duplicate_calls == 0
+    by_region = {(f.region, f.resource_id) for f in result.findings if f.check_id == "ecr_repository_tag_immutable"}
+    assert by_region == {(REGION, f"repo-{REGION}"), ("eu-west-1", "repo-eu-west-1")}
