@@ -1,11 +1,11 @@
-"""ECR repositories: image scanning, immutable tags, no public repository policy."""
+"""ECR repositories: image scanning, immutable tags, a lifecycle policy, no public repository policy."""
 from __future__ import annotations
 
 from typing import Iterator
 
 from checks.aws.access_policy import other_accounts, public_statements
 from checks.base import CheckMeta, Finding, Scope, Severity, register
-from checks.inventory.containers import ecr_policies, ecr_repositories, registry_scanning
+from checks.inventory.containers import ecr_lifecycle_policies, ecr_policies, ecr_repositories, registry_scanning
 
 REPOSITORY = "AWS::ECR::Repository"
 READS = ["ecr:DescribeRepositories", "ecr:ListTagsForResource"]
@@ -88,3 +88,24 @@ def ecr_repository_policy_not_public(scope: Scope) -> Iterator[Finding]:
             yield scope.failed(r.name, f"policy admits everyone (statements {', '.join(public)})", **kw)
         else:
             yield scope.passed(r.name, "policy admits only named principals", **kw)
+
+
+@register(CheckMeta(
+    id="ecr_repository_lifecycle_policy_configured",
+    title="ECR repositories have a lifecycle policy",
+    fail_title="ECR repositories without a lifecycle policy",
+    service="ecr", aspect="container_security", severity=Severity.low,
+    frameworks={"fsbp": ["ECR.3"]},
+    remediation=("Expire old and untagged images so stale, unpatched images do not linger: console ECR > "
+                 "repository > Lifecycle policy > Create rule, or `aws ecr put-lifecycle-policy --repository-name "
+                 "NAME --lifecycle-policy-text file://policy.json`."),
+    iam_actions=READS + ["ecr:GetLifecyclePolicy"], resource_type=REPOSITORY,
+))
+def ecr_repository_lifecycle_policy_configured(scope: Scope) -> Iterator[Finding]:
+    docs = ecr_lifecycle_policies(scope.inv)
+    for r in ecr_repositories(scope.inv):
+        kw = {"arn": r.arn, "tags": r.tags, "evidence": {"LifecyclePolicy": bool(docs.get(r.name))}}
+        if docs.get(r.name):
+            yield scope.passed(r.name, "a lifecycle policy expires old images", **kw)
+        else:
+            yield scope.failed(r.name, "no lifecycle policy", **kw)

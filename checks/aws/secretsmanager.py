@@ -1,4 +1,4 @@
-"""Secrets Manager: automatic rotation on, and rotation keeping to its schedule."""
+"""Secrets Manager: automatic rotation on, rotation keeping to its schedule, no long-unused secrets."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -66,3 +66,34 @@ def secretsmanager_secret_rotation_on_schedule(scope: Scope) -> Iterator[Finding
                                f"(+{grace:g} grace)", **kw)
         else:
             yield scope.passed(s.name, f"{what} {age.days} days ago (every {every:g} days)", **kw)
+
+
+@register(CheckMeta(
+    id="secretsmanager_secret_used_recently",
+    title="Secrets Manager secrets were read recently",
+    fail_title="Secrets Manager secrets unused for a long time",
+    service="secretsmanager", aspect="secrets_management", severity=Severity.low,
+    frameworks={"fsbp": ["SecretsManager.3"]},
+    remediation=("Delete a secret nobody reads (after checking CloudTrail GetSecretValue events): console Secrets "
+                 "Manager > secret > Actions > Delete secret, or `aws secretsmanager delete-secret --secret-id NAME "
+                 "--recovery-window-in-days 30`."),
+    iam_actions=["secretsmanager:ListSecrets"], resource_type=SECRET,
+    settings={"unused_days": 90},
+    notes="A never-read secret fails once it is older than unused_days. AWS records the last access as a date.",
+))
+def secretsmanager_secret_used_recently(scope: Scope) -> Iterator[Finding]:
+    limit = int(scope.setting("unused_days"))
+    now = scope.now()
+    for s in secrets(scope.inv):
+        since = s.last_accessed or s.created
+        if since is None:
+            continue
+        idle = (now - since).days
+        evidence = {"LastAccessedDate": s.last_accessed.date().isoformat() if s.last_accessed else None,
+                    "UnusedDays": limit}
+        kw = {"arn": s.arn, "tags": s.tags, "evidence": evidence}
+        what = "last read" if s.last_accessed else "never read; created"
+        if idle > limit:
+            yield scope.failed(s.name, f"{what} {idle} days ago (limit {limit})", **kw)
+        else:
+            yield scope.passed(s.name, f"{what} {idle} days ago", **kw)

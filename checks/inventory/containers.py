@@ -2,8 +2,8 @@
 
 EKS: one paginated ListClusters and one DescribeCluster per cluster. ECR: one paginated
 DescribeRepositories, one ListTagsForResource per repository, one
-GetRegistryScanningConfiguration per region, and GetRepositoryPolicy per repository
-only when a check asks for policies.
+GetRegistryScanningConfiguration per region, and GetRepositoryPolicy / GetLifecyclePolicy
+per repository only when a check asks for them.
 """
 from __future__ import annotations
 
@@ -96,6 +96,21 @@ def registry_scanning(inv: Inventory) -> RegistryScanning:
         return RegistryScanning(cfg.get("scanType", "BASIC"), list(cfg.get("rules") or []))
 
     return inv.memo("ecr.registry_scanning", fetch)
+
+
+def ecr_lifecycle_policies(inv: Inventory) -> dict[str, str | None]:
+    """Repository name -> lifecycle policy JSON (None: no lifecycle policy)."""
+
+    def fetch() -> dict[str, str | None]:
+        ecr = inv.client("ecr")
+        out: dict[str, str | None] = {}
+        for r in ecr_repositories(inv):
+            got = call_or_none(partial(ecr.get_lifecycle_policy, repositoryName=r.name),
+                               "LifecyclePolicyNotFoundException")
+            out[r.name] = (got or {}).get("lifecyclePolicyText") or None
+        return out
+
+    return inv.memo("ecr.lifecycle_policies", fetch)
 
 
 def ecr_policies(inv: Inventory) -> dict[str, str | None]:

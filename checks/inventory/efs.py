@@ -35,3 +35,29 @@ def file_systems(inv: Inventory) -> list[FileSystem]:
         return out
 
     return inv.memo("efs.file_systems", fetch)
+
+
+@dataclass
+class AccessPoint:
+    access_point_id: str
+    arn: str
+    file_system_id: str
+    root_path: str  # "/" when the access point does not pin a directory
+    posix_user: dict[str, int] | None  # the enforced Uid/Gid; None when callers keep their own identity
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def access_points(inv: Inventory) -> list[AccessPoint]:
+    """Every EFS access point in this region (one paginated DescribeAccessPoints, no file system filter)."""
+
+    def fetch() -> list[AccessPoint]:
+        return [AccessPoint(
+            access_point_id=a["AccessPointId"], arn=a.get("AccessPointArn", ""),
+            file_system_id=a.get("FileSystemId", ""),
+            root_path=(a.get("RootDirectory") or {}).get("Path") or "/",
+            posix_user={k: int(v) for k, v in a["PosixUser"].items() if k in ("Uid", "Gid")}
+            if a.get("PosixUser") else None,
+            tags=tags_of(a.get("Tags")))
+            for a in paginate(inv.client("efs"), "describe_access_points", "AccessPoints")]
+
+    return inv.memo("efs.access_points", fetch)

@@ -20,6 +20,7 @@ class Secret:
     schedule: str  # "30 days" / the ScheduleExpression, for evidence
     last_rotated: datetime | None
     created: datetime | None
+    last_accessed: datetime | None  # a date (AWS rounds to the day); None when never read
     owning_service: str
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -46,7 +47,8 @@ def secrets(inv: Inventory) -> list[Secret]:
             out.append(Secret(
                 name=s["Name"], arn=s["ARN"], rotation_enabled=bool(s.get("RotationEnabled")),
                 every_days=every, schedule=schedule, last_rotated=s.get("LastRotatedDate"),
-                created=s.get("CreatedDate"), owning_service=s.get("OwningService", ""), tags=tags_of(s.get("Tags"))))
+                created=s.get("CreatedDate"), last_accessed=s.get("LastAccessedDate"),
+                owning_service=s.get("OwningService", ""), tags=tags_of(s.get("Tags"))))
         return out
 
     return inv.memo("secretsmanager.secrets", fetch)

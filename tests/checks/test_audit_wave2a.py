@@ -1,7 +1,7 @@
 """API-call audit for the OS patching, backup, certificate, secrets, serverless and container checks.
 
 One seeded account (moto, plus canned answers for the reads moto lacks) is scanned by all
-27 checks together: every call is a declared, read-only IAM action; no (operation,
+31 checks together: every call is a declared, read-only IAM action; no (operation,
 parameters) pair is made twice; no check errors; every check judges something; and the
 calls per operation grow linearly with the number of resources (equal increments from
 n=2 to n=4 to n=6 resources of each kind).
@@ -84,7 +84,8 @@ def seed(session, n: int) -> dict:
                             Environment={"Variables": {"API_TOKEN" if i % 2 else "STAGE": "x"}})
         ecr.create_repository(repositoryName=f"repo{i}", imageTagMutability="IMMUTABLE" if i % 2 else "MUTABLE")
         eks.create_cluster(name=f"eks{i}", version="1.29", roleArn=role, resourcesVpcConfig={"subnetIds": ["s"]})
-        efs.create_file_system(CreationToken=f"fs{i}", Encrypted=bool(i % 2))
+        fs = efs.create_file_system(CreationToken=f"fs{i}", Encrypted=bool(i % 2))["FileSystemId"]
+        efs.create_access_point(FileSystemId=fs, **({"PosixUser": {"Uid": 1, "Gid": 1}} if i % 2 else {}))
         sm.create_secret(Name=f"secret{i}", SecretString="x")
         try:  # moto keeps the rotation settings, then cannot find (run) the rotation function
             sm.rotate_secret(SecretId=f"secret{i}",
@@ -136,8 +137,8 @@ def audited_scan(session, canned: dict):
     return run(CHECKS, [target], max_workers=8), counter
 
 
-def test_there_are_27_checks_in_these_families():
-    assert len(CHECKS) == 27
+def test_there_are_31_checks_in_these_families():
+    assert len(CHECKS) == 31
 
 
 @freeze_time(NOW)

@@ -1,5 +1,5 @@
-"""AWS Backup coverage and vault checks, and EFS encryption: resources, plans and vaults on moto;
-the backup selection documents and vault policies (which moto lacks) from canned answers."""
+"""AWS Backup coverage and vault checks: resources, plans and vaults on moto; the backup selection
+documents and vault policies (which moto lacks) from canned answers."""
 import json
 
 import pytest
@@ -7,12 +7,11 @@ import pytest
 from checks.base import Status
 from checks.inventory.backup import BackupSelection
 from tests.checks.canned import DENIED, THROTTLED, AwsError, scan_with
-from tests.checks.conftest import ACCOUNT_ID, REGION, only, scan, statuses
+from tests.checks.conftest import ACCOUNT_ID, REGION, only, statuses
 
 RDS, EBS, DDB, EFS = ("backup_rds_instance_in_plan", "backup_ebs_volume_in_plan",
                       "backup_dynamodb_table_in_plan", "backup_efs_filesystem_in_plan")
 VAULT_KMS, VAULT_POLICY = "backup_vault_kms_encrypted", "backup_vault_policy_not_public"
-EFS_ENC = "efs_filesystem_encrypted"
 P, F, E = Status.PASS, Status.FAIL, Status.ERROR
 OTHER = "210987654321"
 NO_POLICY = AwsError("ResourceNotFoundException", "no access policy")
@@ -180,21 +179,3 @@ def test_vault_policies_open_to_everyone_or_other_accounts_fail_unless_trusted(a
 
     trusted = scan_with(aws, [VAULT_POLICY], canned=canned, settings={VAULT_POLICY: {"trusted_accounts": [OTHER]}})
     assert statuses(trusted, VAULT_POLICY)["partner"] is P
-
-
-def test_efs_encryption_at_rest(aws):
-    efs = aws.client("efs")
-    enc = efs.create_file_system(CreationToken="enc", Encrypted=True)["FileSystemId"]
-    plain = efs.create_file_system(CreationToken="plain", Tags=[{"Key": "team", "Value": "data"}])["FileSystemId"]
-    result = scan(aws, [EFS_ENC])
-    assert statuses(result, EFS_ENC) == {enc: P, plain: F}
-    assert only(result, EFS_ENC, plain).tags == {"team": "data"}
-    assert only(result, EFS_ENC, plain).resource_arn.endswith(f"file-system/{plain}")
-
-
-@pytest.mark.parametrize("error", [DENIED, THROTTLED])
-def test_efs_listing_denied_or_throttled_is_an_error(aws, error):
-    aws.client("efs").create_file_system(CreationToken="x")
-    result = scan_with(aws, [EFS_ENC, EFS], canned={"efs.DescribeFileSystems": error})
-    assert {(f.check_id, f.status, f.error_code) for f in result.findings} == {
-        (EFS_ENC, E, error.code), (EFS, E, error.code)}

@@ -12,6 +12,7 @@ PRIVATE, NOT_OPEN, AUDIT, LOGS, SECRETS, VERSION = (
     "eks_cluster_control_plane_logging_enabled", "eks_cluster_secrets_encrypted", "eks_cluster_version_supported")
 SCAN, IMMUTABLE, REPO_POLICY = ("ecr_repository_scan_on_push_enabled", "ecr_repository_tag_immutable",
                                 "ecr_repository_policy_not_public")
+LIFECYCLE = "ecr_repository_lifecycle_policy_configured"
 EKS_CHECKS = [PRIVATE, NOT_OPEN, AUDIT, LOGS, SECRETS, VERSION]
 P, F, E = Status.PASS, Status.FAIL, Status.ERROR
 ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -120,6 +121,18 @@ def test_repository_policy_open_to_everyone_fails(aws):
     result = scan_with(aws, [REPO_POLICY])
     assert statuses(result, REPO_POLICY) == {"nopolicy": P, "public": F, "partner": P}
     assert only(result, REPO_POLICY, "partner").evidence["OtherAccounts"] == ["210987654321"]
+
+
+def test_repositories_without_a_lifecycle_policy_fail(aws):
+    ecr = aws.client("ecr")
+    kept, hoard = _repo(ecr, "kept"), _repo(ecr, "hoard")
+    ecr.put_lifecycle_policy(repositoryName=kept, lifecyclePolicyText=json.dumps({"rules": [{
+        "rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                         "countUnit": "days", "countNumber": 14}, "action": {"type": "expire"}}]}))
+    result = scan_with(aws, [LIFECYCLE])
+    assert statuses(result, LIFECYCLE) == {kept: P, hoard: F}
+    denied = scan_with(aws, [LIFECYCLE, IMMUTABLE], canned={"ecr.GetLifecyclePolicy": DENIED})
+    assert {(f.check_id, f.status) for f in denied.findings} == {(LIFECYCLE, E), (IMMUTABLE, F)}
 
 
 @pytest.mark.parametrize("error", [DENIED, THROTTLED])

@@ -9,6 +9,7 @@ from tests.checks.canned import DENIED, THROTTLED, scan_with
 from tests.checks.conftest import only, statuses
 
 ENABLED, ON_SCHEDULE = "secretsmanager_secret_rotation_enabled", "secretsmanager_secret_rotation_on_schedule"
+USED = "secretsmanager_secret_used_recently"
 P, F, E = Status.PASS, Status.FAIL, Status.ERROR
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ROTATOR = "arn:aws:lambda:us-east-1:123456789012:function:rotator"
@@ -71,9 +72,35 @@ def test_rate_and_cron_schedules(aws):
     assert statuses(tight, ON_SCHEDULE)["cron"] is F
 
 
+def test_never_read_secrets_fail_once_older_than_the_limit(aws):
+    sm = aws.client("secretsmanager")
+    with freeze_time(T0):
+        _secret(sm, "idle")
+    with freeze_time(T0 + timedelta(days=30)):
+        _secret(sm, "new")
+    with freeze_time(T0 + timedelta(days=100)):
+        result = scan_with(aws, [USED])
+        relaxed = scan_with(aws, [USED], settings={USED: {"unused_days": 120}})
+    assert statuses(result, USED) == {"idle": F, "new": P}
+    assert only(result, USED, "idle").reason == "never read; created 100 days ago (limit 90)"
+    assert statuses(relaxed, USED) == {"idle": P, "new": P}
+
+
+def test_last_access_date_counts_when_aws_records_one(aws):
+    """moto does not record LastAccessedDate: a canned listing carries it."""
+    listing = {"SecretList": [
+        {**_listed("read", {}, None), "RotationEnabled": False, "LastAccessedDate": T0 + timedelta(days=95)},
+        {**_listed("stale", {}, None), "RotationEnabled": False, "LastAccessedDate": T0 + timedelta(days=5)},
+    ]}
+    with freeze_time(T0 + timedelta(days=100)):
+        result = scan_with(aws, [USED], canned={"secretsmanager.ListSecrets": listing})
+    assert statuses(result, USED) == {"read": P, "stale": F}
+    assert only(result, USED, "stale").evidence["LastAccessedDate"] == "2026-01-06"
+
+
 @pytest.mark.parametrize("error", [DENIED, THROTTLED])
 def test_listing_errors_are_errors(aws, error):
     _secret(aws.client("secretsmanager"), "x")
-    result = scan_with(aws, [ENABLED, ON_SCHEDULE], canned={"secretsmanager.ListSecrets": error})
+    result = scan_with(aws, [ENABLED, ON_SCHEDULE, USED], canned={"secretsmanager.ListSecrets": error})
     assert {(f.check_id, f.status, f.error_code) for f in result.findings} == {
-        (ENABLED, E, error.code), (ON_SCHEDULE, E, error.code)}
+        (ENABLED, E, error.code), (ON_SCHEDULE, E, error.code), (USED, E, error.code)}
