@@ -50,8 +50,9 @@ def acm_certificate_not_expiring(scope: Scope) -> Iterator[Finding]:
     service="acm", aspect="encryption_in_transit", severity=Severity.high,
     frameworks={"fsbp": ["ACM.2"]},
     remediation=("ACM issues RSA keys of 2048 bits or more; a shorter key comes from an imported certificate. "
-                 "Issue a new certificate with an RSA 2048+ or ECDSA key and reimport it "
-                 "(`aws acm import-certificate --certificate-arn ARN --certificate fileb://cert.pem "
+                 "Issue a new certificate with an RSA 2048+ or ECDSA key and reimport it (console ACM > "
+                 "certificate > Reimport, or "
+                 "`aws acm import-certificate --certificate-arn ARN --certificate fileb://cert.pem "
                  "--private-key fileb://key.pem`), or request one from ACM (`aws acm request-certificate "
                  "--domain-name NAME --key-algorithm EC_prime256v1`)."),
     iam_actions=ACM_READS, resource_type=CERT,

@@ -115,11 +115,14 @@ def test_unreadable_selections_are_errors_for_every_coverage_check(aws, error):
     _volume(aws.client("ec2"))
     _table(aws.client("dynamodb"), "t")
     aws.client("efs").create_file_system(CreationToken="x")
+    aws.client("rds").create_db_instance(DBInstanceIdentifier="db", Engine="postgres", DBInstanceClass="db.t3.micro",
+                                         MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20)
     plan = _plan(aws)
     canned = {**_selections(plan, {"Resources": ["*"]}), "backup.GetBackupSelection": error}
-    result = scan_with(aws, [EBS, DDB, EFS], canned=canned)
+    result = scan_with(aws, [RDS, EBS, DDB, EFS], canned=canned)
     assert {(f.check_id, f.status, f.error_code) for f in result.findings} == {
-        (c, E, error.code) for c in (EBS, DDB, EFS)}
+        (c, E, error.code) for c in (RDS, EBS, DDB, EFS)}
+    assert result.summary.api_calls["backup.GetBackupSelection"] == 1  # one failure, shared by four checks
 
 
 def test_vault_encryption_and_the_customer_managed_key_setting(aws):
@@ -179,3 +182,11 @@ def test_vault_policies_open_to_everyone_or_other_accounts_fail_unless_trusted(a
 
     trusted = scan_with(aws, [VAULT_POLICY], canned=canned, settings={VAULT_POLICY: {"trusted_accounts": [OTHER]}})
     assert statuses(trusted, VAULT_POLICY)["partner"] is P
+
+
+def test_a_table_whose_details_cannot_be_read_is_an_error_for_that_table(aws):
+    name = _table(aws.client("dynamodb"), "orders")
+    canned = {**_selections(_plan(aws), {"Resources": ["*"]}), "dynamodb.DescribeContinuousBackups": DENIED}
+    result = scan_with(aws, [DDB], canned=canned)
+    f = only(result, DDB, name)
+    assert (f.status, f.error_code) == (E, DENIED.code)
