@@ -14,6 +14,7 @@ import zipfile
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from freezegun import freeze_time
+from moto import mock_aws
 
 from checks.base import Status
 from checks.inventory.core import ApiCallCounter
@@ -158,9 +160,6 @@ def test_every_call_is_declared_read_only_once_and_every_check_judges(aws):
 
 
 def test_calls_grow_linearly_with_resources():
-    import boto3
-    from moto import mock_aws
-
     counts = []
     for n in (2, 4, 6):
         with mock_aws(), freeze_time(NOW):

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from freezegun import freeze_time
 
+from checks.aws.awslambda import REFERENCE_SUFFIXES, SECRET_NAME_PATTERNS, _secret_like
 from checks.base import Status
 from tests.checks.canned import DENIED, THROTTLED, AwsError, scan_with
 from tests.checks.conftest import ACCOUNT_ID, REGION, only, statuses
@@ -139,3 +140,13 @@ def test_policy_read_denied_is_an_error_but_no_policy_is_a_pass(aws, lam):
     assert statuses(scan_with(aws, [POLICY]), POLICY) == {"fn": P}  # moto: ResourceNotFoundException
     result = scan_with(aws, [POLICY, ENV], canned={"lambda.GetPolicy": AwsError("AccessDeniedException")})
     assert {(f.check_id, f.status) for f in result.findings} == {(POLICY, E), (ENV, P)}
+
+
+@pytest.mark.parametrize("name, flagged", [
+    ("DB_PASSWORD", True), ("db-pwd", True), ("PWD", True), ("SLACK_BOT_TOKEN", True), ("GITHUB_API_KEY", True),
+    ("apiKey", True), ("CLIENT_SECRET", True), ("PRIVATE_KEY", True),
+    ("DB_PASSWORD_SECRET_ARN", False), ("API_KEY_PARAMETER", False), ("TOKEN_URL", False), ("SECRET_NAME", False),
+    ("PWDX", False), ("STAGE", False), ("LOG_LEVEL", False),
+])
+def test_secret_name_heuristic(name, flagged):
+    assert _secret_like(name, SECRET_NAME_PATTERNS, REFERENCE_SUFFIXES) is flagged
