@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any
 
 from checks.inventory.core import Inventory, call_or_none, paginate
+from checks.inventory.emulator import missing_api
 
 TAG_PREFIX = "aws:ResourceTag/"
 
@@ -76,9 +77,12 @@ def selections(inv: Inventory) -> list[BackupSelection]:
         out: list[BackupSelection] = []
         for plan in paginate(backup, "list_backup_plans", "BackupPlansList"):
             plan_id = plan["BackupPlanId"]
-            for sel in paginate(backup, "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id):
-                doc: dict[str, Any] = backup.get_backup_selection(
-                    BackupPlanId=plan_id, SelectionId=sel["SelectionId"])["BackupSelection"]
+            with missing_api("backup.ListBackupSelections"):
+                listed = paginate(backup, "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id)
+            for sel in listed:
+                with missing_api("backup.GetBackupSelection"):
+                    doc: dict[str, Any] = backup.get_backup_selection(
+                        BackupPlanId=plan_id, SelectionId=sel["SelectionId"])["BackupSelection"]
                 conditions = {op: list(v) for op, v in (doc.get("Conditions") or {}).items() if v}
                 out.append(BackupSelection(
                     plan_id=plan_id, plan_name=plan.get("BackupPlanName", plan_id),
@@ -123,8 +127,9 @@ def vault_policies(inv: Inventory) -> dict[str, str | None]:
         backup = inv.client("backup")
         out: dict[str, str | None] = {}
         for v in vaults(inv):
-            got = call_or_none(partial(backup.get_backup_vault_access_policy, BackupVaultName=v.name),
-                               "ResourceNotFoundException")
+            with missing_api("backup.GetBackupVaultAccessPolicy"):
+                got = call_or_none(partial(backup.get_backup_vault_access_policy, BackupVaultName=v.name),
+                                   "ResourceNotFoundException")
             out[v.name] = (got or {}).get("Policy") or None
         return out
 

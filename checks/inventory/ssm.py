@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from checks.inventory.core import FetchError, Inventory, paginate
+from checks.inventory.core import Inventory, paginate
+from checks.inventory.emulator import missing_api
 
 PATCH_STATE_BATCH = 50
 
@@ -47,10 +48,8 @@ def managed_instances(inv: Inventory) -> dict[str, ManagedInstance]:
 
     def fetch() -> dict[str, ManagedInstance]:
         out: dict[str, ManagedInstance] = {}
-        try:
+        with missing_api("ssm.DescribeInstanceInformation"):
             listed = paginate(inv.client("ssm"), "describe_instance_information", "InstanceInformationList")
-        except NotImplementedError as exc:  # an in-process emulator without this API: one ERROR, shared
-            raise FetchError("NotImplemented", str(exc), "ssm.DescribeInstanceInformation") from exc
         for i in listed:
             if i.get("ResourceType", "EC2Instance") != "EC2Instance":
                 continue  # hybrid (mi-) nodes are not EC2 instances
@@ -71,7 +70,9 @@ def patch_states(inv: Inventory) -> dict[str, PatchState]:
         out: dict[str, PatchState] = {}
         for start in range(0, len(ids), PATCH_STATE_BATCH):
             batch = ids[start:start + PATCH_STATE_BATCH]
-            for s in paginate(ssm, "describe_instance_patch_states", "InstancePatchStates", InstanceIds=batch):
+            with missing_api("ssm.DescribeInstancePatchStates"):
+                states = paginate(ssm, "describe_instance_patch_states", "InstancePatchStates", InstanceIds=batch)
+            for s in states:
                 out[s["InstanceId"]] = PatchState(
                     instance_id=s["InstanceId"], baseline_id=s.get("BaselineId", ""),
                     operation=s.get("Operation", ""), operation_end=s.get("OperationEndTime"),

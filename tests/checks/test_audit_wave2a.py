@@ -185,3 +185,16 @@ def test_each_region_is_listed_once_and_findings_carry_their_region(aws):
     assert result.summary.duplicate_calls == 0
     by_region = {(f.region, f.resource_id) for f in result.findings if f.check_id == "ecr_repository_tag_immutable"}
     assert by_region == {(REGION, f"repo-{REGION}"), ("eu-west-1", "repo-eu-west-1")}
+
+
+def test_an_api_the_emulator_lacks_is_one_shared_error_never_a_retry_per_check(aws):
+    aws.client("ec2").create_volume(AvailabilityZone=f"{REGION}a", Size=1)
+    aws.client("efs").create_file_system(CreationToken="fs")
+    aws.client("backup").create_backup_plan(BackupPlan={"BackupPlanName": "p", "Rules": [
+        {"RuleName": "r", "TargetBackupVaultName": "Default"}]})
+    checks = [c for c in CHECKS if c.meta.id in ("backup_ebs_volume_in_plan", "backup_efs_filesystem_in_plan")]
+    result, counter = audited_scan(aws, {})  # moto in-process raises NotImplementedError for ListBackupSelections
+    coverage = [f for f in result.findings if f.check_id in {c.meta.id for c in checks}]
+    assert {(f.status, f.error_code) for f in coverage} == {(Status.ERROR, "NotImplemented")}
+    assert result.summary.api_calls["backup.ListBackupSelections"] == 1
+    assert [k for k, n in counter.params.items() if n > 1] == []
