@@ -1,0 +1,185 @@
+"""Framework reports: the requirement -> checks map comes from check metadata; statuses, score and formats."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from click.testing import CliRunner
+from moto import mock_aws
+
+from bot.cli import main
+from bot.datafiles import DataFileError
+from bot.demo.aws import REGION, fix_ssh, seed_account
+from bot.frameworks import FRAMEWORKS_DIR, Framework, get_framework, load_framework, metadata_problems
+from bot.report_formats import CSV_FIELDS, to_csv, to_html
+from bot.reports import ReqStatus, build_report
+from bot.store import Store
+from checks.base import Check, CheckMeta, Finding, Severity, Status
+from checks.runner import RunError, RunResult, RunSummary
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+ACCOUNT = "123456789012"
+
+
+def _check(cid: str, **frameworks: list[str]) -> Check:
+    meta = CheckMeta(id=cid, title=cid, service="iam", aspect="iam", severity=Severity.high,
+                     frameworks=frameworks, remediation="fix it", iam_actions=["iam:ListUsers"],
+                     resource_type="AWS::IAM::User")
+    return Check(meta, lambda scope: [])
+
+
+TOY = Framework.model_validate({
+    "id": "toy-1.0", "key": "toy", "name": "Toy benchmark", "version": "1.0",
+    "sections": [{"id": "1", "title": "Identity"}, {"id": "2", "title": "Storage"}],
+    "requirements": [
+        {"id": "1.1", "title": "passes", "section": "1", "assessment": "automated"},
+        {"id": "1.2", "title": "fails", "section": "1", "assessment": "automated"},
+        {"id": "1.3", "title": "nobody checks this", "section": "1", "assessment": "automated"},
+        {"id": "1.4", "title": "a human looks", "section": "1", "assessment": "manual"},
+        {"id": "2.1", "title": "errored", "section": "2", "assessment": "automated"},
+        {"id": "2.2", "title": "never ran", "section": "2", "assessment": "automated"},
+    ]})
+CHECKS = [_check("toy_user_ok_check", toy=["1.1"]), _check("toy_user_bad_check", toy=["1.2", "1.4"]),
+          _check("toy_user_error_check", toy=["2.1"]), _check("toy_user_unrun_check", toy=["2.2"])]
+
+
+def _finding(cid: str, status: Status, resource: str, reason: str = "because") -> Finding:
+    return Finding(check_id=cid, account_id=ACCOUNT, region="global", resource_type="AWS::IAM::User",
+                   resource_id=resource, status=status, reason=reason, severity=Severity.high)
+
+
+def _record(store: Store, findings: list[Finding], covered: list[str], errors: list[str] = ()) -> None:
+    summary = RunSummary(started_at=NOW.timestamp(), duration_s=1.0, checks_run=len(covered), scopes=1,
+                         findings={}, api_calls={}, duplicate_calls=0,
+                         errors=[RunError(check_id=c, account_id=ACCOUNT, region="global", code="AccessDenied",
+                                          message="no") for c in errors])
+    run = RunResult(findings=findings, summary=summary, covered=[(ACCOUNT, "global", c) for c in covered])
+    run_id = store.record_run(run, NOW)
+    store.apply_findings([f for f in findings if f.status is not Status.ERROR], [], NOW, run_id)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store(tmp_path / "srm.db")
+
+
+def test_each_status_and_the_score(store):
+    _record(store, [_finding("toy_user_ok_check", Status.PASS, "alice"),
+                    _finding("toy_user_bad_check", Status.PASS, "alice"),
+                    _finding("toy_user_bad_check", Status.FAIL, "<bob>", reason="no MFA <b>")],
+            covered=["toy_user_ok_check", "toy_user_bad_check", "toy_user_error_check"],
+            errors=["toy_user_error_check"])
+    report = build_report(TOY, store, CHECKS, now=NOW)
+    status = {r.id: r.status for r in report.requirements}
+    assert status == {"1.1": ReqStatus.PASS, "1.2": ReqStatus.FAIL, "1.3": ReqStatus.NOT_COVERED,
+                      "1.4": ReqStatus.MANUAL, "2.1": ReqStatus.ERROR, "2.2": ReqStatus.NO_DATA}
+    by_id = {r.id: r for r in report.requirements}
+    assert [(f.resource_id, f.check_id) for f in by_id["1.2"].failing] == [("<bob>", "toy_user_bad_check")]
+    assert by_id["1.4"].failing, "a manual requirement still shows what its checks found"
+    assert by_id["2.1"].errors == [f"{ACCOUNT}/global: AccessDenied"]
+    assert by_id["2.2"].not_run == ["toy_user_unrun_check"]
+    assert (report.automated, report.covered, report.passed) == (5, 4, 1)
+    assert report.score == 0.25 and report.coverage == 0.8
+    assert report.accounts == [ACCOUNT]
+    identity = next(s for s in report.sections if s.id == "1")
+    assert identity.counts[ReqStatus.FAIL] == 1 and identity.counts[ReqStatus.NOT_COVERED] == 1
+    assert "score 25% (1/4" in report.summary_line() and "coverage 80% (4/5)" in report.summary_line()
+
+
+def test_a_later_clean_run_clears_an_error(store):
+    _record(store, [], covered=["toy_user_error_check"], errors=["toy_user_error_check"])
+    _record(store, [_finding("toy_user_error_check", Status.PASS, "carol")], covered=["toy_user_error_check"])
+    report = build_report(TOY, store, CHECKS, now=NOW)
+    assert next(r for r in report.requirements if r.id == "2.1").status is ReqStatus.PASS
+
+
+def test_html_is_self_contained_and_escaped(store):
+    _record(store, [_finding("toy_user_bad_check", Status.FAIL, "<script>x</script>", reason="a & <b>")],
+            covered=["toy_user_bad_check"])
+    page = to_html(build_report(TOY, store, CHECKS, now=NOW))
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page and "a &amp; &lt;b&gt;" in page
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+
+
+def test_csv_has_one_row_per_requirement(store):
+    _record(store, [_finding("toy_user_bad_check", Status.FAIL, "bob")], covered=["toy_user_bad_check"])
+    rows = list(csv.DictReader(io.StringIO(to_csv(build_report(TOY, store, CHECKS, now=NOW)))))
+    assert tuple(rows[0]) == CSV_FIELDS and [r["requirement"] for r in rows] == [r.id for r in TOY.requirements]
+    fails = next(r for r in rows if r["requirement"] == "1.2")
+    assert (fails["status"], fails["failing_resources"]) == ("FAIL", "1")
+    assert fails["failing"] == f"{ACCOUNT}/global/bob (toy_user_bad_check)"
+
+
+def test_unknown_metadata_ids_are_named():
+    problems = metadata_problems({"toy-1.0": TOY}, [_check("toy_user_typo_check", toy=["9.9"]),
+                                                    _check("toy_user_other_check", nist=["AC-2"])])
+    assert problems == ["toy_user_other_check: unknown framework key 'nist' (known: toy)",
+                        "toy_user_typo_check: toy id(s) 9.9 are not in toy-1.0"]
+
+
+def test_broken_framework_file_names_the_entry(tmp_path: Path):
+    data = yaml.safe_load((FRAMEWORKS_DIR / "cis-4.0.yml").read_text())
+    data["requirements"][3]["assessment"] = "sometimes"
+    data["requirements"][5]["section"] = "77"
+    path = tmp_path / "cis-4.0.yml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataFileError) as exc:
+        load_framework(path)
+    msg = exc.value.render()
+    assert "cis-4.0.yml" in msg and "requirements[3] (1.4).assessment" in msg
+
+
+def test_shipped_frameworks_are_complete():
+    cis = get_framework("cis-4.0")
+    assert len(cis.requirements) == 64 and cis.key == "cis"
+    manual = {r.id for r in cis.requirements if r.assessment == "manual"}
+    assert {"1.1", "1.6", "2.1.2", "4.2", "4.15", "5.6"} <= manual and "4.1" not in manual
+    fsbp = get_framework("fsbp")
+    assert {"IAM.1", "S3.8", "EC2.8", "SSM.1", "Lambda.2", "EKS.2", "GuardDuty.1"} <= fsbp.ids
+    assert all(r.severity for r in fsbp.requirements)
+
+
+# -- end to end: the demo account on moto, `srm scan`, then `srm report` ---------------------
+@pytest.fixture
+def demo_account(tmp_path, monkeypatch):
+    for var in ("SRM_CONFIG", "SRM_DB"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        yield session, seed_account(session), str(tmp_path / "srm.db")
+
+
+def srm(*args: str):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_report_on_the_scanned_demo_account(demo_account, tmp_path):
+    session, seeded, db = demo_account
+    assert srm("scan", "--region", REGION, "--db", db)[0] == 0
+    code, out = srm("report", "--framework", "cis-4.0", "--format", "json", "--db", db)
+    assert code == 0, out
+    report = json.loads(out)
+    by_id = {r["id"]: r for r in report["requirements"]}
+    assert by_id["5.3"]["status"] == "FAIL"
+    assert seeded.ssh_group_id in {f["resource_id"] for f in by_id["5.3"]["failing"]}
+    assert by_id["1.10"]["status"] == "FAIL" and by_id["1.15"]["status"] == "FAIL"
+    assert by_id["3.6"]["status"] == "FAIL"  # the demo key does not rotate
+    assert by_id["1.4"]["status"] == "PASS" and by_id["1.1"]["status"] == "MANUAL"
+    assert report["score"] == round(report["passed"] / report["covered"], 4)
+
+    fix_ssh(session, seeded)
+    assert srm("scan", "--region", REGION, "--db", db)[0] == 0
+    html = tmp_path / "cis.html"
+    code, out = srm("report", "--framework", "cis-4.0", "--format", "html", "--output", str(html), "--db", db)
+    assert code == 0 and "score" in out
+    assert seeded.ssh_group_id not in html.read_text()  # closed: no longer a failing resource
+    code, text = srm("report", "--framework", "fsbp", "--db", db)
+    assert code == 0 and "AWS Foundational Security Best Practices" in text and "S3.8" in text
