@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from html import escape
 
 from bot.reports import FrameworkReport, ReqStatus, RequirementResult

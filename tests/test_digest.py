@@ -82,6 +82,12 @@ def posted_to(posts: list):  # noqa: ANN202
     return lambda channel, message: posts.append((channel, message))
 
 
+@pytest.fixture(autouse=True)
+def no_framework_scores(monkeypatch):
+    """Framework scores depend on every registered check; tests/test_reports.py covers them in the digest."""
+    monkeypatch.setattr("bot.digest.default_frameworks", lambda: {})
+
+
 @pytest.fixture
 def clock():
     return Clock(T0)

@@ -6,6 +6,7 @@ import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -19,6 +20,8 @@ from bot.demo.aws import REGION, fix_ssh, seed_account
 from bot.frameworks import FRAMEWORKS_DIR, Framework, get_framework, load_framework, metadata_problems
 from bot.report_formats import CSV_FIELDS, to_csv, to_html
 from bot.reports import ReqStatus, build_report
+from bot.slack.replies import Asker, Sub, parse, reply
+from bot.slack.status import Links
 from bot.store import Store
 from checks.base import Check, CheckMeta, Finding, Severity, Status
 from checks.runner import RunError, RunResult, RunSummary
@@ -183,3 +186,43 @@ def test_report_on_the_scanned_demo_account(demo_account, tmp_path):
     assert seeded.ssh_group_id not in html.read_text()  # closed: no longer a failing resource
     code, text = srm("report", "--framework", "fsbp", "--db", db)
     assert code == 0 and "AWS Foundational Security Best Practices" in text and "S3.8" in text
+
+
+# -- Slack: /srm posture, and the digest's framework score ------------------------------------
+def test_posture_command_parses_with_cis_by_default():
+    assert (parse("posture").sub, parse("posture").arg) == (Sub.posture, "cis-4.0")
+    assert parse("Posture FSBP").arg == "fsbp"
+
+
+def test_posture_reply_shows_score_sections_and_worst_failures(store, monkeypatch):
+    _record(store, [_finding("toy_user_bad_check", Status.FAIL, "<!channel>")],
+            covered=["toy_user_ok_check", "toy_user_bad_check"])
+    monkeypatch.setattr("bot.slack.replies.get_framework", lambda fid: TOY)
+    monkeypatch.setattr("bot.slack.replies.registry", lambda: {c.meta.id: c for c in CHECKS})
+    services = SimpleNamespace(store=store, clock=SimpleNamespace(now=lambda: NOW))
+    payload = reply(services, Asker("U1"), parse("posture toy-1.0"), Links())
+    body = json.dumps(payload)
+    assert payload["text"] == "Toy benchmark v1.0: score 25%, coverage 80%"
+    assert "*Score 25%*: 1 of 4 covered automated requirements pass" in body
+    assert "*1 Identity*" in body and "`1.2` fails: 1 failing resource(s)" in body
+    assert "<!channel>" not in body and "srm report --framework toy-1.0" in body
+
+
+def test_posture_for_an_unknown_framework_names_the_known_ones(store):
+    services = SimpleNamespace(store=store, clock=SimpleNamespace(now=lambda: NOW))
+    payload = reply(services, Asker("U1"), parse("posture pci"), Links())
+    assert "unknown framework 'pci' (known: cis-4.0, fsbp)" in payload["text"]
+
+
+def test_the_digest_carries_each_framework_score(demo_account):
+    from bot.config import Settings
+    from bot.digest import build_digest
+    from bot.main import build_services
+    from bot.slack.digest_blocks import digest_message
+
+    _, _, db = demo_account
+    assert srm("scan", "--region", REGION, "--check", "kms_key_rotation_enabled", "--db", db)[0] == 0
+    digest = build_digest(build_services(Settings(srm_db=db)))
+    cis = next(f for f in digest.frameworks if f.id == "cis-4.0")
+    assert cis.failing >= 1 and cis.passed == 0 and cis.covered >= 28 and cis.score == 0.0
+    assert f"cis-4.0 0% (0/{cis.covered})" in json.dumps(digest_message(digest, "UTC"))
