@@ -174,7 +174,7 @@ def _framework_scores(services: "Services", now: datetime) -> list[FrameworkScor
     checks = load_all().values()
     out = []
     for fw in default_frameworks().values():
-        r = build_report(fw, services.store, checks, now=now)
+        r = build_report(fw, services.store, checks, now=now, resources=False)
         out.append(FrameworkScore(id=fw.id, name=fw.name, score=r.score, passed=r.passed, covered=r.covered,
                                   coverage=r.coverage, failing=r.counts[ReqStatus.FAIL]))
     return out

@@ -33,7 +33,7 @@ def to_csv(report: FrameworkReport) -> str:
     for r in report.requirements:
         w.writerow([report.framework, r.id, r.section, r.title, r.assessment.value,
                     r.severity.value if r.severity else "", r.status.value, " ".join(r.checks), r.passed,
-                    len(r.failing), _failing_text(r), "; ".join(r.errors)])
+                    r.failed, _failing_text(r), "; ".join(r.errors)])
     return buf.getvalue()
 
 

@@ -55,6 +55,7 @@ class CheckState(BaseModel):
 
     ran: bool = False
     passed: int = 0
+    failed: int = 0
     failing: list[FailingResource] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)  # "account/region: code"
 
@@ -69,6 +70,7 @@ class RequirementResult(BaseModel):
     status: ReqStatus
     checks: list[str]
     passed: int = 0  # passing resources over the mapped checks
+    failed: int = 0  # failing resources over the mapped checks
     failing: list[FailingResource] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     not_run: list[str] = Field(default_factory=list)  # mapped checks with no data yet
@@ -132,23 +134,28 @@ class FrameworkReport(BaseModel):
                 f"{c[ReqStatus.NOT_COVERED]} not covered, {c[ReqStatus.MANUAL]} manual")
 
 
-def check_states(store: "Store", check_ids: Iterable[str],
-                 account_id: str | None = None) -> tuple[dict[str, CheckState], set[str]]:
-    """Latest state of each check (findings, and each scope's latest run for errors), and the accounts seen."""
+def check_states(store: "Store", check_ids: Iterable[str], account_id: str | None = None,
+                 resources: bool = True) -> tuple[dict[str, CheckState], set[str]]:
+    """Latest state of each check (findings, and each scope's latest run for errors), and the accounts seen.
+
+    ``resources=False`` counts failures without loading the failing rows (summaries: posture, digest).
+    """
     wanted = set(check_ids)
     states = {cid: CheckState() for cid in wanted}
     accounts: set[str] = set()
-    for f in store.findings(account_id=account_id):
-        accounts.add(f.account_id)
-        st = states.get(f.check_id)
-        if st is None:
+    for (acct, cid), counts in store.finding_counts().items():  # aggregated in SQL: no rows loaded
+        if account_id and acct != account_id:
             continue
-        st.ran = True
-        if f.status is Status.FAIL:
-            st.failing.append(FailingResource(account_id=f.account_id, region=f.region, check_id=f.check_id,
-                                              resource_id=f.resource_id, reason=f.reason))
-        elif f.status is Status.PASS:
-            st.passed += 1
+        accounts.add(acct)
+        if cid in states:
+            states[cid].ran = True
+            states[cid].passed += counts.get(Status.PASS, 0)
+            states[cid].failed += counts.get(Status.FAIL, 0)
+    for f in store.findings(account_id=account_id, status=Status.FAIL) if resources else []:
+        if f.check_id in states:
+            states[f.check_id].failing.append(FailingResource(
+                account_id=f.account_id, region=f.region, check_id=f.check_id, resource_id=f.resource_id,
+                reason=f.reason))
     seen: set[tuple[str, str, str]] = set()
     for run in store.runs(limit=RECENT_RUNS):  # newest first: an error a later run covered is history
         for e in run["errors"] or []:
@@ -171,7 +178,7 @@ def _judge(req_checks: list[str], states: dict[str, CheckState]) -> tuple[ReqSta
     if not req_checks:
         return ReqStatus.NOT_COVERED, []
     not_run = [c for c in req_checks if not states[c].ran]
-    if any(states[c].failing for c in req_checks):
+    if any(states[c].failed for c in req_checks):
         return ReqStatus.FAIL, not_run
     if any(states[c].errors for c in req_checks):
         return ReqStatus.ERROR, not_run
@@ -179,10 +186,13 @@ def _judge(req_checks: list[str], states: dict[str, CheckState]) -> tuple[ReqSta
 
 
 def build_report(framework: Framework, store: "Store", checks: Iterable[Check], *, now: datetime,
-                 account_id: str | None = None) -> FrameworkReport:
-    """Judge every requirement of ``framework`` from the store's latest findings and recent runs."""
+                 account_id: str | None = None, resources: bool = True) -> FrameworkReport:
+    """Judge every requirement of ``framework`` from the store's latest findings and recent runs.
+
+    ``resources=False``: counts only, no failing resource listed (fast enough for a Slack acknowledgement).
+    """
     mapping = framework.checks_by_requirement(checks)
-    states, accounts = check_states(store, {c for ids in mapping.values() for c in ids}, account_id)
+    states, accounts = check_states(store, {c for ids in mapping.values() for c in ids}, account_id, resources)
     results = []
     for req in framework.requirements:
         ids = mapping[req.id]
@@ -192,7 +202,7 @@ def build_report(framework: Framework, store: "Store", checks: Iterable[Check], 
         results.append(RequirementResult(
             id=req.id, title=req.title, section=req.section, assessment=req.assessment, severity=req.severity,
             level=req.level, status=status, checks=ids, not_run=not_run,
-            passed=sum(states[c].passed for c in ids),
+            passed=sum(states[c].passed for c in ids), failed=sum(states[c].failed for c in ids),
             failing=[f for c in ids for f in states[c].failing],
             errors=[e for c in ids for e in states[c].errors]))
     sections = []

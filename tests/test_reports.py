@@ -95,6 +95,18 @@ def test_each_status_and_the_score(store):
     assert "score 25% (1/4" in report.summary_line() and "coverage 80% (4/5)" in report.summary_line()
 
 
+def test_the_counts_only_summary_judges_the_same_without_loading_rows(store):
+    _record(store, [_finding("toy_user_ok_check", Status.PASS, "alice"),
+                    _finding("toy_user_bad_check", Status.FAIL, "bob"),
+                    _finding("toy_user_bad_check", Status.FAIL, "eve")],
+            covered=["toy_user_ok_check", "toy_user_bad_check"])
+    full = build_report(TOY, store, CHECKS, now=NOW)
+    summary = build_report(TOY, store, CHECKS, now=NOW, resources=False)
+    assert [r.status for r in summary.requirements] == [r.status for r in full.requirements]
+    bad = next(r for r in summary.requirements if r.id == "1.2")
+    assert (bad.failed, bad.failing, summary.score) == (2, [], full.score)
+
+
 def test_a_later_clean_run_clears_an_error(store):
     _record(store, [], covered=["toy_user_error_check"], errors=["toy_user_error_check"])
     _record(store, [_finding("toy_user_error_check", Status.PASS, "carol")], covered=["toy_user_error_check"])

@@ -26,9 +26,9 @@ def posture_message(report: FrameworkReport) -> Payload:
         fields(*[f"*{escape(s.id)} {escape(s.title)}*\n{_counts(s.counts)}" for s in report.sections]),
     ]
     failing = sorted((r for r in report.requirements if r.status is ReqStatus.FAIL),
-                     key=lambda r: (SEVERITY_ORDER.get(r.severity.value if r.severity else "", 4), -len(r.failing)))
+                     key=lambda r: (SEVERITY_ORDER.get(r.severity.value if r.severity else "", 4), -r.failed))
     if failing:
-        lines = [f"• `{escape(r.id)}` {escape(r.title)}: {len(r.failing)} failing resource(s)"
+        lines = [f"• `{escape(r.id)}` {escape(r.title)}: {r.failed} failing resource(s)"
                  for r in failing[:SHOWN_FAILURES]]
         if len(failing) > SHOWN_FAILURES:
             lines.append(f"…and {len(failing) - SHOWN_FAILURES} more")

@@ -129,7 +129,8 @@ def _posture(services: "Services", asker: Asker, cmd: Command, links: Links) -> 
         framework = get_framework(cmd.arg)
     except KeyError as exc:
         return B.notice(B.escape(exc.args[0]), icon=":warning:")
-    report = build_report(framework, services.store, registry().values(), now=services.clock.now())
+    report = build_report(framework, services.store, registry().values(), now=services.clock.now(),
+                          resources=False)
     return posture_message(report)
 
 
