@@ -115,8 +115,9 @@ class FrameworkReport(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def score(self) -> float | None:
-        """Passed automated requirements / covered automated requirements (None when none is covered)."""
-        return round(self.passed / self.covered, 4) if self.covered else None
+        """Passed automated requirements / covered automated requirements (None until a mapped check has run)."""
+        judged = self.covered - self.counts[ReqStatus.NO_DATA]
+        return round(self.passed / self.covered, 4) if self.covered and judged else None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -107,6 +107,12 @@ def test_the_counts_only_summary_judges_the_same_without_loading_rows(store):
     assert (bad.failed, bad.failing, summary.score) == (2, [], full.score)
 
 
+def test_no_scan_yet_has_no_score(store):
+    report = build_report(TOY, store, CHECKS, now=NOW)
+    assert report.score is None and report.coverage == 0.8 and report.accounts == []
+    assert report.counts[ReqStatus.NO_DATA] == 4 and "score n/a" in report.summary_line()
+
+
 def test_a_later_clean_run_clears_an_error(store):
     _record(store, [], covered=["toy_user_error_check"], errors=["toy_user_error_check"])
     _record(store, [_finding("toy_user_error_check", Status.PASS, "carol")], covered=["toy_user_error_check"])
