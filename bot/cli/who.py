@@ -80,7 +80,7 @@ def validate_cmd() -> None:
         ("services", lambda: load_services(s.srm_services)),
         ("owners", lambda: load_owners(s.srm_owners, aspect_ids=matrix.ids if matrix else None)),
         ("config", lambda: load_config(s.srm_config)),
-        ("frameworks", check_framework_ids),
+        ("frameworks", lambda: check_framework_ids()),
     ]
     for name, step in steps:
         try:
