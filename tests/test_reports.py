@@ -17,7 +17,15 @@ from moto import mock_aws
 from bot.cli import main
 from bot.datafiles import DataFileError
 from bot.demo.aws import REGION, fix_ssh, seed_account
-from bot.frameworks import FRAMEWORKS_DIR, Framework, get_framework, load_framework, metadata_problems
+from bot.frameworks import (
+    FRAMEWORKS_DIR,
+    Framework,
+    check_framework_ids,
+    get_framework,
+    load_framework,
+    load_frameworks,
+    metadata_problems,
+)
 from bot.report_formats import CSV_FIELDS, to_csv, to_html
 from bot.reports import ReqStatus, build_report
 from bot.slack.replies import Asker, Sub, parse, reply
@@ -154,6 +162,22 @@ def test_broken_framework_file_names_the_entry(tmp_path: Path):
         load_framework(path)
     msg = exc.value.render()
     assert "cis-4.0.yml" in msg and "requirements[3] (1.4).assessment" in msg
+
+
+def test_validate_checks_the_framework_files_and_the_ids_checks_declare(tmp_path: Path):
+    code, out = srm("validate")
+    assert code == 0 and "ok    frameworks" in out
+    data = yaml.safe_load((FRAMEWORKS_DIR / "fsbp.yml").read_text())
+    (tmp_path / "cis-4.0.yml").write_text((FRAMEWORKS_DIR / "cis-4.0.yml").read_text())
+    data["requirements"] = [r for r in data["requirements"] if r["id"] != "IAM.4"]  # iam_root_access_keys_absent
+    (tmp_path / "fsbp.yml").write_text(yaml.safe_dump(data))
+    with pytest.raises(DataFileError) as exc:
+        check_framework_ids(tmp_path)
+    assert "iam_root_access_keys_absent: fsbp id(s) IAM.4 are not in fsbp" in exc.value.render()
+    (tmp_path / "other.yml").write_text(yaml.safe_dump({**data, "id": "fsbp2"}))
+    with pytest.raises(DataFileError) as exc:
+        load_frameworks(tmp_path)
+    assert "other.yml" in exc.value.render() and "must match the file name 'other'" in exc.value.render()
 
 
 def test_shipped_frameworks_are_complete():
