@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from bot.cli import main
 from bot.datafiles import DataFileError
-from bot.demo.aws import REGION, fix_ssh, seed_account
+from bot.demo.aws import REGION, fix_ssh, open_ssh, seed_account
 from bot.frameworks import (
     FRAMEWORKS_DIR,
     Framework,
@@ -206,13 +206,22 @@ def srm(*args: str):
     return result.exit_code, result.output
 
 
-def test_report_on_the_scanned_demo_account(demo_account, tmp_path):
-    session, seeded, db = demo_account
-    assert srm("scan", "--region", REGION, "--db", db)[0] == 0
+def cis_by_id(db: str) -> tuple[dict, dict]:
     code, out = srm("report", "--framework", "cis-4.0", "--format", "json", "--db", db)
     assert code == 0, out
     report = json.loads(out)
-    by_id = {r["id"]: r for r in report["requirements"]}
+    return report, {r["id"]: r for r in report["requirements"]}
+
+
+def test_report_on_the_scanned_demo_account(demo_account, tmp_path):
+    session, seeded, db = demo_account
+    assert srm("scan", "--region", REGION, "--db", db)[0] == 0
+    _, by_id = cis_by_id(db)
+    assert seeded.ssh_group_id not in json.dumps(by_id["5.3"])  # SSH from the office range only
+
+    open_ssh(session, seeded)  # the demo's drift
+    assert srm("scan", "--region", REGION, "--db", db)[0] == 0
+    report, by_id = cis_by_id(db)
     assert by_id["5.3"]["status"] == "FAIL"
     assert seeded.ssh_group_id in {f["resource_id"] for f in by_id["5.3"]["failing"]}
     assert by_id["1.10"]["status"] == "FAIL" and by_id["1.15"]["status"] == "FAIL"
