@@ -25,6 +25,9 @@ FRAMEWORK_TYPES = {
     "fsbp": "Software and Configuration Checks/AWS Security Best Practices",
 }
 DEFAULT_TYPE = "Software and Configuration Checks"
+# What ASFF requires of every finding (Security Hub rejects a finding missing one).
+REQUIRED_FIELDS = ("SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types", "CreatedAt",
+                   "UpdatedAt", "Severity", "Title", "Description", "Resources")
 MAX_TITLE, MAX_DESCRIPTION, MAX_TEXT = 256, 1024, 512
 CFN_TYPE_RE = re.compile(r"^AWS::([A-Za-z0-9]+)::([A-Za-z0-9]+)$")
 
