@@ -15,12 +15,14 @@ from typing import Iterable
 import click
 
 from bot.cli import main
-from bot.config import Settings
+from bot.config import Settings, SrmConfig
 from bot.datafiles import DataFileError
 from bot.exports import EXPORT_FORMATS, ExportInput, render
 from bot.exports.common import TeamOf
 from bot.owners import load_owners
+from bot.securityhub import PushReport, ScopeKey, SecurityHubPusher, client_for_targets
 from bot.store import Store
+from checks.accounts import TargetError, home_region, resolve_targets
 from checks.base import Finding, Severity, Status
 from checks.registry import load_all
 from checks.runner import GLOBAL_REGION
@@ -119,6 +121,56 @@ def export_cmd(run_ref: str, fmt: str, output: Path | None, db: Path | None) -> 
         store.close()
     inp = export_input(findings, title=f"srm-bot findings, run {run['id']} ({run['started_at'][:19]})")
     write_document(render(fmt, inp), output)
+
+
+def push_to_securityhub(cfg: SrmConfig, findings: list[Finding], covered: Iterable[ScopeKey]) -> PushReport:
+    """Push findings through each account's own session (Security Hub wants the caller to be the account)."""
+    accounts = sorted({f.account_id for f in findings} | {a for a, _, _ in covered})
+    targets = [t for t in resolve_targets(cfg.aws) if t.account_id in accounts]
+    home = cfg.securityhub.home_region or home_region(cfg.aws.regions[0] if isinstance(cfg.aws.regions, list)
+                                                      and cfg.aws.regions else None)
+    partition = targets[0].partition if targets else "aws"
+    pusher = SecurityHubPusher(client_for_targets(targets), partition=partition, home_region=home)
+    return pusher.push(export_input(findings), covered=covered)
+
+
+@main.group("securityhub")
+def securityhub_group() -> None:
+    """Push findings to AWS Security Hub (opt-in; needs `srm iam-policy --with-securityhub`)."""
+
+
+@securityhub_group.command("push")
+@click.option("--run", "run_ref", default="latest", show_default=True, help="Stored run id, or 'latest'.")
+@db_option
+def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
+    """Import a stored run's FAIL findings; resolve ours that pass again. Exit 1 if any finding failed."""
+    from bot.cli.scan import load_cli_config
+
+    cfg = load_cli_config()
+    path = db or Settings().srm_db
+    if not path.exists():
+        click.echo(f"error: no database at {path} (run `srm scan` first, or pass --db)", err=True)
+        sys.exit(2)
+    store = Store(path)
+    try:
+        run, findings = stored_run_findings(store, run_ref)
+    finally:
+        store.close()
+    try:
+        report = push_to_securityhub(cfg, findings, [tuple(c) for c in run["covered"] or []])
+    except TargetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    echo_push_report(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def echo_push_report(report: PushReport) -> None:
+    click.echo(report.line(), err=True)
+    for f in report.failed[:20]:
+        click.echo(f"  failed {f.account_id} {f.region} {f.finding_id}: {f.code} {f.message}", err=True)
+    if len(report.failed) > 20:
+        click.echo(f"  ... and {len(report.failed) - 20} more", err=True)
 
 
 @main.command("runs")

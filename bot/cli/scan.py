@@ -200,13 +200,16 @@ def checks_cmd(fmt: str) -> None:
 
 
 @main.command("iam-policy")
+@click.option("--with-securityhub", is_flag=True,
+              help="Also print the separate Security Hub write policy: a JSON object of both policies "
+                   "keyed by name (srm-bot-readonly, srm-bot-securityhub).")
 @click.pass_context
-def iam_policy_cmd(ctx: click.Context) -> None:
+def iam_policy_cmd(ctx: click.Context, with_securityhub: bool) -> None:
     """Print the least-privilege IAM policy for the read-only scanning role (JSON).
 
     sts:AssumeRole is not in it: grant that to the identity srm-bot runs as.
     """
-    from checks.policy import least_privilege_policy
+    from checks.policy import least_privilege_policy, securityhub_write_policy
     from checks.registry import load_all
 
     try:
@@ -214,4 +217,8 @@ def iam_policy_cmd(ctx: click.Context) -> None:
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
+    if with_securityhub:
+        click.echo(json.dumps({"srm-bot-readonly": policy, "srm-bot-securityhub": securityhub_write_policy()},
+                              indent=2))
+        return
     click.echo(json.dumps(policy, indent=2))

@@ -94,16 +94,15 @@ def asff_finding(inp: ExportInput, f: Finding, *, partition: str = "aws", home_r
         "Types": _types(meta),
         "CreatedAt": created_at or now,
         "UpdatedAt": now,
-        "Severity": {"Label": "INFORMATIONAL" if resolved else SEVERITY_LABEL[f.severity.value],
-                     "Original": f.severity.value},
+        "Severity": {"Label": SEVERITY_LABEL[f.severity.value], "Original": f.severity.value},
         "Title": _cut(title_of(f, meta), MAX_TITLE),
         "Description": _cut(f.reason or title_of(f, meta), MAX_DESCRIPTION),
         "Resources": [resource],
         "Compliance": compliance,
         "RecordState": "ARCHIVED" if resolved else "ACTIVE",
         "Workflow": {"Status": "RESOLVED" if resolved else "NEW"},
-        "ProductFields": {"srm/check_id": f.check_id, "srm/status": f.status.value,
-                          "srm/fingerprint": f.fingerprint},
+        "ProductFields": {"srm/account_id": f.account_id, "srm/region": f.region, "srm/check_id": f.check_id,
+                          "srm/status": f.status.value, "srm/fingerprint": f.fingerprint},
     }
     if meta is not None:
         out["Remediation"] = {"Recommendation": {"Text": _cut(meta.remediation, MAX_TEXT)}}
