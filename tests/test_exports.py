@@ -40,7 +40,8 @@ def sample() -> ExportInput:
     findings = [
         finding("s3_bucket_public_access_block_enabled", "logs-bucket", Status.FAIL,
                 resource_arn="arn:aws:s3:::logs-bucket", tags={"team": "platform", "env": NASTY}),
-        finding("s3_bucket_public_access_block_enabled", "ok-bucket", Status.PASS, resource_arn="arn:aws:s3:::ok-bucket"),
+        finding("s3_bucket_public_access_block_enabled", "ok-bucket", Status.PASS,
+                resource_arn="arn:aws:s3:::ok-bucket"),
         finding("kms_key_rotation_enabled", "key-1", Status.FAIL, evidence={"KeyRotationEnabled": False},
                 reason=NASTY),
         finding("iam_root_mfa_enabled", "account", Status.ERROR, region="global",
@@ -51,7 +52,8 @@ def sample() -> ExportInput:
 
 
 def test_the_registry_has_the_checks_the_sample_uses():
-    assert {"s3_bucket_public_access_block_enabled", "kms_key_rotation_enabled", "iam_root_mfa_enabled"} <= set(load_all())
+    used = {"s3_bucket_public_access_block_enabled", "kms_key_rotation_enabled", "iam_root_mfa_enabled"}
+    assert used <= set(load_all())
 
 
 # -- OCSF ---------------------------------------------------------------------------------

@@ -24,8 +24,15 @@ from py_ocsf_models.objects.product import Product
 from py_ocsf_models.objects.remediation import Remediation
 from py_ocsf_models.objects.resource_details import ResourceDetails
 
-from bot.exports.common import (PRODUCT_NAME, VENDOR_NAME, ExportInput, finding_uid, framework_names,
-                                frameworks_of, title_of)
+from bot.exports.common import (
+    PRODUCT_NAME,
+    VENDOR_NAME,
+    ExportInput,
+    finding_uid,
+    framework_names,
+    frameworks_of,
+    title_of,
+)
 from checks.base import Finding, Status
 
 SEVERITY_ID = {"critical": SeverityID.Critical, "high": SeverityID.High, "medium": SeverityID.Medium,
