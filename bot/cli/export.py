@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import click
 
@@ -20,12 +20,13 @@ from bot.datafiles import DataFileError
 from bot.exports import EXPORT_FORMATS, ExportInput, render
 from bot.exports.common import TeamOf
 from bot.owners import load_owners
-from bot.securityhub import PushReport, ScopeKey, SecurityHubPusher, client_for_targets
 from bot.store import Store
-from checks.accounts import TargetError, home_region, resolve_targets
 from checks.base import Finding, Severity, Status
 from checks.registry import load_all
 from checks.runner import GLOBAL_REGION
+
+if TYPE_CHECKING:
+    from bot.securityhub import PushReport, ScopeKey
 
 db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                          help="SQLite file [SRM_DB, default ./var/srm.db]")
@@ -125,6 +126,9 @@ def export_cmd(run_ref: str, fmt: str, output: Path | None, db: Path | None) -> 
 
 def push_to_securityhub(cfg: SrmConfig, findings: list[Finding], covered: Iterable[ScopeKey]) -> PushReport:
     """Push findings through each account's own session (Security Hub wants the caller to be the account)."""
+    from bot.securityhub import SecurityHubPusher, client_for_targets  # boto3: only when pushing
+    from checks.accounts import home_region, resolve_targets
+
     accounts = sorted({f.account_id for f in findings} | {a for a, _, _ in covered})
     targets = [t for t in resolve_targets(cfg.aws) if t.account_id in accounts]
     home = cfg.securityhub.home_region or home_region(cfg.aws.regions[0] if isinstance(cfg.aws.regions, list)
@@ -145,6 +149,7 @@ def securityhub_group() -> None:
 def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
     """Import a stored run's FAIL findings; resolve ours that pass again. Exit 1 if any finding failed."""
     from bot.cli.scan import load_cli_config
+    from checks.accounts import TargetError
 
     cfg = load_cli_config()
     path = db or Settings().srm_db
