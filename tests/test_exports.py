@@ -39,7 +39,7 @@ def finding(check_id: str, resource_id: str, status: Status, **kw) -> Finding:
 def sample() -> ExportInput:
     findings = [
         finding("s3_bucket_public_access_block_enabled", "logs-bucket", Status.FAIL,
-                resource_arn="arn:aws:s3:::logs-bucket", tags={"team": "platform", "env": NASTY}),
+                resource_arn="arn:aws:s3:::logs-bucket", tags={"team": "platform", "env": NASTY, "Name": ""}),
         finding("s3_bucket_public_access_block_enabled", "ok-bucket", Status.PASS,
                 resource_arn="arn:aws:s3:::ok-bucket"),
         finding("kms_key_rotation_enabled", "key-1", Status.FAIL, evidence={"KeyRotationEnabled": False},
@@ -81,7 +81,10 @@ def test_asff_findings_satisfy_security_hubs_api_model(sample):
     assert not report.has_errors(), report.generate_report()
     required = set(model.shape_for("AwsSecurityFinding").required_members)
     assert required <= set(REQUIRED_FIELDS) and all(required <= set(d) for d in docs)
-    for d in docs:
+    for d in docs:  # botocore does not check `pattern`; ASFF's NonEmptyString is `.*\S.*`
+        maps = [d["ProductFields"], *(r.get("Tags", {}) for r in d["Resources"])]
+        assert all(k.strip() and v.strip() for m in maps for k, v in m.items())
+        assert all(d[k].strip() for k in ("Id", "Title", "Description", "GeneratorId"))
         assert d["Compliance"]["Status"] in ("PASSED", "FAILED", "NOT_AVAILABLE")
         assert d["ProductArn"] == f"arn:aws:securityhub:{d['Region']}:{ACCOUNT}:product/{ACCOUNT}/default"
     statuses = {d["Id"]: (d["Compliance"]["Status"], d["RecordState"]) for d in docs}

@@ -73,8 +73,9 @@ def asff_finding(inp: ExportInput, f: Finding, *, partition: str = "aws", home_r
         "Type": asff_resource_type(f.resource_type), "Id": _cut(_resource_id(f), 512),
         "Partition": partition, "Region": region,
     }
-    if f.tags:
-        resource["Tags"] = {k[:128]: v[:256] for k, v in sorted(f.tags.items())[:50]}
+    tags = {k[:128]: v[:256] for k, v in sorted(f.tags.items()) if k.strip() and v.strip()}  # ASFF: non-empty
+    if tags:
+        resource["Tags"] = dict(list(tags.items())[:50])
     compliance: dict[str, Any] = {"Status": COMPLIANCE_STATUS[f.status]}
     if meta and meta.frameworks:
         controls = [f"{fw} {c}" for fw, cs in sorted(meta.frameworks.items()) for c in cs]
