@@ -144,7 +144,8 @@ class SecurityHubPusher:
         imports = [self._failing_doc(inp, f, existing.get(uid)) for uid, f in sorted(failing.items())]
         resolve = []
         for uid, doc in sorted(existing.items()):
-            if uid in failing or self._scope_of_doc(doc) not in clean:
+            account, label, check = self._scope_of_doc(doc)
+            if uid in failing or not ({(account, label, check), (account, GLOBAL_REGION, check)} & clean):
                 continue
             if uid in passing:
                 resolve.append(asff_finding(inp, passing[uid], partition=self.partition,

@@ -108,6 +108,19 @@ def test_push_fix_rescan_resolves_without_duplicates(env, workflow_updates):
         assert len(securityhub_backends[ACCOUNT][REGION].findings) == 2 and len(workflow_updates) == 1
 
 
+def test_pushing_an_older_run_pushes_the_current_state_of_its_scopes(env, workflow_updates):
+    """Run 2 re-recorded the failing key; pushing run 1 must not take it for gone."""
+    db = str(env / "srm.db")
+    with mock_aws():
+        key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["KeyId"]
+        srm("scan", "--check", KMS, "--db", db)
+        srm("scan", "--check", KMS, "--db", db)
+        code, out = srm("securityhub", "push", "--run", "1", "--db", db)
+        assert code == 0 and "1 imported, 0 resolved" in out, out
+        assert hub_findings()[f"{ACCOUNT}/{REGION}/{KMS}/{key}"]["RecordState"] == "ACTIVE"
+        assert workflow_updates == []
+
+
 def test_a_deleted_resource_is_resolved_too(env, workflow_updates):
     db = str(env / "srm.db")
     with mock_aws():

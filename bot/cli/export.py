@@ -124,6 +124,14 @@ def export_cmd(run_ref: str, fmt: str, output: Path | None, db: Path | None) -> 
     write_document(render(fmt, inp), output)
 
 
+def current_findings(store: Store, covered: Iterable[tuple[str, ...]]) -> list[Finding]:
+    """The stored state (latest PASS/FAIL) of every resource in the scopes a run covered: what Security Hub
+    should show now, even when a later run re-recorded some of them."""
+    scopes = set(covered)
+    return [f for f in store.findings() if (f.account_id, f.region, f.check_id) in scopes
+            or (f.account_id, GLOBAL_REGION, f.check_id) in scopes]
+
+
 def push_to_securityhub(cfg: SrmConfig, findings: list[Finding], covered: Iterable[ScopeKey]) -> PushReport:
     """Push findings through each account's own session (Security Hub wants the caller to be the account)."""
     from bot.securityhub import SecurityHubPusher, client_for_targets  # boto3: only when pushing
@@ -147,7 +155,8 @@ def securityhub_group() -> None:
 @click.option("--run", "run_ref", default="latest", show_default=True, help="Stored run id, or 'latest'.")
 @db_option
 def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
-    """Import a stored run's FAIL findings; resolve ours that pass again. Exit 1 if any finding failed."""
+    """Push the current state of a stored run's scopes: import FAILs, resolve ours that pass again or are gone.
+    Exit 1 if any finding could not be pushed."""
     from bot.cli.scan import load_cli_config
     from checks.accounts import TargetError
 
@@ -158,11 +167,13 @@ def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
         sys.exit(2)
     store = Store(path)
     try:
-        run, findings = stored_run_findings(store, run_ref)
+        run, _ = stored_run_findings(store, run_ref)
+        covered = [tuple(c) for c in run["covered"] or []]
+        findings = current_findings(store, covered) + errors_as_findings(run)
     finally:
         store.close()
     try:
-        report = push_to_securityhub(cfg, findings, [tuple(c) for c in run["covered"] or []])
+        report = push_to_securityhub(cfg, findings, covered)
     except TargetError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
