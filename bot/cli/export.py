@@ -184,7 +184,8 @@ def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
 def echo_push_report(report: PushReport) -> None:
     click.echo(report.line(), err=True)
     for f in report.failed[:20]:
-        click.echo(f"  failed {f.account_id} {f.region} {f.finding_id}: {f.code} {f.message}", err=True)
+        message = " ".join(f.message.split())[:200]  # one line, even when an endpoint answers with HTML
+        click.echo(f"  failed {f.account_id} {f.region} {f.finding_id}: {f.code} {message}", err=True)
     if len(report.failed) > 20:
         click.echo(f"  ... and {len(report.failed) - 20} more", err=True)
 

@@ -159,6 +159,8 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
     """
     from checks.accounts import TargetError, resolve_targets
 
+    if fmt == "table" and output is not None:
+        raise click.UsageError(f"--output needs a document format: --format {'|'.join(EXPORT_FORMATS)}")
     selected = select_checks(check_ids, run_all, aspect, service)
     if region is not None and not REGION_RE.match(region):
         raise click.UsageError(f"--region {region!r} does not look like an AWS region (e.g. eu-west-1)")
@@ -171,10 +173,10 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
     result = run_checks(selected, targets, workers or cfg.aws.max_workers, cfg.checks)
-    if fmt == "table" and output is None:
+    if fmt == "table":
         render_table(result, len(targets))
     else:
-        write_document(render("json" if fmt == "table" else fmt, export_input(result.findings)), output)
+        write_document(render(fmt, export_input(result.findings)), output)
         click.echo(summary_line(result, len(targets)), err=True)
     ctx.exit(exit_code(result.findings, fail_on))
 
