@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.digest import Digest, OpenIncident, Posture
-from bot.notifiers import names_list
+from bot.notify.text import names_list
 from bot.slack.blocks import SECTION_LIMIT, escape, zone as zone_of
 
 MAX_LINES = 8
