@@ -169,7 +169,8 @@ def main(argv: list[str]) -> int:
     stale = [p for p, text in rendered().items() if not p.exists() or p.read_text() != text]
     if "--check" in argv:
         for p in stale:
-            print(f"out of date: {p.relative_to(DEPLOY.parent)} (run: python deploy/render.py)", file=sys.stderr)
+            fix = "run: .venv/bin/python deploy/render.py"
+            print(f"out of date: {p.relative_to(DEPLOY.parent)} ({fix})", file=sys.stderr)
         return 1 if stale else 0
     for p, text in rendered().items():
         p.parent.mkdir(parents=True, exist_ok=True)
