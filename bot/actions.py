@@ -57,14 +57,14 @@ def hours_label(hours: int) -> str:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec(id="acknowledge", event=EventKind.acknowledge, label="Acknowledge", who=Who.team, method="acknowledge", emoji=":eyes:",
-               style="primary", when_open_only=True),
-    ActionSpec(id="snooze", event=EventKind.snooze, label="Snooze…", who=Who.team, method="snooze", emoji=":zzz:", control="select",
-               param="hours"),
+    ActionSpec(id="acknowledge", event=EventKind.acknowledge, label="Acknowledge", who=Who.team,
+               method="acknowledge", emoji=":eyes:", style="primary", when_open_only=True),
+    ActionSpec(id="snooze", event=EventKind.snooze, label="Snooze…", who=Who.team, method="snooze", emoji=":zzz:",
+               control="select", param="hours"),
     ActionSpec(id="reassign", event=EventKind.reassign, label="Reassign to team…", who=Who.team, method="reassign",
                emoji=":arrows_counterclockwise:", control="select", param="team_id"),
-    ActionSpec(id="accept_risk", event=EventKind.accept_risk, label="Accept risk", who=Who.risk_owner, method="accept_risk", emoji=":shield:",
-               control="modal"),
+    ActionSpec(id="accept_risk", event=EventKind.accept_risk, label="Accept risk", who=Who.risk_owner,
+               method="accept_risk", emoji=":shield:", control="modal"),
     ActionSpec(id="recheck", event=EventKind.rechecked, label="Re-check now", who=Who.anyone, method="rechecked",
                emoji=":mag:"),
 )

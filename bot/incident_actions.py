@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from bot.actions import BY_ID, ActionSpec, authorize
-from bot.models import ActionResult, Actor, Incident, IncidentState
-from bot.notify.text import person
+from bot.models import ActionResult, Actor, Incident, IncidentState, person
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.models import Clock, Event

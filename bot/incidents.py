@@ -20,8 +20,21 @@ from pydantic import BaseModel, Field
 from bot import drift
 from bot.config import IncidentsConfig
 from bot.incident_actions import IncidentActions
-from bot.models import (SYSTEM, Clock, DriftEvent, DriftKind, Event, EventKind, Incident, IncidentResource,
-                        IncidentState, IncidentView, OutboxItem, OutboxKind, SystemClock)
+from bot.models import (
+    SYSTEM,
+    Clock,
+    DriftEvent,
+    DriftKind,
+    Event,
+    EventKind,
+    Incident,
+    IncidentResource,
+    IncidentState,
+    IncidentView,
+    OutboxItem,
+    OutboxKind,
+    SystemClock,
+)
 from bot.notify import Notifier, Notifiers
 from bot.owners import Owners, Team
 from bot.store import Store
@@ -284,7 +297,7 @@ class Incidents(IncidentActions):
                 ref = notifier.open(self.view(inc), key=item.key)
         elif ref is None:
             raise RuntimeError(f"incident #{inc.id} has no {notifier.kind} conversation yet")
-        elif item.kind is OutboxKind.post:
+        elif item.kind is OutboxKind.post and item.event_id is not None:
             notifier.post(ref, self.view(inc), self.store.event(item.event_id), key=item.key)
         elif latest_refresh:  # an older refresh is superseded by the newest one
             notifier.refresh(ref, self.view(inc), key=item.key)

@@ -7,6 +7,9 @@ has what that lane needs (Slack: a bot token; e-mail: an SMTP host).
 """
 from __future__ import annotations
 
+from slack_bolt import App
+from slack_sdk import WebClient
+
 from bot.config import Settings, load_config
 from bot.matrix import load_matrix, load_services
 from bot.models import Clock, SystemClock
@@ -45,7 +48,7 @@ def build_services(settings: Settings | None = None, *, notifier: Notifier | Non
     return svc
 
 
-def build_notifiers(services: Services, *, slack_client: object | None = None) -> list[Notifier]:
+def build_notifiers(services: Services, *, slack_client: WebClient | None = None) -> list[Notifier]:
     """The notifiers of the configured lanes this process can deliver (a token, an SMTP host)."""
     settings, config = services.settings, services.config
     out: list[Notifier] = []
@@ -55,7 +58,7 @@ def build_notifiers(services: Services, *, slack_client: object | None = None) -
         from bot.slack.notifier import SlackNotifier
 
         client = slack_client or make_client(settings)
-        out.append(SlackNotifier(client, services.store, owners=services.owners,  # type: ignore[arg-type]
+        out.append(SlackNotifier(client, services.store, owners=services.owners,
                                  config=config.incidents,
                                  tz=settings.srm_timezone, clock=services.clock,
                                  digest_channel=config.digest.channel, digest_tz=config.digest.timezone))
@@ -68,7 +71,7 @@ def build_notifiers(services: Services, *, slack_client: object | None = None) -
 
 
 def build_slack_runtime(settings: Settings | None = None, *, socket_mode: bool = False,
-                        client: object | None = None) -> tuple[Services, object]:
+                        client: WebClient | None = None) -> tuple[Services, App]:
     """What `srm serve` runs: the services with every lane this process can deliver, and the Bolt app.
 
     Raises SlackSetupError (missing token or signing secret) and SlackApiError (a refused token)."""
@@ -79,5 +82,5 @@ def build_slack_runtime(settings: Settings | None = None, *, socket_mode: bool =
     client = client or make_client(settings)
     for notifier in build_notifiers(services, slack_client=client):
         services.notifiers.add(notifier)
-    app = build_app(services, client=client, socket_mode=socket_mode)  # type: ignore[arg-type]
+    app = build_app(services, client=client, socket_mode=socket_mode)
     return services, app

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from checks.base import Finding, Severity
 from bot.owners import Team
+from checks.base import Finding, Severity
 
 Key = tuple[str, str, str, str]  # (account_id, region, check_id, resource_id), as Finding.key
 
@@ -26,6 +26,12 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+
+def person(member_id: str) -> str:
+    """How domain text (reasons) names a person: a ``{@id}`` token each notifier renders its own way
+    (bot/notify/text.py: ``with_mentions``)."""
+    return "{@" + member_id + "}"
 
 
 def utc(dt: datetime) -> datetime:

@@ -16,10 +16,10 @@ from freezegun import freeze_time
 from bot.cli import main
 from bot.config import Settings
 from bot.demo.slack_emulator import FakeSlack
-from bot.notify.recording import RecordingNotifier
 from bot.digest import DEFAULT_SINCE, Digest, Drift, Posture, build_digest, publish
 from bot.main import build_services
 from bot.models import Actor
+from bot.notify.recording import RecordingNotifier
 from bot.slack.digest_blocks import MAX_LINES, digest_message
 from checks.base import Severity
 from checks.runner import RunError

@@ -21,9 +21,17 @@ from bot.config import Settings, SrmConfig
 from bot.main import build_services
 from bot.models import EventKind
 from bot.notify.recording import RecordingNotifier
+from bot.scheduler import (
+    SchedulerLocked,
+    build_scheduler,
+    fire_times,
+    job_specs,
+    run_catch_up,
+    run_job,
+    run_slot,
+    upcoming,
+)
 from bot.slack.digest_blocks import digest_message
-from bot.scheduler import (SchedulerLocked, build_scheduler, fire_times, job_specs, run_catch_up, run_job, run_slot,
-                           upcoming)
 from tests.factories import finding, run_of
 
 UTC = timezone.utc

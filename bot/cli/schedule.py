@@ -12,7 +12,6 @@ import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -75,7 +74,8 @@ def digest_cmd(mode: str, db: Path | None) -> None:
     except OSError as exc:
         _fail(f"could not reach the notifier: {exc}")
     except Exception as exc:  # noqa: BLE001 - a refusal (SlackApiError, SMTP error) is one line
-        _fail(f"the digest was refused: {getattr(exc, 'response', {}) and exc.response.get('error') or exc}")
+        response = getattr(exc, "response", None) or {}
+        _fail(f"the digest was refused: {response.get('error') or exc}")
     if where is None:
         click.echo(f"already posted ({key}); not again")
     elif not where:

@@ -17,11 +17,6 @@ from bot.models import Event, EventKind, IncidentView
 MENTION_TOKEN = re.compile(r"\{@([A-Za-z0-9._-]+)\}")
 
 
-def person(member_id: str) -> str:
-    """How domain text names a person: a token each notifier renders its own way."""
-    return "{@" + member_id + "}"
-
-
 def plain_mention(member_id: str) -> str:
     return f"@{member_id}"
 

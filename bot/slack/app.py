@@ -143,7 +143,7 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
         module.register(app, ctx)
     registry()  # import every check now, once, rather than from 20 concurrent first requests
     app.error(_error_handler)
-    app.srm = ctx  # type: ignore[attr-defined] - for serve and tests: what was registered
+    app.srm = ctx  # type: ignore[attr-defined]  # for serve and tests: what was registered
     return app
 
 

@@ -16,8 +16,22 @@ from bot.actions import ACTIONS, ActionSpec, choices
 from bot.config import IncidentsConfig
 from bot.models import Event, Incident, IncidentState, IncidentView
 from bot.notify.text import event_text, names_list
-from bot.slack.blocks import (Payload, mention, team_mention, chunked, context, escape, fields, header, link, message, plain, section,
-                              truncate, when)
+from bot.slack.blocks import (
+    Payload,
+    chunked,
+    context,
+    escape,
+    fields,
+    header,
+    link,
+    mention,
+    message,
+    plain,
+    section,
+    team_mention,
+    truncate,
+    when,
+)
 from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId, action_id
 from bot.slack.status import IncidentRow
 from checks.base import Severity

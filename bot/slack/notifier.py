@@ -20,9 +20,9 @@ from slack_sdk import WebClient
 
 from bot.actions import choices
 from bot.config import IncidentsConfig
-from bot.owners import Owners
 from bot.digest import Digest
 from bot.models import Clock, ConversationRef, Event, IncidentView, SystemClock
+from bot.owners import Owners
 from bot.slack.blocks_incident import incident_details, incident_event, incident_root
 from bot.slack.digest_blocks import digest_message
 from bot.store import Store

@@ -16,12 +16,12 @@ import pytest
 import yaml
 
 from bot.config import Settings
+from bot.demo.slack_emulator import BOT_USER_ID, TEAM_ID, FakeSlack, signed_headers
 from bot.main import build_notifiers, build_services
 from bot.services import Services
 from bot.slack.app import build_app, make_client
 from bot.slack.server import make_server, wsgi_app
 from checks.runner import Target
-from bot.demo.slack_emulator import BOT_USER_ID, TEAM_ID, FakeSlack, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C0INCIDENT"

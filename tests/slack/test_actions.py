@@ -10,8 +10,8 @@ from moto import mock_aws
 from bot.incidents import ScanOutcome
 from bot.models import IncidentState
 from bot.slack.ids import ActionId, ActionValue, BlockId, action_id
-from tests.slack.conftest import ADMIN, CHANNEL, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING, eventually
 from tests.factories import finding, run_of
+from tests.slack.conftest import ADMIN, CHANNEL, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING, eventually
 
 
 def open_incident(slack, *resources: str) -> tuple[int, str]:

@@ -10,8 +10,8 @@ from moto import mock_aws
 
 from bot.demo.slack_emulator import WORKSPACE_URL
 from bot.models import Actor
-from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
 from tests.factories import finding, run_of
+from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
 
 
 def all_text(payload) -> str:

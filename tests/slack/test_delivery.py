@@ -9,8 +9,8 @@ from bot.models import OutboxKind
 from bot.slack.app import make_client
 from bot.slack.ids import ActionValue, action_id
 from bot.slack.notifier import SlackNotifier
-from tests.slack.conftest import CHANNEL, MEMBER, VERSIONING, eventually
 from tests.factories import finding, run_of
+from tests.slack.conftest import CHANNEL, MEMBER, VERSIONING, eventually
 
 
 def ingest(slack, *resources: str):
@@ -68,7 +68,8 @@ def test_when_the_first_thread_reply_fails_the_root_is_not_posted_again(slack):
     slack.fake.fail("chat.postMessage", times=10, status=500, skip=1)  # root ok, details fail
     ingest(slack, "a")
     [root] = slack.fake.calls_of("chat.postMessage")
-    assert slack.services.store.conversation(slack.services.store.incidents()[0].id, "slack") is None  # the conversation is not complete yet
+    # the conversation is not complete yet
+    assert slack.services.store.conversation(slack.services.store.incidents()[0].id, "slack") is None
     slack.fake.reset()
     slack.services.incidents.deliver()
     [details] = slack.fake.calls_of("chat.postMessage")

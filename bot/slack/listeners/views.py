@@ -44,7 +44,7 @@ def register(app: "App", ctx: "SlackContext") -> None:
         value = ActionValue.parse(view["private_metadata"], "accept_risk")
         justification, expires_at, errors = parse_acceptance(
             view["state"]["values"], services.clock.now(), services.settings.srm_timezone)
-        if errors:
+        if errors or expires_at is None:
             return ack(response_action="errors", errors=errors)
         ack()  # closes the modal; the decision and its thread reply follow
 
