@@ -116,3 +116,20 @@ def test_errors_are_one_line_and_exit_2(env):
     assert (code, out.strip()) == (2, "error: no incident #99")
     code, out = srm("scan", "--check", "nope_not_a_check", "--db", db)
     assert code == 2 and "unknown check id(s): nope_not_a_check" in out  # srm check's own message
+
+
+def test_log_format_json_gives_one_object_per_line_and_quiets_the_aws_libraries(capsys):
+    import json
+    import logging
+
+    from bot.logs import setup_logging
+
+    try:
+        setup_logging("INFO", "json")
+        logging.getLogger("bot.test").info("hello %s", "there")
+        logging.getLogger("botocore.retryhandler").info("retry noise")
+        line = capsys.readouterr().err.strip().splitlines()
+        assert len(line) == 1 and json.loads(line[0])["message"] == "hello there"
+        assert json.loads(line[0])["level"] == "INFO" and json.loads(line[0])["logger"] == "bot.test"
+    finally:
+        logging.getLogger().handlers[:] = []

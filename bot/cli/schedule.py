@@ -6,7 +6,6 @@ missing, when Slack refuses the post, or when another scheduler holds the databa
 """
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -22,6 +21,7 @@ from rich.table import Table
 from bot.cli import main
 from bot.cli.ops import db_option
 from bot.digest import Digest
+from bot.logs import setup_logging
 from bot.notify.text import names_list
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
@@ -159,7 +159,9 @@ def schedule_list(db: Path | None) -> None:
 
 @schedule_group.command("run")
 @db_option
-def schedule_run(db: Path | None) -> None:
+@click.option("--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="json: one JSON object per line for log shippers.")
+def schedule_run(db: Path | None, log_format: str) -> None:
     """Run the scheduler without the Slack app (a headless worker). Stop with Ctrl-C or SIGTERM.
 
     With SLACK_BOT_TOKEN, incident conversations and digests go to Slack (429/5xx retried);
@@ -167,7 +169,7 @@ def schedule_run(db: Path | None) -> None:
     """
     from bot.scheduler import SchedulerLocked, build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging("INFO", log_format)
     services = _services(db, deliver=True)
     lanes = [n.kind for n in services.notifiers.delivering]
     try:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bot.cli import main
+from bot.logs import setup_logging
 
 log = logging.getLogger("bot.serve")
 
@@ -53,7 +54,10 @@ def _fail(message: str) -> None:
 @click.option("--no-scheduler", is_flag=True, help="Do not run scheduled scans, digests and the minute sweep.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_scheduler: bool, log_level: str) -> None:
+@click.option("--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="json: one JSON object per line (time, level, logger, message) for log shippers.")
+def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_scheduler: bool, log_level: str,
+              log_format: str) -> None:
     """Serve the Slack app: /slack/events and /healthz (HTTP mode) or a Socket Mode connection."""
     from slack_sdk.errors import SlackApiError
 
@@ -62,7 +66,7 @@ def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_schedule
     from bot.slack.app import SlackSetupError
     from bot.slack.server import make_server, start_in_thread, wsgi_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(log_level, log_format)
     settings = Settings()
     mode = choose_mode(settings.slack_app_token, socket_mode)
     if mode == "socket" and not settings.slack_app_token:
