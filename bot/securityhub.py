@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.config import SrmConfig
 from bot.exports.asff import DEFAULT_HOME_REGION, asff_finding, home_region_of, product_arn
 from bot.exports.common import ExportInput, finding_uid, iso_z
+from checks.accounts import home_region
 from checks.base import Finding, Status
 from checks.inventory.core import RETRY_CONFIG, FetchError, error_code_of
+from checks.registry import load_all
 from checks.runner import GLOBAL_REGION, Target
 
 BATCH_SIZE = 100  # the most BatchImportFindings and BatchUpdateFindings take per call
@@ -83,6 +87,22 @@ def client_for_targets(targets: Iterable[Target]) -> ClientFor:
         return target.session.client("securityhub", region_name=region, config=RETRY_CONFIG)
 
     return client_for
+
+
+def push_run(config: SrmConfig, findings: Iterable[Finding], covered: Iterable[ScopeKey], targets: Iterable[Target],
+             *, generated_at: datetime | None = None) -> PushReport:
+    """Push one scan's findings through the scan targets' own sessions: the one call behind
+    ``srm securityhub push`` and ``securityhub.push_after_scan`` (a scan passes the targets it resolved)."""
+    findings, covered = list(findings), list(covered)
+    regions = config.aws.regions
+    home = config.securityhub.home_region or home_region(regions[0] if isinstance(regions, list) and regions else None)
+    accounts = {f.account_id for f in findings} | {a for a, _, _ in covered}
+    reachable = [t for t in targets if t.account_id in accounts]
+    inp = ExportInput(findings=findings, metas={cid: c.meta for cid, c in load_all().items()},
+                      generated_at=generated_at or datetime.now(timezone.utc))
+    pusher = SecurityHubPusher(client_for_targets(reachable), home_region=home,
+                               partition=reachable[0].partition if reachable else "aws")
+    return pusher.push(inp, covered=covered)
 
 
 def _batches(items: list[Any], size: int = BATCH_SIZE) -> Iterable[list[Any]]:

@@ -132,18 +132,12 @@ def current_findings(store: Store, covered: Iterable[tuple[str, ...]]) -> list[F
             or (f.account_id, GLOBAL_REGION, f.check_id) in scopes]
 
 
-def push_to_securityhub(cfg: SrmConfig, findings: list[Finding], covered: Iterable[ScopeKey]) -> PushReport:
-    """Push findings through each account's own session (Security Hub wants the caller to be the account)."""
-    from bot.securityhub import SecurityHubPusher, client_for_targets  # boto3: only when pushing
-    from checks.accounts import home_region, resolve_targets
+def push_to_securityhub(cfg: SrmConfig, findings: list[Finding], covered: list[ScopeKey]) -> PushReport:
+    """Push through each account's own session (Security Hub wants the caller to be the account)."""
+    from bot.securityhub import push_run  # boto3 clients: only when pushing
+    from checks.accounts import resolve_targets
 
-    accounts = sorted({f.account_id for f in findings} | {a for a, _, _ in covered})
-    targets = [t for t in resolve_targets(cfg.aws) if t.account_id in accounts]
-    home = cfg.securityhub.home_region or home_region(cfg.aws.regions[0] if isinstance(cfg.aws.regions, list)
-                                                      and cfg.aws.regions else None)
-    partition = targets[0].partition if targets else "aws"
-    pusher = SecurityHubPusher(client_for_targets(targets), partition=partition, home_region=home)
-    return pusher.push(export_input(findings), covered=covered)
+    return push_run(cfg, findings, covered, resolve_targets(cfg.aws))
 
 
 @main.group("securityhub")
