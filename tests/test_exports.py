@@ -123,6 +123,8 @@ def test_sarif_validates_against_the_official_schema(sample):
         f"{ACCOUNT}/us-east-1/s3_bucket_public_access_block_enabled/logs-bucket"]
     for r in run["results"]:
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]  # GitHub needs one
+        assert uri.startswith(f"aws/{ACCOUNT}/us-east-1/AWS-") and ":" not in uri and " " not in uri
     assert run["invocations"][0]["executionSuccessful"] is False
     assert "AccessDenied" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
 

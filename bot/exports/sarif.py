@@ -1,7 +1,9 @@
 """SARIF 2.1.0: rules are the checks, results are the failing resources.
 
 Cloud resources have no source file, so each result names its resource as a logical
-location (the ARN, or the resource id) and carries a stable ``partialFingerprints``
+location (the ARN, or the resource id) and as a relative pseudo path
+``aws/<account>/<region>/<resource type>/<resource id>`` (GitHub code scanning rejects a result
+without ``physicalLocation.artifactLocation.uri``), and carries a stable ``partialFingerprints``
 entry so code-scanning UIs track it across runs. ERROR findings (we could not tell) are
 tool execution notifications, not results: they say nothing about the resource.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from bot.exports.common import PRODUCT_NAME, ExportInput, finding_uid, frameworks_of, title_of
 from checks.base import CheckMeta, Finding, Status
@@ -18,6 +21,12 @@ SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/s
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 # GitHub code scanning reads a 0.0-10.0 "security-severity" from the rule's properties.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
+def pseudo_path(f: Finding) -> str:
+    """A relative URI naming the resource, each segment percent-encoded (ids may hold ``/`` or spaces)."""
+    parts = ("aws", f.account_id, f.region, f.resource_type.replace("::", "-").strip("-") or "resource", f.resource_id)
+    return "/".join(quote(p, safe="") for p in parts)
 
 
 def _rule(meta: CheckMeta) -> dict[str, Any]:
@@ -43,7 +52,8 @@ def _result(inp: ExportInput, f: Finding, rule_index: int | None) -> dict[str, A
         "kind": "fail",
         "level": LEVEL[f.severity.value],
         "message": {"text": f"{title_of(f, inp.meta(f))}: {f.reason}" if f.reason else title_of(f, inp.meta(f))},
-        "locations": [{"logicalLocations": [{"name": f.resource_id, "fullyQualifiedName": name,
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": pseudo_path(f)}},
+                       "logicalLocations": [{"name": f.resource_id, "fullyQualifiedName": name,
                                              "kind": "resource"}]}],
         "partialFingerprints": {"srmFindingId/v1": finding_uid(f)},
         "properties": {"account": f.account_id, "region": f.region, "resourceType": f.resource_type,
