@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from bot.exports.common import PRODUCT_NAME, VENDOR_NAME, ExportInput, finding_uid, iso_z, title_of
+from bot.exports.common import PRODUCT_NAME, VENDOR_NAME, ExportInput, finding_uid, iso_z, json_array, title_of
 from checks.base import CheckMeta, Finding, Status
 from checks.runner import GLOBAL_REGION
 
@@ -111,5 +111,5 @@ def asff_finding(inp: ExportInput, f: Finding, *, partition: str = "aws", home_r
 
 
 def render_asff(inp: ExportInput) -> str:
-    """A JSON array of ASFF findings (what BatchImportFindings's ``Findings`` takes)."""
-    return json.dumps([asff_finding(inp, f) for f in inp.findings], indent=2, ensure_ascii=False) + "\n"
+    """A JSON array of ASFF findings (what BatchImportFindings's ``Findings`` takes), one per line."""
+    return json_array(json.dumps(asff_finding(inp, f), ensure_ascii=False) for f in inp.findings)

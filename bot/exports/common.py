@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from checks.base import CheckMeta, Finding
 
@@ -40,6 +40,13 @@ class ExportInput:
             return self.team_of(finding)
         tags = {k.lower(): v for k, v in finding.tags.items()}
         return tags.get("team") or tags.get("owner") or "unassigned"
+
+
+def json_array(items: Iterable[str]) -> str:
+    """A JSON array with one already-serialised item per line: readable with grep, and written by the C
+    encoder (``json.dumps(indent=...)`` falls back to the pure-Python one: 5x slower on big exports)."""
+    body = ",\n".join(items)
+    return f"[\n{body}\n]\n" if body else "[]\n"
 
 
 def resource_part(resource_id: str) -> str:

@@ -7,9 +7,6 @@ The cloud account sits in ``unmapped`` (this event class has no ``cloud`` object
 """
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from py_ocsf_models.events.findings.activity_id import ActivityID
 from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
 from py_ocsf_models.events.findings.compliance_finding_type_id import ComplianceFindingTypeID
@@ -31,6 +28,7 @@ from bot.exports.common import (
     finding_uid,
     framework_names,
     frameworks_of,
+    json_array,
     title_of,
 )
 from checks.base import Finding, Status
@@ -92,10 +90,6 @@ def ocsf_event(inp: ExportInput, f: Finding) -> ComplianceFinding:
     )
 
 
-def ocsf_documents(inp: ExportInput) -> list[dict[str, Any]]:
-    return [ocsf_event(inp, f).model_dump(mode="json", exclude_none=True) for f in inp.findings]
-
-
 def render_ocsf(inp: ExportInput) -> str:
-    """A JSON array of OCSF Compliance Finding events."""
-    return json.dumps(ocsf_documents(inp), indent=2, ensure_ascii=False) + "\n"
+    """A JSON array of OCSF Compliance Finding events, one per line."""
+    return json_array(ocsf_event(inp, f).model_dump_json(exclude_none=True) for f in inp.findings)
