@@ -88,8 +88,8 @@ def errors_as_findings(run: dict) -> list[Finding]:
     return out
 
 
-def stored_run_findings(store: Store, run_ref: str) -> tuple[dict, list[Finding]]:
-    """(run row, its findings) for ``latest`` or a run id; UsageError naming the choice when unknown."""
+def stored_run(store: Store, run_ref: str) -> dict:
+    """The run row for ``latest`` or a run id; UsageError naming the choice when unknown."""
     if run_ref != "latest" and not run_ref.isdigit():
         raise click.UsageError(f"--run {run_ref!r}: give a run id (see `srm runs`) or 'latest'")
     run = store.run(None if run_ref == "latest" else int(run_ref))
@@ -97,6 +97,12 @@ def stored_run_findings(store: Store, run_ref: str) -> tuple[dict, list[Finding]
         newest = store.run()
         hint = f" (newest: {newest['id']})" if newest else " (no scan recorded yet: run `srm scan`)"
         raise click.UsageError(f"no stored run {run_ref}{hint}")
+    return run
+
+
+def stored_run_findings(store: Store, run_ref: str) -> tuple[dict, list[Finding]]:
+    """(run row, the findings it recorded and no later run recorded again, plus its errors)."""
+    run = stored_run(store, run_ref)
     newest = store.run()
     if newest and newest["id"] != run["id"]:
         click.echo(f"note: run {run['id']} is not the newest ({newest['id']}); resources a later run "
@@ -161,7 +167,7 @@ def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
         sys.exit(2)
     store = Store(path)
     try:
-        run, _ = stored_run_findings(store, run_ref)
+        run = stored_run(store, run_ref)
         covered = [tuple(c) for c in run["covered"] or []]
         findings = current_findings(store, covered) + errors_as_findings(run)
     finally:
