@@ -21,6 +21,7 @@ from bot.exports import EXPORT_FORMATS, ExportInput, render
 from bot.exports.common import TeamOf
 from bot.owners import load_owners
 from bot.store import Store
+from checks.accounts import home_region
 from checks.base import Finding, Severity, Status
 from checks.registry import load_all
 from checks.runner import GLOBAL_REGION
@@ -61,7 +62,7 @@ def export_input(findings: Iterable[Finding], *, title: str = "srm-bot findings"
                  generated_at: datetime | None = None) -> ExportInput:
     return ExportInput(findings=list(findings), metas={cid: c.meta for cid, c in load_all().items()},
                        generated_at=generated_at or datetime.now(timezone.utc), version=srm_version(),
-                       team_of=owners_team_of(), title=title)
+                       team_of=owners_team_of(), title=title, home_region=home_region())
 
 
 def write_document(text: str, output: Path | None) -> None:

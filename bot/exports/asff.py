@@ -62,11 +62,12 @@ def _types(meta: CheckMeta | None) -> list[str]:
     return out or [DEFAULT_TYPE]
 
 
-def asff_finding(inp: ExportInput, f: Finding, *, partition: str = "aws", home_region: str = DEFAULT_HOME_REGION,
+def asff_finding(inp: ExportInput, f: Finding, *, partition: str = "aws", home_region: str | None = None,
                  product_account: str | None = None, created_at: str | None = None) -> dict[str, Any]:
-    """One ASFF finding. ``product_account``: the account importing it (default: the finding's own)."""
+    """One ASFF finding. ``product_account``: the account importing it (default: the finding's own);
+    ``home_region``: where an account-wide finding goes (default: ``inp.home_region``)."""
     meta = inp.meta(f)
-    region = home_region_of(f, home_region)
+    region = home_region_of(f, home_region or inp.home_region)
     now = iso_z(inp.generated_at)
     resolved = f.status is Status.PASS
     resource: dict[str, Any] = {

@@ -6,7 +6,7 @@ metadata of the checks that produced them; nothing here reads files, the clock o
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
@@ -30,7 +30,7 @@ class ExportInput:
     version: str = "0"
     team_of: TeamOf | None = None  # owners-file routing; None: the `team` tag (or "unassigned")
     title: str = "srm-bot findings"
-    extra: dict[str, str] = field(default_factory=dict)
+    home_region: str = "us-east-1"  # where account-wide findings (region "global") are placed in ASFF
 
     def meta(self, finding: Finding) -> CheckMeta | None:
         return self.metas.get(finding.check_id)
