@@ -90,6 +90,8 @@ def test_tasks_are_complete_and_consistent(path: Path, matrix: dict[str, Any]) -
         for variant, owner in task.get("owner_by_variant", {}).items():
             assert variant in variants, f"{where}: unknown variant {variant!r}"
             assert owner in OWNERS, where
+            if owner == "shared":
+                assert task["provider_does"] and task["customer_does"], f"{where}: {variant} is shared: say both sides"
 
 
 @pytest.mark.parametrize("path", TASK_FILES, ids=lambda p: p.stem)
