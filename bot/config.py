@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.cron import cron_trigger
 from bot.datafiles import load_yaml_model
 from bot.matrix import MATRIX_PATH, SERVICES_PATH
 from bot.owners import OWNERS_EXAMPLE_PATH
@@ -84,10 +85,8 @@ def _valid_cron(cron: str, tz: str) -> None:
     """A bad cron expression or time zone is a config error, found at load time (docs/scheduling.md)."""
     from zoneinfo import ZoneInfoNotFoundError
 
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(cron, timezone=tz)
+        cron_trigger(cron, tz)
     except ZoneInfoNotFoundError:
         raise ValueError(f"timezone: unknown time zone {tz!r} (e.g. Europe/Berlin)") from None
     except ValueError as exc:
