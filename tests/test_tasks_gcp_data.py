@@ -117,6 +117,34 @@ def test_keywords_are_lowercase_phrases_not_bare_short_words(path):
             assert " " in kw or len(kw) >= 4, f"{path.name}: {task['id']}: {kw!r} is too short alone"
 
 
+STOPWORDS = {
+    "gcp", "google", "cloud", "aws", "azure", "for", "the", "of", "on", "in", "is", "are", "a", "to", "our", "my", "we",
+}
+
+
+def _left_after_stripping_services(keyword: str, aliases: list[str]) -> list[str] | None:
+    """Words left once every service name/alias is cut out; None when the keyword names no service."""
+    padded, hit = f" {keyword} ", False
+    for alias in aliases:
+        if f" {alias} " in padded:
+            padded, hit = padded.replace(f" {alias} ", " "), True
+    return [w for w in padded.split() if w not in STOPWORDS] if hit else None
+
+
+def test_no_keyword_shrinks_to_one_word_once_a_service_name_is_stripped(catalogue, services):
+    aliases = sorted(
+        {a for s in services.values() for a in s.get("aliases", []) + s.get("features", [])}
+        | {s["name"].lower() for s in services.values()},
+        key=len, reverse=True,
+    )
+    degenerate = [
+        f"{stem}.{task['id']}: {kw!r}"
+        for stem, doc in catalogue.items() for task in doc["tasks"] for kw in task["keywords"]
+        if (left := _left_after_stripping_services(kw, aliases)) is not None and len(left) <= 1
+    ]
+    assert degenerate == []
+
+
 def test_variant_ids_are_unique_and_named(catalogue):
     for stem, doc in catalogue.items():
         ids = [v["id"] for v in doc.get("variants", [])]
