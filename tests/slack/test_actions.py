@@ -42,7 +42,7 @@ def test_acknowledge_replies_in_thread_and_updates_the_root(slack):
     [update] = slack.fake.wait_for("chat.update")
     assert (update["channel"], update["ts"]) == (CHANNEL, ts)
     assert f"Acknowledged by <@{MEMBER}>" in str(update["blocks"])
-    assert actions_of(update) == ["incident.snooze", "incident.accept_risk", "incident.recheck"]
+    assert actions_of(update) == ["incident.snooze", "incident.reassign", "incident.accept_risk", "incident.recheck"]
     assert slack.services.store.incident(inc_id).state is IncidentState.acknowledged
 
 
