@@ -14,8 +14,8 @@ import click
 
 from bot.datafiles import DataFileError
 
-_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor", "report",
-                    "worker")
+_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor", "report", "export",
+                    "backup", "worker")
 
 
 class SrmGroup(click.Group):
