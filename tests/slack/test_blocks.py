@@ -138,7 +138,7 @@ VIEWS: dict[str, Callable[[], dict[str, Any]]] = {
         Posture(active=2, by_severity={"critical": 1, "low": 1}, by_state={"open": 2}, failing_checks=2,
                 failing_resources=5, accounts=1, last_scan_at=T0, last_scan_checks=41), ["Platform"], ROWS),
     "home_no_team": lambda: blocks_home.home_view(Posture(), [], []),
-    "home_with_backlog": lambda: blocks_home.home_view(Posture(), ["Platform <Eng>"], [], backlogs=[_sample_backlog()]),
+    "home_with_backlog": lambda: blocks_home.home_view(Posture(), ["Platform"], [], backlogs=[_sample_backlog()]),
 }
 
 
