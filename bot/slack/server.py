@@ -69,19 +69,25 @@ class HttpServer:
         self._server = create_server(application, host=host, port=port, threads=threads,
                                      asyncore_loop_timeout=0.2, connection_limit=256, channel_timeout=60,
                                      max_request_body_size=1024 * 1024, ident="srm-bot")
+        self._closing = threading.Event()
 
     @property
     def server_port(self) -> int:
         return int(self._server.effective_port)  # type: ignore[union-attr]
 
     def serve_forever(self, poll_interval: float = 0.2) -> None:
-        self._server.run()
+        try:
+            self._server.run()
+        except (OSError, ValueError):  # the socket closed under the loop's select(): that is how it stops
+            if not self._closing.is_set():
+                raise
 
     def shutdown(self) -> None:
+        self._closing.set()
         self._server.close()
 
     def server_close(self) -> None:
-        self._server.close()
+        self.shutdown()
 
 
 def make_server(application: WSGIApp, host: str = "0.0.0.0", port: int = 3000) -> HttpServer:

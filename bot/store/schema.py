@@ -80,6 +80,11 @@ MIGRATIONS: list[tuple[int, str]] = [
     ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT 'slack';
     CREATE INDEX outbox_lane_pending ON outbox (lane, status, id);
     """),
+    (6, """
+    ALTER TABLE outbox ADD COLUMN lease_pid INTEGER;
+    ALTER TABLE outbox ADD COLUMN lease_host TEXT;
+    ALTER TABLE sent_messages ADD COLUMN attempted_at TEXT;
+    """),
 ]
 
 
