@@ -28,7 +28,8 @@ def _fail(message: str) -> None:
 
 
 def _store(db: Path | None) -> Store:
-    return Store(db or Settings().srm_db)
+    """The database for a read-only command: a missing file is an error, never a new empty database."""
+    return Store(db or Settings().srm_db, create=False)
 
 
 def _zone() -> ZoneInfo:
