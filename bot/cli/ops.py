@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from bot.cli import main
 from bot.config import Settings
 from bot.models import Incident, IncidentState, SystemClock
 from bot.notify.text import event_text
+from bot.notify.text import terminal as escape
 from bot.store import Store
 
 STATE_STYLE = {"open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan", "resolved": "green"}

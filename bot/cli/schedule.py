@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from bot.cli import main
@@ -23,6 +22,7 @@ from bot.cli.ops import db_option
 from bot.digest import Digest
 from bot.logs import setup_logging
 from bot.notify.text import names_list
+from bot.notify.text import terminal as escape
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 
