@@ -112,3 +112,26 @@ def test_a_deleted_root_ends_the_refresh_with_an_event_not_a_loop(slack):
     for _ in range(3):
         slack.services.incidents.deliver()
     assert len(slack.fake.attempts_of("chat.update")) == before
+
+
+def test_a_storm_of_429s_and_ambiguous_500s_neither_duplicates_nor_loses(slack):
+    """30% of the calls fail (429, 500 before, 500 after storing): every message lands exactly once."""
+    slack.fake.chaos(0.3, seed=7, methods={"chat.postMessage", "chat.update", "conversations.history",
+                                            "conversations.replies"})
+    accounts = [f"1000000000{i:02d}" for i in range(6)]
+    inc = slack.services.incidents
+    inc.ingest(run_of(*(finding("bucket-a", "FAIL", check=VERSIONING, account=a) for a in accounts)))
+    inc.ingest(run_of(*(finding(r, "FAIL", check=VERSIONING, account=a) for a in accounts
+                        for r in ("bucket-a", "bucket-b"))))
+    for _ in range(20):
+        if not slack.services.store.pending_outbox("slack"):
+            break
+        inc.deliver()
+    slack.fake.chaos(0)
+    keys = [(m.get("metadata") or {}).get("event_payload", {}).get("key") for m in slack.fake.messages[CHANNEL]]
+    assert len(keys) == len(set(keys))  # no duplicate root or reply
+    rows = slack.services.store.outbox()
+    wanted = {o.key for o in rows if o.kind in (OutboxKind.open, OutboxKind.post)}
+    wanted |= {f"{o.key}:details" for o in rows if o.kind is OutboxKind.open}
+    assert wanted == set(keys) and len(slack.fake.roots(CHANNEL)) == 6  # none lost
+    assert not slack.services.store.pending_outbox("slack")
