@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.cron import cron_trigger
 from bot.datafiles import load_yaml_model
 from bot.matrix import MATRIX_PATH, SERVICES_PATH
 from bot.owners import OWNERS_EXAMPLE_PATH
@@ -75,7 +76,15 @@ class AwsConfig(BaseModel, extra="forbid"):
 
 
 class IncidentsConfig(BaseModel, extra="forbid"):
-    channel: str | None = None  # Slack channel id for incident threads
+    channel: str | None = None  # default Slack channel for incident threads (a team's own `channel` wins)
+    security_channel: str | None = None  # critical incidents are also announced here
+    # baseline on first contact: a target's (account + region) existing failures become a per-team backlog;
+    # only findings at or above `baseline_open_at` open threads at once (docs/incidents.md)
+    baseline: bool = True
+    baseline_open_at: Literal["critical", "high", "medium", "low"] = "critical"
+    # pacing of posts per Slack channel (Slack allows about 1 message per second per channel)
+    posts_per_second: float = Field(default=1.0, gt=0, le=50)
+    post_burst: int = Field(default=3, ge=1, le=50)
     sla_minutes: dict[str, int] = Field(
         default_factory=lambda: {"critical": 15, "high": 60, "medium": 240, "low": 1440})
     snooze_choices_hours: list[int] = Field(default_factory=lambda: [1, 24, 168])
@@ -85,10 +94,8 @@ def _valid_cron(cron: str, tz: str) -> None:
     """A bad cron expression or time zone is a config error, found at load time (docs/scheduling.md)."""
     from zoneinfo import ZoneInfoNotFoundError
 
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(cron, timezone=tz)
+        cron_trigger(cron, tz)
     except ZoneInfoNotFoundError:
         raise ValueError(f"timezone: unknown time zone {tz!r} (e.g. Europe/Berlin)") from None
     except ValueError as exc:

@@ -30,6 +30,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import SrmConfig
+from bot.cron import cron_trigger
 from bot.digest import build_digest, publish
 from checks.accounts import TargetError
 
@@ -108,12 +109,12 @@ class JobSpec:
 def job_specs(config: SrmConfig) -> list[JobSpec]:
     """Scans first (so a catch-up digest sees the catch-up scans), then the digest."""
     specs = [JobSpec(id=job_id, kind="scan", cron=s.cron, timezone=s.timezone, account=account,
-                     trigger=CronTrigger.from_crontab(s.cron, timezone=s.timezone),
+                     trigger=cron_trigger(s.cron, s.timezone),
                      checks=tuple(s.checks) if s.checks else None)
              for s in config.schedule.scans for job_id, account in s.job_ids()]
     d = config.digest
     specs.append(JobSpec(id=DIGEST_ID, kind="digest", cron=d.cron, timezone=d.timezone,
-                         trigger=CronTrigger.from_crontab(d.cron, timezone=d.timezone)))
+                         trigger=cron_trigger(d.cron, d.timezone)))
     return specs
 
 

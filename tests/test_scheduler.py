@@ -342,3 +342,19 @@ def test_the_sweep_job_escalates_past_the_sla_and_retries_failed_posts(tmp_path,
     assert notifier.of("post") == ["Escalated (level 1) to @U02SECOL01: not acknowledged within 4 h"]
     assert svc.store.pending_outbox() == []
     sched.shutdown()
+
+
+def test_weekdays_mean_what_cron_means_over_a_whole_week():
+    """`0 9 * * 1-5` is Monday to Friday (APScheduler's from_crontab ran it Tuesday to Saturday)."""
+    from bot.cron import cron_trigger, weekdays
+
+    assert weekdays("1-5") == "mon,tue,wed,thu,fri" and weekdays("0") == weekdays("7") == "sun"
+    assert weekdays("*/2") == "tue,thu,sat,sun" and weekdays("sat,sun") == "sat,sun" and weekdays("5-7") == "fri,sat,sun"
+    trigger = cron_trigger("0 9 * * 1-5", "UTC")
+    with freeze_time("2024-05-05 00:00:00"):  # a Sunday
+        runs = fire_times(trigger, utc("2024-05-05 00:00"), utc("2024-05-12 00:00"))
+    assert [t.strftime("%a %H:%M") for t in runs] == ["Mon 09:00", "Tue 09:00", "Wed 09:00", "Thu 09:00", "Fri 09:00"]
+    sundays = fire_times(cron_trigger("30 6 * * 0", "Europe/Berlin"), utc("2024-05-05 00:00"), utc("2024-05-19 00:00"))
+    assert [t.strftime("%a %d") for t in sundays] == ["Sun 05", "Sun 12"]
+    with pytest.raises(ValueError, match="0-7"):
+        weekdays("8")

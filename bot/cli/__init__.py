@@ -16,7 +16,7 @@ import click
 from bot.datafiles import DataFileError
 from bot.store.preflight import LocalStateError
 
-_COMMAND_MODULES = ("who", "scan", "ops", "demo", "schedule", "serve", "doctor")
+_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor")
 
 
 class SrmGroup(click.Group):
