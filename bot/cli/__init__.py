@@ -16,7 +16,8 @@ import click
 from bot.datafiles import DataFileError
 from bot.store.preflight import LocalStateError
 
-_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor")
+_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor", "report", "export",
+                    "backup")
 
 
 class SrmGroup(click.Group):
