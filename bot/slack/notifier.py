@@ -141,12 +141,24 @@ class SlackNotifier:
                          unknown=unknown_outcome, kind=self.kind)
 
     def find(self, key: str, channel: str, thread_ts: str | None) -> ConversationRef | None:
-        """The message posted under ``key`` in the channel (or the thread), by its metadata; None if absent."""
-        if thread_ts:
-            resp = self.client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
-                                                     limit=LOOKBACK)
-        else:
-            resp = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=LOOKBACK)
+        """The message posted under ``key`` in the channel (or the thread), by its metadata; None if absent.
+
+        A look-up Slack refuses outright (``missing_scope`` on an app installed before the history scopes,
+        ``channel_not_found`` for a channel given by name) is logged and answers None: the post is sent
+        again (at least once) rather than never. A 5xx or a timeout raises: the row waits for a later try."""
+        try:
+            if thread_ts:
+                resp = self.client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                         limit=LOOKBACK)
+            else:
+                resp = self.client.conversations_history(channel=channel, include_all_metadata=True,
+                                                         limit=LOOKBACK)
+        except SlackApiError as exc:
+            if unknown_outcome(exc) or getattr(exc.response, "status_code", 200) == 429:
+                raise
+            log.warning("%s: cannot look for an earlier post (%s); posting it again",
+                        key, exc.response.get("error") if exc.response is not None else exc)
+            return None
         for msg in resp.get("messages") or []:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key:

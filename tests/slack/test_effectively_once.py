@@ -135,3 +135,13 @@ def test_a_storm_of_429s_and_ambiguous_500s_neither_duplicates_nor_loses(slack):
     wanted |= {f"{o.key}:details" for o in rows if o.kind is OutboxKind.open}
     assert wanted == set(keys) and len(slack.fake.roots(CHANNEL)) == 6  # none lost
     assert not slack.services.store.pending_outbox("slack")
+
+
+def test_a_refused_look_up_falls_back_to_posting_once_more(slack, caplog):
+    """An app installed before the history scopes (missing_scope): the row is posted again, not stuck."""
+    slack.fake.fail("chat.postMessage", times=1, status=500)  # nothing stored: the look-up finds nothing anyway
+    slack.fake.fail("conversations.history", times=5, error="missing_scope")
+    scan(slack, "bucket-a")
+    assert len(slack.fake.roots(CHANNEL)) == 1
+    assert all(o.status == "delivered" for o in slack.services.store.outbox())
+    assert "cannot look for an earlier post (missing_scope)" in caplog.text
