@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from checks.base import Check, Clock
 from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of
-from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit
+from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit, inventory_gaps
 
 
 @dataclass
@@ -103,6 +103,7 @@ class _Leases:
         if inv is not None:
             result.api_calls = dict(inv.counter.calls)
             result.duplicate_calls = sum(n - 1 for n in inv.counter.params.values() if n > 1)
+            result.gaps = inventory_gaps(inv)
             inv.close()
 
 

@@ -23,7 +23,7 @@ from checks.accounts import connect_spec
 from checks.inventory.core import ApiCallCounter, FetchError, Inventory
 from checks.queue import ACTOR, QUEUE, push_result
 from checks.registry import load_all
-from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit, fixed_clock
+from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit, fixed_clock, inventory_gaps
 
 SESSIONS_KEPT = 4  # per worker process: an account's units usually follow one another
 
@@ -65,6 +65,7 @@ def execute_payload(payload: dict[str, Any]) -> UnitResult:
         result.ran_on = f"{socket.gethostname()}:{os.getpid()}"
         result.api_calls = dict(inv.counter.calls)
         result.duplicate_calls = sum(n - 1 for n in inv.counter.params.values() if n > 1)
+        result.gaps = inventory_gaps(inv)
         return result
     finally:
         inv.close()

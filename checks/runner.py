@@ -68,6 +68,12 @@ class RunSummary(BaseModel):
     units_timed_out: int = 0
     # one line per account none of whose units could run (cannot assume its role, ...)
     unreachable: dict[str, str] = Field(default_factory=dict)
+    gaps: list[str] = Field(default_factory=list)  # what listings could not see ("account/region key: what")
+
+    @property
+    def partial(self) -> bool:
+        """Some scope could not be seen in full (an ERROR, or a listing with gaps): unseen is unknown."""
+        return bool(self.errors or self.gaps)
 
 
 class RunResult(BaseModel):
@@ -87,11 +93,13 @@ class Tally:
         self.timed_out = 0
         self.unit_errors: dict[str, set[str]] = {}  # account -> whole-unit error reasons
         self.units_ok: set[str] = set()  # accounts with at least one unit that ran
+        self.gaps: set[str] = set()  # what listings could not see ("account/region key: what")
 
     def add(self, result: UnitResult) -> None:
         self.api_calls.update(result.api_calls)
         self.duplicate_calls += result.duplicate_calls
         self.units += 1
+        self.gaps.update(result.gaps)
         self.timed_out += int(result.timed_out)
         if result.error and not result.timed_out:
             self.unit_errors.setdefault(result.account_id, set()).add(result.error)
@@ -185,4 +193,4 @@ def summarize(findings: Iterable[Finding], tally: Tally, *, started: float, dura
         started_at=started, duration_s=round(duration_s, 3), checks_run=checks_run, scopes=scopes,
         findings=by_status, api_calls=dict(sorted(tally.api_calls.items())), duplicate_calls=tally.duplicate_calls,
         errors=errors, units=tally.units, units_timed_out=tally.timed_out,
-        unreachable=tally.unreachable(names or {}))
+        unreachable=tally.unreachable(names or {}), gaps=sorted(tally.gaps))

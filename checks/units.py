@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from pydantic import BaseModel, Field
 
 from checks.base import Check, Clock, Finding, Scope, Severity, Status
-from checks.inventory.core import FetchError, Inventory, deadline, error_code_of
+from checks.inventory.core import FetchError, Inventory, deadline, error_code_of, tracking_reads
 
 GLOBAL_REGION = "global"
 ScopeKey = tuple[str, str, str]  # (account_id, region label, check_id)
@@ -47,6 +47,7 @@ class UnitResult(BaseModel):
     api_calls: dict[str, int] = Field(default_factory=dict)
     duplicate_calls: int = 0
     duration_s: float = 0.0
+    gaps: list[str] = Field(default_factory=list)  # what its listings could not see ("account/region key: what")
     timed_out: bool = False
     ran_on: str = ""  # host:pid of the process that ran it (set by queue workers)
     error: str = ""  # why the whole unit failed (cannot reach the account, timed out), else ""
@@ -88,13 +89,27 @@ def run_check(check: Check, inv: Inventory, region_label: str, *, settings: Mapp
     scope = Scope(check.meta, inv, settings=settings, clock=clock)
     scope.region = region_label
     try:
-        with deadline(timeout_s, f"check {check.meta.id}"):
-            return list(check(scope))
+        with deadline(timeout_s, f"check {check.meta.id}"), tracking_reads() as reads:
+            found = list(check(scope))
+        return found + _unseen(scope, reads, found)
     except Exception as exc:  # noqa: BLE001 - a broken check or API must not crash the scan
         code, msg = error_code_of(exc)
         if not isinstance(exc, FetchError) and code == type(exc).__name__:
             code = f"CheckCrashed:{code}"
         return [scope.errored(_scope_resource(region_label), code, msg, resource_type="scope")]
+
+
+def _unseen(scope: Scope, reads: list[tuple[Inventory, str]], found: list[Finding]) -> list[Finding]:
+    """An ERROR for a check that read an incomplete listing and did not itself report what it could not see."""
+    gaps = [f"{key}: {what}" for inv, key in dict.fromkeys(reads) for what in inv.gaps.get(key, [])]
+    if not gaps or any(f.status is Status.ERROR for f in found):
+        return []
+    return [scope.errored(_scope_resource(scope.region), "IncompleteListing", "; ".join(gaps)[:500],
+                          resource_type="scope")]
+
+
+def inventory_gaps(inv: Inventory) -> list[str]:
+    return sorted({f"{inv.account_id}/{inv.region} {key}: {what}" for key, whats in inv.gaps.items() for what in whats})
 
 
 def _scope_resource(region_label: str) -> str:

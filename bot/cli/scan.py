@@ -113,6 +113,8 @@ def summary_line(result, n_targets: int) -> str:
         line += "; errors: " + ", ".join(f"{c} x{n}" for c, n in codes)
     if s.units_timed_out:
         line += f"; {s.units_timed_out} unit(s) timed out"
+    if s.partial:  # what could not be seen is unknown: nothing in it was taken for deleted or resolved
+        line += f"; partial: {len(s.gaps) or len(s.errors)} gap(s), unseen resources left as they were"
     return line
 
 

@@ -102,6 +102,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         SELECT account_id, region, MIN(first_seen) FROM findings GROUP BY account_id, region;
     """),
     (7, """
+    ALTER TABLE outbox ADD COLUMN lease_pid INTEGER;
+    ALTER TABLE outbox ADD COLUMN lease_host TEXT;
+    ALTER TABLE sent_messages ADD COLUMN attempted_at TEXT;
+    """),
+    (8, """
     ALTER TABLE scan_runs ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
     ALTER TABLE scan_runs ADD COLUMN plan_key TEXT;
     ALTER TABLE scan_runs ADD COLUMN owner TEXT;
