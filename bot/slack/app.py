@@ -28,7 +28,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.slack.blocks import notice
 from bot.slack.delivery import DEFAULT_DELAYS, RESPONSE_URL_LIFETIME, Pending, post_to_response_url, retry_handlers
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, views, who
 from bot.slack.notifier import KeyedPoster, SlackNotifier
 from bot.slack.status import Links, registry
 
@@ -143,7 +143,7 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
     ctx = SlackContext(services=services, client=client, links=Links(auth.get("url")),
                        bot_user_id=auth.get("user_id"), post=KeyedPoster(client, services.store),
                        pending=Pending(retry_delays), executor=executor)
-    for module in (commands, events, actions, views):
+    for module in (commands, events, actions, views, who):
         module.register(app, ctx)
     registry()  # import every check now, once, rather than from 20 concurrent first requests
     app.error(_error_handler)
