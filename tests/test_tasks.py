@@ -144,3 +144,12 @@ def test_matching_guards():
     assert RESOLVER.who_owns("who owns aws config?").aspect == "configuration_management"
     # a provider named outright decides a name two stacks share
     assert RESOLVER.who_owns("who writes waf rules on azure").provider.value == "azure"
+
+
+TUNING = yaml.safe_load((Path(__file__).parent / "data" / "who_owns_tasks_aws.yml").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", TUNING, ids=[c["q"][:50] for c in TUNING])
+def test_tuning_question_reaches_its_task(case):
+    a = RESOLVER.who_owns(case["q"])
+    assert (a.task.id if a.task else None) == case["task"], a.explanation
