@@ -74,7 +74,8 @@ class Composer:
             if task.provider_does:
                 text += f" ({prov_name}: {task.provider_does})"
         else:
-            text = f"{lead}{task.title} is split on {subject}. Provider: {task.provider_does} You: {task.customer_does}"
+            text = (f"{lead}{task.title} is split on {subject}. "
+                    f"Provider: {task.provider_does} You: {task.customer_does}")
         if task.disagreement:
             text += f" Sources differ: {task.disagreement}"
         answer = Answer(**common, owner=owner, explanation=text, variant=variant,
@@ -84,7 +85,8 @@ class Composer:
         return answer
 
     # -- aspect rows ---------------------------------------------------------------
-    def _scoped_checks(self, aspect: Aspect, prov: Provider | None, service: str | None, cat_sid: str | None) -> list[str]:
+    def _scoped_checks(self, aspect: Aspect, prov: Provider | None, service: str | None,
+                       cat_sid: str | None) -> list[str]:
         if prov not in (None, CHECKS_PROVIDER):
             return []
         if service is None:
@@ -145,7 +147,8 @@ class Composer:
             where = f" ({source_title})" if source_title else ""
             return f"Nothing for you to run; keep the provider's page{where} as your evidence."
         if answer.checks:
-            return f"Run the guarding check: `srm scan --check {answer.checks[0]}` (or `/srm check {answer.checks[0]}`)."
+            first = answer.checks[0]
+            return f"Run the guarding check: `srm scan --check {first}` (or `/srm check {first}`)."
         who = answer.team_name or "the owning team"
         what = answer.customer_does or "the customer part"
         return f"Confirm that {who} does this: {what}"

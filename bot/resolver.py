@@ -1,4 +1,4 @@
-"""Answer "who owns X?" from the matrix (pure; no I/O after construction).
+"""Answer "who owns X?" from the matrix and the task catalogue (pure; no I/O after construction).
 
 Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch.py):
 1. AWS's headline split ("security of the cloud") is answered as an overview;
@@ -10,6 +10,10 @@ Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch
 6. what is left is matched against each row's title and keywords: a keyword
    matches when every one of its topic tokens is in the question (any order,
    small typos allowed). The longest, most specific keyword wins.
+7. when the question names a service with a task catalogue (data/tasks/, bot/task_match.py), the
+   service's task keywords are matched too; a task that matches is the answer (its owner for the
+   variant named, or per-variant owners and a question when the variant decides), unless a longer
+   row keyword says the question is about something else. The answer is built in bot/compose.py.
 No keyword fully matched, or an out-of-scope topic (billing, pricing, on-call, ...), gives
 ``unknown`` with did-you-mean suggestions: never a confident answer for a topic
 the matrix does not cover. When the model is not known and the row's owner
@@ -19,16 +23,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
-from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, Service, ServiceCatalog
-from bot.owners import Owners
-from bot.scope import (HEADLINES, MODEL_CONTEXT_WORDS, MODEL_HINTS, MODEL_PHRASES, OVERVIEWS, PRODUCT_NAMES,
-                       PRODUCT_PROVIDERS, PROVIDER_WORDS, degenerate, out_of_scope, overview_side)
 from bot.compose import Composer
+from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
+from bot.owners import Owners
+from bot.scope import (
+    HEADLINES,
+    MODEL_CONTEXT_WORDS,
+    MODEL_HINTS,
+    MODEL_PHRASES,
+    OVERVIEWS,
+    PRODUCT_NAMES,
+    PRODUCT_PROVIDERS,
+    PROVIDER_WORDS,
+    degenerate,
+    out_of_scope,
+    overview_side,
+)
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem

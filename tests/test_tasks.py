@@ -128,7 +128,8 @@ def test_checks_are_scoped_to_provider_and_service():
     contract = RESOLVER.who_owns("who sets s3 bucket versioning").contract()
     assert [c["id"] for c in contract["checks"]] == ["s3_bucket_versioning_enabled"]
     assert contract["checks"][0]["status"] == "not_scanned"
-    assert set(contract) >= {"task", "sources", "checks", "next_step"} and contract["task"]["id"] == "aws_s3.versioning_object_lock"
+    assert set(contract) >= {"task", "sources", "checks", "next_step"}
+    assert contract["task"]["id"] == "aws_s3.versioning_object_lock"
 
 
 def test_named_provider_classification_replaces_depends_and_says_so():

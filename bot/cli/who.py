@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
-
 from rich.markup import escape
+from rich.table import Table
 
 from bot.answer import Answer, GuardStatus
 from bot.cli import main

@@ -27,7 +27,8 @@ def register(app: "App", ctx: "SlackContext") -> None:
         value = WhoValue.model_validate_json(action["value"])
         answer = services.resolver.who_owns(f"{value.question} ({value.variant})")
         team = services.owners.team(answer.team) if answer.team else None
-        tell(ctx, client, body, None, B.who_owns_message(answer, team, check_statuses(services, answer.checks, ctx.links)))
+        statuses = check_statuses(services, answer.checks, ctx.links)
+        tell(ctx, client, body, None, B.who_owns_message(answer, team, statuses))
 
     def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         from bot.main import ScanBusy
