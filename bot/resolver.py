@@ -254,7 +254,7 @@ class Resolver:
             return None, None, None
         variant = self.tasks.variant_in(cat_sid, toks) or variant
         raw = [t for t in toks if t not in STOP_WORDS and t not in PROVIDER_WORDS]
-        matched = self._matched(self.tasks.vocab, [stem(t) for t in raw], raw)
+        matched = self._matched(self.tasks.keywords(cat_sid)[1], [stem(t) for t in raw], raw)
         return cat_sid, variant, self.tasks.best(cat_sid, matched)
 
     # -- answer --------------------------------------------------------------------

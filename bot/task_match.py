@@ -8,7 +8,7 @@ allowed except on product names); the heaviest match wins. Variants are found by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from bot.matrix import Matrix, ServiceCatalog
 from bot.scope import PROVIDER_WORDS, PhraseIndex, degenerate
@@ -16,8 +16,7 @@ from bot.tasks import ServiceTasks, Task, TaskCatalog
 from bot.textmatch import Vocabulary, content_tokens, raw_tokens
 
 
-@dataclass(frozen=True)
-class TaskKeyword:
+class TaskKeyword(NamedTuple):
     task: Task
     text: str
     tokens: tuple[str, ...]
@@ -41,27 +40,32 @@ class TaskIndex:
         self.matrix = matrix
         self._aliases = {s.id: [tuple(raw_tokens(a)) for a in [s.name, *s.aliases]] for s in services.services}
         self._parents = catalog.variant_parents()
-        self._keywords: dict[str, list[TaskKeyword]] = {}
+        # a service's keywords are indexed the first time a question names it: loading stays fast however
+        # many services the catalogue holds, and each service's typo vocabulary stays small
+        self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
         self._variants: dict[str, PhraseIndex] = {}
         self._checks: dict[str, list[str]] = {}
-        tokens: set[str] = set()
         for sid, st in catalog.by_service.items():
+            if st.variants:
+                self._variants[sid] = PhraseIndex(
+                    (tuple(raw_tokens(alias)), v.id)
+                    for v in st.variants for alias in dict.fromkeys([v.name, v.id.replace("_", " "), *v.aliases])
+                    if raw_tokens(alias))
+            self._checks[sid] = list(dict.fromkeys(c for t in st.tasks for c in t.checks))
+
+    def keywords(self, service_id: str) -> tuple[list[TaskKeyword], Vocabulary]:
+        """The service's task keywords (stemmed topic tokens, weight) and the vocabulary of their words."""
+        found = self._keywords.get(service_id)
+        if found is None:
             kws = []
-            for task in st.tasks:
+            for task in self.catalog.by_service[service_id].tasks:
                 for text in [task.title, *task.keywords]:
                     raw = raw_tokens(text)
                     toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_WORDS))
-                    if not toks or degenerate(raw, toks):
-                        continue
-                    kws.append(TaskKeyword(task, text, toks, _weight(toks)))
-                    tokens.update(toks)
-            self._keywords[sid] = kws
-            self._variants[sid] = PhraseIndex(
-                (tuple(raw_tokens(alias)), v.id)
-                for v in st.variants for alias in dict.fromkeys([v.name, v.id.replace("_", " "), *v.aliases])
-                if raw_tokens(alias))
-            self._checks[sid] = list(dict.fromkeys(c for t in st.tasks for c in t.checks))
-        self.vocab = Vocabulary(tokens)
+                    if toks and not degenerate(raw, toks):
+                        kws.append(TaskKeyword(task, text, toks, _weight(toks)))
+            found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
+        return found
 
     def catalogue_for(self, service_id: str | None, toks: Sequence[str]) -> tuple[str | None, str | None]:
         """(service whose tasks answer, variant implied by the service named) for the service a question named."""
@@ -90,7 +94,7 @@ class TaskIndex:
         """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens)."""
         have = set(matched)
         best: TaskKeyword | None = None
-        for kw in self._keywords.get(service_id, ()):
+        for kw in self.keywords(service_id)[0]:
             if all(t in have for t in kw.tokens) and (best is None or kw.weight > best.weight):
                 best = kw
         if best is None:
