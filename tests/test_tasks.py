@@ -154,3 +154,24 @@ TUNING = yaml.safe_load((Path(__file__).parent / "data" / "who_owns_tasks_aws.ym
 def test_tuning_question_reaches_its_task(case):
     a = RESOLVER.who_owns(case["q"])
     assert (a.task.id if a.task else None) == case["task"], a.explanation
+
+
+def test_cli_shows_source_live_check_status_incident_and_next_step(tmp_path, monkeypatch):
+    from bot.config import Settings
+    from bot.main import build_services
+    from tests.test_drift import finding, run_of
+
+    versioning = "s3_bucket_versioning_enabled"
+    services = build_services(Settings(srm_db=tmp_path / "srm.db"))
+    services.incidents.ingest(run_of(finding("logs", check=versioning), finding("ok", "PASS", check=versioning)))
+    monkeypatch.setenv("SRM_DB", str(tmp_path / "srm.db"))
+    r = CliRunner().invoke(main, ["who-owns", "--json", "who turns on versioning for our s3 buckets"])
+    assert r.exit_code == 0, r.output
+    body = yaml.safe_load(r.output)
+    [check] = body["checks"]
+    assert (check["id"], check["status"], check["failing"], check["passing"]) == (versioning, "failing", 1, 1)
+    assert check["incident"]["id"] == 1 and check["incident"]["state"] == "open"
+    assert body["next_step"].startswith(f"Fix the 1 failing resource(s) of {versioning} (incident #1)")
+    text = " ".join(CliRunner().invoke(main, ["who-owns", "who turns on versioning for our s3 buckets"]).output.split())
+    assert "Source: Amazon S3 User Guide" in text and "failing" in text and "incident #1 open" in text
+    assert "Next step: Fix the 1 failing" in text

@@ -49,7 +49,7 @@ def render_answer(console: Console, answer: Answer, statuses: list[GuardStatus] 
     if answer.team_name:
         console.print(f"  Customer part owned by: [bold]{escape(answer.team_name)}[/]", highlight=False)
     for src in answer.sources[:2]:
-        console.print(f"  Source: {escape(src.title)} - {src.url}", highlight=False)
+        console.print(f"  Source: {escape(src.title)} - {src.url}", highlight=False, soft_wrap=True)
     rows = statuses if statuses is not None else [GuardStatus(id=c) for c in answer.checks]
     if rows:
         console.print("  Guarding checks:", highlight=False)
