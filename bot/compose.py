@@ -51,7 +51,8 @@ class Composer:
         common = dict(base, aspect=aspect.id, aspect_title=aspect.title, checks=list(task.checks),
                       sources=[SourceRef(title=src.title, url=src.url)] if src else [],
                       task=TaskRef(id=f"{st.service}.{task.id}", title=task.title))
-        prov_name = PROVIDER_NAME.get(base.get("provider"), "The provider")
+        prov: Provider | None = base.get("provider")
+        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
         subject = base.get("service_name") or st.service
         owners = task.variant_owners(st.variants)
         if variant is None and len(set(owners.values())) > 1:
@@ -114,7 +115,7 @@ class Composer:
                                        cell.customer_does)
             return self._with_next_step(answer)
         view = aspect.provider_view.get(prov) if prov and base.get("provider_stated") else None
-        if view is not None:
+        if view is not None and prov is not None:
             src = self.matrix.sources[view.source]
             answer = self._cell_answer(common, aspect, Owner(view.owner), view.summary, view.provider_does,
                                        view.customer_does)

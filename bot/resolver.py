@@ -299,7 +299,7 @@ class Resolver:
                 scores[aspect_id] = (3.0 * len(phrase), text)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc)
         if found and self._task_wins(found, scores):
-            return self.compose.task_answer(base, self.tasks.catalog.by_service[cat_sid], found.task, variant)
+            return self.compose.task_answer(base, found.service, found.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
         if side:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)

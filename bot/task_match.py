@@ -87,8 +87,8 @@ class TaskIndex:
 
     def variant_in(self, service_id: str, toks: Sequence[str]) -> str | None:
         phrases = self._variants.get(service_id)
-        found = phrases.find(toks) if phrases else None
-        return phrases[found] if found else None
+        found = phrases.find(toks) if phrases is not None else None
+        return phrases[found] if phrases is not None and found else None
 
     def best(self, service_id: str, matched: Iterable[str]) -> TaskMatch | None:
         """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens)."""

@@ -31,7 +31,7 @@ def register(app: "App", ctx: "SlackContext") -> None:
         tell(ctx, client, body, None, B.who_owns_message(answer, team, statuses))
 
     def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        from bot.main import ScanBusy
+        from bot.services import ScanBusy
         from checks.accounts import TargetError
 
         value = WhoValue.model_validate_json(action["value"])
