@@ -96,7 +96,8 @@ class Composer:
         return [c for c in aspect.checks if c in guarding]
 
     def aspect_answer(self, aspect: Aspect, base: dict, model: Model | None, prov: Provider | None,
-                      alts: list[Alternative], cat_sid: str | None = None, variant: str | None = None) -> Answer:
+                      alts: list[Alternative], cat_sid: str | None = None, variant: str | None = None,
+                      matched: str | None = None) -> Answer:
         common = dict(base, aspect=aspect.id, aspect_title=aspect.title, alternatives=alts, variant=variant,
                       checks=self._scoped_checks(aspect, prov, base.get("service"), cat_sid),
                       sources=self._sources(aspect.sources, prov))
@@ -115,6 +116,8 @@ class Composer:
                                        cell.customer_does)
             return self._with_next_step(answer)
         view = aspect.provider_view.get(prov) if prov and base.get("provider_stated") else None
+        if view is not None and view.keywords and matched not in view.keywords:
+            view = None
         if view is not None and prov is not None:
             src = self.matrix.sources[view.source]
             answer = self._cell_answer(common, aspect, Owner(view.owner), view.summary, view.provider_does,

@@ -73,6 +73,9 @@ class ProviderView(BaseModel, extra="forbid"):
     provider_does: str | None = None
     customer_does: str | None = None
     source: str
+    # the row keywords the classification is about (empty: all); "guest os" is the customer's even where
+    # AWS calls patch management as a whole a shared control
+    keywords: list[str] = Field(default_factory=list)
 
 
 class Aspect(BaseModel, extra="forbid"):

@@ -311,10 +311,10 @@ class Resolver:
                           explanation=f"The responsibility matrix does not cover that{subject}. Did you mean {hint}?",
                           next_step="Ask again naming one duty (e.g. patching, backups, MFA) and the service.")
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        top_id, (top_score, _) = ranked[0]
+        top_id, (top_score, top_text) = ranked[0]
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
-        return self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant)
+        return self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
 
     @staticmethod
     def _literal_index(toks: list[str], n: int) -> set[tuple[str, ...]]:
