@@ -268,6 +268,9 @@ class Resolver:
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
         named = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+        if named is None:  # "cloud kms" names Google even without the word "google"
+            product = PRODUCT_PROVIDERS.find(toks)
+            named = PRODUCT_PROVIDERS[product] if product else None
         svc = self._take_service(toks, used, prefer=named)
         said_provider = self._take_provider(toks, used)
         if said_provider is None and svc is None:
