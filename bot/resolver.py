@@ -114,6 +114,10 @@ class Resolver:
                 if toks and toks not in self._aliases:
                     self._aliases[toks] = s
                     self._features.add(toks)
+        # "aws backup", "aws config": a provider word and one broad word; matched only as written, so that
+        # "does aws back up my tables" is not AWS Backup
+        self._weak_aliases = {toks for toks in self._aliases
+                              if degenerate(toks, tuple(content_tokens(t for t in toks if t not in PROVIDER_WORDS)))}
         self._alias_vocab = Vocabulary(t for toks in self._aliases for t in toks)
         self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
         for toks in self._aliases:
@@ -159,7 +163,8 @@ class Resolver:
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
             and not (len(tok) >= 7 and a == tok + "s"))})
 
-    def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None) -> Service | None:
+    def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None,
+                      written: str = "") -> Service | None:
         """The service named; with a provider named outright (``prefer``), only that provider's services:
         context decides a name two stacks share."""
         cands = [self._alias_candidates(t) for t in toks]
@@ -174,6 +179,8 @@ class Resolver:
                     if i + n > len(toks) or any(used[i:i + n]):
                         continue
                     if prefer is not None and self._aliases[alias].provider is not prefer:
+                        continue
+                    if alias in self._weak_aliases and " ".join(alias) not in written:
                         continue
                     if all(alias[k] in cands[i + k] for k in range(n)):
                         exact = sum(alias[k] == toks[i + k] for k in range(n))
@@ -271,7 +278,7 @@ class Resolver:
         if named is None:  # "cloud kms" names Google even without the word "google"
             product = PRODUCT_PROVIDERS.find(toks)
             named = PRODUCT_PROVIDERS[product] if product else None
-        svc = self._take_service(toks, used, prefer=named)
+        svc = self._take_service(toks, used, prefer=named, written=" ".join(question.lower().split()))
         said_provider = self._take_provider(toks, used)
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)

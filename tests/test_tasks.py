@@ -175,3 +175,8 @@ def test_cli_shows_source_live_check_status_incident_and_next_step(tmp_path, mon
     text = " ".join(CliRunner().invoke(main, ["who-owns", "who turns on versioning for our s3 buckets"]).output.split())
     assert "Source: Amazon S3 User Guide" in text and "failing" in text and "incident #1 open" in text
     assert "Next step: Fix the 1 failing" in text
+
+
+def test_a_provider_word_and_a_broad_word_name_a_service_only_as_written():
+    assert RESOLVER.who_owns("Does AWS back up my DynamoDB tables automatically?").service == "aws_dynamodb"
+    assert RESOLVER.who_owns("Who sets up AWS Backup for our accounts?").service == "aws_backup"
