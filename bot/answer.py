@@ -40,6 +40,12 @@ class VariantOwner(BaseModel):
     owner: str
 
 
+class TaskOwner(BaseModel):
+    id: str
+    title: str
+    owner: str
+
+
 class GuardStatus(BaseModel):
     """Live status of one guarding check, read from the store by the caller."""
 
@@ -75,6 +81,7 @@ class Answer(BaseModel):
     variant: str | None = None  # the service variant the answer is for (named or implied)
     variants: list[VariantOwner] = Field(default_factory=list)  # filled when the answer asks which variant
     assumption: str | None = None  # said when the answer follows one provider's own classification
+    service_tasks: list[TaskOwner] = Field(default_factory=list)  # an aspect answer: the named service's tasks in it
     next_step: str = ""
 
     @property
@@ -111,4 +118,5 @@ class Answer(BaseModel):
             "variant": self.variant,
             "variants": [v.model_dump() for v in self.variants],
             "assumption": self.assumption,
+            "service_tasks": [t.model_dump() for t in self.service_tasks],
         }

@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskRef, VariantOwner
+from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
 from bot.owners import Owners
 from bot.task_match import TaskIndex
@@ -19,6 +19,7 @@ from bot.tasks import ServiceTasks, Task
 PROVIDER_NAME = {Provider.aws: "AWS", Provider.azure: "Microsoft", Provider.gcp: "Google"}
 CHECKS_PROVIDER = Provider.aws  # every registered check reads AWS
 _SOURCE_PREFIX = {Provider.aws: "aws_", Provider.azure: "azure_", Provider.gcp: "gcp_"}
+_GENERAL_PAGE = {Provider.aws: "aws_srm", Provider.azure: "azure_srm", Provider.gcp: "gcp_shared_fate"}
 
 
 class Composer:
@@ -33,15 +34,27 @@ class Composer:
             return {}
         return {"team": team.id, "team_name": team.name}
 
-    def _sources(self, ids: list[str], prov: Provider | None) -> list[SourceRef]:
-        out = []
+    def _sources(self, ids: list[str], prov: Provider | None, cat_sid: str | None = None,
+                 aspect: str | None = None) -> list[SourceRef]:
+        """The named service's own pages for this aspect first, then the row's sources for the provider asked
+        (its general shared-responsibility page when the row cites none of that provider's)."""
+        out: list[SourceRef] = []
+        st = self.tasks.catalog.by_service.get(cat_sid) if cat_sid else None
+        if st is not None and aspect:
+            for task in self.tasks.tasks_in_aspect(st.service, aspect):
+                page = st.source_of(task, self.matrix)
+                if page and all(s.url != page.url for s in out):
+                    out.append(SourceRef(title=page.title, url=page.url))
+        if prov is not None and not any(i.startswith(_SOURCE_PREFIX[prov]) for i in ids):
+            ids = [*ids, _GENERAL_PAGE[prov]]
         for sid in ids:
             src = self.matrix.sources.get(sid)
             if src is None or not src.url.startswith("http"):
                 continue
             if prov is not None and any(sid.startswith(p) for other, p in _SOURCE_PREFIX.items() if other is not prov):
                 continue  # an Azure question does not cite AWS's page
-            out.append(SourceRef(title=src.title, url=src.url))
+            if all(s.url != src.url for s in out):
+                out.append(SourceRef(title=src.title, url=src.url))
         return out
 
     # -- tasks ---------------------------------------------------------------------
@@ -100,7 +113,9 @@ class Composer:
                       matched: str | None = None) -> Answer:
         common = dict(base, aspect=aspect.id, aspect_title=aspect.title, alternatives=alts, variant=variant,
                       checks=self._scoped_checks(aspect, prov, base.get("service"), cat_sid),
-                      sources=self._sources(aspect.sources, prov))
+                      sources=self._sources(aspect.sources, prov, cat_sid, aspect.id),
+                      service_tasks=[TaskOwner(id=f"{cat_sid}.{t.id}", title=t.title, owner=t.owner_for(variant))
+                                     for t in self.tasks.tasks_in_aspect(cat_sid, aspect.id)] if cat_sid else [])
         if model is not None:
             cell = aspect.cell(model, prov)
             answer = self._cell_answer(common, aspect, Owner(cell.owner), cell.summary, cell.provider_does,

@@ -44,6 +44,10 @@ def render_answer(console: Console, answer: Answer, statuses: list[GuardStatus] 
     for model, part in answer.breakdown.items():
         console.print(f"    [{OWNER_STYLE[part.owner]}]{model.upper():5}[/] {part.owner:9} {part.summary}",
                       highlight=False)
+    if answer.service_tasks:
+        console.print(f"  On {escape(answer.service_name or '')}, this covers:", highlight=False)
+    for t in answer.service_tasks:
+        console.print(f"    [{OWNER_STYLE[t.owner]}]{t.owner:9}[/] {escape(t.title)}", highlight=False)
     for v in answer.variants:
         console.print(f"    [{OWNER_STYLE[v.owner]}]{v.owner:9}[/] {escape(v.name)}", highlight=False)
     if answer.team_name:

@@ -216,6 +216,9 @@ def who_owns_message(answer: Answer, team: Team | None, statuses: list[CheckStat
     if team is not None and answer.owner not in (Owner.provider, Owner.unknown):
         owning = f"{team_mention(team)} ({escape(team.name)})"
         blocks.append(section(f":busts_in_silhouette: Customer part owned by {owning}"))
+    if answer.service_tasks:
+        blocks.append(section(f"*On {escape(answer.service_name or answer.service)}, this covers*\n" + "\n".join(
+            f"• {escape(t.title)} - {OWNER_SHORT.get(t.owner, t.owner)}" for t in answer.service_tasks[:8])))
     if answer.sources:
         blocks.append(context("Source: " + " · ".join(link(s.url, s.title) for s in answer.sources[:2])))
     if statuses:
