@@ -180,3 +180,11 @@ def test_cli_shows_source_live_check_status_incident_and_next_step(tmp_path, mon
 def test_a_provider_word_and_a_broad_word_name_a_service_only_as_written():
     assert RESOLVER.who_owns("Does AWS back up my DynamoDB tables automatically?").service == "aws_dynamodb"
     assert RESOLVER.who_owns("Who sets up AWS Backup for our accounts?").service == "aws_backup"
+
+
+def test_an_aspect_answer_about_a_service_lists_its_tasks_and_cites_its_own_page_first():
+    a = RESOLVER.who_owns("who owns backups for rds?")
+    assert a.task is None and a.owner is Owner.shared
+    assert "aws_rds.backup_retention" in [t.id for t in a.service_tasks]
+    assert a.sources[0].url.startswith("https://docs.aws.amazon.com/AmazonRDS/")
+    assert all("microsoft" not in s.url and "google" not in s.url for s in a.sources)
