@@ -119,6 +119,8 @@ def validate_cmd() -> None:
     loaded: dict[str, Any] = {}
 
     def tasks_step() -> None:
+        if not s.srm_tasks.is_dir():
+            raise DataFileError(s.srm_tasks, ["folder not found (SRM_TASKS)"])
         catalog = load_tasks(s.srm_tasks)
         if "matrix" in loaded and "services" in loaded:
             bad = catalogue_problems(catalog, loaded["matrix"], loaded["services"], load_all())
