@@ -255,3 +255,18 @@ def catalogue_problems(catalog: TaskCatalog, matrix: Matrix, services: ServiceCa
                     problems.append(f"{where}.checks: {cid} is a {check_provider} check; "
                                     f"a {folder} task lists only {folder} checks")
     return problems
+
+
+def load_checked_tasks(root: Path | str, matrix: Matrix | None, services: ServiceCatalog | None,
+                       registry: dict[str, Any]) -> TaskCatalog:
+    """`srm validate` and `srm doctor`: load every file, then apply the cross-file rules (when the matrix and
+    services loaded). One DataFileError lists every problem, each naming its file and entry."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataFileError(root, ["folder not found (SRM_TASKS)"])
+    catalog = load_tasks(root)
+    if matrix is not None and services is not None:
+        bad = catalogue_problems(catalog, matrix, services, registry)
+        if bad:
+            raise DataFileError(root, bad)
+    return catalog

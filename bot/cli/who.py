@@ -111,7 +111,7 @@ def validate_cmd() -> None:
     from bot.config import Settings, load_config
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
-    from bot.tasks import catalogue_problems, load_tasks
+    from bot.tasks import load_checked_tasks
     from checks.registry import load_all
 
     s = Settings()
@@ -119,13 +119,7 @@ def validate_cmd() -> None:
     loaded: dict[str, Any] = {}
 
     def tasks_step() -> None:
-        if not s.srm_tasks.is_dir():
-            raise DataFileError(s.srm_tasks, ["folder not found (SRM_TASKS)"])
-        catalog = load_tasks(s.srm_tasks)
-        if "matrix" in loaded and "services" in loaded:
-            bad = catalogue_problems(catalog, loaded["matrix"], loaded["services"], load_all())
-            if bad:
-                raise DataFileError(s.srm_tasks, bad)
+        load_checked_tasks(s.srm_tasks, loaded.get("matrix"), loaded.get("services"), load_all())
 
     steps = [
         ("matrix", lambda: load_matrix(s.srm_matrix)),

@@ -17,6 +17,8 @@ def check_data_files(settings: Any) -> tuple[list[Result], Any]:
     from bot.datafiles import DataFileError
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import OWNERS_EXAMPLE_PATH, load_owners
+    from bot.tasks import load_checked_tasks
+    from checks.registry import load_all
 
     out: list[Result] = []
     loaded: dict[str, Any] = {}
@@ -28,6 +30,9 @@ def check_data_files(settings: Any) -> tuple[list[Result], Any]:
         ("owners", settings.srm_owners, lambda: load_owners(
             settings.srm_owners, aspect_ids=loaded["matrix"].ids if "matrix" in loaded else None),
          lambda o: f"{len(o.teams)} teams, default {o.default_team}"),
+        ("tasks", settings.srm_tasks, lambda: load_checked_tasks(
+            settings.srm_tasks, loaded.get("matrix"), loaded.get("services"), load_all()),
+         lambda c: f"{len(c.by_service)} services, {sum(len(st.tasks) for st in c.by_service.values())} tasks"),
         ("config", settings.srm_config, lambda: load_config(settings.srm_config), _config_summary),
     ]
     for name, path, load, summary in steps:
