@@ -71,12 +71,12 @@ class TaskIndex:
         """(service whose tasks answer, variant implied by the service named) for the service a question named."""
         if service_id is None:
             return None, None
-        if service_id in self.catalog.by_service:
-            return service_id, None
         parents = self._parents.get(service_id, [])
         named = [(p, v) for p, v in parents if self._names(p, toks)]
-        if len(named) == 1:
+        if len(named) == 1:  # "fargate on eks": EKS's tasks, Fargate variant
             return named[0]
+        if service_id in self.catalog.by_service:
+            return service_id, None
         if len(parents) == 1:
             return parents[0]
         return None, None
