@@ -103,7 +103,7 @@ def incidents_cmd(state: str, team: str | None, db: Path | None) -> None:
 
 @main.group("incident")
 def incident_group() -> None:
-    """One incident."""
+    """One incident: show it, or act on it as a named member (`--as`; the same rules as the Slack buttons)."""
 
 
 @incident_group.command("show")

@@ -107,8 +107,9 @@ def live_statuses(check_ids: list[str]) -> list[GuardStatus]:
 
 @main.command("validate")
 def validate_cmd() -> None:
-    """Check every data file (matrix, services, owners, config); exit 2 on any problem."""
+    """Check every data file (matrix, services, owners, config, frameworks); exit 2 on any problem."""
     from bot.config import Settings, load_config
+    from bot.frameworks import check_framework_ids
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
     from bot.tasks import load_checked_tasks
@@ -127,6 +128,7 @@ def validate_cmd() -> None:
         ("owners", lambda: load_owners(s.srm_owners, aspect_ids=loaded["matrix"].ids if "matrix" in loaded else None)),
         ("tasks", tasks_step),
         ("config", lambda: load_config(s.srm_config)),
+        ("frameworks", lambda: check_framework_ids()),
     ]
     for name, step in steps:
         try:

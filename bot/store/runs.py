@@ -80,6 +80,12 @@ class RunsMixin(StoreBase):
                           " ORDER BY account_id, region, check_id, resource_id", params)
         return [_finding(r) for r in rows]
 
+    def regions_of(self, account_id: str, check_id: str) -> list[str]:
+        """Every region the check has judged in the account (passing or failing)."""
+        rows = self._rows("SELECT DISTINCT region FROM findings WHERE account_id = ? AND check_id = ? ORDER BY region",
+                          [account_id, check_id])
+        return [r["region"] for r in rows]
+
     def failing(self, account_id: str, check_id: str) -> list[Finding]:
         return self.findings(account_id=account_id, check_id=check_id, status=Status.FAIL)
 
