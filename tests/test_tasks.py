@@ -122,7 +122,7 @@ def test_variant_decides_and_none_named_asks_which_with_buttons():
 
 def test_checks_are_scoped_to_provider_and_service():
     rds = RESOLVER.who_owns("who owns backups for rds?")
-    assert rds.checks and all(c.startswith("rds_") for c in rds.checks)
+    assert rds.checks and all("rds" in c for c in rds.checks)  # no S3 or DynamoDB check
     for q in ["who owns backups on azure sql database", "who owns mfa on gcp", "who encrypts data at rest in azure"]:
         assert RESOLVER.who_owns(q).checks == [], q
     contract = RESOLVER.who_owns("who sets s3 bucket versioning").contract()
