@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from bot.cli import main
-from bot.cli.scan import CSV_FIELDS, exit_code
+from bot.cli.scan import exit_code
+from bot.exports.tabular import CSV_FIELDS
 from checks.base import Check as CheckObj
 from checks.base import CheckMeta, Finding, Severity, Status
 from checks.policy import is_read_only, least_privilege_policy

@@ -12,7 +12,7 @@ from checks.inventory.efs import access_points, file_systems
     title="EFS file systems are encrypted at rest",
     fail_title="EFS file systems are not encrypted at rest",
     service="efs", aspect="encryption_at_rest", severity=Severity.medium,
-    frameworks={"cis": ["2.3.1"], "fsbp": ["EFS.1", "EFS.8"]},
+    frameworks={"cis": ["2.3.1"], "fsbp": ["EFS.1"]},
     remediation=("Encryption at rest is fixed at creation: create an encrypted file system (console EFS > Create "
                  "file system > Customize > Enable encryption of data at rest, or `aws efs create-file-system "
                  "--encrypted --kms-key-id KEY_ID --creation-token TOKEN`), copy the data (e.g. AWS DataSync) and "
