@@ -101,6 +101,11 @@ MIGRATIONS: list[tuple[int, str]] = [
     INSERT OR IGNORE INTO targets_seen (account_id, region, first_seen)
         SELECT account_id, region, MIN(first_seen) FROM findings GROUP BY account_id, region;
     """),
+    (7, """
+    ALTER TABLE outbox ADD COLUMN lease_pid INTEGER;
+    ALTER TABLE outbox ADD COLUMN lease_host TEXT;
+    ALTER TABLE sent_messages ADD COLUMN attempted_at TEXT;
+    """),
 ]
 
 

@@ -45,7 +45,9 @@ def _each(scope: Scope, *fields: str) -> Iterator[tuple[Bucket, dict[str, Any], 
         kw: dict[str, Any] = {"arn": b.arn, "tags": {} if isinstance(b.tags, ApiError) else b.tags}
         if isinstance(b.region, str):
             kw["region"] = b.region
-        err = next((getattr(b, f) for f in fields if isinstance(getattr(b, f), ApiError)), None)
+        # no region, no stable key: every check reports ERROR (never a finding re-keyed to another region)
+        needed = ("region", *fields)
+        err = next((getattr(b, f) for f in needed if isinstance(getattr(b, f), ApiError)), None)
         errored = scope.errored(b.name, err.code, f"{err.operation}: {err.message}", **kw) if err else None
         yield b, kw, errored
 
