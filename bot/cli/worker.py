@@ -19,7 +19,7 @@ def worker_cmd(queue_url: str | None, processes: int, threads: int) -> None:
 
     Needs AWS credentials that can assume the scanned accounts' roles; never opens the database.
     """
-    from bot.cli.scan import load_cli_config
+    from bot.cli.export import load_cli_config
 
     url = queue_url or os.environ.get("SRM_QUEUE_URL") or load_cli_config().aws.queue_url
     os.environ["SRM_QUEUE_URL"] = url
