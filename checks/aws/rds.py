@@ -72,22 +72,24 @@ def rds_instance_not_publicly_accessible(scope: Scope):
                  f"DB_ID --backup-retention-period {MIN_BACKUP_RETENTION_DAYS} --apply-immediately`."),
     iam_actions=DESCRIBE_INSTANCES,
     resource_type=INSTANCE,
-    notes="Read replicas are not judged (as in FSBP RDS.11): their backups follow the source.",
+    settings={"min_days": MIN_BACKUP_RETENTION_DAYS},
+    notes=("Read replicas are not judged (as in FSBP RDS.11): their backups follow the source. The id keeps "
+           "its name; the minimum is the min_days setting (default 7)."),
 ))
 def rds_instance_backup_retention_7_days(scope: Scope):
+    minimum = int(scope.setting("min_days"))
     for db in db_instances(scope.inv):
         if db.read_replica_source:
             continue
         days = db.backup_retention_days
-        evidence = {"BackupRetentionPeriod": days, "MinimumDays": MIN_BACKUP_RETENTION_DAYS}
+        evidence = {"BackupRetentionPeriod": days, "MinimumDays": minimum}
         kw = dict(arn=db.arn, evidence=evidence, tags=db.tags)
-        if days >= MIN_BACKUP_RETENTION_DAYS:
+        if days >= minimum:
             yield scope.passed(db.identifier, f"automated backups kept {days} days", **kw)
         elif days == 0:
             yield scope.failed(db.identifier, "automated backups are disabled", **kw)
         else:
-            yield scope.failed(db.identifier, f"automated backups kept only {days} days "
-                               f"(< {MIN_BACKUP_RETENTION_DAYS})", **kw)
+            yield scope.failed(db.identifier, f"automated backups kept only {days} days (< {minimum})", **kw)
 
 
 @register(CheckMeta(
