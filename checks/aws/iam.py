@@ -1,7 +1,7 @@
 """IAM checks (global, CIS AWS Foundations Benchmark v3.0 section 1)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from checks.base import CheckMeta, Scope, Severity, register
@@ -113,10 +113,13 @@ def password_policy_problems(policy: dict[str, Any], *, min_length: int = MIN_PA
                  "of 24 passwords, or `aws iam update-account-password-policy --minimum-password-length 14 "
                  "--password-reuse-prevention 24`."),
     iam_actions=["iam:GetAccountPasswordPolicy"], resource_type=ACCOUNT,
+    settings={"min_length": MIN_PASSWORD_LENGTH, "reuse_prevention": MIN_PASSWORD_REUSE_PREVENTION},
+    notes="Expiry is judged by iam_password_policy_expires_passwords, character classes by their own checks.",
 ))
 def iam_password_policy_strong(scope: Scope):
-    required = {"MinimumPasswordLength": MIN_PASSWORD_LENGTH,
-                "PasswordReusePrevention": MIN_PASSWORD_REUSE_PREVENTION, "MaxPasswordAge": MAX_PASSWORD_AGE_DAYS}
+    min_length, min_reuse = int(scope.setting("min_length")), int(scope.setting("reuse_prevention"))
+    required = {"MinimumPasswordLength": min_length,
+                "PasswordReusePrevention": min_reuse, "MaxPasswordAge": MAX_PASSWORD_AGE_DAYS}
     policy = password_policy(scope.inv)
     if policy is None:
         yield scope.failed(scope.account_id, "no password policy",
@@ -125,7 +128,7 @@ def iam_password_policy_strong(scope: Scope):
     ev = {k: policy.get(k) for k in ("MinimumPasswordLength", "PasswordReusePrevention",
                                        "ExpirePasswords", "MaxPasswordAge")}
     ev["required"] = required
-    problems = password_policy_problems(policy)
+    problems = password_policy_problems(policy, min_length=min_length, min_reuse=min_reuse)
     if problems:
         yield scope.failed(scope.account_id, "password policy is weak: " + "; ".join(problems), evidence=ev)
     else:
@@ -143,7 +146,7 @@ def iam_password_policy_strong(scope: Scope):
     notes="The credential report has no key ids: resource ids are '<user>/access_key_1|2'.",
 ))
 def iam_access_keys_rotated_90_days(scope: Scope):
-    now = datetime.now(timezone.utc)
+    now = scope.now()
     for u in _iam_users(scope):
         for k in u.active_keys:
             rid = f"{u.user}/{k.slot}"
@@ -184,7 +187,7 @@ def _credential_activity(u: ReportUser) -> list[tuple[str, str, datetime | None]
     notes="A never-used credential is aged from when it was set (password) or created (key).",
 ))
 def iam_credentials_unused_45_days_disabled(scope: Scope):
-    now = datetime.now(timezone.utc)
+    now = scope.now()
     for u in _iam_users(scope):
         activity = _credential_activity(u)
         stale = [
