@@ -64,14 +64,16 @@ def s3_bucket_no_public_write(scope: Scope):
         kw: dict[str, Any] = {"arn": b.arn, "tags": {} if isinstance(b.tags, ApiError) else b.tags}
         if isinstance(b.region, str):
             kw["region"] = b.region
-        err = next((v for v in (b.acl_grants, b.policy) if isinstance(v, ApiError)), None)
-        if err is not None:
+        acl, policy = b.acl_grants, b.policy
+        if isinstance(acl, ApiError) or isinstance(policy, ApiError):
+            err = acl if isinstance(acl, ApiError) else policy
+            assert isinstance(err, ApiError)
             yield scope.errored(b.name, err.code, f"{err.operation}: {err.message}", **kw)
             continue
-        grants = sorted({f"{GROUP_URIS[g['Grantee']['URI']]}:{g.get('Permission')}" for g in b.acl_grants
+        grants = sorted({f"{GROUP_URIS[g['Grantee']['URI']]}:{g.get('Permission')}" for g in acl
                          if (g.get("Grantee") or {}).get("URI") in GROUP_URIS
                          and g.get("Permission") in WRITE_PERMISSIONS})
-        statements = public_write_statements(b.policy) if b.policy else []
+        statements = public_write_statements(policy) if policy else []
         ev = {"PublicWriteGrants": grants, "PublicWriteStatements": statements}
         if grants or statements:
             yield scope.failed(b.name, "everyone can write: " + ", ".join(grants + statements), evidence=ev, **kw)

@@ -104,9 +104,9 @@ def cloudfront_distribution_origin_tls_current(scope: Scope):
     fail_title="CloudFront distribution has no standard logging", service="cloudfront",
     aspect="logging_monitoring", severity=Severity.medium, scope="account", frameworks={"fsbp": ["CloudFront.5"]},
     remediation=("Console CloudFront > distribution > General > Settings > Edit > Standard logging: On (S3 bucket), "
-                 "or set `Logging` to `{\"Enabled\":true,\"IncludeCookies\":false,\"Bucket\":\"BUCKET.s3.amazonaws.com\","
-                 "\"Prefix\":\"cf/\"}` and run `aws cloudfront update-distribution --id ID --if-match ETAG "
-                 "--distribution-config file://config.json`."),
+                 "or set `Logging` to `{\"Enabled\":true,\"IncludeCookies\":false,"
+                 "\"Bucket\":\"BUCKET.s3.amazonaws.com\",\"Prefix\":\"cf/\"}` and run `aws cloudfront "
+                 "update-distribution --id ID --if-match ETAG --distribution-config file://config.json`."),
     iam_actions=CF_ACTIONS + ["cloudfront:GetDistributionConfig"], resource_type=DISTRIBUTION,
     notes="Judges legacy standard logging (DistributionConfig.Logging); log deliveries set up through CloudWatch "
           "(logging v2) are not seen.",

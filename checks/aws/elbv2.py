@@ -207,7 +207,7 @@ def elb_listener_secure_protocol(scope: Scope):
 ))
 def elb_loadbalancer_access_logging_enabled(scope: Scope):
     for lb in classic_load_balancers(scope.inv):
-        kw = dict(arn=lb.arn, tags=lb.tags)
+        kw: dict[str, Any] = {"arn": lb.arn, "tags": lb.tags}
         if "attributes" in lb.errors:
             yield scope.errored(lb.name, *lb.errors["attributes"], **kw)
         elif lb.access_log:

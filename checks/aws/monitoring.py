@@ -19,9 +19,7 @@ from typing import Any, Iterator
 
 from checks.aws.logging import management_events
 from checks.base import CheckMeta, Finding, Scope, Severity, register
-from checks.inventory.cloudwatch import (
-    MetricFilter, confirmed_subscriptions, log_group_of, metric_alarms, metric_filters,
-)
+from checks.inventory.cloudwatch import confirmed_subscriptions, log_group_of, metric_alarms, metric_filters
 from checks.inventory.core import FetchError
 from checks.inventory.logging import Trail, trail_activity, trails
 

@@ -103,8 +103,10 @@ def test_sqs_queues_sse_kms_sse_sqs_and_none(aws):
 
 
 def test_sqs_list_denied_is_an_error_not_a_pass(aws):
-    fill = (lambda stub: stub.add_client_error("list_queues", service_error_code="AccessDenied",
-                                               service_message="no", http_status_code=403))
+    def fill(stub):
+        stub.add_client_error("list_queues", service_error_code="AccessDenied", service_message="no",
+                              http_status_code=403)
+
     [f] = _run(aws, [SQS], factory=_stubbed_factory(aws, "sqs", fill)).findings
     assert (f.status, f.error_code) == (Status.ERROR, "AccessDenied")
 
@@ -192,8 +194,10 @@ def test_backup_retention_settings_override_the_default(aws):
 
 
 def test_rds_cluster_listing_throttled_is_an_error(aws):
-    fill = (lambda stub: stub.add_client_error("describe_db_clusters", service_error_code="Throttling",
-                                               service_message="slow down", http_status_code=400))
+    def fill(stub):
+        stub.add_client_error("describe_db_clusters", service_error_code="Throttling", service_message="slow down",
+                              http_status_code=400)
+
     result = _run(aws, [CL_DEL, CL_IAM], factory=_stubbed_factory(aws, "rds", fill))
     assert {(f.status, f.error_code) for f in result.findings} == {(Status.ERROR, "Throttling")}
     assert len(result.findings) == 2

@@ -59,8 +59,8 @@ def lbs(aws):
                                                          "StatusCode": "HTTP_301"}}]
     arns = {}
     for name, kind in (("good", "application"), ("bad", "application"), ("net", "network")):
-        arns[name] = elb.create_load_balancer(Name=name, Subnets=subnets, Type=kind,
-                                              Tags=[{"Key": "team", "Value": name}])["LoadBalancers"][0]["LoadBalancerArn"]
+        created = elb.create_load_balancer(Name=name, Subnets=subnets, Type=kind, Tags=[{"Key": "team", "Value": name}])
+        arns[name] = created["LoadBalancers"][0]["LoadBalancerArn"]
     elb.create_listener(LoadBalancerArn=arns["good"], Protocol="HTTPS", Port=443, SslPolicy=GOOD_POLICY,
                         Certificates=[{"CertificateArn": cert}], DefaultActions=forward)
     elb.create_listener(LoadBalancerArn=arns["good"], Protocol="HTTP", Port=80, DefaultActions=redirect)
@@ -219,7 +219,8 @@ def _api(aws, name):
 
 def test_api_stage_logging_and_waf(aws):
     apigw = aws.client("apigateway")
-    good, bad = _api(aws, "good"), _api(aws, "bad")
+    good = _api(aws, "good")
+    _api(aws, "bad")
     apigw.update_stage(restApiId=good, stageName="prod", patchOperations=[
         {"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"}])
     stage_arn = f"arn:aws:apigateway:{REGION}::/restapis/{good}/stages/prod"
