@@ -170,19 +170,26 @@ def _trail_stage(scope: Scope, t: Trail, a: Activity) -> tuple[str, dict[str, An
     return "no_subscribed_topic", row
 
 
-def _candidates(scope: Scope) -> tuple[list[Trail], list[FetchError]]:
-    """Multi-region trails delivering to a log group in this account (others' groups cannot be read here)."""
-    found, errors = [], []
+def _candidates(scope: Scope) -> tuple[list[Trail], list[str], list[FetchError]]:
+    """Multi-region trails delivering to a log group in this account (others' groups cannot be read
+    here), the accounts holding the log groups of the other multi-region trails, and trail errors."""
+    found: list[Trail] = []
+    elsewhere: set[str] = set()
+    errors: list[FetchError] = []
     for t in trails(scope.inv):
         if t.error is not None:
             errors.append(t.error)
-        elif t.multi_region and t.log_group_arn and log_group_of(t.log_group_arn)[1] == scope.account_id:
-            found.append(t)
-    return found, errors
+        elif t.multi_region and t.log_group_arn:
+            account = log_group_of(t.log_group_arn)[1]
+            if account == scope.account_id:
+                found.append(t)
+            elif account:
+                elsewhere.add(account)
+    return found, sorted(elsewhere), errors
 
 
 def judge(scope: Scope, a: Activity) -> Iterator[Finding]:
-    candidates, errors = _candidates(scope)
+    candidates, elsewhere, errors = _candidates(scope)
     rows: list[dict[str, Any]] = []
     best = -1
     for t in candidates:
@@ -200,8 +207,10 @@ def judge(scope: Scope, a: Activity) -> Iterator[Finding]:
     if errors:
         raise errors[0]  # a trail or link we could not read might be the one that passes
     if not rows:
-        yield scope.failed(scope.account_id, "no multi-region trail sends its events to a CloudWatch Logs group "
-                           "in this account", evidence={"trails": []})
+        why = "no multi-region trail sends its events to a CloudWatch Logs group in this account"
+        if elsewhere:  # e.g. an organization trail: its filters and alarms are judged in that account's scan
+            why += f" (only to log groups in account {', '.join(elsewhere)}, whose alarms are judged there)"
+        yield scope.failed(scope.account_id, why, evidence={"trails": [], "log_group_accounts": elsewhere})
         return
     text = STAGE_TEXT[STAGES[best]].format(what=a.what)
     yield scope.failed(scope.account_id, f"the best multi-region trail {text}", evidence={"trails": rows})

@@ -152,3 +152,19 @@ def test_denied_metric_filter_listing_is_an_error_not_a_pass(aws):
     assert {(f.check_id, f.status, f.error_code) for f in result.findings} == {
         (SG, Status.ERROR, "AccessDeniedException"), (ROOT, Status.ERROR, "AccessDeniedException")}
     assert result.summary.api_calls["logs.DescribeMetricFilters"] == 1  # the failure is memoised
+
+
+def test_organization_trail_delivering_to_another_account_fails_here_and_says_where(aws):
+    arn = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org"
+    stubbed = aws.client("cloudtrail", region_name=REGION)
+    stub = Stubber(stubbed)
+    stub.add_response("list_trails", {"Trails": [{"TrailARN": arn, "Name": "org", "HomeRegion": REGION}]})
+    stub.add_response("get_trail", {"Trail": {
+        "Name": "org", "TrailARN": arn, "IsMultiRegionTrail": True, "IsOrganizationTrail": True,
+        "CloudWatchLogsLogGroupArn": "arn:aws:logs:us-east-1:999999999999:log-group:org-trail:*"}})
+    stub.activate()
+    target = Target("t", ACCOUNT_ID, aws, [REGION], client_factory=lambda s, r: stubbed)
+    f = only(run(select([SG]), [target]), SG, ACCOUNT_ID)
+    assert f.status is Status.FAIL
+    assert f.evidence == {"trails": [], "log_group_accounts": ["999999999999"]}
+    assert "999999999999" in f.reason
