@@ -39,6 +39,7 @@ def _register_character_class(key: str, field: str, what: str, flag: str, legacy
         else:
             yield scope.failed(scope.account_id, f"passwords need not contain {what}", evidence={field: False})
 
+    check.__name__ = check.__qualname__ = meta.id
     register(meta)(check)
 
 
