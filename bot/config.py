@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.cron import cron_trigger
 from bot.datafiles import load_yaml_model
 from bot.matrix import MATRIX_PATH, SERVICES_PATH
 from bot.owners import OWNERS_EXAMPLE_PATH
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_base_url: str | None = None
+    srm_smtp_password: str | None = None
 
 
 # -- srm.yml -------------------------------------------------------------------------
@@ -83,10 +85,8 @@ def _valid_cron(cron: str, tz: str) -> None:
     """A bad cron expression or time zone is a config error, found at load time (docs/scheduling.md)."""
     from zoneinfo import ZoneInfoNotFoundError
 
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(cron, timezone=tz)
+        cron_trigger(cron, tz)
     except ZoneInfoNotFoundError:
         raise ValueError(f"timezone: unknown time zone {tz!r} (e.g. Europe/Berlin)") from None
     except ValueError as exc:
@@ -137,6 +137,25 @@ class ScheduleConfig(BaseModel, extra="forbid"):
         return self
 
 
+class NotifyConfig(BaseModel, extra="forbid"):
+    # the notifier lanes incident conversations and digests go to; None: slack, plus email when configured
+    lanes: list[Literal["slack", "email"]] | None = None
+
+
+class EmailConfig(BaseModel, extra="forbid"):
+    """The e-mail lane (docs/configuration.md): one thread per incident, replies for its events."""
+
+    smtp_host: str
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None  # the password comes from SRM_SMTP_PASSWORD, never from the file
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    to: list[str] = Field(default_factory=list)  # always copied; each team's `email` is added
+    digest_to: list[str] = Field(default_factory=list)
+    subject_prefix: str = "[srm]"
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
 class SrmConfig(BaseModel, extra="forbid"):
     version: int = 1
     aws: AwsConfig = Field(default_factory=AwsConfig)
@@ -146,9 +165,18 @@ class SrmConfig(BaseModel, extra="forbid"):
     # per-check settings: {check_id: {setting: value}}; names and types are each check's declared
     # CheckMeta.settings (docs/configuration.md), checked by check_settings_problems at load time
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    email: EmailConfig | None = None
+
+    def notify_lanes(self) -> list[str]:
+        if self.notify.lanes is not None:
+            return list(self.notify.lanes)
+        return ["slack"] + (["email"] if self.email is not None else [])
 
     @model_validator(mode="after")
     def _check_settings(self) -> "SrmConfig":
+        if "email" in self.notify_lanes() and self.email is None:
+            raise ValueError("notify.lanes: `email` needs an `email:` section (smtp_host, sender)")
         problems = check_settings_problems(self.checks)
         if problems:
             raise ValueError("checks: " + "; ".join(problems))

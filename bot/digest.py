@@ -18,7 +18,7 @@ from bot.models import Incident, IncidentState, utc
 from checks.base import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.main import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -153,22 +153,29 @@ def build_digest(services: "Services", now: datetime | None = None, since: datet
     )
 
 
-def publish(services: "Services", digest: Digest, message: dict[str, Any], *, key: str, channel: str,
-            post: Callable[[str, dict[str, Any]], None]) -> bool:
-    """Post a rendered digest once per ``key`` and record its time; False when the key was posted before.
-
-    A post that raises releases the key (so it can be tried again) and re-raises.
+def publish(services: "Services", digest: Digest, *, key: str) -> list[str] | None:
+    """Send the digest through every lane this process delivers, once per ``key``, and record its time
+    (it becomes the next digest's ``since``). Where it went, e.g. ``["slack:C0SEC"]``; [] when no lane
+    has a digest target; None when this key was sent before. A send that raises releases the key and re-raises;
+    lanes that already sent keep their per-lane key, so the retry does not send twice.
     """
     if not services.store.claim_digest(key, digest.since):
         log.info("digest %s was posted before; not again", key)
-        return False
+        return None
+    where: list[str] = []
     try:
-        post(channel, message)
+        for notifier in services.notifiers.delivering:
+            dest = notifier.publish_digest(digest, key=f"{notifier.kind}:{key}")
+            if dest:
+                where.append(f"{notifier.kind}:{dest}")
     except Exception:
         services.store.release_digest(key)
         raise
-    services.store.digest_posted(key, digest.generated_at, channel)
-    return True
+    if not where:
+        services.store.release_digest(key)
+        return []
+    services.store.digest_posted(key, digest.generated_at, ", ".join(where))
+    return where
 
 
 # -- parts ---------------------------------------------------------------------------

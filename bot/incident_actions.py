@@ -1,11 +1,11 @@
-"""What people do to an incident: acknowledge, snooze, accept risk.
+"""What people do to an incident: the domain methods of the actions in ``bot/actions.py``.
 
-Who may do what is decided from the database (the incident's assigned team) and
-the owners file, never from what a button says:
+Who may do what is the registry's rule (:func:`bot.actions.authorize`), decided from the
+database (the incident's assigned team) and the owners file, never from a button:
 
-* acknowledge / snooze - members or leads of the assigned team, and admins;
-* accept risk          - admins, and the team's leads when ``leads_can_accept_risk``;
-* re-check             - anyone (it only reads; the result is posted in the thread).
+* acknowledge / snooze / reassign - members or leads of the assigned team, and admins;
+* accept risk                     - admins, and the team's leads when ``leads_can_accept_risk``;
+* re-check                        - anyone (it only reads; the result is posted in the thread).
 
 Every attempt is an event, refused ones too (``allowed=False`` with the reason).
 """
@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
-from bot.models import ActionResult, Actor, EventKind, Incident, IncidentState
+from bot.actions import BY_ID, ActionSpec, authorize
+from bot.models import ActionResult, Actor, Incident, IncidentState, person
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.models import Clock, Event
@@ -22,21 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.store import Store
 
 S = IncidentState
-
-
-def authorize(owners: "Owners", team: "Team", actor_id: str, action: EventKind) -> str | None:
-    """None when ``actor_id`` may do ``action`` on an incident assigned to ``team``; else why not."""
-    if owners.is_admin(actor_id):
-        return None
-    if action is EventKind.accept_risk:
-        if owners.leads_can_accept_risk:
-            if actor_id in team.leads:
-                return None
-            return f"only admins or leads of {team.name} can accept risk"
-        return "only admins can accept risk"
-    if actor_id in team.members or actor_id in team.leads:
-        return None
-    return f"only members of {team.name} or admins can {action.value.replace('_', ' ')} this incident"
 
 
 class IncidentActions:
@@ -53,16 +39,16 @@ class IncidentActions:
     def acknowledge(self, incident_id: int, actor: Actor) -> ActionResult:
         def check(inc: Incident, now: datetime) -> str | None:
             if inc.state is S.acknowledged:
-                return f"already acknowledged by <@{inc.acknowledged_by}>"
+                return f"already acknowledged by {person(inc.acknowledged_by or '?')}"
             if inc.state is not S.open:
                 return f"the incident is {inc.state.value.replace('_', ' ')}"
             return None
 
         def apply(inc: Incident, now: datetime) -> "Event":
-            return self._transition(inc, S.acknowledged, EventKind.acknowledge, now, actor=actor.id,
+            return self._transition(inc, S.acknowledged, BY_ID["acknowledge"].event, now, actor=actor.id,
                                     acknowledged_at=now, acknowledged_by=actor.id, next_escalation_at=None)
 
-        return self._attempt(incident_id, actor, EventKind.acknowledge, {}, check, apply)
+        return self._attempt(incident_id, actor, BY_ID["acknowledge"], {}, check, apply)
 
     def snooze(self, incident_id: int, actor: Actor, until: datetime) -> ActionResult:
         def check(inc: Incident, now: datetime) -> str | None:
@@ -74,10 +60,31 @@ class IncidentActions:
 
         def apply(inc: Incident, now: datetime) -> "Event":
             inc = self.store.update_incident(inc.id, snoozed_until=until, updated_at=now)
-            return self._record(inc, EventKind.snooze, now, actor=actor.id,
+            return self._record(inc, BY_ID["snooze"].event, now, actor=actor.id,
                                 data={"until": until.isoformat()})
 
-        return self._attempt(incident_id, actor, EventKind.snooze, {"until": until.isoformat()}, check, apply)
+        return self._attempt(incident_id, actor, BY_ID["snooze"], {"until": until.isoformat()}, check, apply)
+
+    def reassign(self, incident_id: int, actor: Actor, team_id: str) -> ActionResult:
+        """Move the incident to another team (its members are then the ones who may act on it)."""
+        def check(inc: Incident, now: datetime) -> str | None:
+            if inc.state is S.resolved:
+                return "the incident is resolved"
+            if team_id == inc.team_id:
+                return "it is already assigned to that team"
+            try:
+                self.owners.team(team_id)
+            except KeyError:
+                return f"no team {team_id!r} in the owners file"
+            return None
+
+        def apply(inc: Incident, now: datetime) -> "Event":
+            before, after = self.team_of(inc), self.owners.team(team_id)
+            inc = self.store.update_incident(inc.id, team_id=team_id, updated_at=now)
+            return self._record(inc, BY_ID["reassign"].event, now, actor=actor.id, data={
+                "from": before.id, "from_name": before.name, "to": after.id, "to_name": after.name})
+
+        return self._attempt(incident_id, actor, BY_ID["reassign"], {"team_id": team_id}, check, apply)
 
     def accept_risk(self, incident_id: int, actor: Actor, justification: str, expires_at: datetime) -> ActionResult:
         """Accept the risk on every resource failing now, until ``expires_at``."""
@@ -98,10 +105,10 @@ class IncidentActions:
                 self.store.add_exception(f.key, incident_id=inc.id, justification=justification.strip(),
                                          accepted_by=actor.id, created_at=now, expires_at=expires_at)
             data = {**asked, "resources": [f.resource_id for f in failing]}
-            return self._transition(inc, S.risk_accepted, EventKind.accept_risk, now,
+            return self._transition(inc, S.risk_accepted, BY_ID["accept_risk"].event, now,
                                     actor=actor.id, data=data, next_escalation_at=None)
 
-        return self._attempt(incident_id, actor, EventKind.accept_risk, asked, check, apply)
+        return self._attempt(incident_id, actor, BY_ID["accept_risk"], asked, check, apply)
 
     def rechecked(self, incident_id: int, actor: Actor) -> "Event":
         """Record that ``actor`` had the check re-run just now, with what still fails (a thread reply).
@@ -113,11 +120,11 @@ class IncidentActions:
         with self.store.transaction():
             inc = self.store.incident(incident_id)
             failing = [f.resource_id for f in self.store.failing(inc.account_id, inc.check_id)]
-            event = self._record(inc, EventKind.rechecked, now, actor=actor.id, data={"failing": failing})
+            event = self._record(inc, BY_ID["recheck"].event, now, actor=actor.id, data={"failing": failing})
         self.deliver()
         return event
 
-    def _attempt(self, incident_id: int, actor: Actor, action: EventKind, asked: dict[str, Any],
+    def _attempt(self, incident_id: int, actor: Actor, action: ActionSpec, asked: dict[str, Any],
                  check: Callable[[Incident, datetime], str | None],
                  apply: Callable[[Incident, datetime], "Event"]) -> ActionResult:
         now = self.clock.now()
@@ -129,7 +136,7 @@ class IncidentActions:
             refused = authorize(self.owners, self.team_of(inc), actor.id, action)
             refused = refused or check(inc, now)
             if refused:
-                event = self._record(inc, action, now, actor=actor.id, allowed=False,
+                event = self._record(inc, action.event, now, actor=actor.id, allowed=False,
                                      reason=refused, data=asked)
             else:
                 event = apply(inc, now)

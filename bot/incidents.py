@@ -2,7 +2,7 @@
 
 One incident per (account, check). Each state change, its event rows and the
 outbox rows that will notify about it are written in one transaction; the outbox
-is delivered to the :class:`~bot.notifiers.Notifier` after commit, each row marked
+is delivered to the :class:`~bot.notify.Notifier` after commit, each row marked
 as it goes. A crash at any point therefore leaves either nothing (rolled back,
 the rerun redoes it) or a committed change whose pending outbox rows the next
 ``ingest``/``sweep``/``deliver`` sends, once each. Rules: docs/incidents.md.
@@ -20,9 +20,22 @@ from pydantic import BaseModel, Field
 from bot import drift
 from bot.config import IncidentsConfig
 from bot.incident_actions import IncidentActions
-from bot.models import (SYSTEM, Clock, DriftEvent, DriftKind, Event, EventKind, Incident, IncidentResource,
-                        IncidentState, IncidentView, OutboxItem, OutboxKind, SystemClock)
-from bot.notifiers import Notifier
+from bot.models import (
+    SYSTEM,
+    Clock,
+    DriftEvent,
+    DriftKind,
+    Event,
+    EventKind,
+    Incident,
+    IncidentResource,
+    IncidentState,
+    IncidentView,
+    OutboxItem,
+    OutboxKind,
+    SystemClock,
+)
+from bot.notify import Notifier, Notifiers
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Finding, Severity
@@ -52,11 +65,16 @@ class ScanOutcome(BaseModel):
 
 
 class Incidents(IncidentActions):
-    def __init__(self, store: Store, owners: Owners, notifier: Notifier, *,
+    def __init__(self, store: Store, owners: Owners, notifiers: Notifiers | Notifier | None = None, *,
                  config: IncidentsConfig | None = None, lookup: MetaLookup = registry_lookup,
                  clock: Clock | None = None, reopen_within: timedelta = timedelta(days=7),
                  max_escalation_levels: int = 2):
-        self.store, self.owners, self.notifier = store, owners, notifier
+        self.store, self.owners = store, owners
+        if notifiers is None:
+            notifiers = Notifiers()
+        elif not isinstance(notifiers, Notifiers):  # one notifier: its lane is the only one
+            notifiers = Notifiers([notifiers.kind], [notifiers])
+        self.notifiers = notifiers
         self.config = config or IncidentsConfig()
         self.lookup = lookup
         self.clock = clock or SystemClock()
@@ -109,17 +127,24 @@ class Incidents(IncidentActions):
         if not allowed:
             return event  # refused attempts are answered to the person, not posted
         current = self.store.incident(inc.id)
-        open_key = f"incident:{inc.id}:open"
-        has_conversation = current.ref is not None or any(o.key == open_key for o in self.store.outbox(inc.id))
-        if not has_conversation and current.state in (S.open, S.acknowledged):
-            self.store.enqueue(open_key, inc.id, OutboxKind.open, now)
-            has_conversation = True
-        if not has_conversation or kind is EventKind.opened:
-            return event
-        if not (current.snoozed(now) and kind in QUIET_WHILE_SNOOZED):
-            self.store.enqueue(f"event:{event.id}:post", inc.id, OutboxKind.post, now, event.id)
-        self.store.enqueue(f"event:{event.id}:refresh", inc.id, OutboxKind.refresh, now, event.id)
+        queued = {o.key for o in self.store.outbox(inc.id)}
+        for lane in self.notifiers.lanes:
+            self._queue(lane, current, event, now, queued)
         return event
+
+    def _queue(self, lane: str, inc: Incident, event: Event, now: datetime, queued: set[str]) -> None:
+        """The outbox rows of one lane for one event: the conversation's opening, then a post and a refresh."""
+        open_key = f"{lane}:incident:{inc.id}:open"
+        has_conversation = open_key in queued or self.store.conversation(inc.id, lane) is not None
+        if not has_conversation and inc.state in (S.open, S.acknowledged):
+            self.store.enqueue(open_key, inc.id, OutboxKind.open, now, lane=lane)
+            has_conversation = True
+        if not has_conversation or event.kind is EventKind.opened:
+            return
+        if not (inc.snoozed(now) and event.kind in QUIET_WHILE_SNOOZED):
+            self.store.enqueue(f"{lane}:event:{event.id}:post", inc.id, OutboxKind.post, now, event.id, lane=lane)
+        self.store.enqueue(f"{lane}:event:{event.id}:refresh", inc.id, OutboxKind.refresh, now, event.id,
+                           lane=lane)
 
     def _transition(self, inc: Incident, to: IncidentState, kind: EventKind, now: datetime, *,
                     reason: str = "", data: dict[str, Any] | None = None, actor: str = SYSTEM.id,
@@ -229,50 +254,56 @@ class Incidents(IncidentActions):
 
     # -- delivery ------------------------------------------------------------------------
     def deliver(self) -> int:
-        """Send pending outbox rows in order; a failure holds back that incident's later rows.
+        """Send every lane's pending outbox rows, in order, with that lane's notifier.
 
-        Nothing is sent by a notifier that does not deliver (the console): the rows wait for Slack."""
+        A failure holds back that incident's later rows in that lane only. A lane with no notifier in
+        this process (``srm scan`` has none) keeps its rows pending for a process that has one."""
         delivered = 0
-        if not getattr(self.notifier, "delivers", True):
-            return 0
         with self._delivering:
-            pending = self.store.pending_outbox()
-            last_refresh = {o.incident_id: o.id for o in pending if o.kind is OutboxKind.refresh}
-            blocked: set[int] = set()
-            for item in pending:
-                if item.incident_id in blocked:
-                    continue
-                now = self.clock.now()
-                if not self.store.lease_outbox(item.id, now, now + OUTBOX_LEASE):
-                    blocked.add(item.incident_id)  # another process is delivering it: keep the thread's order
-                    continue
-                try:
-                    self._send(item, last_refresh.get(item.incident_id) == item.id)
-                    delivered += 1
-                except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
-                    log.warning("outbox %s failed: %s", item.key, exc)
-                    self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
-                    blocked.add(item.incident_id)
-                except BaseException:  # interrupted (Ctrl-C, shutdown): hand the row back at once
-                    self.store.release_lease(item.id)
-                    raise
+            for notifier in self.notifiers.delivering:
+                delivered += self._deliver_lane(notifier)
         return delivered
 
-    def _send(self, item: OutboxItem, latest_refresh: bool) -> None:
+    def _deliver_lane(self, notifier: Notifier) -> int:
+        delivered = 0
+        pending = self.store.pending_outbox(notifier.kind)
+        last_refresh = {o.incident_id: o.id for o in pending if o.kind is OutboxKind.refresh}
+        blocked: set[int] = set()
+        for item in pending:
+            if item.incident_id in blocked:
+                continue
+            now = self.clock.now()
+            if not self.store.lease_outbox(item.id, now, now + OUTBOX_LEASE):
+                blocked.add(item.incident_id)  # another process is delivering it: keep the thread's order
+                continue
+            try:
+                self._send(notifier, item, last_refresh.get(item.incident_id) == item.id)
+                delivered += 1
+            except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
+                log.warning("outbox %s failed: %s", item.key, exc)
+                self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
+                blocked.add(item.incident_id)
+            except BaseException:  # interrupted (Ctrl-C, shutdown): hand the row back at once
+                self.store.release_lease(item.id)
+                raise
+        return delivered
+
+    def _send(self, notifier: Notifier, item: OutboxItem, latest_refresh: bool) -> None:
         inc = self.store.incident(item.incident_id)
-        ref = inc.ref
+        ref = self.store.conversation(inc.id, notifier.kind)
+        recorded = ref is not None
         if item.kind is OutboxKind.open:
             if ref is None:  # else an earlier delivery got as far as recording the ref
-                ref = self.notifier.open(self.view(inc), key=item.key)
+                ref = notifier.open(self.view(inc), key=item.key)
         elif ref is None:
-            raise RuntimeError(f"incident #{inc.id} has no conversation yet")
-        elif item.kind is OutboxKind.post:
-            self.notifier.post(ref, self.view(inc), self.store.event(item.event_id), key=item.key)
+            raise RuntimeError(f"incident #{inc.id} has no {notifier.kind} conversation yet")
+        elif item.kind is OutboxKind.post and item.event_id is not None:
+            notifier.post(ref, self.view(inc), self.store.event(item.event_id), key=item.key)
         elif latest_refresh:  # an older refresh is superseded by the newest one
-            self.notifier.refresh(ref, self.view(inc), key=item.key)
+            notifier.refresh(ref, self.view(inc), key=item.key)
         with self.store.transaction():
-            if inc.ref is None:
-                self.store.set_incident_ref(inc.id, ref)
+            if not recorded:  # the incident layer, and only it, records where the conversation lives
+                self.store.set_conversation(inc.id, ref.model_copy(update={"kind": notifier.kind}))
             self.store.mark_delivered(item.id, self.clock.now())
 
 

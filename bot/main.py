@@ -1,97 +1,33 @@
-"""Composition root: the one place that builds the database, boto3 sessions and the
-services every front end (CLI, Slack, scheduler) shares.
+"""Composition root: builds the settings, data, database, notifiers and services every front
+end (CLI, Slack app, scheduler) runs on. Nothing in bot/ imports it; the CLI calls it.
 
-``Services.scan`` is the whole "check -> drift -> incidents -> notify" pipeline, so
-`srm scan`, `/srm check` and the scheduled scans all run the same code.
+Notifier lanes come from configuration (``notify.lanes`` in srm.yml; default ``[slack]``,
+plus ``email`` when an ``email:`` section is set); a process delivers a lane only when it
+has what that lane needs (Slack: a bot token; e-mail: an SMTP host).
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Callable
+from slack_bolt import App
+from slack_sdk import WebClient
 
-from bot.config import Settings, SrmConfig, load_config
-from bot.matrix import Matrix, load_matrix, load_services
+from bot.config import Settings, load_config
+from bot.matrix import load_matrix, load_services
 from bot.models import Clock, SystemClock
-from bot.notifiers import Notifier, RecordingNotifier
-from bot.owners import Owners, load_owners
+from bot.notify import Notifier, Notifiers
+from bot.owners import load_owners
 from bot.resolver import Resolver
+from bot.services import Services, TargetResolver, default_targets
 from bot.store import Store
-from checks.base import Check
-from checks.runner import RunResult, Target, run
-
-TargetResolver = Callable[..., list[Target]]
-SCANS_ASKED_AT_ONCE = 2  # scans people asked for (not the scheduler's), running or waiting, per process
-
-
-class ScanBusy(RuntimeError):
-    """Enough scans are already running or waiting; asked-for scans are refused, not queued without end."""
-
-
-def default_targets(aws_cfg, *, account: str | None = None, region: str | None = None) -> list[Target]:  # noqa: ANN001
-    from checks.accounts import resolve_targets
-
-    return resolve_targets(aws_cfg, account=account, region=region)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    config: SrmConfig
-    matrix: Matrix
-    resolver: Resolver
-    owners: Owners
-    store: Store
-    clock: Clock = field(default_factory=SystemClock)
-    notifier: Notifier = field(default_factory=RecordingNotifier)
-    targets: TargetResolver = default_targets
-    _scan_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _asked: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(SCANS_ASKED_AT_ONCE), repr=False)
-
-    @cached_property
-    def incidents(self):  # noqa: ANN201 - bot.incidents.Incidents (imported lazily: it is heavy)
-        from bot.incidents import Incidents
-
-        return Incidents(self.store, self.owners, self.notifier, config=self.config.incidents, clock=self.clock)
-
-    def select_checks(self, check_ids: list[str] | None = None, *, aspect: str | None = None,
-                      service: str | None = None) -> list[Check]:
-        """Raises KeyError naming an unknown id, aspect or service."""
-        from checks.registry import select
-
-        return select(check_ids or None, aspect=aspect, service=service)
-
-    def scan(self, checks: list[Check] | None = None, *, account: str | None = None, region: str | None = None,
-             progress: Callable[[int, int], None] | None = None,
-             asked: bool = False):  # noqa: ANN201 - (RunResult, ScanOutcome)
-        """Run checks, apply drift, drive incidents and deliver notifications.
-
-        One scan at a time per process: a second caller waits rather than interleaving drift.
-        ``asked`` (someone in Slack asked for it): ScanBusy when SCANS_ASKED_AT_ONCE such scans are
-        already running or waiting, so clicks and commands cannot tie up every worker thread.
-        """
-        if asked:
-            if not self._asked.acquire(blocking=False):
-                raise ScanBusy(f"{SCANS_ASKED_AT_ONCE} scans people asked for are already running or waiting; "
-                               "try again when they have reported")
-            try:
-                return self.scan(checks, account=account, region=region, progress=progress)
-            finally:
-                self._asked.release()
-        checks = checks if checks is not None else self.select_checks()
-        targets = self.targets(self.config.aws, account=account, region=region)
-        with self._scan_lock:
-            result: RunResult = run(checks, targets, max_workers=self.config.aws.max_workers, progress=progress,
-                                    settings=self.config.checks, clock=self.clock.now)
-            outcome = self.incidents.ingest(result)
-        return result, outcome
 
 
 def build_services(settings: Settings | None = None, *, notifier: Notifier | None = None,
-                   clock: Clock | None = None, targets: TargetResolver | None = None) -> Services:
-    """Load every data file (DataFileError on a problem) and open the database."""
+                   clock: Clock | None = None, targets: TargetResolver | None = None,
+                   deliver: bool = False) -> Services:
+    """Load every data file (DataFileError on a problem) and open the database.
+
+    ``notifier``: deliver its lane with it (tests). ``deliver``: build the configured notifiers this
+    process can run (the Slack and e-mail clients); without it the outbox is left for a process that does.
+    """
     settings = settings or Settings()
     config = load_config(settings.srm_config)
     matrix = load_matrix(settings.srm_matrix)
@@ -99,8 +35,52 @@ def build_services(settings: Settings | None = None, *, notifier: Notifier | Non
     resolver = Resolver(matrix, load_services(settings.srm_services), owners)
     clock = clock or SystemClock()
     store = Store(settings.srm_db, clock=clock)
+    notifiers = Notifiers(config.notify_lanes())
     svc = Services(settings=settings, config=config, matrix=matrix, resolver=resolver, owners=owners,
-                   store=store, clock=clock, targets=targets or default_targets)
+                   store=store, clock=clock, targets=targets or default_targets, notifiers=notifiers)
     if notifier is not None:
-        svc.notifier = notifier
+        if notifier.kind not in notifiers.lanes:
+            notifiers.lanes = (*notifiers.lanes, notifier.kind)
+        notifiers.add(notifier)
+    if deliver:
+        for built in build_notifiers(svc):
+            notifiers.add(built)
     return svc
+
+
+def build_notifiers(services: Services, *, slack_client: WebClient | None = None) -> list[Notifier]:
+    """The notifiers of the configured lanes this process can deliver (a token, an SMTP host)."""
+    settings, config = services.settings, services.config
+    out: list[Notifier] = []
+    lanes = services.notifiers.lanes
+    if "slack" in lanes and (slack_client is not None or settings.slack_bot_token):
+        from bot.slack.app import make_client
+        from bot.slack.notifier import SlackNotifier
+
+        client = slack_client or make_client(settings)
+        out.append(SlackNotifier(client, services.store, owners=services.owners,
+                                 config=config.incidents,
+                                 tz=settings.srm_timezone, clock=services.clock,
+                                 digest_channel=config.digest.channel, digest_tz=config.digest.timezone))
+    if "email" in lanes and config.email is not None:
+        from bot.email.notifier import EmailNotifier
+
+        out.append(EmailNotifier(config.email, services.store, services.owners, password=settings.srm_smtp_password,
+                                 tz=settings.srm_timezone, clock=services.clock))
+    return out
+
+
+def build_slack_runtime(settings: Settings | None = None, *, socket_mode: bool = False,
+                        client: WebClient | None = None) -> tuple[Services, App]:
+    """What `srm serve` runs: the services with every lane this process can deliver, and the Bolt app.
+
+    Raises SlackSetupError (missing token or signing secret) and SlackApiError (a refused token)."""
+    from bot.slack.app import build_app, make_client
+
+    settings = settings or Settings()
+    services = build_services(settings)
+    client = client or make_client(settings)
+    for notifier in build_notifiers(services, slack_client=client):
+        services.notifiers.add(notifier)
+    app = build_app(services, client=client, socket_mode=socket_mode)
+    return services, app

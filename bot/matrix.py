@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -148,13 +148,6 @@ def load_matrix(path: Path | str = MATRIX_PATH) -> Matrix:
 
 def load_services(path: Path | str = SERVICES_PATH) -> ServiceCatalog:
     return load_yaml_model(Path(path), ServiceCatalog)
-
-
-def who_owns(question: str, provider: str | None = None, **kw: Any):  # noqa: ANN201
-    """Answer "who owns X?" from the default matrix. See bot.resolver.Resolver."""
-    from bot.resolver import default_resolver
-
-    return default_resolver().who_owns(question, provider=provider, **kw)
 
 
 def check_ids_problem(matrix: Matrix, path: Path | str) -> None:

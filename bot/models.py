@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from checks.base import Finding, Severity
 from bot.owners import Team
+from checks.base import Finding, Severity
 
 Key = tuple[str, str, str, str]  # (account_id, region, check_id, resource_id), as Finding.key
 
@@ -26,6 +26,12 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+
+def person(member_id: str) -> str:
+    """How domain text (reasons) names a person: a ``{@id}`` token each notifier renders its own way
+    (bot/notify/text.py: ``with_mentions``)."""
+    return "{@" + member_id + "}"
 
 
 def utc(dt: datetime) -> datetime:
@@ -80,6 +86,7 @@ class EventKind(StrEnum):
     exception_expired = "exception_expired"
     escalated = "escalated"
     rechecked = "rechecked"  # someone had the check re-run now (anyone may: it only reads)
+    reassign = "reassign"  # moved to another team
 
 
 class Actor(BaseModel):
@@ -112,17 +119,10 @@ class Incident(BaseModel):
     escalation_level: int = 0
     next_escalation_at: datetime | None = None
     reopen_count: int = 0
-    slack_channel: str | None = None
-    slack_ts: str | None = None
 
     def snoozed(self, now: datetime) -> bool:
         return self.snoozed_until is not None and self.snoozed_until > now
 
-    @property
-    def ref(self) -> "ConversationRef | None":
-        if self.slack_channel and self.slack_ts:
-            return ConversationRef(channel=self.slack_channel, ts=self.slack_ts)
-        return None
 
 
 class Event(BaseModel):
@@ -173,10 +173,17 @@ class ActionResult(BaseModel):
 
 # -- notifications -------------------------------------------------------------------
 class ConversationRef(BaseModel):
-    """Where an incident's conversation lives (a Slack channel and root message ts)."""
+    """Where an incident's conversation lives in one notifier lane, as that notifier names it.
 
+    Stored generically (``conversations`` table: incident, kind, channel, thread, link), the way
+    Dispatch keeps conversations as resources rather than platform columns on the incident.
+    Slack: channel id + root message ts; e-mail: recipients + the root Message-ID.
+    """
+
+    kind: str = "slack"  # the notifier lane
     channel: str
-    ts: str
+    thread: str
+    link: str = ""
 
 
 class IncidentResource(BaseModel):
@@ -202,6 +209,7 @@ class OutboxKind(StrEnum):
 class OutboxItem(BaseModel):
     id: int
     key: str
+    lane: str = "slack"  # the notifier that delivers it
     incident_id: int
     kind: OutboxKind
     event_id: int | None = None

@@ -27,6 +27,7 @@ class Team(BaseModel, extra="forbid"):
     usergroup: str | None = Field(default=None, pattern=r"^S[A-Z0-9]{2,}$")
     channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
     escalation: str = Field(pattern=SLACK_USER_RE)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")  # the team's address (e-mail lane)
 
     @model_validator(mode="after")
     def _ids_look_like_slack_users(self) -> "Team":
@@ -35,12 +36,6 @@ class Team(BaseModel, extra="forbid"):
                 if not re.match(SLACK_USER_RE, uid):
                     raise ValueError(f"{field}: {uid!r} is not a Slack member id (U... or W...)")
         return self
-
-    def mention(self) -> str:
-        """How to address the team in Slack mrkdwn."""
-        if self.usergroup:
-            return f"<!subteam^{self.usergroup}>"
-        return " ".join(f"<@{m}>" for m in self.members) or self.name
 
 
 class Owners(BaseModel, extra="forbid"):

@@ -26,8 +26,17 @@ from rapidfuzz import fuzz, process
 
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
-from bot.scope import (HEADLINES, MODEL_CONTEXT_WORDS, MODEL_HINTS, MODEL_PHRASES, OVERVIEWS, PRODUCT_PROVIDERS,
-                       PROVIDER_WORDS, out_of_scope, overview_side)
+from bot.scope import (
+    HEADLINES,
+    MODEL_CONTEXT_WORDS,
+    MODEL_HINTS,
+    MODEL_PHRASES,
+    OVERVIEWS,
+    PRODUCT_PROVIDERS,
+    PROVIDER_WORDS,
+    out_of_scope,
+    overview_side,
+)
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
 
 GENERIC_TOKENS = frozenset({"security", "secure", "manage", "manag", "management", "service", "protection"})

@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,16 +28,16 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import SrmConfig
-from checks.accounts import TargetError
+from bot.cron import cron_trigger
 from bot.digest import build_digest, publish
+from checks.accounts import TargetError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.main import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 UTC = timezone.utc
-Post = Callable[[str, dict[str, Any]], None]  # post(channel, {"text", "blocks"})
 DIGEST_ID, SWEEP_ID, CATCH_UP_ID = "digest", "sweep", "catch-up"
 MIN_GRACE_S = 60  # a due scan or digest may start this late at least (APScheduler's default is 1 s)
 SWEEP_GRACE_S = 50  # a sweep later than this is dropped: the next one is due within the minute
@@ -107,12 +107,12 @@ class JobSpec:
 def job_specs(config: SrmConfig) -> list[JobSpec]:
     """Scans first (so a catch-up digest sees the catch-up scans), then the digest."""
     specs = [JobSpec(id=job_id, kind="scan", cron=s.cron, timezone=s.timezone, account=account,
-                     trigger=CronTrigger.from_crontab(s.cron, timezone=s.timezone),
+                     trigger=cron_trigger(s.cron, s.timezone),
                      checks=tuple(s.checks) if s.checks else None)
              for s in config.schedule.scans for job_id, account in s.job_ids()]
     d = config.digest
     specs.append(JobSpec(id=DIGEST_ID, kind="digest", cron=d.cron, timezone=d.timezone,
-                         trigger=CronTrigger.from_crontab(d.cron, timezone=d.timezone)))
+                         trigger=cron_trigger(d.cron, d.timezone)))
     return specs
 
 
@@ -161,19 +161,17 @@ def _guard(services: "Services", job_id: str) -> threading.Lock:
         return _running.setdefault((str(services.store.path.resolve()), job_id), threading.Lock())
 
 
-def run_job(services: "Services", spec: JobSpec, post: Post | None = None, *,
-            now: datetime | None = None) -> str | None:
+def run_job(services: "Services", spec: JobSpec, *, now: datetime | None = None) -> str | None:
     """What APScheduler calls: run the slot due now (the newest one not later than now), once."""
     now = now or services.clock.now()
     slot = latest_slot(spec.trigger, now, timedelta(seconds=misfire_grace_s(services.config)))
     if slot is None:
         log.info("%s: no slot due at %s", spec.id, now.isoformat())
         return None
-    return run_slot(services, spec, slot, post)
+    return run_slot(services, spec, slot)
 
 
-def run_slot(services: "Services", spec: JobSpec, slot: datetime, post: Post | None = None, *,
-             catch_up: bool = False) -> str | None:
+def run_slot(services: "Services", spec: JobSpec, slot: datetime, *, catch_up: bool = False) -> str | None:
     """Claim the slot and run it: "ok", "error", "skipped" (the job's previous run is still going),
     or None when the slot was claimed before (it ran, or is running, elsewhere)."""
     key, store = slot_key(spec.id, slot), services.store
@@ -189,7 +187,7 @@ def run_slot(services: "Services", spec: JobSpec, slot: datetime, post: Post | N
             return None
         log.info("running %s%s", key, " (catch-up)" if catch_up else "")
         try:
-            detail = _scan(services, spec) if spec.kind == "scan" else _digest(services, key, post)
+            detail = _scan(services, spec) if spec.kind == "scan" else _digest(services, key)
             outcome = "ok"
         except TargetError as exc:  # expected (credentials, AssumeRole, regions): one clear line, no traceback
             log.error("%s failed: %s", key, exc)
@@ -210,28 +208,25 @@ def _scan(services: "Services", spec: JobSpec) -> str:
             f"{len(result.summary.errors)} error(s)")
 
 
-def _digest(services: "Services", key: str, post: Post | None) -> str:
-    from bot.slack.digest_blocks import digest_message, message_text  # pure builder; see docs/scheduling.md
-
-    cfg = services.config.digest
+def _digest(services: "Services", key: str) -> str:
+    """Build the digest and send it through the notifier lanes (``bot.digest.publish``)."""
     digest = build_digest(services)
-    message = digest_message(digest, cfg.timezone)
-    if post is None or not cfg.channel:
-        why = "no Slack client" if post is None else "digest.channel is not set"
-        log.info("digest %s (not posted: %s):\n%s", key, why, message_text(message))
-        return f"logged, not posted ({why})"
-    posted = publish(services, digest, message, key=key, channel=cfg.channel, post=post)
-    return f"posted to {cfg.channel}" if posted else "posted before"
+    where = publish(services, digest, key=key)
+    if where is None:
+        return "posted before"
+    if where:
+        return "posted to " + ", ".join(where)
+    log.info("digest %s not posted: no notifier lane of this process has a digest target "
+             "(Slack: SLACK_BOT_TOKEN and digest.channel; e-mail: email.digest_to)", key)
+    return "logged, not posted (no digest target)"
 
 
 def sweep(services: "Services") -> int:
     """Expire exceptions and snoozes, escalate, then deliver (retrying failed posts). The number of events."""
-    events = services.incidents.sweep()
-    services.incidents.deliver()
-    return len(events)
+    return len(services.incidents.sweep())  # the sweep delivers once, after its transaction
 
 
-def run_catch_up(services: "Services", now: datetime | None = None, post: Post | None = None) -> dict[str, str]:
+def run_catch_up(services: "Services", now: datetime | None = None) -> dict[str, str]:
     """Run, once, the newest slot of each scan and digest job within the catch-up grace that has not run.
 
     Returns {slot key: outcome} of the slots it ran (empty when nothing was missed).
@@ -243,7 +238,7 @@ def run_catch_up(services: "Services", now: datetime | None = None, post: Post |
         return ran
     for spec in job_specs(services.config):
         slot = latest_slot(spec.trigger, now, window)
-        if slot is not None and (outcome := run_slot(services, spec, slot, post, catch_up=True)):
+        if slot is not None and (outcome := run_slot(services, spec, slot, catch_up=True)):
             ran[slot_key(spec.id, slot)] = outcome
     return ran
 
@@ -252,12 +247,12 @@ def run_catch_up(services: "Services", now: datetime | None = None, post: Post |
 class SrmScheduler(BackgroundScheduler):
     """A BackgroundScheduler that holds its database's scheduler lock until :meth:`shutdown`."""
 
-    def __init__(self, services: "Services", post: Post | None, db_lock: SchedulerLock, **options: Any):
+    def __init__(self, services: "Services", db_lock: SchedulerLock, **options: Any):
         super().__init__(**options)
-        self.services, self.post, self.db_lock = services, post, db_lock
+        self.services, self.db_lock = services, db_lock
 
     def catch_up(self, now: datetime | None = None) -> dict[str, str]:
-        return run_catch_up(self.services, now, self.post)
+        return run_catch_up(self.services, now)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop (when started) and release the lock; safe to call on a scheduler never started."""
@@ -268,10 +263,10 @@ class SrmScheduler(BackgroundScheduler):
             self.db_lock.release()
 
 
-def build_scheduler(services: "Services", post: Post | None = None) -> SrmScheduler:
+def build_scheduler(services: "Services") -> SrmScheduler:
     """Every job added, NOT started. Takes the database's scheduler lock (SchedulerLocked if held).
 
-    ``post(channel, {"text", "blocks"})`` posts a digest; with None the digest is logged.
+    Digests go out through the notifier lanes the services deliver (none: the digest is logged).
     The catch-up (:func:`run_catch_up`) is a one-off job that runs as soon as the scheduler starts.
     """
     services.incidents  # noqa: B018 - built before the worker threads start (cached_property is not locked)
@@ -279,10 +274,10 @@ def build_scheduler(services: "Services", post: Post | None = None) -> SrmSchedu
     lock = SchedulerLock(services.store.path).acquire()
     try:
         grace = misfire_grace_s(services.config)
-        sched = SrmScheduler(services, post, lock, timezone=UTC, executors={"default": ThreadPoolExecutor(WORKERS)},
+        sched = SrmScheduler(services, lock, timezone=UTC, executors={"default": ThreadPoolExecutor(WORKERS)},
                              job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace})
         for spec in specs:
-            sched.add_job(run_job, spec.trigger, args=[services, spec, post], id=spec.id, name=spec.description,
+            sched.add_job(run_job, spec.trigger, args=[services, spec], id=spec.id, name=spec.description,
                           misfire_grace_time=grace, coalesce=True, max_instances=1)
         sched.add_job(sweep, IntervalTrigger(minutes=1, timezone=UTC), args=[services], id=SWEEP_ID,
                       name="escalation and expiry sweep", misfire_grace_time=SWEEP_GRACE_S, coalesce=True,

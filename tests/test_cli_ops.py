@@ -12,9 +12,9 @@ from moto import mock_aws
 from bot.cli import main
 from bot.incidents import Incidents
 from bot.models import Actor
-from bot.notifiers import RecordingNotifier
+from bot.notify.recording import RecordingNotifier
 from bot.store import Store
-from tests.test_drift import finding, run_of
+from tests.factories import finding, run_of
 from tests.test_incidents import ADMIN, MEMBER, METAS, OUTSIDER, make_owners
 
 KMS = "kms_key_rotation_enabled"
@@ -77,12 +77,12 @@ def test_a_cli_scan_leaves_slack_posts_to_the_bot(env):
         code, out = srm("scan", "--check", KMS, "--region", "us-east-1", "--db", str(db))
     assert code == 0 and "#1 [medium]" in out
     store = Store(db)
-    assert store.incident(1).ref is None  # no pretend conversation
+    assert store.conversation(1, "slack") is None  # no pretend conversation
     assert [o.kind.value for o in store.pending_outbox()] == ["open"]
     bot = RecordingNotifier()  # the bot's notifier, later: delivers it, once
     assert Incidents(store, make_owners(), bot, lookup=METAS.get).deliver() == 1
     assert [c[0] for c in bot.calls] == ["open"] and store.pending_outbox() == []
-    assert store.incident(1).ref is not None
+    assert store.conversation(1, "slack") is not None
 
 
 def test_show_lists_resources_refusals_and_state_changes(env):
@@ -97,7 +97,7 @@ def test_show_lists_resources_refusals_and_state_changes(env):
     assert code == 0
     assert "#1 S3 buckets block public access" in out and "risk_accepted" in out
     assert "us-east-1/bucket-a: bucket-a is FAIL" in out and "risk accepted until" in out
-    assert "refused" in out and f"Acknowledged by <@{MEMBER}>" in out
+    assert "refused" in out and f"Acknowledged by @{MEMBER}" in out
     assert "open -> acknowledged" in out and "acknowledged -> risk_accepted" in out
 
 
@@ -116,3 +116,20 @@ def test_errors_are_one_line_and_exit_2(env):
     assert (code, out.strip()) == (2, "error: no incident #99")
     code, out = srm("scan", "--check", "nope_not_a_check", "--db", db)
     assert code == 2 and "unknown check id(s): nope_not_a_check" in out  # srm check's own message
+
+
+def test_log_format_json_gives_one_object_per_line_and_quiets_the_aws_libraries(capsys):
+    import json
+    import logging
+
+    from bot.logs import setup_logging
+
+    try:
+        setup_logging("INFO", "json")
+        logging.getLogger("bot.test").info("hello %s", "there")
+        logging.getLogger("botocore.retryhandler").info("retry noise")
+        line = capsys.readouterr().err.strip().splitlines()
+        assert len(line) == 1 and json.loads(line[0])["message"] == "hello there"
+        assert json.loads(line[0])["level"] == "INFO" and json.loads(line[0])["logger"] == "bot.test"
+    finally:
+        logging.getLogger().handlers[:] = []

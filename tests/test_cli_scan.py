@@ -12,8 +12,8 @@ from moto import mock_aws
 
 from bot.cli import main
 from bot.cli.scan import CSV_FIELDS, exit_code
-from checks.base import CheckMeta, Finding, Severity, Status
 from checks.base import Check as CheckObj
+from checks.base import CheckMeta, Finding, Severity, Status
 from checks.policy import is_read_only, least_privilege_policy
 from checks.registry import load_all
 

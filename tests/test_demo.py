@@ -85,9 +85,10 @@ def test_acknowledge_refusal_fix_recheck_and_digest(demo):
     try:
         ssh = [i for i in store.incidents() if i.check_id == "ec2_securitygroup_no_public_ssh"]
         others = [i for i in store.incidents() if i.check_id != "ec2_securitygroup_no_public_ssh"]
+        ssh_thread = store.conversation(ssh[0].id, "slack").thread
     finally:
         store.close()
-    assert [i.state for i in ssh] == [IncidentState.resolved] and ssh[0].slack_ts == ts
+    assert [i.state for i in ssh] == [IncidentState.resolved] and ssh_thread == ts
     assert others and all(i.state is IncidentState.open for i in others)
     digest = [c for c in slack.calls_of("chat.postMessage") if c["channel"] == world.POSTURE]
     assert len(digest) == 1 and "Posture digest" in said(digest[0])

@@ -19,10 +19,11 @@ from bot.demo.slack_emulator import FakeSlack
 from bot.digest import DEFAULT_SINCE, Digest, Drift, Posture, build_digest, publish
 from bot.main import build_services
 from bot.models import Actor
+from bot.notify.recording import RecordingNotifier
 from bot.slack.digest_blocks import MAX_LINES, digest_message
 from checks.base import Severity
 from checks.runner import RunError
-from tests.test_drift import finding, run_of, scope_error
+from tests.factories import finding, run_of, scope_error
 
 UTC = timezone.utc
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -63,11 +64,30 @@ def assert_snapshot(name: str, data) -> None:  # noqa: ANN001
     assert text == path.read_text(), f"{path.name} changed: check the diff, then SNAPSHOT_UPDATE=1"
 
 
+class DigestSink(RecordingNotifier):
+    """The slack lane as the digest sees it: keeps what it was given (``down``: it raises instead)."""
+
+    def __init__(self) -> None:
+        super().__init__("slack")
+        self.posts: list[tuple[str, dict]] = []
+        self.down = False
+
+    def publish_digest(self, digest, *, key):  # noqa: ANN001
+        if self.down:
+            raise ConnectionError("slack is down")
+        self.posts.append(("C0DIGEST", digest_message(digest, "UTC")))
+        return "C0DIGEST"
+
+
 def make_services(tmp_path: Path, clock=None, config: str = CONFIG):  # noqa: ANN001, ANN201
     (tmp_path / "owners.yml").write_text(OWNERS)
     (tmp_path / "srm.yml").write_text(config)
     return build_services(Settings(srm_db=tmp_path / "srm.db", srm_owners=tmp_path / "owners.yml",
-                                   srm_config=tmp_path / "srm.yml"), clock=clock)
+                                   srm_config=tmp_path / "srm.yml"), clock=clock, notifier=DigestSink())
+
+
+def sink(svc) -> DigestSink:  # noqa: ANN001
+    return svc.notifiers.get("slack")
 
 
 def scan(*findings, at: datetime):  # noqa: ANN002, ANN201
@@ -76,10 +96,6 @@ def scan(*findings, at: datetime):  # noqa: ANN002, ANN201
     run.summary.errors = [RunError(check_id=f.check_id, account_id=f.account_id, region=f.region,
                                    code=f.error_code, message=f.reason) for f in findings if f.status == "ERROR"]
     return run
-
-
-def posted_to(posts: list):  # noqa: ANN202
-    return lambda channel, message: posts.append((channel, message))
 
 
 @pytest.fixture
@@ -100,8 +116,7 @@ def seeded(tmp_path, clock):
     assert inc.acknowledge(ids[MFA], Actor(id="U0DATA1")).ok
     clock.to(hours=1)
     first = build_digest(svc)
-    assert publish(svc, first, digest_message(first, "UTC"), key="digest:first", channel="C0DIGEST",
-                   post=posted_to([]))
+    assert publish(svc, first, key="digest:first")
     clock.to(hours=2)
     inc.ingest(scan(finding("b1", check=S3P), finding("b2", "PASS", check=S3P), finding("b3", check=S3P),
                     finding("k1", "PASS", check=KMS), finding("k2", "PASS", check=KMS), finding("alice", check=MFA),
@@ -161,7 +176,7 @@ def test_nothing_changed_gives_the_short_all_quiet_form(tmp_path, clock):
     clock.to(hours=1)
     digest = build_digest(svc)
     assert not digest.quiet and [x.resources for x in digest.new_failures] == [["k1"]]
-    assert publish(svc, digest, digest_message(digest, "UTC"), key="d1", channel="C0DIGEST", post=posted_to([]))
+    assert publish(svc, digest, key="d1")
     clock.to(hours=25)
     svc.incidents.ingest(run)  # the same findings again: no drift
     quiet = build_digest(svc)
@@ -176,11 +191,10 @@ def test_since_defaults_to_a_day_back_then_to_the_last_digest_posted(tmp_path, c
     svc = make_services(tmp_path, clock)
     assert build_digest(svc).since == T0 - DEFAULT_SINCE
     assert build_digest(svc, since=T0 - timedelta(hours=3)).since == T0 - timedelta(hours=3)
-    posts: list = []
     digest = build_digest(svc)
-    assert publish(svc, digest, digest_message(digest, "UTC"), key="k", channel="C1", post=posted_to(posts))
-    assert not publish(svc, digest, digest_message(digest, "UTC"), key="k", channel="C1", post=posted_to(posts))
-    assert len(posts) == 1
+    assert publish(svc, digest, key="k") == ["slack:C0DIGEST"]
+    assert publish(svc, digest, key="k") is None  # posted before: not again
+    assert len(sink(svc).posts) == 1
     clock.to(hours=2)
     assert build_digest(svc).since == T0
 
@@ -189,15 +203,13 @@ def test_a_failed_post_releases_its_key_so_it_can_be_sent_again(tmp_path, clock)
     svc = make_services(tmp_path, clock)
     digest = build_digest(svc)
 
-    def down(channel, message):  # noqa: ANN001
-        raise ConnectionError("slack is down")
-
+    sink(svc).down = True
     with pytest.raises(ConnectionError):
-        publish(svc, digest, digest_message(digest, "UTC"), key="k", channel="C1", post=down)
+        publish(svc, digest, key="k")
     assert svc.store.last_digest_at() is None
-    posts: list = []
-    assert publish(svc, digest, digest_message(digest, "UTC"), key="k", channel="C1", post=posted_to(posts))
-    assert len(posts) == 1 and svc.store.last_digest_at() == T0
+    sink(svc).down = False
+    assert publish(svc, digest, key="k")
+    assert len(sink(svc).posts) == 1 and svc.store.last_digest_at() == T0
 
 
 def test_long_lists_are_cut_and_text_is_escaped():
@@ -243,10 +255,10 @@ def test_srm_digest_prints_by_default(seeded):
 
 def test_srm_digest_post_needs_a_token_and_a_channel(seeded, tmp_path):
     r = srm(seeded, "digest", "--post")
-    assert r.exit_code == 2 and "SLACK_BOT_TOKEN is not set" in r.stderr
+    assert r.exit_code == 2 and "no notifier lane can post here: set SLACK_BOT_TOKEN" in r.stderr
     (tmp_path / "nochannel.yml").write_text("digest: {timezone: UTC}\n")
     r = srm(seeded, "digest", "--post", SLACK_BOT_TOKEN="xoxb-test", SRM_CONFIG=str(tmp_path / "nochannel.yml"))
-    assert r.exit_code == 2 and "digest.channel is not set" in r.stderr
+    assert r.exit_code == 2 and "no digest target: set digest.channel" in r.stderr
 
 
 def test_srm_digest_post_posts_once_per_minute_and_marks_the_time(seeded, slack):
@@ -254,10 +266,10 @@ def test_srm_digest_post_posts_once_per_minute_and_marks_the_time(seeded, slack)
     with freeze_time(T0 + timedelta(hours=8, seconds=10)):
         slack.fail("chat.postMessage", times=1, error="not_in_channel")  # HTTP 200 {"ok": false, ...}
         r = srm(seeded, "digest", "--post", **env)
-        assert r.exit_code == 2 and "Slack refused the post to C0DIGEST: not_in_channel" in r.stderr
+        assert r.exit_code == 2 and "the digest was refused: not_in_channel" in r.stderr
         first = srm(seeded, "digest", "--post", **env)
         again = srm(seeded, "digest", "--post", **env)
-    assert first.exit_code == 0 and "posted the digest to C0DIGEST" in first.stdout
+    assert first.exit_code == 0 and "posted the digest to slack:C0DIGEST" in first.stdout
     assert again.exit_code == 0 and "already posted (digest:cli:2024-05-06T14:00Z)" in again.stdout
     attempts = slack.attempts_of("chat.postMessage")
     assert [c.response["ok"] for c in attempts] == [False, True]  # the refused one, then one post

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from bot.cli import main
-from bot.doctor import Level, check_aws, check_database, check_slack, manifest_scopes
 from bot.config import AwsConfig, Settings
 from bot.demo.slack_emulator import FakeSlack
+from bot.doctor import Level, check_aws, check_database, check_slack, manifest_scopes
 from bot.owners import OWNERS_EXAMPLE_PATH
 from bot.scheduler import SchedulerLock
 from bot.store import MIGRATIONS, Store

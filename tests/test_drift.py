@@ -1,43 +1,11 @@
-"""drift.plan / drift.diff: what changed between the stored state and a scan.
-
-Also the small factories (findings, runs) the incident and store tests share.
-"""
+"""drift.plan / drift.diff: what changed between the stored state and a scan."""
 from __future__ import annotations
-
-from typing import Iterable
 
 from bot import drift
 from bot.models import DriftKind, Key
-from checks.base import Finding, Severity, Status
-from checks.runner import GLOBAL_REGION, RunResult, RunSummary
-
-ACCOUNT = "111111111111"
-REGION = "us-east-1"
-CHECK = "s3_bucket_public_access_blocked"
-
-
-def finding(resource: str, status: str = "FAIL", *, check: str = CHECK, account: str = ACCOUNT,
-            region: str = REGION, evidence: dict | None = None, tags: dict | None = None,
-            severity: Severity = Severity.high) -> Finding:
-    return Finding(check_id=check, account_id=account, region=region, resource_type="AWS::S3::Bucket",
-                   resource_id=resource, status=Status(status), reason=f"{resource} is {status}",
-                   evidence=evidence if evidence is not None else {"public": status == "FAIL"},
-                   tags=tags or {}, severity=severity)
-
-
-def scope_error(check: str = CHECK, account: str = ACCOUNT, region: str = REGION) -> Finding:
-    return Finding(check_id=check, account_id=account, region=region, resource_type="scope",
-                   resource_id="account" if region == GLOBAL_REGION else region, status=Status.ERROR,
-                   reason="AccessDenied: no", error_code="AccessDenied")
-
-
-def run_of(*findings: Finding, covered: Iterable[tuple[str, str, str]] | None = None,
-           started_at: float = 1_700_000_000.0) -> RunResult:
-    scopes = sorted(set(covered) if covered is not None
-                    else {(f.account_id, f.region, f.check_id) for f in findings})
-    summary = RunSummary(started_at=started_at, duration_s=0.1, checks_run=1, scopes=len(scopes),
-                         findings={}, api_calls={}, duplicate_calls=0)
-    return RunResult(findings=list(findings), summary=summary, covered=scopes)
+from checks.base import Finding, Status
+from checks.runner import GLOBAL_REGION
+from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of, scope_error
 
 
 def state(*findings: Finding) -> dict[Key, Finding]:

@@ -1,7 +1,7 @@
 """Incident lifecycle against a real SQLite file, a recording notifier and frozen time."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -10,11 +10,11 @@ from freezegun import freeze_time
 from bot.config import IncidentsConfig
 from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
-from bot.notifiers import RecordingNotifier
+from bot.notify.recording import RecordingNotifier
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Severity
-from tests.test_drift import ACCOUNT, CHECK, REGION, finding, run_of, scope_error
+from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of, scope_error
 
 S = IncidentState
 OTHER = "iam_user_mfa_enabled"
@@ -74,7 +74,7 @@ def test_a_failing_check_opens_one_incident_listing_its_resources(svc, notifier)
         ("eu-west-1", "b"), (REGION, "a")]
     assert [e.kind for e in out.events] == [EventKind.opened] and out.delivered == 1
     assert notifier.of("open") and notifier.of("post") == []  # the root message says it all
-    assert svc.store.incident(inc.id).ref is not None
+    assert svc.store.conversation(inc.id, "slack") is not None
 
 
 def test_incidents_are_per_account_and_check(svc):
@@ -181,8 +181,33 @@ def test_acknowledge_by_the_team_or_admins_only_and_every_attempt_is_an_event(sv
     assert not twice.ok and "already acknowledged" in twice.reason
     assert kinds(svc, 1) == ["opened", "acknowledge:refused", "acknowledge", "acknowledge:refused"]
     assert [e.actor for e in svc.timeline(1)[1:]] == [OUTSIDER, MEMBER, ADMIN]
-    assert notifier.of("post") == [f"Acknowledged by <@{MEMBER}>"]
+    assert notifier.of("post") == [f"Acknowledged by @{MEMBER}"]
     assert not svc.acknowledge(99, Actor(id=ADMIN)).ok
+
+
+def test_reassign_moves_the_incident_and_the_new_team_may_then_act(svc, notifier):
+    svc.ingest(run_of(finding("a")))
+    assert not svc.reassign(1, Actor(id=OUTSIDER), "data").ok  # only the assigned team (or admins)
+    assert "no team 'nope'" in svc.reassign(1, Actor(id=MEMBER), "nope").reason
+    moved = svc.reassign(1, Actor(id=MEMBER), "data")
+    assert moved.ok and moved.incident.team_id == "data"
+    assert notifier.of("post") == [f"Reassigned by @{MEMBER} from Platform to Data"]
+    assert not svc.acknowledge(1, Actor(id=MEMBER)).ok  # platform no longer owns it
+    assert svc.acknowledge(1, Actor(id="U0DATA1")).ok
+    assert kinds(svc, 1) == ["opened", "reassign:refused", "reassign:refused", "reassign", "acknowledge:refused",
+                             "acknowledge"]
+
+
+def test_every_registry_action_has_its_domain_method_event_kind_and_text(svc):
+    from bot.actions import ACTIONS
+    from bot.models import Event
+    from bot.notify.text import event_text
+
+    for spec in ACTIONS:
+        assert callable(getattr(svc, spec.method)), spec.id
+        line = event_text(Event(id=1, incident_id=1, at=datetime(2024, 5, 1, tzinfo=timezone.utc), kind=spec.event,
+                                actor=MEMBER))
+        assert line.startswith(("Acknowledged", "Snoozed", "Reassigned", "Risk accepted", "Re-check")), line
 
 
 @pytest.mark.parametrize("who, leads_can, ok", [
@@ -222,7 +247,7 @@ def test_escalates_once_per_level_when_not_acknowledged_within_the_sla(svc, froz
     frozen.tick(timedelta(hours=5))
     assert svc.sweep() == []  # no level 3
     assert only_incident(svc).escalation_level == 2
-    assert notifier.of("post")[0] == f"Escalated (level 1) to <@{ESC}>: not acknowledged within 15 min"
+    assert notifier.of("post")[0] == f"Escalated (level 1) to @{ESC}: not acknowledged within 15 min"
 
 
 def test_acknowledging_stops_escalation_and_the_sla_is_configurable(tmp_path, frozen):
@@ -337,7 +362,7 @@ def test_a_crash_while_notifying_then_a_restart_loses_and_duplicates_nothing(tmp
         Incidents(Store(db), make_owners(), notifier, lookup=METAS.get).ingest(run)
     restarted = Incidents(Store(db), make_owners(), notifier, lookup=METAS.get)
     restarted.ingest(run)
-    assert sorted((i.check_id, i.ref is not None) for i in restarted.store.incidents()) == [
+    assert sorted((i.check_id, restarted.store.conversation(i.id, "slack") is not None) for i in restarted.store.incidents()) == [
         (OTHER, True), (CHECK, True)]
     assert len(notifier.of("open")) == 2
     assert [kinds(restarted, i) for i in (1, 2)] == [["opened"], ["opened"]]
@@ -385,7 +410,7 @@ def test_two_processes_delivering_one_outbox_post_each_message_once(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    opens = [c for svc in (first, second) for c in svc.notifier.calls if c[0] == "open"]
+    opens = [c for svc in (first, second) for c in svc.notifiers.get("slack").calls if c[0] == "open"]
     assert sorted(c[2] for c in opens) == [1, 2] and Store(path).pending_outbox() == []  # each once
 
 
@@ -400,6 +425,6 @@ def test_a_lease_left_by_a_crashed_process_expires(tmp_path, frozen):
     now = crashed.clock.now()
     assert store.lease_outbox(row.id, now, now + OUTBOX_LEASE)
     bot = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get)
-    assert bot.deliver() == 0 and bot.notifier.calls == []  # leased: not ours to post yet
+    assert bot.deliver() == 0 and bot.notifiers.get("slack").calls == []  # leased: not ours to post yet
     frozen.tick(OUTBOX_LEASE + timedelta(seconds=1))
-    assert bot.deliver() == 1 and [c[0] for c in bot.notifier.calls] == ["open"]
+    assert bot.deliver() == 1 and [c[0] for c in bot.notifiers.get("slack").calls] == ["open"]

@@ -14,9 +14,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
-from bot.notifiers import RecordingNotifier
+from bot.notify.recording import RecordingNotifier
 from bot.store import Store
-from tests.test_drift import CHECK, REGION, finding, run_of, scope_error
+from tests.factories import CHECK, REGION, finding, run_of, scope_error
 from tests.test_incidents import ADMIN, LEAD, MEMBER, METAS, OTHER, OUTSIDER, make_owners
 
 S = IncidentState

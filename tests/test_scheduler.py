@@ -20,10 +20,19 @@ from bot.cli import main
 from bot.config import Settings, SrmConfig
 from bot.main import build_services
 from bot.models import EventKind
-from bot.notifiers import RecordingNotifier
-from bot.scheduler import (SchedulerLocked, build_scheduler, fire_times, job_specs, run_catch_up, run_job, run_slot,
-                           upcoming)
-from tests.test_drift import finding, run_of
+from bot.notify.recording import RecordingNotifier
+from bot.scheduler import (
+    SchedulerLocked,
+    build_scheduler,
+    fire_times,
+    job_specs,
+    run_catch_up,
+    run_job,
+    run_slot,
+    upcoming,
+)
+from bot.slack.digest_blocks import digest_message
+from tests.factories import finding, run_of
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,13 +64,25 @@ class Clock:
         self.at += timedelta(**kw)
 
 
-class Recorder:
-    """A targets callable (no AWS account: the scan pipeline runs on nothing) and a digest poster."""
+class Recorder(RecordingNotifier):
+    """A targets callable (no AWS account: the scan pipeline runs on nothing) and the notifier lane the
+    digest goes through (rendered with the Slack builder, to the configured digest channel)."""
 
     def __init__(self):
+        super().__init__("slack")
         self.scans: list[str | None] = []
         self.posts: list[tuple[str, dict]] = []
         self.order: list[str] = []
+        self.channel: str | None = None
+        self.tz = "UTC"
+        self.on_post = lambda: None
+
+    def publish_digest(self, digest, *, key):  # noqa: ANN001
+        if not self.channel:
+            return None
+        self.post(self.channel, digest_message(digest, self.tz))
+        self.on_post()
+        return self.channel
 
     def targets(self, aws_cfg, *, account=None, region=None):  # noqa: ANN001
         self.scans.append(account)
@@ -84,7 +105,11 @@ def services(tmp_path, config: str, rec: Recorder | None = None, **kw):
     settings = Settings(srm_db=tmp_path / "srm.db", srm_config=path)
     if rec is not None:
         kw.setdefault("targets", rec.targets)
-    return build_services(settings, **kw)
+        kw.setdefault("notifier", rec)
+    svc = build_services(settings, **kw)
+    if rec is not None:
+        rec.channel, rec.tz = svc.config.digest.channel, svc.config.digest.timezone
+    return svc
 
 
 def call(sched, job_id: str):
@@ -95,7 +120,7 @@ def call(sched, job_id: str):
 
 # -- jobs --------------------------------------------------------------------------------------
 def test_jobs_come_from_config_with_explicit_ids_time_zones_and_run_rules(tmp_path, rec):
-    sched = build_scheduler(services(tmp_path, BERLIN, rec), rec.post)
+    sched = build_scheduler(services(tmp_path, BERLIN, rec))
     try:
         assert not sched.running
         jobs = {j.id: j for j in sched.get_jobs()}
@@ -134,14 +159,14 @@ def test_scan_job_ids_per_account_and_by_explicit_id():
 ])
 def test_a_0900_local_digest_follows_the_clock_change(tmp_path, rec, start, expected):
     with freeze_time(start):
-        sched = build_scheduler(services(tmp_path, BERLIN, rec), rec.post)
+        sched = build_scheduler(services(tmp_path, BERLIN, rec))
         assert upcoming(sched.get_job("digest").trigger, datetime.now(UTC), 3) == [utc(t) for t in expected]
         sched.shutdown()
 
 
 def test_the_digest_runs_at_0900_local_after_spring_forward_and_not_again_an_hour_later(tmp_path, rec):
     with freeze_time("2024-03-31 07:00:02") as frozen:  # 09:00:02 CEST
-        sched = build_scheduler(services(tmp_path, BERLIN, rec), rec.post)
+        sched = build_scheduler(services(tmp_path, BERLIN, rec))
         assert call(sched, "digest") == "ok"
         frozen.move_to("2024-03-31 08:00:02")  # 09:00 in winter time: not a slot any more
         assert call(sched, "digest") is None
@@ -160,7 +185,7 @@ def test_a_0230_job_runs_once_on_both_clock_change_days(tmp_path, rec):
     # autumn: 02:30 happens twice on 27 October; only the first runs
     assert fire_times(scan.trigger, utc("2024-10-26 12:00"), utc("2024-10-28 12:00")) == [
         utc("2024-10-27 00:30"), utc("2024-10-28 01:30")]
-    sched = build_scheduler(svc, rec.post)
+    sched = build_scheduler(svc)
     with freeze_time("2024-03-31 01:30:01"):
         assert call(sched, "scan:prod") == "ok"
     with freeze_time("2024-10-27 00:30:01"):
@@ -177,38 +202,38 @@ def test_a_0230_job_runs_once_on_both_clock_change_days(tmp_path, rec):
 def test_a_digest_missed_while_down_is_posted_once_across_restarts(tmp_path, rec):
     config = 'digest: {channel: C0DIGEST, cron: "0 9 * * *", timezone: Europe/Berlin}\n'
     with freeze_time("2024-03-28 07:30:00") as frozen:  # 08:30 CET
-        first = build_scheduler(services(tmp_path, config, rec), rec.post)
+        first = build_scheduler(services(tmp_path, config, rec))
         assert first.catch_up() == {}  # yesterday's 09:00 is beyond the 6 h grace
         first.shutdown()
         frozen.move_to("2024-03-28 10:00:00")  # down through 09:00 CET (08:00 UTC)
-        second = build_scheduler(services(tmp_path, config, rec), rec.post)  # a new process, same database
+        second = build_scheduler(services(tmp_path, config, rec))  # a new process, same database
         assert second.catch_up() == {"digest:2024-03-28T08:00:00Z": "ok"}
         second.shutdown()
-        third = build_scheduler(services(tmp_path, config, rec), rec.post)
+        third = build_scheduler(services(tmp_path, config, rec))
         assert third.catch_up() == {}
         third.shutdown()
     assert len(rec.posts) == 1
     [slot] = third.services.store.slots("digest")
-    assert (slot["catch_up"], slot["outcome"], slot["detail"]) == (True, "ok", "posted to C0DIGEST")
+    assert (slot["catch_up"], slot["outcome"], slot["detail"]) == (True, "ok", "posted to slack:C0DIGEST")
     assert third.services.store.last_digest_at() == utc("2024-03-28 10:00")
 
 
 def test_catch_up_runs_only_the_latest_missed_slot_within_the_grace_scans_first(tmp_path, rec):
     svc = services(tmp_path, HOURLY, rec)
-    assert run_catch_up(svc, utc("2024-05-01 11:20"), rec.post) == {
+    assert run_catch_up(svc, utc("2024-05-01 11:20")) == {
         "scan:all:2024-05-01T11:00:00Z": "ok", "digest:2024-05-01T09:00:00Z": "ok"}
     assert rec.order == ["scan", "digest"]  # five hourly slots missed: one scan
-    assert run_catch_up(svc, utc("2024-05-01 11:50"), rec.post) == {}
-    assert run_catch_up(svc, utc("2024-05-01 20:10"), rec.post) == {"scan:all:2024-05-01T20:00:00Z": "ok"}
+    assert run_catch_up(svc, utc("2024-05-01 11:50")) == {}
+    assert run_catch_up(svc, utc("2024-05-01 20:10")) == {"scan:all:2024-05-01T20:00:00Z": "ok"}
     assert rec.order == ["scan", "digest", "scan"]  # 09:00 is 11 h back: beyond the grace
 
 
 def test_a_slot_run_on_time_is_not_caught_up_after_a_restart(tmp_path, rec):
     svc = services(tmp_path, HOURLY, rec)
     [scan, digest] = job_specs(svc.config)
-    assert run_job(svc, digest, rec.post, now=utc("2024-05-01 09:00:01")) == "ok"
+    assert run_job(svc, digest, now=utc("2024-05-01 09:00:01")) == "ok"
     assert run_job(svc, scan, now=utc("2024-05-01 10:00:00.5")) == "ok"
-    assert run_catch_up(services(tmp_path, HOURLY, rec), utc("2024-05-01 10:40"), rec.post) == {}
+    assert run_catch_up(services(tmp_path, HOURLY, rec), utc("2024-05-01 10:40")) == {}
     assert (len(rec.posts), rec.scans) == (1, [None])
 
 
@@ -216,7 +241,8 @@ def test_catch_up_runs_when_the_real_scheduler_starts(tmp_path, rec):
     due = datetime.now(UTC) - timedelta(minutes=1)
     config = f'digest: {{channel: C0DIGEST, cron: "{due.minute} {due.hour} * * *", timezone: UTC}}\n'
     posted = threading.Event()
-    sched = build_scheduler(services(tmp_path, config), lambda c, m: (rec.post(c, m), posted.set()))
+    rec.on_post = posted.set
+    sched = build_scheduler(services(tmp_path, config, rec))
     sched.start()
     try:
         assert posted.wait(10), "the catch-up job did not post the missed digest"
@@ -301,7 +327,7 @@ def test_the_sweep_job_escalates_past_the_sla_and_retries_failed_posts(tmp_path,
     clock, notifier = Clock("2024-05-01 12:00"), FlakyNotifier()
     svc = services(tmp_path, HOURLY, rec, clock=clock, notifier=notifier)
     svc.incidents.ingest(run_of(finding("key-1", check=KMS)))
-    sched = build_scheduler(svc, rec.post)
+    sched = build_scheduler(svc)
     clock.advance(minutes=239)
     assert call(sched, "sweep") == 0
     clock.advance(minutes=2)
@@ -313,6 +339,22 @@ def test_the_sweep_job_escalates_past_the_sla_and_retries_failed_posts(tmp_path,
     notifier.down = False
     clock.advance(minutes=1)
     assert call(sched, "sweep") == 0
-    assert notifier.of("post") == ["Escalated (level 1) to <@U02SECOL01>: not acknowledged within 4 h"]
+    assert notifier.of("post") == ["Escalated (level 1) to @U02SECOL01: not acknowledged within 4 h"]
     assert svc.store.pending_outbox() == []
     sched.shutdown()
+
+
+def test_weekdays_mean_what_cron_means_over_a_whole_week():
+    """`0 9 * * 1-5` is Monday to Friday (APScheduler's from_crontab ran it Tuesday to Saturday)."""
+    from bot.cron import cron_trigger, weekdays
+
+    assert weekdays("1-5") == "mon,tue,wed,thu,fri" and weekdays("0") == weekdays("7") == "sun"
+    assert weekdays("*/2") == "tue,thu,sat,sun" and weekdays("sat,sun") == "sat,sun" and weekdays("5-7") == "fri,sat,sun"
+    trigger = cron_trigger("0 9 * * 1-5", "UTC")
+    with freeze_time("2024-05-05 00:00:00"):  # a Sunday
+        runs = fire_times(trigger, utc("2024-05-05 00:00"), utc("2024-05-12 00:00"))
+    assert [t.strftime("%a %H:%M") for t in runs] == ["Mon 09:00", "Tue 09:00", "Wed 09:00", "Thu 09:00", "Fri 09:00"]
+    sundays = fire_times(cron_trigger("30 6 * * 0", "Europe/Berlin"), utc("2024-05-05 00:00"), utc("2024-05-19 00:00"))
+    assert [t.strftime("%a %d") for t in sundays] == ["Sun 05", "Sun 12"]
+    with pytest.raises(ValueError, match="0-7"):
+        weekdays("8")

@@ -9,7 +9,7 @@ import pytest
 from bot.models import ConversationRef, EventKind, IncidentState, OutboxKind
 from bot.store import MIGRATIONS, SchemaTooNew, Store
 from checks.base import Severity
-from tests.test_drift import ACCOUNT, CHECK, REGION, finding, run_of
+from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -105,8 +105,8 @@ def test_incident_fields_round_trip_as_utc(store):
     inc = new_incident(store, snoozed_until=T0 + timedelta(hours=1))
     assert inc.opened_at == T0 and inc.opened_at.tzinfo is not None
     assert inc.snoozed(T0) and not inc.snoozed(T0 + timedelta(hours=2))
-    store.set_incident_ref(inc.id, ConversationRef(channel="C1", ts="1.2"))
-    assert store.incident(inc.id).ref == ConversationRef(channel="C1", ts="1.2")
+    store.set_conversation(inc.id, ConversationRef(channel="C1", thread="1.2"))
+    assert store.conversation(inc.id, "slack") == ConversationRef(channel="C1", thread="1.2")
     with pytest.raises(KeyError):
         store.incident(999)
 
@@ -152,9 +152,9 @@ def test_message_keys_are_claimed_once_and_remember_where_they_went(store):
     assert store.claim_message_key("incident:1:open") is True
     assert store.claim_message_key("incident:1:open") is False
     assert store.sent_message("incident:1:open") is None
-    store.record_message("incident:1:open", ConversationRef(channel="C1", ts="171.5"))
+    store.record_message("incident:1:open", ConversationRef(channel="C1", thread="171.5"))
     again = Store(store.path)  # survives a restart
-    assert again.sent_message("incident:1:open") == ConversationRef(channel="C1", ts="171.5")
+    assert again.sent_message("incident:1:open") == ConversationRef(channel="C1", thread="171.5")
     assert again.claim_message_key("incident:1:open") is False
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.cli import main
 from bot.config import Settings
 from bot.models import Incident, IncidentState, SystemClock
-from bot.notifiers import event_text
+from bot.notify.text import event_text
 from bot.store import Store
 
 STATE_STYLE = {"open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan", "resolved": "green"}
@@ -51,15 +51,15 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     """Run the checks, record drift, and open/update/resolve incidents (printed here)."""
     from bot.cli.scan import load_cli_config, progress_bar, select_checks, summary_line
     from bot.main import build_services
-    from bot.notifiers import ConsoleNotifier
+    from bot.notify.console import ConsoleReporter
     from checks.accounts import TargetError
 
     checks = select_checks(check_ids, not check_ids, None, None)
     load_cli_config()  # a bad environment or config file: exit 2 before anything runs
     console = Console(highlight=False, soft_wrap=True)
     settings = Settings(srm_db=db) if db else Settings()
-    notifier = ConsoleNotifier(console)
-    services = build_services(settings, notifier=notifier)
+    reporter = ConsoleReporter(console)
+    services = build_services(settings)  # no notifier lane here: posts stay in the outbox for `srm serve`
     try:
         with progress_bar() as progress:
             result, out = services.scan(checks, account=account, region=region, progress=progress)
@@ -68,7 +68,7 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     except TargetError as exc:
         _fail(str(exc))
     for event in out.events:  # shown here; Slack posts stay in the outbox for `srm serve`
-        notifier.show(event, services.incidents.view(services.store.incident(event.incident_id)))
+        reporter.show(event, services.incidents.view(services.store.incident(event.incident_id)))
     console.print(summary_line(result, len({f.account_id for f in result.findings}) or 1))
     active = services.store.incidents(states=[s for s in IncidentState if s.active])
     console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "

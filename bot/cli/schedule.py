@@ -6,13 +6,11 @@ missing, when Slack refuses the post, or when another scheduler holds the databa
 """
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -23,7 +21,8 @@ from rich.table import Table
 from bot.cli import main
 from bot.cli.ops import db_option
 from bot.digest import Digest
-from bot.notifiers import names_list
+from bot.logs import setup_logging
+from bot.notify.text import names_list
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 
@@ -33,32 +32,22 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _services(db: Path | None):  # noqa: ANN202 - bot.main.Services
+def _services(db: Path | None, *, deliver: bool = False):  # noqa: ANN202 - bot.services.Services
     from pydantic import ValidationError
 
     from bot.config import Settings
     from bot.main import build_services
-    from bot.notifiers import ConsoleNotifier
 
     try:
         settings = Settings(srm_db=db) if db else Settings()
     except ValidationError as exc:
         raise click.UsageError(f"bad environment setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") \
             from None
-    return build_services(settings, notifier=ConsoleNotifier(Console(stderr=True)))
+    return build_services(settings, deliver=deliver)
 
 
 def _names(ids: list[str], limit: int = 10) -> str:
     return names_list(ids, limit)
-
-
-def slack_poster(client):  # noqa: ANN001, ANN201 - Post
-    """post(channel, {"text", "blocks"}) through chat.postMessage."""
-
-    def post(channel: str, message: dict[str, Any]) -> None:
-        client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"])
-
-    return post
 
 
 @main.command("digest")
@@ -69,31 +58,30 @@ def slack_poster(client):  # noqa: ANN001, ANN201 - Post
 def digest_cmd(mode: str, db: Path | None) -> None:
     """The posture digest since the last one posted: drift, incidents, SLA, expiring exceptions, errors."""
     from bot.digest import build_digest, publish
-    from bot.slack.digest_blocks import digest_message
 
-    services = _services(db)
-    cfg, token = services.config.digest, services.settings.slack_bot_token
-    if mode == "post" and not token:
-        _fail("SLACK_BOT_TOKEN is not set; --post needs the bot token (xoxb-...)")
-    if mode == "post" and not cfg.channel:
-        _fail("digest.channel is not set in the config file (SRM_CONFIG); --post needs a channel id")
+    services = _services(db, deliver=mode == "post")
+    cfg = services.config.digest
     digest = build_digest(services)
     if mode == "print":
         render_digest(Console(highlight=False), digest, cfg.timezone)
         return
-    from slack_sdk.errors import SlackApiError
-
-    from bot.slack.app import make_client
-
+    if not services.notifiers.delivering:
+        _fail("no notifier lane can post here: set SLACK_BOT_TOKEN (and digest.channel), "
+              "or an `email:` section with digest_to")
     key = f"digest:cli:{digest.generated_at.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%MZ')}"
     try:
-        posted = publish(services, digest, digest_message(digest, cfg.timezone), key=key, channel=cfg.channel,
-                         post=slack_poster(make_client(services.settings)))
-    except SlackApiError as exc:
-        _fail(f"Slack refused the post to {cfg.channel}: {exc.response.get('error', exc)}")
+        where = publish(services, digest, key=key)
     except OSError as exc:
-        _fail(f"could not reach Slack: {exc}")
-    click.echo(f"posted the digest to {cfg.channel}" if posted else f"already posted ({key}); not again")
+        _fail(f"could not reach the notifier: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a refusal (SlackApiError, SMTP error) is one line
+        response = getattr(exc, "response", None) or {}
+        _fail(f"the digest was refused: {response.get('error') or exc}")
+    if where is None:
+        click.echo(f"already posted ({key}); not again")
+    elif not where:
+        _fail("no digest target: set digest.channel (Slack) or email.digest_to")
+    else:
+        click.echo("posted the digest to " + ", ".join(where))
 
 
 def render_digest(console: Console, d: Digest, tz: str) -> None:
@@ -171,7 +159,9 @@ def schedule_list(db: Path | None) -> None:
 
 @schedule_group.command("run")
 @db_option
-def schedule_run(db: Path | None) -> None:
+@click.option("--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="json: one JSON object per line for log shippers.")
+def schedule_run(db: Path | None, log_format: str) -> None:
     """Run the scheduler without the Slack app (a headless worker). Stop with Ctrl-C or SIGTERM.
 
     With SLACK_BOT_TOKEN, incident conversations and digests go to Slack (429/5xx retried);
@@ -179,29 +169,21 @@ def schedule_run(db: Path | None) -> None:
     """
     from bot.scheduler import SchedulerLocked, build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    services = _services(db)
-    settings, channel, post = services.settings, services.config.digest.channel, None
-    if settings.slack_bot_token:
-        from bot.slack.app import make_client
-        from bot.slack.notifier import SlackNotifier
-
-        client = make_client(settings)
-        services.notifier = SlackNotifier(client, services.store, config=services.config.incidents,
-                                          tz=settings.srm_timezone, clock=services.clock)
-        post = slack_poster(client) if channel else None
+    setup_logging("INFO", log_format)
+    services = _services(db, deliver=True)
+    lanes = [n.kind for n in services.notifiers.delivering]
     try:
-        sched = build_scheduler(services, post)
+        sched = build_scheduler(services)
     except SchedulerLocked as exc:
         _fail(str(exc))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     sched.start()
-    incidents = "posted to Slack" if settings.slack_bot_token else "kept in the outbox (no SLACK_BOT_TOKEN)"
-    digests = f"posted to {channel}" if post else "logged (no SLACK_BOT_TOKEN or digest.channel)"
+    delivered = f"delivered by lane(s) {', '.join(lanes)}" if lanes else \
+        "kept in the outbox (no SLACK_BOT_TOKEN, no email section)"
     click.echo(f"scheduler running against {services.store.path} with {len(sched.get_jobs())} job(s); "
-               f"incident conversations {incidents}; digests {digests}", err=True)
+               f"incident conversations and digests {delivered}", err=True)
     try:
         stop.wait()
     finally:

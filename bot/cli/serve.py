@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bot.cli import main
+from bot.logs import setup_logging
 
 log = logging.getLogger("bot.serve")
 
@@ -20,7 +21,7 @@ def choose_mode(app_token: str | None, socket_mode: bool | None) -> str:
     return "socket" if socket_mode else "http"
 
 
-def start_scheduler(services: Any, post: Any) -> Any:
+def start_scheduler(services: Any) -> Any:
     """The scheduler (scans, digest, the minute sweep) if this build has one; None otherwise."""
     try:
         import bot.scheduler as scheduling
@@ -32,7 +33,7 @@ def start_scheduler(services: Any, post: Any) -> Any:
         return None
     locked = getattr(scheduling, "SchedulerLocked", ())
     try:
-        scheduler = scheduling.build_scheduler(services, post=post)
+        scheduler = scheduling.build_scheduler(services)
     except locked as exc:  # another process already runs the scheduler for this database
         log.warning("not running the scheduler: %s", exc)
         return None
@@ -53,28 +54,30 @@ def _fail(message: str) -> None:
 @click.option("--no-scheduler", is_flag=True, help="Do not run scheduled scans, digests and the minute sweep.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_scheduler: bool, log_level: str) -> None:
+@click.option("--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="json: one JSON object per line (time, level, logger, message) for log shippers.")
+def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_scheduler: bool, log_level: str,
+              log_format: str) -> None:
     """Serve the Slack app: /slack/events and /healthz (HTTP mode) or a Socket Mode connection."""
     from slack_sdk.errors import SlackApiError
 
     from bot.config import Settings
-    from bot.main import build_services
-    from bot.slack.app import SlackSetupError, build_app
+    from bot.main import build_slack_runtime
+    from bot.slack.app import SlackSetupError
     from bot.slack.server import make_server, start_in_thread, wsgi_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(log_level, log_format)
     settings = Settings()
     mode = choose_mode(settings.slack_app_token, socket_mode)
     if mode == "socket" and not settings.slack_app_token:
         _fail("Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write)")
-    services = build_services(settings)
     try:
-        app = build_app(services, socket_mode=mode == "socket")
+        services, app = build_slack_runtime(settings, socket_mode=mode == "socket")
     except SlackSetupError as exc:
         _fail(str(exc))
     except SlackApiError as exc:
         _fail(f"Slack rejected the bot token (auth.test): {exc.response.get('error')}")
-    scheduler = None if no_scheduler else start_scheduler(services, app.srm.post)
+    scheduler = None if no_scheduler else start_scheduler(services)
     health = {"mode": mode, "scheduler": scheduler is not None}
     server = make_server(wsgi_app(app if mode == "http" else None,
                                   health=lambda: {**health, "schema": services.store.schema_version}),

@@ -160,5 +160,5 @@ def run_child(cmd: list[str], env: dict[str, str], timeout: float = 60) -> subpr
     finally:
         stop(proc)
     done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-    done.pid = proc.pid  # type: ignore[attr-defined] - for checks that nothing is left running
+    done.pid = proc.pid  # type: ignore[attr-defined]  # for checks that nothing is left running
     return done

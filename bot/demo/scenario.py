@@ -30,7 +30,7 @@ from bot.demo.recorder import DemoSlack
 from bot.demo.slack_emulator import Call
 from bot.demo.transcript import TerminalView, Transcript, html_page
 from bot.demo.workspace import Workspace
-from bot.slack.ids import ActionId
+from bot.slack.ids import action_id
 
 QUESTIONS = [  # (who asks, how, question): one provider, one customer, one shared answer
     (world.PRIYA, "command", "who owns physical security of the data centres?"),
@@ -120,11 +120,11 @@ class Script:
         self.step("3 · Acknowledge  -  only the owning team (or an admin) may",
                   "Dana (data) clicks Acknowledge on the platform team's incident, then Priya (platform) does.")
         mark = self.slack.mark()
-        self.ws.click(world.DANA, root, ActionId.acknowledge)
+        self.ws.click(world.DANA, root, action_id("acknowledge"))
         self.slack.wait_until(lambda c: c.method == "chat.postEphemeral" and c.get("user") == world.DANA,
                               "the refusal to Dana", after=mark)
         mark = self.slack.mark()
-        self.ws.click(world.PRIYA, root, ActionId.acknowledge)
+        self.ws.click(world.PRIYA, root, action_id("acknowledge"))
         self.slack.wait_until(in_thread(root.ts, "Acknowledged by"), "the acknowledgement reply", after=mark)
         self.slack.wait_until(updated(root.ts, "Acknowledged by"), "the root message update", after=mark)
         self.show()
@@ -135,7 +135,7 @@ class Script:
                   "clicks Re-check now.")
         fix()
         mark = self.slack.mark()
-        self.ws.click(world.PRIYA, root, ActionId.recheck)
+        self.ws.click(world.PRIYA, root, action_id("recheck"))
         self.slack.wait_until(in_thread(root.ts, "Re-check by"), "the re-check result", after=mark, timeout=60)
         self.slack.wait_until(updated(root.ts, "Resolved"), "the root message marked resolved", after=mark)
         self.show()

@@ -7,7 +7,6 @@ from typing import Any, Callable
 
 from bot.doctor.results import INSTALL, MANIFEST_PATH, Result, fail, ok, warn
 
-
 # -- Slack -------------------------------------------------------------------------------
 TOKEN_KINDS = {"xoxp-": "a user token", "xapp-": "an app-level token", "xoxe": "a refresh token"}
 AUTH_FIXES = {

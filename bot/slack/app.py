@@ -29,11 +29,10 @@ from bot.config import Settings
 from bot.slack.blocks import notice
 from bot.slack.delivery import DEFAULT_DELAYS, RESPONSE_URL_LIFETIME, Pending, post_to_response_url, retry_handlers
 from bot.slack.listeners import actions, commands, events, views
-from bot.slack.notifier import KeyedPoster, SlackNotifier
 from bot.slack.status import Links, registry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.main import Services
+    from bot.services import Services
 
 log = logging.getLogger("bot.slack")
 # Bolt reads SLACK_BOT_TOKEN itself even when given a client, then warns that it ignores it: noise on every start.
@@ -80,7 +79,6 @@ class SlackContext:
     links: Links
     bot_user_id: str | None = None
     registered: Registered = field(default_factory=Registered)
-    post: KeyedPoster | None = None
     pending: Pending = field(default_factory=Pending)
     executor: ThreadPoolExecutor | None = None
 
@@ -122,7 +120,8 @@ def make_client(settings: Settings, *, backoff: float = 0.5, retries: int = 3, t
 
 def build_app(services: "Services", *, client: WebClient | None = None, socket_mode: bool = False,
               workers: int = 32, retry_delays: tuple[float, ...] = DEFAULT_DELAYS) -> App:
-    """The Bolt app with every listener; ``services.notifier`` becomes the Slack notifier.
+    """The Bolt app with every listener. The notifiers (the Slack lane among them) are the composition
+    root's business (``bot/main.py``); the app only answers people and takes clicks.
 
     ``retry_delays``: how long a failed answer to a person waits before each later try.
     """
@@ -131,23 +130,20 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
     if not socket_mode and not settings.slack_signing_secret:
         raise SlackSetupError("SLACK_SIGNING_SECRET is not set (needed to verify requests in HTTP mode)")
     auth = client.auth_test()  # fails fast on a bad token; gives the bot's user id and workspace URL
-    notifier = SlackNotifier(client, services.store, config=services.config.incidents,
-                             tz=settings.srm_timezone, clock=services.clock)
-    services.notifier = notifier
     # built now, before any listener thread (cached_property is not locked): one Incidents, one delivery lock
-    services.incidents.notifier = notifier
+    services.incidents  # noqa: B018
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srm-listener")
     app = App(client=client, signing_secret=settings.slack_signing_secret or "",
               request_verification_enabled=not socket_mode, token_verification_enabled=True,
               process_before_response=True, logger=log, listener_executor=executor)
     ctx = SlackContext(services=services, client=client, links=Links(auth.get("url")),
-                       bot_user_id=auth.get("user_id"), post=KeyedPoster(client, services.store),
+                       bot_user_id=auth.get("user_id"),
                        pending=Pending(retry_delays), executor=executor)
     for module in (commands, events, actions, views):
         module.register(app, ctx)
     registry()  # import every check now, once, rather than from 20 concurrent first requests
     app.error(_error_handler)
-    app.srm = ctx  # type: ignore[attr-defined] - for serve and tests: what was registered, the poster
+    app.srm = ctx  # type: ignore[attr-defined]  # for serve and tests: what was registered
     return app
 
 

@@ -41,6 +41,18 @@ HELP_LINES = [  # (command, what it does: mrkdwn, already escaped)
 
 
 # -- primitives ----------------------------------------------------------------------
+def team_mention(team: Team) -> str:
+    """How to address a team in Slack mrkdwn: its user group, else each member, else its name."""
+    if team.usergroup:
+        return f"<!subteam^{team.usergroup}>"
+    return " ".join(f"<@{m}>" for m in team.members) or escape(team.name)
+
+
+def mention(member_id: str) -> str:
+    """A person by member id (the ``{@id}`` tokens of domain text and event actors)."""
+    return f"<@{member_id}>"
+
+
 def escape(text: object) -> str:
     """Slack's escaping for text shown as mrkdwn: &, < and > (in that order)."""
     return str("" if text is None else text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -176,7 +188,7 @@ def who_owns_message(answer: Answer, team: Team | None, statuses: list[CheckStat
                                for m, b in answer.breakdown.items()]))
     owning = None
     if team is not None and answer.owner not in (Owner.provider, Owner.unknown):
-        owning = f"{team.mention()} ({escape(team.name)})"
+        owning = f"{team_mention(team)} ({escape(team.name)})"
         blocks.append(section(f":busts_in_silhouette: Customer part owned by {owning}"))
     if statuses:
         blocks.append(section("*Checks guarding this*\n" + "\n".join(_check_line(s) for s in statuses)))
@@ -211,7 +223,7 @@ def owners_message(owners: Owners, aspect_titles: dict[str, str]) -> Payload:
     blocks = [header("Teams and what they own")]
     for t in owners.teams:
         owned = sorted(aspect_titles.get(a, a) for a, tid in owners.aspects.items() if tid == t.id)
-        lines = [f"*{escape(t.name)}* (`{t.id}`) - {t.mention()}",
+        lines = [f"*{escape(t.name)}* (`{t.id}`) - {team_mention(t)}",
                  f"escalation <@{t.escalation}>" + (f" · leads {' '.join(f'<@{u}>' for u in t.leads)}"
                                                      if t.leads else "")]
         if t.id == owners.default_team:

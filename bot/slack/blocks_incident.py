@@ -9,14 +9,30 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from bot.actions import ACTIONS, ActionSpec, choices
+from bot.config import IncidentsConfig
 from bot.models import Event, Incident, IncidentState, IncidentView
-from bot.notifiers import event_text, names_list
-from bot.slack.blocks import (Payload, chunked, context, escape, fields, header, link, message, plain, section,
-                              truncate, when)
-from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId, IncidentAction
+from bot.notify.text import event_text, names_list
+from bot.slack.blocks import (
+    Payload,
+    chunked,
+    context,
+    escape,
+    fields,
+    header,
+    link,
+    mention,
+    message,
+    plain,
+    section,
+    team_mention,
+    truncate,
+    when,
+)
+from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId, action_id
 from bot.slack.status import IncidentRow
 from checks.base import Severity
 
@@ -25,16 +41,6 @@ SEVERITY_ICON = {Severity.critical: ":red_circle:", Severity.high: ":large_orang
 STATE_ICON = {IncidentState.open: ":rotating_light:", IncidentState.acknowledged: ":eyes:",
               IncidentState.risk_accepted: ":shield:", IncidentState.resolved: ":white_check_mark:"}
 MAX_RESOURCES = 15
-
-
-def hours_label(hours: int) -> str:
-    if hours % 168 == 0:
-        n, unit = hours // 168, "week"
-    elif hours % 24 == 0:
-        n, unit = hours // 24, "day"
-    else:
-        n, unit = hours, "hour"
-    return f"{n} {unit}" + ("s" if n != 1 else "")
 
 
 def _names(ids: list[str], limit: int = 5) -> str:
@@ -57,26 +63,42 @@ def state_text(inc: Incident, now: datetime, tz: str | ZoneInfo) -> str:
 
 
 # -- the root message ----------------------------------------------------------------
-def _actions(inc: Incident, snooze_hours: list[int]) -> dict[str, Any]:
-    def value(action: IncidentAction, hours: int | None = None) -> str:
-        return ActionValue(incident_id=inc.id, action=action, hours=hours).dump()
+def _actions(view: IncidentView, choices: "Choices") -> dict[str, Any]:
+    """One control per registry action (bot/actions.py): a button, a select of its choices, or a modal opener."""
+    inc = view.incident
+
+    def value(spec: ActionSpec, param: str | None = None) -> str:
+        return ActionValue(incident_id=inc.id, action=spec.id, param=param).dump()
 
     elements: list[dict[str, Any]] = []
-    if inc.state is IncidentState.open:
-        elements.append({"type": "button", "action_id": ActionId.acknowledge, "style": "primary",
-                         "text": plain("Acknowledge"), "value": value(IncidentAction.acknowledge)})
-    elements.append({"type": "static_select", "action_id": ActionId.snooze, "placeholder": plain("Snooze…"),
-                     "options": [{"text": plain(f"Snooze {hours_label(h)}"),
-                                  "value": value(IncidentAction.snooze, h)} for h in snooze_hours]})
-    elements.append({"type": "button", "action_id": ActionId.accept_risk, "text": plain("Accept risk"),
-                     "value": value(IncidentAction.accept_risk)})
-    elements.append({"type": "button", "action_id": ActionId.recheck, "text": plain("Re-check now"),
-                     "value": value(IncidentAction.recheck)})
+    for spec in ACTIONS:
+        if spec.when_open_only and inc.state is not IncidentState.open:
+            continue
+        if spec.control == "select":
+            options = choices(spec, inc)
+            if options:
+                elements.append({"type": "static_select", "action_id": action_id(spec),
+                                 "placeholder": plain(spec.label),
+                                 "options": [{"text": plain(label[:75]), "value": value(spec, v)}
+                                             for label, v in options[:100]]})
+            continue
+        button: dict[str, Any] = {"type": "button", "action_id": action_id(spec), "text": plain(spec.label),
+                                  "value": value(spec)}
+        if spec.style:
+            button["style"] = spec.style
+        elements.append(button)
     return {"type": "actions", "block_id": BlockId.incident_actions, "elements": elements}
 
 
+Choices = Callable[[ActionSpec, Incident], list[tuple[str, str]]]
+
+
+def default_choices(spec: ActionSpec, inc: Incident) -> list[tuple[str, str]]:
+    return choices(spec, inc, None, IncidentsConfig())
+
+
 def incident_root(view: IncidentView, *, now: datetime, tz: str | ZoneInfo = "UTC",
-                  snooze_hours: list[int] | None = None) -> Payload:
+                  choices: Choices = default_choices) -> Payload:
     """The incident's root message: what, where, how much, whose, and its state, with the buttons."""
     inc = view.incident
     failing = len(view.resources)
@@ -92,7 +114,7 @@ def incident_root(view: IncidentView, *, now: datetime, tz: str | ZoneInfo = "UT
                 + (f" · reopened {inc.reopen_count}×" if inc.reopen_count else "")),
     ]
     if inc.state is not IncidentState.resolved:
-        blocks.append(_actions(inc, snooze_hours or [1, 24, 168]))
+        blocks.append(_actions(view, choices))
     state = inc.state.value.replace("_", " ") + (" (snoozed)" if inc.snoozed(now) else "")
     text = (f"#{inc.id} [{inc.severity.value}] {inc.title} - account {inc.account_id}: {state}, "
             f"{failing} failing resource(s); owner {view.team.name}")
@@ -102,7 +124,7 @@ def incident_root(view: IncidentView, *, now: datetime, tz: str | ZoneInfo = "UT
 def incident_details(view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:
     """The first thread reply: mentions the owners, lists the failing resources, says how to fix them."""
     inc, n = view.incident, len(view.resources)
-    blocks = [section(f"{view.team.mention()} this one is yours ({escape(view.team.name)}): "
+    blocks = [section(f"{team_mention(view.team)} this one is yours ({escape(view.team.name)}): "
                       f"*{n} resource(s) failing* `{inc.check_id}` in `{inc.account_id}`.")]
     for r in view.resources[:MAX_RESOURCES]:
         f = r.finding
@@ -132,7 +154,7 @@ def _at(value: object, tz: str | ZoneInfo) -> str:
 
 def event_line(event: Event, tz: str | ZoneInfo = "UTC") -> str:
     """One mrkdwn line describing an event; data that came from people or AWS is escaped."""
-    return event_text(event, esc=escape, at=lambda v: _at(v, tz), code=lambda t: f"`{t}`", emoji=True)
+    return event_text(event, esc=escape, at=lambda v: _at(v, tz), code=lambda t: f"`{t}`", emoji=True, mention=mention)
 
 
 def incident_event(event: Event, view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:
@@ -196,7 +218,7 @@ def accept_risk_modal(view: IncidentView, *, today: date, default_days: int = 30
     return {
         "type": "modal",
         "callback_id": CallbackId.accept_risk,
-        "private_metadata": ActionValue(incident_id=inc.id, action=IncidentAction.accept_risk).dump(),
+        "private_metadata": ActionValue(incident_id=inc.id, action="accept_risk").dump(),
         "title": plain("Accept risk", 24),
         "submit": plain("Accept risk", 24),
         "close": plain("Cancel", 24),

@@ -10,8 +10,9 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.digest import Digest, OpenIncident, Posture
-from bot.notifiers import names_list
-from bot.slack.blocks import SECTION_LIMIT, escape, zone as zone_of
+from bot.notify.text import names_list
+from bot.slack.blocks import SECTION_LIMIT, escape
+from bot.slack.blocks import zone as zone_of
 
 MAX_LINES = 8
 SEVERITY_ICON = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:",

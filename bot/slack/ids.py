@@ -1,23 +1,27 @@
 """Every id the Slack adapter sends to Slack and matches on the way back.
 
-Builders put these ids on blocks and elements; listeners register on the same
-enums, so a renamed id cannot leave a button without a listener. A button's
-``value`` is an :class:`ActionValue` serialized as JSON: it says which incident
-and which action, never who may do it (that is decided from the database).
+Incident action ids are derived from the one registry (``bot/actions.py``):
+:func:`action_id`; builders put them on elements and listeners register on the same
+function, so a renamed action cannot leave a button without a listener. A button's
+``value`` is an :class:`ActionValue` serialized as JSON: it says which incident and
+which action (and a select's choice), never who may do it (decided from the database).
 """
 from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+
+from bot.actions import BY_ID, ActionSpec
+
+
+def action_id(spec: ActionSpec | str) -> str:
+    """The Slack action_id of an incident action: ``incident.<id>``."""
+    return f"incident.{spec if isinstance(spec, str) else spec.id}"
 
 
 class ActionId(StrEnum):
-    acknowledge = "incident.acknowledge"
-    snooze = "incident.snooze"
-    accept_risk = "incident.accept_risk"
-    recheck = "incident.recheck"
-    # inputs of the accept-risk modal
+    # inputs of the accept-risk modal (incident actions: action_id())
     justification = "risk.justification"
     expiry = "risk.expiry"
 
@@ -32,37 +36,40 @@ class CallbackId(StrEnum):
     accept_risk = "incident.accept_risk"
 
 
-class IncidentAction(StrEnum):
-    acknowledge = "acknowledge"
-    snooze = "snooze"
-    accept_risk = "accept_risk"
-    recheck = "recheck"
-
-
-ACTION_OF: dict[ActionId, IncidentAction] = {
-    ActionId.acknowledge: IncidentAction.acknowledge,
-    ActionId.snooze: IncidentAction.snooze,
-    ActionId.accept_risk: IncidentAction.accept_risk,
-    ActionId.recheck: IncidentAction.recheck,
-}
-
-
 class ActionValue(BaseModel):
     """The ``value`` of an incident button (or snooze option, or the modal's private_metadata)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    incident_id: int = Field(ge=1)
-    action: IncidentAction
-    hours: int | None = Field(default=None, ge=1, le=24 * 366)  # snooze length
+    incident_id: int = Field(ge=1, le=2**53)
+    action: str
+    # a select's choice (snooze hours, a team id); "hours" is how values posted before were spelled
+    param: str | None = Field(default=None, max_length=64, validation_alias=AliasChoices("param", "hours"))
+
+    @field_validator("action")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in BY_ID:
+            raise ValueError(f"unknown incident action {v!r}")
+        return v
+
+    @field_validator("param", mode="before")
+    @classmethod
+    def _text(cls, v: object) -> object:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @property
+    def hours(self) -> int | None:
+        return int(self.param) if self.param and self.param.isdigit() else None
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True)
 
     @classmethod
-    def parse(cls, raw: str, expected: IncidentAction | None = None) -> "ActionValue":
+    def parse(cls, raw: str, expected: ActionSpec | str | None = None) -> "ActionValue":
         """Raises ValueError on anything but a well-formed value for ``expected``."""
         value = cls.model_validate_json(raw)
-        if expected is not None and value.action is not expected:
-            raise ValueError(f"value is for {value.action.value}, not {expected.value}")
+        want = expected.id if isinstance(expected, ActionSpec) else expected
+        if want is not None and value.action != want:
+            raise ValueError(f"value is for {value.action}, not {want}")
         return value

@@ -1,4 +1,4 @@
-"""SlackNotifier: incident conversations as a root message and its thread.
+"""SlackNotifier (lane ``slack``): incident conversations as a root message and its thread.
 
 ``open`` posts the root message to the incident channel, then the first thread
 reply (owners mentioned, failing resources, remediation); ``post`` adds an event
@@ -14,13 +14,17 @@ it later (the scheduler's minute sweep, the next scan or the next button click).
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.actions import choices
 from bot.config import IncidentsConfig
+from bot.digest import Digest
 from bot.models import Clock, ConversationRef, Event, IncidentView, SystemClock
+from bot.owners import Owners
 from bot.slack.blocks_incident import incident_details, incident_event, incident_root
+from bot.slack.digest_blocks import digest_message
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,12 +35,16 @@ class NoChannel(RuntimeError):
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, store: Store, *, config: IncidentsConfig | None = None,
-                 tz: str = "UTC", clock: Clock | None = None):
-        self.client, self.store = client, store
+    kind = "slack"
+
+    def __init__(self, client: WebClient, store: Store, *, owners: Owners | None = None,
+                 config: IncidentsConfig | None = None, tz: str = "UTC", clock: Clock | None = None,
+                 digest_channel: str | None = None, digest_tz: str = "UTC"):
+        self.client, self.store, self.owners = client, store, owners
         self.config = config or IncidentsConfig()
         self.tz = tz
         self.clock = clock or SystemClock()
+        self.digest_channel, self.digest_tz = digest_channel, digest_tz
 
     # -- Notifier ------------------------------------------------------------------------
     def open(self, view: IncidentView, *, key: str) -> ConversationRef:
@@ -46,17 +54,24 @@ class SlackNotifier:
             ref = self._post(key, channel, None, self._root(view))
         details = f"{key}:details"
         if self.store.sent_message(details) is None:
-            self._post(details, ref.channel, ref.ts, incident_details(view, self.tz))
-        self.store.set_incident_ref(view.incident.id, ref)
+            self._post(details, ref.channel, ref.thread, incident_details(view, self.tz))
         return ref
 
     def post(self, ref: ConversationRef, view: IncidentView, event: Event, *, key: str) -> None:
         if self.store.sent_message(key) is None:
-            self._post(key, ref.channel, ref.ts, incident_event(event, view, self.tz))
+            self._post(key, ref.channel, ref.thread, incident_event(event, view, self.tz))
 
     def refresh(self, ref: ConversationRef, view: IncidentView, *, key: str) -> None:
         # chat.update is idempotent: the newest state wins, a repeat rewrites the same text
-        self.client.chat_update(channel=ref.channel, ts=ref.ts, **self._root(view))
+        self.client.chat_update(channel=ref.channel, ts=ref.thread, **self._root(view))
+
+    def publish_digest(self, digest: Digest, *, key: str) -> str | None:
+        """The digest as one message in ``digest.channel``; None when no channel is configured."""
+        if not self.digest_channel:
+            return None
+        if self.store.sent_message(key) is None:
+            self._post(key, self.digest_channel, None, digest_message(digest, self.digest_tz))
+        return self.digest_channel
 
     # -- helpers -------------------------------------------------------------------------
     def channel_for(self, view: IncidentView) -> str:
@@ -66,37 +81,14 @@ class SlackNotifier:
         return channel
 
     def _root(self, view: IncidentView) -> dict[str, Any]:
-        return incident_root(view, now=self.clock.now(), tz=self.tz, snooze_hours=self.config.snooze_choices_hours)
+        return incident_root(view, now=self.clock.now(), tz=self.tz,
+                             choices=lambda spec, inc: choices(spec, inc, self.owners, self.config))
 
     def _post(self, key: str, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> ConversationRef:
         kwargs: dict[str, Any] = {"channel": channel, **payload, "unfurl_links": False, "unfurl_media": False}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         resp = self.client.chat_postMessage(**kwargs)
-        ref = ConversationRef(channel=resp["channel"], ts=resp["ts"])
+        ref = ConversationRef(kind=self.kind, channel=resp["channel"], thread=resp["ts"])
         self.store.record_message(key, ref)
         return ref
-
-
-class KeyedPoster:
-    """``post(channel, payload, key=None)`` for other senders (the scheduler's digests).
-
-    With a key, a payload already posted under that key is not posted again.
-    """
-
-    def __init__(self, client: WebClient, store: Store):
-        self.client, self.store = client, store
-
-    def __call__(self, channel: str, payload: dict[str, Any], key: str | None = None) -> ConversationRef:
-        if key is not None:
-            done = self.store.sent_message(key)
-            if done is not None:
-                return done
-        resp = self.client.chat_postMessage(channel=channel, **payload)
-        ref = ConversationRef(channel=resp["channel"], ts=resp["ts"])
-        if key is not None:
-            self.store.record_message(key, ref)
-        return ref
-
-
-Poster = Callable[..., ConversationRef]

@@ -19,7 +19,7 @@ from bot.slack import blocks_incident as BI
 from bot.slack.status import ACTIVE, Links, check_statuses, incident_rows, registry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.main import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def select_for(services: "Services", arg: str) -> list:
 
 
 def _check(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.Payload:
-    from bot.main import ScanBusy
+    from bot.services import ScanBusy
     from checks.accounts import TargetError
 
     try:

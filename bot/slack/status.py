@@ -17,7 +17,7 @@ from bot.models import ConversationRef, Incident, IncidentState
 from checks.base import Check, Severity, Status
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.main import Services
+    from bot.services import Services
 
 ACTIVE = [s for s in IncidentState if s.active]
 
@@ -39,7 +39,7 @@ class Links:
     def thread(self, ref: ConversationRef | None) -> str | None:
         if ref is None or not self.base:
             return None
-        return f"{self.base}/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+        return f"{self.base}/archives/{ref.channel}/p{ref.thread.replace('.', '')}"
 
 
 class IncidentRow(BaseModel):
@@ -102,7 +102,7 @@ def incident_rows(services: "Services", incidents: Iterable[Incident], links: Li
             id=inc.id, title=inc.title, severity=inc.severity, state=inc.state, account_id=inc.account_id,
             check_id=inc.check_id, team_name=team, failing=failing,
             snoozed_until=inc.snoozed_until if inc.snoozed(now) else None,
-            acknowledged_by=inc.acknowledged_by, url=links.thread(inc.ref)))
+            acknowledged_by=inc.acknowledged_by, url=links.thread(services.store.conversation(inc.id, "slack"))))
     return out
 
 

@@ -54,9 +54,22 @@ class IncidentsMixin(StoreBase):
         rows = self._rows(f"SELECT * FROM incidents WHERE {' AND '.join(where)} ORDER BY id", params)
         return [Incident(**r) for r in rows]
 
-    def set_incident_ref(self, incident_id: int, ref: ConversationRef) -> None:
-        self._write("UPDATE incidents SET slack_channel = ?, slack_ts = ? WHERE id = ?",
-                    [ref.channel, ref.ts, incident_id])
+    # -- conversations (one per incident and notifier lane) ------------------------------
+    def conversation(self, incident_id: int, kind: str) -> ConversationRef | None:
+        rows = self._rows("SELECT kind, channel, thread, link FROM conversations WHERE incident_id=? AND kind=?",
+                          [incident_id, kind])
+        return ConversationRef(**rows[0]) if rows else None
+
+    def conversations(self, incident_id: int) -> list[ConversationRef]:
+        rows = self._rows("SELECT kind, channel, thread, link FROM conversations WHERE incident_id=? ORDER BY kind",
+                          [incident_id])
+        return [ConversationRef(**r) for r in rows]
+
+    def set_conversation(self, incident_id: int, ref: ConversationRef) -> None:
+        """Record where the incident's conversation lives in ``ref.kind`` (the first one recorded stays)."""
+        self._write("INSERT OR IGNORE INTO conversations (incident_id, kind, channel, thread, link, created_at)"
+                    " VALUES (?,?,?,?,?,?)",
+                    [incident_id, ref.kind, ref.channel, ref.thread, ref.link, iso(self.clock.now())])
 
     # -- events --------------------------------------------------------------------------
     def add_event(self, incident_id: int, kind: EventKind, at: datetime, *, actor: str = "system",

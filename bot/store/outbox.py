@@ -10,13 +10,17 @@ from bot.store.base import StoreBase, iso
 class OutboxMixin(StoreBase):
     # -- outbox --------------------------------------------------------------------------
     def enqueue(self, key: str, incident_id: int, kind: OutboxKind, at: datetime,
-                event_id: int | None = None) -> None:
-        """Queue a notifier call; a key already queued (or delivered) is ignored."""
-        self._write("INSERT OR IGNORE INTO outbox (key, incident_id, kind, event_id, status, attempts, created_at)"
-                    " VALUES (?,?,?,?,'pending',0,?)", [key, incident_id, kind.value, event_id, iso(at)])
+                event_id: int | None = None, *, lane: str = "slack") -> None:
+        """Queue a call for the notifier of ``lane``; a key already queued (or delivered) is ignored."""
+        self._write("INSERT OR IGNORE INTO outbox (key, lane, incident_id, kind, event_id, status, attempts,"
+                    " created_at) VALUES (?,?,?,?,?,'pending',0,?)",
+                    [key, lane, incident_id, kind.value, event_id, iso(at)])
 
-    def pending_outbox(self) -> list[OutboxItem]:
-        return [OutboxItem(**r) for r in self._rows("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id")]
+    def pending_outbox(self, lane: str | None = None) -> list[OutboxItem]:
+        sql, params = "SELECT * FROM outbox WHERE status = 'pending'", []
+        if lane is not None:
+            sql, params = sql + " AND lane = ?", [lane]
+        return [OutboxItem(**r) for r in self._rows(sql + " ORDER BY id", params)]
 
     def outbox(self, incident_id: int | None = None) -> list[OutboxItem]:
         sql, params = "SELECT * FROM outbox", []
@@ -50,11 +54,12 @@ class OutboxMixin(StoreBase):
         return cur.rowcount == 1
 
     def record_message(self, key: str, ref: ConversationRef) -> None:
+        """Where the message sent under ``key`` landed (its channel and id: a Slack ts, a Message-ID)."""
         self._write("INSERT INTO sent_messages (key, claimed_at, channel, ts, posted_at) VALUES (?,?,?,?,?)"
                     " ON CONFLICT (key) DO UPDATE SET channel=excluded.channel, ts=excluded.ts,"
                     " posted_at=excluded.posted_at",
-                    [key, iso(self.clock.now()), ref.channel, ref.ts, iso(self.clock.now())])
+                    [key, iso(self.clock.now()), ref.channel, ref.thread, iso(self.clock.now())])
 
-    def sent_message(self, key: str) -> ConversationRef | None:
+    def sent_message(self, key: str, kind: str = "slack") -> ConversationRef | None:
         rows = self._rows("SELECT channel, ts FROM sent_messages WHERE key = ? AND ts IS NOT NULL", [key])
-        return ConversationRef(**rows[0]) if rows else None
+        return ConversationRef(kind=kind, channel=rows[0]["channel"], thread=rows[0]["ts"]) if rows else None

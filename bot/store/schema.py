@@ -67,6 +67,19 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, """
     ALTER TABLE outbox ADD COLUMN lease_until TEXT;
     """),
+    (5, """
+    CREATE TABLE conversations (
+        incident_id INTEGER NOT NULL REFERENCES incidents(id), kind TEXT NOT NULL, channel TEXT NOT NULL,
+        thread TEXT NOT NULL, link TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,
+        PRIMARY KEY (incident_id, kind));
+    INSERT INTO conversations (incident_id, kind, channel, thread, created_at)
+        SELECT id, 'slack', slack_channel, slack_ts, updated_at FROM incidents
+        WHERE slack_channel IS NOT NULL AND slack_ts IS NOT NULL;
+    ALTER TABLE incidents DROP COLUMN slack_channel;
+    ALTER TABLE incidents DROP COLUMN slack_ts;
+    ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT 'slack';
+    CREATE INDEX outbox_lane_pending ON outbox (lane, status, id);
+    """),
 ]
 
 

@@ -5,8 +5,14 @@ from typing import Any, Callable, Iterable
 
 from checks.base import CheckMeta, Finding, Scope, Severity, register
 from checks.inventory.ec2 import (
-    ebs_encryption_by_default, flow_logs, instances, network_acls, owned_snapshots,
-    security_groups, volumes, vpcs,
+    ebs_encryption_by_default,
+    flow_logs,
+    instances,
+    network_acls,
+    owned_snapshots,
+    security_groups,
+    volumes,
+    vpcs,
 )
 
 PUBLIC_V4, PUBLIC_V6 = "0.0.0.0/0", "::/0"

@@ -6,8 +6,13 @@ from typing import Any
 
 from checks.base import CheckMeta, Scope, Severity, register
 from checks.inventory.iam import (
-    ReportUser, account_summary, attached_local_policies, credential_report, password_policy,
-    support_policy_roles, users,
+    ReportUser,
+    account_summary,
+    attached_local_policies,
+    credential_report,
+    password_policy,
+    support_policy_roles,
+    users,
 )
 
 ACCOUNT = "AWS::::Account"

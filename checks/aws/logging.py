@@ -4,11 +4,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checks.base import CheckMeta, Scope, Severity, register
 from checks.aws.s3 import BUCKET_ACTIONS  # the shared bucket record's calls (owned log buckets)
+from checks.base import CheckMeta, Scope, Severity, register
 from checks.inventory.core import FetchError
 from checks.inventory.logging import (
-    Trail, config_recorders, guardduty_detectors, security_hub, trail_activity, trail_bucket, trails,
+    Trail,
+    config_recorders,
+    guardduty_detectors,
+    security_hub,
+    trail_activity,
+    trail_bucket,
+    trails,
 )
 from checks.inventory.s3 import GROUP_URIS  # AllUsers / AuthenticatedUsers grantee URIs
 

@@ -16,11 +16,12 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.main import Services, build_services
+from bot.demo.slack_emulator import BOT_USER_ID, TEAM_ID, FakeSlack, signed_headers
+from bot.main import build_notifiers, build_services
+from bot.services import Services
 from bot.slack.app import build_app, make_client
 from bot.slack.server import make_server, wsgi_app
 from checks.runner import Target
-from bot.demo.slack_emulator import BOT_USER_ID, TEAM_ID, FakeSlack, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C0INCIDENT"
@@ -160,6 +161,8 @@ class SlackHarness:
 @pytest.fixture
 def slack(services, fake):
     client = make_client(services.settings, backoff=0.01, retries=2)
+    for notifier in build_notifiers(services, slack_client=client):  # as bot.main.build_slack_runtime does
+        services.notifiers.add(notifier)
     app = build_app(services, client=client, retry_delays=(0.05, 0.1))
     server = make_server(wsgi_app(app, health=lambda: {"schema": services.store.schema_version}), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.matrix import Matrix, Model, Owner, Provider
-from bot.models import (Event, EventKind, Incident, IncidentResource, IncidentState, IncidentView)
+from bot.models import Event, EventKind, Incident, IncidentResource, IncidentState, IncidentView
 from bot.owners import Owners, Team
 from bot.resolver import Alternative, Answer, ModelOwner
 from bot.slack import blocks, blocks_home, blocks_incident

@@ -10,8 +10,8 @@ from moto import mock_aws
 
 from bot.demo.slack_emulator import WORKSPACE_URL
 from bot.models import Actor
+from tests.factories import finding, run_of
 from tests.slack.conftest import ACCOUNT_ID, ADMIN, CHANNEL, DATA, LEAD, MEMBER, OUTSIDER, REGION, VERSIONING
-from tests.test_drift import finding, run_of
 
 
 def all_text(payload) -> str:
@@ -102,9 +102,9 @@ def test_check_acks_at_once_then_reports_via_response_url_and_opens_the_incident
     assert "S3 buckets have versioning enabled" in root["text"] and "open" in root["text"]
     actions = [b for b in root["blocks"] if b["type"] == "actions"][0]
     assert [e["action_id"] for e in actions["elements"]] == [
-        "incident.acknowledge", "incident.snooze", "incident.accept_risk", "incident.recheck"]
+        "incident.acknowledge", "incident.snooze", "incident.reassign", "incident.accept_risk", "incident.recheck"]
     assert details["thread_ts"] == root.ts and details["channel"] == CHANNEL
-    assert services.store.incidents()[0].slack_ts == root.ts
+    assert services.store.conversation(services.store.incidents()[0].id, "slack").thread == root.ts
     said = all_text(details)
     assert "<!subteam^S0PLATFORM>" in said and "no-versioning" in said and "Remediation" in said
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from bot.models import OutboxKind
 from bot.slack.app import make_client
-from bot.slack.ids import ActionId, ActionValue, IncidentAction
+from bot.slack.ids import ActionValue, action_id
 from bot.slack.notifier import SlackNotifier
+from tests.factories import finding, run_of
 from tests.slack.conftest import CHANNEL, MEMBER, VERSIONING, eventually
-from tests.test_drift import finding, run_of
 
 
 def ingest(slack, *resources: str):
@@ -55,7 +55,7 @@ def test_no_post_is_lost_after_a_429_the_next_click_delivers_it(slack):
     ingest(slack, "a", "b")  # a new failing resource: a thread reply + a root update
     assert [o.kind for o in slack.services.store.pending_outbox()] == [OutboxKind.post, OutboxKind.refresh]
     slack.fake.reset()
-    slack.click(ActionId.acknowledge, ActionValue(incident_id=inc_id, action=IncidentAction.acknowledge).dump(),
+    slack.click(action_id("acknowledge"), ActionValue(incident_id=inc_id, action="acknowledge").dump(),
                 user=MEMBER, message_ts=root.ts)
     replies = slack.fake.wait_for("chat.postMessage", 2)
     assert [r["thread_ts"] for r in replies] == [root.ts, root.ts]
@@ -68,12 +68,13 @@ def test_when_the_first_thread_reply_fails_the_root_is_not_posted_again(slack):
     slack.fake.fail("chat.postMessage", times=10, status=500, skip=1)  # root ok, details fail
     ingest(slack, "a")
     [root] = slack.fake.calls_of("chat.postMessage")
-    assert slack.services.store.incidents()[0].slack_ts is None  # the conversation is not complete yet
+    # the conversation is not complete yet
+    assert slack.services.store.conversation(slack.services.store.incidents()[0].id, "slack") is None
     slack.fake.reset()
     slack.services.incidents.deliver()
     [details] = slack.fake.calls_of("chat.postMessage")
     assert details["thread_ts"] == root.ts and "<!subteam^S0PLATFORM>" in str(details["blocks"])
-    assert slack.services.store.incidents()[0].slack_ts == root.ts
+    assert slack.services.store.conversation(slack.services.store.incidents()[0].id, "slack").thread == root.ts
 
 
 def test_a_repeated_key_never_posts_twice(slack, services, fake):
@@ -82,14 +83,15 @@ def test_a_repeated_key_never_posts_twice(slack, services, fake):
     fake.wait_for("chat.postMessage", 2)
     inc = services.store.incidents()[0]
     view = services.incidents.view(inc)
-    notifier = SlackNotifier(make_client(services.settings), services.store, config=services.config.incidents)
-    ref = notifier.open(view, key=f"incident:{inc.id}:open")
-    assert ref == inc.ref
+    notifier = SlackNotifier(make_client(services.settings), services.store, owners=services.owners,
+                             config=services.config.incidents)
+    ref = notifier.open(view, key=f"slack:incident:{inc.id}:open")
+    assert ref == slack.services.store.conversation(inc.id, "slack")
     event = services.incidents.timeline(inc.id)[0]
     notifier.post(ref, view, event, key="event:99:post")
     notifier.post(ref, view, event, key="event:99:post")
     assert len(fake.calls_of("chat.postMessage")) == 3  # root, details, one post
-    assert services.store.sent_message("event:99:post").ts == fake.calls_of("chat.postMessage")[2].ts
+    assert services.store.sent_message("event:99:post").thread == fake.calls_of("chat.postMessage")[2].ts
 
 
 def test_the_root_goes_to_the_configured_incident_channel(slack):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bot.demo.slack_emulator import BOT_USER_ID
+from tests.factories import finding, run_of
 from tests.slack.conftest import ASK_CHANNEL, MEMBER, OUTSIDER, VERSIONING
-from tests.test_drift import finding, run_of
 
 
 def mention(text: str, ts: str = "1711111111.000100", **extra) -> dict:

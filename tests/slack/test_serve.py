@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from bot.cli.serve import choose_mode
-from bot.store import MIGRATIONS
 from bot.demo.slack_emulator import signed_headers
+from bot.store import MIGRATIONS
 from tests.slack.conftest import CHANNEL, OWNERS, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -36,3 +36,19 @@ def test_a_stalled_connection_does_not_block_others_and_20_requests_run_at_once(
         stalled.close()
     assert all(r.status == 200 and r.json["text"] for r in replies)
     assert elapsed < 3.0, f"20 concurrent requests took {elapsed:.2f} s"
+
+
+def test_a_forged_request_is_refused_before_anything_runs_and_its_response_url_is_never_called(slack, caplog):
+    from urllib.parse import urlencode
+
+    body = urlencode({"command": "/srm", "text": "help", "user_id": "U0X", "team_id": "T0",
+                      "response_url": slack.fake.response_url("attacker")})
+    for headers in ({"X-Slack-Request-Timestamp": "not-a-number", "X-Slack-Signature": "v0=" + "0" * 64},
+                    {"X-Slack-Request-Timestamp": "1700000000", "X-Slack-Signature": "garbage"},
+                    {}):
+        reply = slack.send(body, {"Content-Type": "application/x-www-form-urlencoded", **headers})
+        assert reply.status == 401, headers
+    stale = slack.signed(body, timestamp=1)  # well-formed but old: Bolt's own verification refuses it
+    assert stale.status == 401
+    slack.settle()
+    assert slack.fake.calls_of("response_url") == [] and "Traceback" not in caplog.text

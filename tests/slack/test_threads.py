@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.models import IncidentState
+from tests.factories import finding, run_of
 from tests.slack.conftest import ADMIN, CHANNEL, ESC, VERSIONING
-from tests.test_drift import finding, run_of
 
 
 def scan(slack, *resources: str, status: str = "FAIL", evidence: dict | None = None):

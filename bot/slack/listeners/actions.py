@@ -1,39 +1,65 @@
-"""Incident buttons: Acknowledge, Snooze, Accept risk (opens the modal), Re-check now.
+"""Incident controls, one listener per action of the registry (``bot/actions.py``).
 
-Who clicked is ``body.user.id`` (Slack signs the request); the button value names
-only the incident and the action. Whether the click is allowed is decided by
-``Incidents`` from the database and the owners file; a refused click gets an
-ephemeral explanation, an allowed one becomes a thread reply and a ``chat.update``
-of the root (through the incident outbox). Re-check is open to anyone (it only
-reads): the clicker is told it started, the scan runs after the ack, and its result
-is an incident event (thread reply + root update) like any other. One re-check per
-incident runs at a time; a click meanwhile is told so.
+Who clicked is ``body.user.id`` (Slack signs the request); the control's value names
+only the incident, the action and a select's choice. Every payload goes through one
+validating parser (:func:`parse_click`): a malformed or stale one gets "that button is
+stale" and one log line, never a traceback. Whether the click is allowed is decided by
+``Incidents`` from the database and the owners file; a refused click gets an ephemeral
+explanation, an allowed one becomes a thread reply and a root update (the outbox).
+Re-check is open to anyone (it only reads): the clicker is told it started, the scan runs
+after the ack, and its result is an incident event. One re-check per incident at a time.
 """
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
+from pydantic import ValidationError
 from slack_sdk import WebClient
 
-from bot.incident_actions import authorize
-from bot.models import Actor, EventKind, Incident
-from bot.slack.blocks_incident import accept_risk_modal, recheck_started, refusal
+from bot.actions import ACTIONS, ActionSpec, authorize, choices
+from bot.models import Actor
+from bot.services import ScanBusy
 from bot.slack.blocks import zone
-from bot.slack.ids import ActionId, ActionValue, IncidentAction
+from bot.slack.blocks_incident import accept_risk_modal, recheck_started, refusal
+from bot.slack.ids import ActionValue, action_id
+from checks.accounts import TargetError
 
 if TYPE_CHECKING:  # pragma: no cover
     from slack_bolt import App
 
     from bot.slack.app import SlackContext
 
+log = logging.getLogger("bot.slack.actions")
 Ack = Callable[..., None]
+STALE = "that button is stale or malformed; use the buttons on the incident's latest message"
+
+
+@dataclass(frozen=True)
+class Click:
+    actor: Actor
+    value: ActionValue
+
+
+def parse_click(body: Any, action: Any, spec: ActionSpec) -> Click | None:
+    """The one validating parser of an incident control's payload; None (logged once) when malformed."""
+    try:
+        user = body["user"]
+        raw = action["selected_option"]["value"] if spec.control == "select" else action["value"]
+        value = ActionValue.parse(raw, spec)
+        actor = Actor(id=str(user["id"]), name=str(user.get("username") or user.get("name") or ""))
+    except (KeyError, TypeError, AttributeError, ValueError, ValidationError) as exc:
+        log.warning("malformed %s payload refused: %s", spec.id, str(exc).splitlines()[0][:200])
+        return None
+    return Click(actor=actor, value=value)
 
 
 def actor_of(body: dict[str, Any]) -> Actor:
     user = body["user"]
-    return Actor(id=user["id"], name=user.get("username") or user.get("name") or "")
+    return Actor(id=str(user["id"]), name=str(user.get("username") or user.get("name") or ""))
 
 
 def tell(ctx: "SlackContext", client: WebClient, body: dict[str, Any], channel: str | None,
@@ -63,59 +89,72 @@ def after_ack(ctx: "SlackContext", work: Work) -> Callable[..., None]:
 
 def register(app: "App", ctx: "SlackContext") -> None:
     services = ctx.services
-
-    def refused(client: WebClient, body: dict[str, Any], incident_id: int, reason: str) -> None:
-        tell(ctx, client, body, None, refusal(reason, incident_id))
-
-    def incident_of(body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                    kind: IncidentAction) -> Incident | None:
-        """The incident the button names, from the database; None (the clicker told why) if it is gone."""
-        value = ActionValue.parse(action["value"], kind)
-        try:
-            return services.store.incident(value.incident_id)
-        except KeyError as exc:
-            refused(client, body, value.incident_id, str(exc.args[0]))
-            return None
-
-    def acknowledge(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        value = ActionValue.parse(action["value"], IncidentAction.acknowledge)
-        result = services.incidents.acknowledge(value.incident_id, actor_of(body))
-        if not result.ok:
-            refused(client, body, value.incident_id, result.reason)
-
-    def snooze(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        value = ActionValue.parse(action["selected_option"]["value"], IncidentAction.snooze)
-        if value.hours not in services.config.incidents.snooze_choices_hours:
-            return refused(client, body, value.incident_id, f"{value.hours} h is not one of the snooze choices")
-        until = services.clock.now() + timedelta(hours=value.hours or 0)
-        result = services.incidents.snooze(value.incident_id, actor_of(body), until)
-        if not result.ok:
-            refused(client, body, value.incident_id, result.reason)
-
-    def accept_risk(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        inc = incident_of(body, action, client, IncidentAction.accept_risk)
-        if inc is None:
-            return
-        # checked again (and recorded) by Incidents.accept_risk when the modal is submitted;
-        # asking first spares people a justification they may not give
-        why_not = authorize(services.owners, services.incidents.team_of(inc), actor_of(body).id,
-                            EventKind.accept_risk)
-        if why_not:
-            return refused(client, body, inc.id, why_not)
-        today = services.clock.now().astimezone(zone(services.settings.srm_timezone)).date()
-        client.views_open(trigger_id=body["trigger_id"],  # valid 3 s: not worth keeping for a retry
-                          view=accept_risk_modal(services.incidents.view(inc), today=today))
-
     running: set[int] = set()  # incidents with a re-check in progress (in this process)
     running_lock = threading.Lock()
 
-    def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        from bot.main import ScanBusy
-        from checks.accounts import TargetError
+    def refused(client: WebClient, body: dict[str, Any], incident_id: int | None, reason: str) -> None:
+        tell(ctx, client, body, None, refusal(reason, incident_id))
 
-        inc = incident_of(body, action, client, IncidentAction.recheck)
-        if inc is None:
-            return
+    def params(spec: ActionSpec, click: Click) -> dict[str, Any] | str:
+        """The domain method's arguments for a select's choice, or why the choice is not offered."""
+        inc = services.store.incident(click.value.incident_id)
+        offered = {v for _, v in choices(spec, inc, services.owners, services.config.incidents)}
+        if spec.param == "hours":
+            if click.value.param not in offered:
+                return f"{click.value.param} h is not one of the snooze choices"
+            return {"until": services.clock.now() + timedelta(hours=click.value.hours or 0)}
+        if spec.param == "team_id":
+            return {"team_id": click.value.param or ""}
+        return {}
+
+    def do(spec: ActionSpec) -> Callable[[dict[str, Any], dict[str, Any], WebClient], None]:
+        """A button or a select: parse, call the action's domain method, tell the clicker a refusal."""
+        def work(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            click = parse_click(body, action, spec)
+            if click is None:
+                return refused(client, body, None, STALE)
+            try:
+                extra = params(spec, click) if spec.control == "select" else {}
+            except KeyError:
+                return refused(client, body, click.value.incident_id, f"no incident #{click.value.incident_id}")
+            if isinstance(extra, str):
+                return refused(client, body, click.value.incident_id, extra)
+            result = getattr(services.incidents, spec.method)(click.value.incident_id, click.actor, **extra)
+            if not result.ok:
+                refused(client, body, click.value.incident_id, result.reason)
+
+        work.__name__ = spec.id
+        return work
+
+    def open_modal(spec: ActionSpec) -> Callable[[dict[str, Any], dict[str, Any], WebClient], None]:
+        """Accept risk: ask first (spares a justification people may not give), then open the modal."""
+        def work(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            click = parse_click(body, action, spec)
+            if click is None:
+                return refused(client, body, None, STALE)
+            try:
+                inc = services.store.incident(click.value.incident_id)
+            except KeyError as exc:
+                return refused(client, body, click.value.incident_id, str(exc.args[0]))
+            why_not = authorize(services.owners, services.incidents.team_of(inc), click.actor.id, spec)
+            if why_not:  # checked again (and recorded) when the modal is submitted
+                return refused(client, body, inc.id, why_not)
+            today = services.clock.now().astimezone(zone(services.settings.srm_timezone)).date()
+            client.views_open(trigger_id=body["trigger_id"],  # valid 3 s: not worth keeping for a retry
+                              view=accept_risk_modal(services.incidents.view(inc), today=today))
+
+        work.__name__ = spec.id
+        return work
+
+    def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        spec = next(a for a in ACTIONS if a.method == "rechecked")
+        click = parse_click(body, action, spec)
+        if click is None:
+            return refused(client, body, None, STALE)
+        try:
+            inc = services.store.incident(click.value.incident_id)
+        except KeyError as exc:
+            return refused(client, body, click.value.incident_id, str(exc.args[0]))
         key = f"recheck:{inc.id}:{action.get('action_ts') or body.get('trigger_id')}"
         if not services.store.claim_message_key(key):
             return  # the same click delivered twice
@@ -126,19 +165,16 @@ def register(app: "App", ctx: "SlackContext") -> None:
             return refused(client, body, inc.id, "a re-check of this incident is already running; "
                                                  "its result will appear in the thread")
         try:
-            actor = actor_of(body)
-            tell(ctx, client, body, None, recheck_started(inc, actor.id))
+            tell(ctx, client, body, None, recheck_started(inc, click.actor.id))
             try:
                 services.scan(services.select_checks([inc.check_id]), account=inc.account_id, asked=True)
             except (TargetError, KeyError, ValueError, ScanBusy) as exc:
                 return refused(client, body, inc.id, f"the re-check could not run: {exc}")
-            services.incidents.rechecked(inc.id, actor)
+            services.incidents.rechecked(inc.id, click.actor)
         finally:
             with running_lock:
                 running.discard(inc.id)
 
-    reg = ctx.registered
-    reg.action(app, ActionId.acknowledge, after_ack(ctx, acknowledge))
-    reg.action(app, ActionId.snooze, after_ack(ctx, snooze))
-    reg.action(app, ActionId.accept_risk, after_ack(ctx, accept_risk))
-    reg.action(app, ActionId.recheck, after_ack(ctx, recheck))
+    for spec in ACTIONS:
+        work = recheck if spec.method == "rechecked" else open_modal(spec) if spec.control == "modal" else do(spec)
+        ctx.registered.action(app, action_id(spec), after_ack(ctx, work))

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 
 from bot.slack.blocks import zone
 from bot.slack.blocks_incident import refusal
-from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId, IncidentAction
+from bot.slack.ids import ActionId, ActionValue, BlockId, CallbackId
 from bot.slack.listeners.actions import actor_of, tell
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,10 +41,10 @@ def register(app: "App", ctx: "SlackContext") -> None:
 
     def on_accept_risk(ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any],
                        client: WebClient) -> None:
-        value = ActionValue.parse(view["private_metadata"], IncidentAction.accept_risk)
+        value = ActionValue.parse(view["private_metadata"], "accept_risk")
         justification, expires_at, errors = parse_acceptance(
             view["state"]["values"], services.clock.now(), services.settings.srm_timezone)
-        if errors:
+        if errors or expires_at is None:
             return ack(response_action="errors", errors=errors)
         ack()  # closes the modal; the decision and its thread reply follow
 

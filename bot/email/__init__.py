@@ -1,0 +1,1 @@
+"""The e-mail lane: incident conversations as a mail thread over SMTP (``notifier.py``)."""
