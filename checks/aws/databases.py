@@ -10,6 +10,8 @@ INSTANCE = "AWS::RDS::DBInstance"
 CLUSTER = "AWS::RDS::DBCluster"
 # Engines that support IAM database authentication (RDS.10 / RDS.12 judge only these).
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "aurora-postgresql")
+# Engines whose deletion protection is set on the cluster, not the instance.
+CLUSTER_ONLY_ENGINES = ("aurora", "docdb", "neptune")
 
 
 @register(CheckMeta(
@@ -19,11 +21,12 @@ IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "a
     remediation=("Console RDS > Databases > instance > Modify > Deletion protection: Enable, or `aws rds "
                  "modify-db-instance --db-instance-identifier DB_ID --deletion-protection --apply-immediately`."),
     iam_actions=["rds:DescribeDBInstances"], resource_type=INSTANCE,
-    notes="Instances that belong to an Aurora cluster are judged through their cluster (RDS.7).",
+    notes=("Aurora instances are judged through their cluster (RDS.7); DocumentDB and Neptune instances, which "
+           "share the RDS API, are not judged (their deletion protection is a cluster setting too)."),
 ))
 def rds_instance_deletion_protection_enabled(scope: Scope):
     for db in db_instances(scope.inv):
-        if db.cluster_id and db.engine.startswith("aurora"):
+        if db.engine.startswith(CLUSTER_ONLY_ENGINES):
             continue
         kw = dict(arn=db.arn, tags=db.tags, evidence={"DeletionProtection": db.deletion_protection})
         if db.deletion_protection:
