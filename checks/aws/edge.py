@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from checks.base import CheckMeta, Finding, Scope, Severity, register
-from checks.inventory.apigateway import Stage, rest_apis
+from checks.inventory.apigateway import Stage, rest_apis, v2_apis
 from checks.inventory.cloudfront import Distribution, distributions, logging_configs
 
 CF_ACTIONS = ["cloudfront:ListDistributions", "cloudfront:ListTagsForResource"]
@@ -202,3 +202,28 @@ def apigateway_stage_waf_associated(scope: Scope):
             yield scope.passed(s.resource_id, "a WAF web ACL is associated", **kw)
         else:
             yield scope.failed(s.resource_id, "no WAF web ACL is associated", **kw)
+
+
+@register(CheckMeta(
+    id="apigateway_v2_stage_access_logging_enabled",
+    title="HTTP and WebSocket API (API Gateway v2) stages write access logs",
+    fail_title="HTTP or WebSocket API stage writes no access logs", service="apigateway",
+    aspect="logging_monitoring", severity=Severity.medium, frameworks={"fsbp": ["APIGateway.9"]},
+    remediation=("Console API Gateway > API > Monitor > Logging > stage > Edit > Access logging: on, with a "
+                 "CloudWatch Logs group ARN and a log format; or `aws apigatewayv2 update-stage --api-id API_ID "
+                 "--stage-name STAGE --access-log-settings "
+                 "DestinationArn=LOG_GROUP_ARN,Format='$context.requestId $context.status'`."),
+    iam_actions=["apigateway:GET"], resource_type="AWS::ApiGatewayV2::Stage",
+))
+def apigateway_v2_stage_access_logging_enabled(scope: Scope):
+    for api in v2_apis(scope.inv):
+        if api.error is not None:
+            yield scope.errored(api.name, *api.error, resource_type="AWS::ApiGatewayV2::Api")
+            continue
+        for s in api.stages:
+            kw = dict(arn=s.arn, tags=s.tags, evidence={"AccessLogDestination": s.access_log_destination or None,
+                                                        "ProtocolType": s.protocol})
+            if s.access_log_destination:
+                yield scope.passed(s.resource_id, f"access logs go to {s.access_log_destination}", **kw)
+            else:
+                yield scope.failed(s.resource_id, "access logging is off", **kw)

@@ -1,8 +1,9 @@
-"""API Gateway inventory: REST API stages, once per (account, region).
+"""API Gateway inventory: REST API stages and HTTP/WebSocket (v2) API stages, once per (account, region).
 
-One paginated ``get_rest_apis``, then ``get_stages`` per API (stages carry their method
-settings, access-log settings, web ACL and tags). A refused ``get_stages`` is kept on
-the API so only its stages' checks report ERROR.
+REST: one paginated ``get_rest_apis``, then ``get_stages`` per API (stages carry their
+method settings, access-log settings, web ACL and tags). v2: one paginated ``get_apis``,
+then a paginated ``get_stages`` per API. A refused ``get_stages`` is kept on the API so
+only its stages' checks report ERROR.
 """
 from __future__ import annotations
 
@@ -60,3 +61,51 @@ def rest_apis(inv: Inventory) -> list[RestApi]:
         return sorted(out, key=lambda a: a.name)
 
     return inv.memo("apigateway.rest_apis", fetch)
+
+
+@dataclass
+class V2Stage:
+    api_id: str
+    api_name: str
+    protocol: str  # HTTP | WEBSOCKET
+    name: str
+    arn: str
+    access_log_destination: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def resource_id(self) -> str:
+        return f"{self.api_name}/{self.name}"
+
+
+@dataclass
+class V2Api:
+    id: str
+    name: str
+    protocol: str
+    stages: list[V2Stage] = field(default_factory=list)
+    error: tuple[str, str] | None = None
+
+
+def v2_apis(inv: Inventory) -> list[V2Api]:
+    """Every HTTP and WebSocket API (API Gateway v2) in this region with its stages."""
+
+    def fetch() -> list[V2Api]:
+        client = inv.client("apigatewayv2")
+        out = []
+        for raw in paginate(client, "get_apis", "Items"):
+            api = V2Api(raw["ApiId"], raw.get("Name") or raw["ApiId"], raw.get("ProtocolType", ""))
+            try:
+                stages = paginate(client, "get_stages", "Items", ApiId=api.id)
+            except ClientError as exc:
+                api.error = error_code_of(exc)
+                stages = []
+            for s in stages:
+                arn = f"arn:{inv.partition}:apigateway:{inv.region}::/apis/{api.id}/stages/{s['StageName']}"
+                api.stages.append(V2Stage(api.id, api.name, api.protocol, s["StageName"], arn,
+                                          (s.get("AccessLogSettings") or {}).get("DestinationArn", ""),
+                                          dict(s.get("Tags") or {})))
+            out.append(api)
+        return sorted(out, key=lambda a: a.name)
+
+    return inv.memo("apigateway.v2_apis", fetch)

@@ -249,3 +249,18 @@ def test_api_stages_denied_is_an_error_for_that_api(aws):
     stub.activate()
     f = only(_run(aws, [API_WAF], factory=lambda s, r: client), API_WAF, "locked")
     assert (f.status, f.error_code) == (Status.ERROR, "AccessDeniedException")
+
+
+def test_v2_stage_access_logging(aws):
+    v2 = aws.client("apigatewayv2")
+    http = v2.create_api(Name="http-api", ProtocolType="HTTP")["ApiId"]
+    ws = v2.create_api(Name="ws-api", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:api-access"
+    v2.create_stage(ApiId=http, StageName="live",
+                    AccessLogSettings={"DestinationArn": group, "Format": "$context.requestId"})
+    v2.create_stage(ApiId=ws["ApiId"], StageName="dev")
+    check = "apigateway_v2_stage_access_logging_enabled"
+    result = scan(aws, [check])
+    assert statuses(result, check) == {"http-api/live": Status.PASS, "ws-api/dev": Status.FAIL}
+    assert only(result, check, "http-api/live").resource_arn == \
+        f"arn:aws:apigateway:{REGION}::/apis/{http}/stages/live"

@@ -371,6 +371,8 @@ def _seed_edge_and_data(session, vpc) -> None:
     apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
     apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
     apigw.create_deployment(restApiId=api, stageName="prod")
+    http_api = c("apigatewayv2").create_api(Name="srm-audit-http", ProtocolType="HTTP")["ApiId"]
+    c("apigatewayv2").create_stage(ApiId=http_api, StageName="live")
     c("opensearch").create_domain(DomainName="srm-audit-search")
     c("sns").create_topic(Name="srm-audit-topic")
     c("sqs").create_queue(QueueName="srm-audit-queue")

@@ -54,6 +54,8 @@ def _seed(session, n):
         apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
         apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
         apigw.create_deployment(restApiId=api, stageName="prod")
+        http_api = session.client("apigatewayv2").create_api(Name=f"http{i}", ProtocolType="HTTP")["ApiId"]
+        session.client("apigatewayv2").create_stage(ApiId=http_api, StageName="live")
         topic = sns.create_topic(Name=f"t{i}")["TopicArn"]
         session.client("sqs").create_queue(QueueName=f"q{i}")
         session.client("opensearch").create_domain(DomainName=f"os{i}")
