@@ -86,7 +86,7 @@ def seed(db: Path, n: int) -> int:
 
 
 def start_server(fake: FakeSlack, tmp: Path) -> tuple[subprocess.Popen, int]:
-    (tmp / "srm.yml").write_text("version: 1\nincidents: {channel: C0BENCH}\n")
+    (tmp / "srm.yml").write_text("version: 1\nincidents: {channel: C0BENCH, baseline: false}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SRM_"))}
     env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=fake.api_url,
                SRM_DB=str(tmp / "srm.db"), SRM_CONFIG=str(tmp / "srm.yml"), PYTHONPATH=str(ROOT))

@@ -43,6 +43,7 @@ class ActionSpec:
     style: Literal["primary", "danger"] | None = None
     param: str | None = None  # the parameter a select's choice fills ("hours", "team_id")
     when_open_only: bool = False  # offered only while the incident is open (not yet acknowledged)
+    on_root: bool = True  # offered on the incident's root message (False: CLI and summaries only)
 
     def verb(self) -> str:
         return self.id.replace("_", " ")
@@ -65,6 +66,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                emoji=":arrows_counterclockwise:", control="select", param="team_id"),
     ActionSpec(id="accept_risk", event=EventKind.accept_risk, label="Accept risk", who=Who.risk_owner,
                method="accept_risk", emoji=":shield:", control="modal"),
+    ActionSpec(id="promote", event=EventKind.promoted, label="Open a thread", who=Who.team, method="promote",
+               emoji=":arrow_up:", on_root=False),
     ActionSpec(id="recheck", event=EventKind.rechecked, label="Re-check now", who=Who.anyone, method="rechecked",
                emoji=":mag:"),
 )
@@ -109,7 +112,7 @@ BY_EVENT: dict[EventKind, ActionSpec] = {a.event: a for a in ACTIONS}
 
 
 def describe(event_kind: EventKind, d: dict[str, Any], who: str, *, esc: Render, at: Render,
-             names: Callable[[list[str]], str]) -> str | None:
+             names: Callable[[list[str]], str], reason: str = "") -> str | None:
     """The event line of an action event (None when ``event_kind`` is not an action)."""
     spec = BY_EVENT.get(event_kind)
     match spec.id if spec else None:
@@ -122,6 +125,10 @@ def describe(event_kind: EventKind, d: dict[str, Any], who: str, *, esc: Render,
         case "accept_risk":
             return (f"Risk accepted by {who} until {at(d.get('expires_at'))} for {names(d.get('resources', []))}: "
                     f"{esc(d.get('justification', ''))}")
+        case "promote":
+            if who == "srm-bot":
+                return f"Opened from the backlog: {esc(reason)}"
+            return f"Opened from the backlog by {who}: {len(d.get('failing', []))} resource(s) failing"
         case "recheck":
             still = d.get("failing", [])
             return (f"Re-check by {who}: still {len(still)} resource(s) failing: {names(still)}" if still

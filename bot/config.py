@@ -75,7 +75,15 @@ class AwsConfig(BaseModel, extra="forbid"):
 
 
 class IncidentsConfig(BaseModel, extra="forbid"):
-    channel: str | None = None  # Slack channel id for incident threads
+    channel: str | None = None  # default Slack channel for incident threads (a team's own `channel` wins)
+    security_channel: str | None = None  # critical incidents are also announced here
+    # baseline on first contact: a target's (account + region) existing failures become a per-team backlog;
+    # only findings at or above `baseline_open_at` open threads at once (docs/incidents.md)
+    baseline: bool = True
+    baseline_open_at: Literal["critical", "high", "medium", "low"] = "critical"
+    # pacing of posts per Slack channel (Slack allows about 1 message per second per channel)
+    posts_per_second: float = Field(default=1.0, gt=0, le=50)
+    post_burst: int = Field(default=3, ge=1, le=50)
     sla_minutes: dict[str, int] = Field(
         default_factory=lambda: {"critical": 15, "high": 60, "medium": 240, "low": 1440})
     snooze_choices_hours: list[int] = Field(default_factory=lambda: [1, 24, 168])

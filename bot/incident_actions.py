@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from bot.actions import BY_ID, ActionSpec, authorize
 from bot.models import ActionResult, Actor, Incident, IncidentState, person
+from checks.base import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.models import Clock, Event
@@ -35,6 +36,7 @@ class IncidentActions:
     deliver: Callable[[], int]
     _record: Callable[..., "Event"]
     _transition: Callable[..., "Event"]
+    _promote: Callable[..., "Event"]
 
     def acknowledge(self, incident_id: int, actor: Actor) -> ActionResult:
         def check(inc: Incident, now: datetime) -> str | None:
@@ -109,6 +111,22 @@ class IncidentActions:
                                     actor=actor.id, data=data, next_escalation_at=None)
 
         return self._attempt(incident_id, actor, BY_ID["accept_risk"], asked, check, apply)
+
+    def promote(self, incident_id: int, actor: Actor) -> ActionResult:
+        """Open a conversation for a backlog item (it becomes an incident like any drift)."""
+        def check(inc: Incident, now: datetime) -> str | None:
+            return None if inc.state is S.backlog else f"the incident is {inc.state.value.replace('_', ' ')}, not in the backlog"
+
+        def apply(inc: Incident, now: datetime) -> "Event":
+            return self._promote(inc, now, reason=f"opened from the backlog by {person(actor.id)}", actor=actor.id)
+
+        return self._attempt(incident_id, actor, BY_ID["promote"], {}, check, apply)
+
+    def promote_backlog(self, team_id: str, actor: Actor, min_severity: str = "low") -> list[ActionResult]:
+        """Open conversations for a team's backlog items at or above ``min_severity`` (each one authorized)."""
+        floor = Severity(min_severity).rank
+        return [self.promote(inc.id, actor) for inc in self.store.incidents(states=[S.backlog], team_id=team_id)
+                if inc.severity.rank >= floor]
 
     def rechecked(self, incident_id: int, actor: Actor) -> "Event":
         """Record that ``actor`` had the check re-run just now, with what still fails (a thread reply).

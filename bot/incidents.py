@@ -36,6 +36,7 @@ from bot.models import (
     SystemClock,
 )
 from bot.notify import Notifier, Notifiers
+from bot.notify.worker import DeliveryWorker
 from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Finding, Severity
@@ -75,6 +76,7 @@ class Incidents(IncidentActions):
         elif not isinstance(notifiers, Notifiers):  # one notifier: its lane is the only one
             notifiers = Notifiers([notifiers.kind], [notifiers])
         self.notifiers = notifiers
+        self.worker: DeliveryWorker | None = None  # set by the composition root of a long-running process
         self.config = config or IncidentsConfig()
         self.lookup = lookup
         self.clock = clock or SystemClock()
@@ -111,6 +113,31 @@ class Incidents(IncidentActions):
             incident=incident, team=self.team_of(incident),
             resources=[IncidentResource(finding=f, excepted_until=excepted.get(f.key)) for f in failing],
             remediation=getattr(meta, "remediation", "") or "")
+
+    def backlog(self, team_id: str) -> Backlog:
+        """One team's backlog (empty when it has none)."""
+        found = self._backlogs(team_id)
+        return found[0] if found else Backlog(team=self.owners.team(team_id))
+
+    def backlogs(self) -> list[Backlog]:
+        """Every team's backlog that has items."""
+        return self._backlogs(None)
+
+    def _backlogs(self, team_id: str | None) -> list[Backlog]:
+        rows = self.store.incidents(states=[S.backlog], team_id=team_id)
+        by_team: dict[str, list[BacklogLine]] = defaultdict(list)
+        for inc in rows:
+            meta = self.lookup(inc.check_id)
+            failing = self.store.failing(inc.account_id, inc.check_id)
+            by_team[inc.team_id].append(BacklogLine(
+                incident_id=inc.id, account_id=inc.account_id, check_id=inc.check_id,
+                title=getattr(meta, "fail_title", "") or inc.title, severity=inc.severity, failing=len(failing),
+                worst=[f.resource_id for f in failing[:3]]))
+        out = [Backlog(team=self.owners.team(t) if t in {x.id for x in self.owners.teams}
+                       else self.owners.team(self.owners.default_team),
+                       lines=sorted(lines, key=lambda x: (-x.severity.rank, -x.failing, x.check_id)))
+               for t, lines in sorted(by_team.items())]
+        return out
 
     def timeline(self, incident_id: int) -> list[Event]:
         return self.store.events(incident_id)
@@ -161,15 +188,31 @@ class Incidents(IncidentActions):
             accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
             plan = drift.plan(self.store.load_state(accounts), run)
             run_id = self.store.record_run(run, now)
+            targets = {(a, r) for a, r, _ in run.covered}
+            first_contact = self.store.new_targets(targets) if self.config.baseline else set()
             self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
+            self.store.mark_targets_seen(targets, now)
             by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
             for ev in plan.events:
                 by_pair[ev.pair].append(ev)
-            events = [e for pair in sorted(by_pair) for e in self._reconcile(*pair, now, by_pair[pair])]
+            events = [e for pair in sorted(by_pair)
+                      for e in self._reconcile(*pair, now, by_pair[pair], first_contact=first_contact)]
+            self._announce_backlog(run_id, [e for e in events if e.to_state is S.backlog], now)
         return ScanOutcome(run_id=run_id, drift=plan.events, events=events, delivered=self.deliver())
 
+    def _announce_backlog(self, run_id: int, opened: list[Event], now: datetime) -> None:
+        """One backlog summary per team (and lane) for the backlog items this scan recorded."""
+        by_team: dict[str, int] = {}
+        for event in opened:
+            inc = self.store.incident(event.incident_id)
+            by_team.setdefault(inc.team_id, inc.id)
+        for team_id, incident_id in sorted(by_team.items()):
+            for lane in self.notifiers.lanes:
+                self.store.enqueue(f"{lane}:backlog:{run_id}:{team_id}", incident_id, OutboxKind.backlog, now,
+                                   lane=lane)
+
     def _reconcile(self, account: str, check: str, now: datetime, changes: Sequence[DriftEvent] = (),
-                   reason: str = "") -> list[Event]:
+                   reason: str = "", first_contact: set[tuple[str, str]] | None = None) -> list[Event]:
         """Bring the (account, check) incident in line with the stored findings and exceptions."""
         failing = self.store.failing(account, check)
         excepted = {e.key for e in self.store.active_exceptions(account, check, now)}
@@ -177,8 +220,14 @@ class Incidents(IncidentActions):
         data = _changes(changes)
         inc = self.store.active_incident(account, check)
         if inc is None:
-            return [self._open(account, check, failing, S.open if unexcepted else S.risk_accepted,
-                               now, data, reason)] if failing else []
+            if not failing:
+                return []
+            state = S.open if unexcepted else S.risk_accepted
+            if state is S.open and self._baseline(check, failing, first_contact or set()):
+                state = S.backlog
+            return [self._open(account, check, failing, state, now, data, reason)]
+        if inc.state is S.backlog:
+            return self._reconcile_backlog(inc, failing, now, data, reason)
         if not failing:
             return [self._transition(inc, S.resolved, EventKind.resolved, now, data=data,
                                      reason=reason or "every resource passes", resolved_at=now,
@@ -196,6 +245,35 @@ class Incidents(IncidentActions):
             return [self._record(inc, EventKind.updated, now, data=data, reason=reason)]
         return []
 
+    def _baseline(self, check: str, failing: list[Finding], first_contact: set[tuple[str, str]]) -> bool:
+        """Failing at first contact and below the severity that opens a thread at once: backlog, not drift."""
+        if not failing or any((f.account_id, f.region) not in first_contact for f in failing):
+            return False
+        meta = self.lookup(check)
+        severity = Severity(meta.severity) if meta else max((f.severity for f in failing), key=lambda s: s.rank)
+        return severity.rank < Severity(self.config.baseline_open_at).rank
+
+    def _reconcile_backlog(self, inc: Incident, failing: list[Finding], now: datetime, data: dict[str, Any],
+                           reason: str) -> list[Event]:
+        """A backlog item stays quiet until something new fails (drift): then it opens its conversation."""
+        if not failing:
+            return [self._transition(inc, S.resolved, EventKind.resolved, now, data=data,
+                                     reason=reason or "every resource passes", resolved_at=now)]
+        if data.get("new"):
+            return [self._promote(inc, now, reason=f"new failing resource(s): {', '.join(data['new'][:5])}",
+                                  data=data)]
+        if data:
+            self.store.update_incident(inc.id, updated_at=now)
+            return [self._record(inc, EventKind.updated, now, data=data, reason=reason)]
+        return []
+
+    def _promote(self, inc: Incident, now: datetime, *, reason: str, actor: str = SYSTEM.id,
+                 data: dict[str, Any] | None = None) -> Event:
+        failing = [f.resource_id for f in self.store.failing(inc.account_id, inc.check_id)]
+        return self._transition(inc, S.open, EventKind.promoted, now, reason=reason, actor=actor,
+                                data={**(data or {}), "failing": failing}, escalation_level=0,
+                                next_escalation_at=now + self.sla(inc.severity))
+
     def _open(self, account: str, check: str, failing: list[Finding], state: IncidentState,
               now: datetime, data: dict[str, Any], reason: str) -> Event:
         meta = self.lookup(check)
@@ -206,6 +284,8 @@ class Incidents(IncidentActions):
             team_id=self.route(aspect, failing).id, state=state, updated_at=now,
             acknowledged_at=None, acknowledged_by=None, resolved_at=None, snoozed_until=None,
             escalation_level=0, next_escalation_at=now + self.sla(severity) if state is S.open else None)
+        if state is S.backlog:
+            data = {**data, "baseline": True}
         data = {**data, "failing": [f.resource_id for f in failing]}
         last = self.store.last_incident(account, check)
         if last and last.resolved_at and now - last.resolved_at <= self.reopen_within:
@@ -254,6 +334,14 @@ class Incidents(IncidentActions):
 
     # -- delivery ------------------------------------------------------------------------
     def deliver(self) -> int:
+        """Deliver now, or (with a background worker, `srm serve`) kick the worker and return 0."""
+        worker = self.worker
+        if worker is not None and not worker.in_worker:
+            worker.kick()
+            return 0
+        return self.deliver_now()
+
+    def deliver_now(self) -> int:
         """Send every lane's pending outbox rows, in order, with that lane's notifier.
 
         A failure holds back that incident's later rows in that lane only. A lane with no notifier in
@@ -290,6 +378,10 @@ class Incidents(IncidentActions):
 
     def _send(self, notifier: Notifier, item: OutboxItem, latest_refresh: bool) -> None:
         inc = self.store.incident(item.incident_id)
+        if item.kind is OutboxKind.backlog:  # a team's summary, built from the store as it is now
+            notifier.announce_backlog(self.backlog(inc.team_id), key=item.key)
+            self.store.mark_delivered(item.id, self.clock.now())
+            return
         ref = self.store.conversation(inc.id, notifier.kind)
         recorded = ref is not None
         if item.kind is OutboxKind.open:
@@ -305,6 +397,31 @@ class Incidents(IncidentActions):
             if not recorded:  # the incident layer, and only it, records where the conversation lives
                 self.store.set_conversation(inc.id, ref.model_copy(update={"kind": notifier.kind}))
             self.store.mark_delivered(item.id, self.clock.now())
+
+
+class BacklogLine(BaseModel):
+    incident_id: int
+    account_id: str
+    check_id: str
+    title: str  # failure-phrased where the check declares one
+    severity: Severity
+    failing: int
+    worst: list[str]  # a few failing resource ids
+
+
+class Backlog(BaseModel):
+    """A team's backlog: failures found at first contact that have no thread yet (docs/incidents.md)."""
+
+    team: Team
+    lines: list[BacklogLine] = Field(default_factory=list)  # worst first
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        return {s.value: n for s in Severity if (n := sum(1 for x in self.lines if x.severity is s))}
+
+    @property
+    def resources(self) -> int:
+        return sum(x.failing for x in self.lines)
 
 
 def minutes(td: timedelta) -> str:

@@ -14,6 +14,7 @@ from bot.config import Settings, load_config
 from bot.matrix import load_matrix, load_services
 from bot.models import Clock, SystemClock
 from bot.notify import Notifier, Notifiers
+from bot.notify.worker import DeliveryWorker
 from bot.owners import load_owners
 from bot.resolver import Resolver
 from bot.services import Services, TargetResolver, default_targets
@@ -83,4 +84,7 @@ def build_slack_runtime(settings: Settings | None = None, *, socket_mode: bool =
     for notifier in build_notifiers(services, slack_client=client):
         services.notifiers.add(notifier)
     app = build_app(services, client=client, socket_mode=socket_mode)
+    # posts go out on the outbox's own thread, paced per channel; listeners and scans only kick it
+    services.incidents.worker = DeliveryWorker(services.incidents.deliver_now).start()
+    services.incidents.worker.kick()  # anything left pending by an earlier process
     return services, app

@@ -64,6 +64,7 @@ class DriftEvent(BaseModel):
 
 # -- incidents -----------------------------------------------------------------------
 class IncidentState(StrEnum):
+    backlog = "backlog"  # failing at first contact (baseline): recorded, summarised per team, no thread yet
     open = "open"
     acknowledged = "acknowledged"
     risk_accepted = "risk_accepted"  # every failing resource is covered by a risk exception
@@ -87,6 +88,7 @@ class EventKind(StrEnum):
     escalated = "escalated"
     rechecked = "rechecked"  # someone had the check re-run now (anyone may: it only reads)
     reassign = "reassign"  # moved to another team
+    promoted = "promoted"  # a backlog item became an incident with its own conversation
 
 
 class Actor(BaseModel):
@@ -204,6 +206,7 @@ class OutboxKind(StrEnum):
     open = "open"
     post = "post"
     refresh = "refresh"
+    backlog = "backlog"  # the team's backlog summary (its incident_id is one of the team's backlog items)
 
 
 class OutboxItem(BaseModel):

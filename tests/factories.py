@@ -1,8 +1,11 @@
 """Factories the tests share: findings and scan runs of one fictional account (no test module imports another)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Iterable
 
+from bot.config import IncidentsConfig
+from bot.owners import Owners, Team
 from checks.base import Finding, Severity, Status
 from checks.runner import GLOBAL_REGION, RunResult, RunSummary
 
@@ -33,3 +36,28 @@ def run_of(*findings: Finding, covered: Iterable[tuple[str, str, str]] | None = 
     summary = RunSummary(started_at=started_at, duration_s=0.1, checks_run=1, scopes=len(scopes),
                          findings={}, api_calls={}, duplicate_calls=0)
     return RunResult(findings=list(findings), summary=summary, covered=scopes)
+
+
+# Most incident tests are about threads: they switch the first-contact baseline off (its own tests turn it on).
+NO_BASELINE = IncidentsConfig(baseline=False)
+
+
+# -- the fictional org the incident tests share --------------------------------------------
+OTHER = "iam_user_mfa_enabled"
+MEMBER, LEAD, ESC, ADMIN, OUTSIDER = "U0PLAT1", "U0PLATLEAD", "U0PLATESC", "U0ADMIN", "U0OUT"
+METAS = {
+    CHECK: SimpleNamespace(title="S3 buckets block public access", aspect="data_protection",
+                           severity=Severity.critical, remediation="Turn on Block Public Access."),
+    OTHER: SimpleNamespace(title="IAM users have MFA", aspect="iam", severity=Severity.low, remediation=""),
+}
+
+
+def make_owners(**over) -> Owners:
+    return Owners(**{
+        "admins": [ADMIN], "default_team": "security",
+        "teams": [
+            Team(id="platform", name="Platform", members=[MEMBER], leads=[LEAD], escalation=ESC),
+            Team(id="data", name="Data", members=["U0DATA1"], escalation="U0DATAESC"),
+            Team(id="security", name="Security", members=["U0SEC1"], escalation="U0SECESC"),
+        ],
+        "aspects": {"data_protection": "platform", "iam": "data"}, **over})

@@ -14,8 +14,7 @@ from bot.incidents import Incidents
 from bot.models import Actor
 from bot.notify.recording import RecordingNotifier
 from bot.store import Store
-from tests.factories import finding, run_of
-from tests.test_incidents import ADMIN, MEMBER, METAS, OUTSIDER, make_owners
+from tests.factories import ADMIN, MEMBER, METAS, NO_BASELINE, OUTSIDER, finding, make_owners, run_of
 
 KMS = "kms_key_rotation_enabled"
 
@@ -25,8 +24,10 @@ def env(tmp_path, monkeypatch):
     owners = make_owners().model_dump(exclude_none=True)
     path = tmp_path / "owners.yml"
     path.write_text(yaml.safe_dump(owners))
-    for var in ("SRM_CONFIG", "SRM_DB", "SRM_TIMEZONE"):
+    for var in ("SRM_DB", "SRM_TIMEZONE"):
         monkeypatch.delenv(var, raising=False)
+    (tmp_path / "srm.yml").write_text("incidents: {baseline: false}\n")  # these tests follow threads
+    monkeypatch.setenv("SRM_CONFIG", str(tmp_path / "srm.yml"))
     monkeypatch.setenv("SRM_OWNERS", str(path))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: no wrapping in the assertions
     return tmp_path
@@ -80,14 +81,14 @@ def test_a_cli_scan_leaves_slack_posts_to_the_bot(env):
     assert store.conversation(1, "slack") is None  # no pretend conversation
     assert [o.kind.value for o in store.pending_outbox()] == ["open"]
     bot = RecordingNotifier()  # the bot's notifier, later: delivers it, once
-    assert Incidents(store, make_owners(), bot, lookup=METAS.get).deliver() == 1
+    assert Incidents(store, make_owners(), bot, lookup=METAS.get, config=NO_BASELINE).deliver() == 1
     assert [c[0] for c in bot.calls] == ["open"] and store.pending_outbox() == []
     assert store.conversation(1, "slack") is not None
 
 
 def test_show_lists_resources_refusals_and_state_changes(env):
     db = env / "srm.db"
-    svc = Incidents(Store(db), make_owners(), RecordingNotifier(), lookup=METAS.get)
+    svc = Incidents(Store(db), make_owners(), RecordingNotifier(), lookup=METAS.get, config=NO_BASELINE)
     svc.ingest(run_of(finding("bucket-a"), finding("bucket-b")))
     svc.acknowledge(1, Actor(id=OUTSIDER))
     svc.acknowledge(1, Actor(id=MEMBER))
@@ -103,7 +104,7 @@ def test_show_lists_resources_refusals_and_state_changes(env):
 
 def test_listing_filters_by_team(env):
     db = env / "srm.db"
-    svc = Incidents(Store(db), make_owners(), RecordingNotifier(), lookup=METAS.get)
+    svc = Incidents(Store(db), make_owners(), RecordingNotifier(), lookup=METAS.get, config=NO_BASELINE)
     svc.ingest(run_of(finding("a"), finding("u", check="iam_user_mfa_enabled")))
     _, platform = srm("incidents", "--team", "platform", "--db", str(db))
     assert "s3_bucket_public_access_blocked" in platform and "iam_user_mfa_enabled" not in platform

@@ -40,7 +40,7 @@ teams:
   - {id: security, name: Security, members: [U0SEC1], escalation: U0SECESC}
 aspects: {data_protection: platform, key_management: security, mfa: data}
 """
-CONFIG = 'digest: {channel: C0DIGEST, cron: "0 9 * * 1-5", timezone: Europe/Berlin}\n'
+CONFIG = 'digest: {channel: C0DIGEST, cron: "0 9 * * 1-5", timezone: Europe/Berlin}\nincidents: {baseline: false}\n'
 
 
 class Clock:

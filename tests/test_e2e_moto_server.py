@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from bot.demo.aws import MotoServer, fix_ssh, seed_account
+from bot.demo.aws import MotoServer, fix_ssh, open_ssh, seed_account
 from checks.registry import load_all
 
 SRM = str(Path(sys.executable).parent / "srm")
@@ -26,6 +26,7 @@ def moto_env():
         os.environ["AWS_ENDPOINT_URL"] = server.url
         try:
             seeded = seed_account(session)
+            open_ssh(session, seeded)  # the demo's drift, here from the start
         finally:
             if old is None:
                 os.environ.pop("AWS_ENDPOINT_URL", None)

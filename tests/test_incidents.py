@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 from freezegun import freeze_time
@@ -11,32 +10,27 @@ from bot.config import IncidentsConfig
 from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
 from bot.notify.recording import RecordingNotifier
-from bot.owners import Owners, Team
 from bot.store import Store
 from checks.base import Severity
-from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of, scope_error
+from tests.factories import (
+    ACCOUNT,
+    ADMIN,
+    CHECK,
+    ESC,
+    LEAD,
+    MEMBER,
+    METAS,
+    NO_BASELINE,
+    OTHER,
+    OUTSIDER,
+    REGION,
+    finding,
+    make_owners,
+    run_of,
+    scope_error,
+)
 
 S = IncidentState
-OTHER = "iam_user_mfa_enabled"
-MEMBER, LEAD, ESC, ADMIN, OUTSIDER = "U0PLAT1", "U0PLATLEAD", "U0PLATESC", "U0ADMIN", "U0OUT"
-METAS = {
-    CHECK: SimpleNamespace(title="S3 buckets block public access", aspect="data_protection",
-                           severity=Severity.critical, remediation="Turn on Block Public Access."),
-    OTHER: SimpleNamespace(title="IAM users have MFA", aspect="iam", severity=Severity.low, remediation=""),
-}
-
-
-def make_owners(**over) -> Owners:
-    return Owners(**{
-        "admins": [ADMIN], "default_team": "security",
-        "teams": [
-            Team(id="platform", name="Platform", members=[MEMBER], leads=[LEAD], escalation=ESC),
-            Team(id="data", name="Data", members=["U0DATA1"], escalation="U0DATAESC"),
-            Team(id="security", name="Security", members=["U0SEC1"], escalation="U0SECESC"),
-        ],
-        "aspects": {"data_protection": "platform", "iam": "data"}, **over})
-
-
 @pytest.fixture
 def frozen():
     with freeze_time("2024-05-01 12:00:00", tz_offset=0) as f:
@@ -50,7 +44,7 @@ def notifier():
 
 @pytest.fixture
 def svc(tmp_path, frozen, notifier):
-    return Incidents(Store(tmp_path / "srm.db"), make_owners(), notifier, lookup=METAS.get)
+    return Incidents(Store(tmp_path / "srm.db"), make_owners(), notifier, lookup=METAS.get, config=NO_BASELINE)
 
 
 def only_incident(svc: Incidents):
@@ -207,7 +201,7 @@ def test_every_registry_action_has_its_domain_method_event_kind_and_text(svc):
         assert callable(getattr(svc, spec.method)), spec.id
         line = event_text(Event(id=1, incident_id=1, at=datetime(2024, 5, 1, tzinfo=timezone.utc), kind=spec.event,
                                 actor=MEMBER))
-        assert line.startswith(("Acknowledged", "Snoozed", "Reassigned", "Risk accepted", "Re-check")), line
+        assert line.startswith(("Acknowledged", "Snoozed", "Reassigned", "Risk accepted", "Re-check", "Opened")), line
 
 
 @pytest.mark.parametrize("who, leads_can, ok", [
@@ -215,7 +209,7 @@ def test_every_registry_action_has_its_domain_method_event_kind_and_text(svc):
 ])
 def test_who_may_accept_risk(tmp_path, frozen, who, leads_can, ok):
     svc = Incidents(Store(tmp_path / "srm.db"), make_owners(leads_can_accept_risk=leads_can),
-                    RecordingNotifier(), lookup=METAS.get)
+                    RecordingNotifier(), lookup=METAS.get, config=NO_BASELINE)
     svc.ingest(run_of(finding("a")))
     res = svc.accept_risk(1, Actor(id=who), "legacy bucket, public by design", svc.clock.now() + timedelta(days=30))
     assert res.ok is ok
@@ -251,7 +245,7 @@ def test_escalates_once_per_level_when_not_acknowledged_within_the_sla(svc, froz
 
 
 def test_acknowledging_stops_escalation_and_the_sla_is_configurable(tmp_path, frozen):
-    cfg = IncidentsConfig(sla_minutes={"critical": 5})
+    cfg = IncidentsConfig(sla_minutes={"critical": 5}, baseline=False)
     svc = Incidents(Store(tmp_path / "srm.db"), make_owners(), RecordingNotifier(), lookup=METAS.get, config=cfg)
     svc.ingest(run_of(finding("a"), finding("u", check=OTHER)))  # critical (5 min), low (default 24 h)
     crit, low = (svc.store.active_incident(ACCOUNT, c).id for c in (CHECK, OTHER))
@@ -338,7 +332,7 @@ class FlakyNotifier(RecordingNotifier):
 
 def test_a_failed_post_is_delivered_on_the_rerun_exactly_once(tmp_path, frozen):
     notifier = FlakyNotifier("post")
-    svc = Incidents(Store(tmp_path / "srm.db"), make_owners(), notifier, lookup=METAS.get)
+    svc = Incidents(Store(tmp_path / "srm.db"), make_owners(), notifier, lookup=METAS.get, config=NO_BASELINE)
     svc.ingest(run_of(finding("a")))
     run2 = run_of(finding("a"), finding("b"))
     svc.ingest(run2)  # the "updated" post fails; its refresh waits behind it
@@ -359,8 +353,8 @@ def test_a_crash_while_notifying_then_a_restart_loses_and_duplicates_nothing(tmp
     db = tmp_path / "srm.db"
     run = run_of(finding("a"), finding("u", check=OTHER))
     with pytest.raises(Crash):
-        Incidents(Store(db), make_owners(), notifier, lookup=METAS.get).ingest(run)
-    restarted = Incidents(Store(db), make_owners(), notifier, lookup=METAS.get)
+        Incidents(Store(db), make_owners(), notifier, lookup=METAS.get, config=NO_BASELINE).ingest(run)
+    restarted = Incidents(Store(db), make_owners(), notifier, lookup=METAS.get, config=NO_BASELINE)
     restarted.ingest(run)
     assert sorted((i.check_id, restarted.store.conversation(i.id, "slack") is not None) for i in restarted.store.incidents()) == [
         (OTHER, True), (CHECK, True)]
@@ -377,10 +371,10 @@ def test_a_crash_in_the_middle_of_processing_rolls_back_and_the_rerun_is_complet
     db, notifier = tmp_path / "srm.db", RecordingNotifier()
     run = run_of(finding("a"), finding("u", check=OTHER))
     with pytest.raises(RuntimeError):
-        Incidents(Store(db), make_owners(), notifier, lookup=broken).ingest(run)
+        Incidents(Store(db), make_owners(), notifier, lookup=broken, config=NO_BASELINE).ingest(run)
     store = Store(db)
     assert store.incidents() == [] and store.load_state() == {} and notifier.calls == []
-    svc = Incidents(store, make_owners(), notifier, lookup=METAS.get)
+    svc = Incidents(store, make_owners(), notifier, lookup=METAS.get, config=NO_BASELINE)
     svc.ingest(run)
     svc.ingest(run)
     assert sorted((i.check_id, kinds(svc, i.id)) for i in store.incidents()) == [
@@ -399,12 +393,12 @@ def test_two_processes_delivering_one_outbox_post_each_message_once(tmp_path):
             return super().open(view, key=key)
 
     path = tmp_path / "shared.db"
-    scanner = Incidents(Store(path), make_owners(), RecordingNotifier(), lookup=METAS.get)
+    scanner = Incidents(Store(path), make_owners(), RecordingNotifier(), lookup=METAS.get, config=NO_BASELINE)
     scanner.deliver = lambda: 0  # the scan commits its outbox rows; the two processes below deliver them
     scanner.ingest(run_of(finding("bucket-a"), finding("user-u", check=OTHER)))
     assert len(Store(path).pending_outbox()) == 2
-    first = Incidents(Store(path), make_owners(), Slow(), lookup=METAS.get)
-    second = Incidents(Store(path), make_owners(), Slow(), lookup=METAS.get)
+    first = Incidents(Store(path), make_owners(), Slow(), lookup=METAS.get, config=NO_BASELINE)
+    second = Incidents(Store(path), make_owners(), Slow(), lookup=METAS.get, config=NO_BASELINE)
     threads = [threading.Thread(target=svc.deliver) for svc in (first, second)]
     for t in threads:
         t.start()
@@ -418,13 +412,13 @@ def test_a_lease_left_by_a_crashed_process_expires(tmp_path, frozen):
     from bot.incidents import OUTBOX_LEASE
 
     store = Store(tmp_path / "srm.db")
-    crashed = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get)
+    crashed = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get, config=NO_BASELINE)
     crashed.deliver = lambda: 0  # it committed the scan, took the lease, and died before posting
     crashed.ingest(run_of(finding("bucket-a")))
     [row] = store.pending_outbox()
     now = crashed.clock.now()
     assert store.lease_outbox(row.id, now, now + OUTBOX_LEASE)
-    bot = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get)
+    bot = Incidents(store, make_owners(), RecordingNotifier(), lookup=METAS.get, config=NO_BASELINE)
     assert bot.deliver() == 0 and bot.notifiers.get("slack").calls == []  # leased: not ours to post yet
     frozen.tick(OUTBOX_LEASE + timedelta(seconds=1))
     assert bot.deliver() == 1 and [c[0] for c in bot.notifiers.get("slack").calls] == ["open"]

@@ -16,8 +16,21 @@ from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
 from bot.notify.recording import RecordingNotifier
 from bot.store import Store
-from tests.factories import CHECK, REGION, finding, run_of, scope_error
-from tests.test_incidents import ADMIN, LEAD, MEMBER, METAS, OTHER, OUTSIDER, make_owners
+from tests.factories import (
+    ADMIN,
+    CHECK,
+    LEAD,
+    MEMBER,
+    METAS,
+    NO_BASELINE,
+    OTHER,
+    OUTSIDER,
+    REGION,
+    finding,
+    make_owners,
+    run_of,
+    scope_error,
+)
 
 S = IncidentState
 ACCOUNTS = ("111111111111", "222222222222")
@@ -69,7 +82,7 @@ class IncidentMachine(RuleBasedStateMachine):
         self.clock = ManualClock()
         self.notifier = FlakyRecorder()
         self.svc = Incidents(Store(self.dir / "srm.db", clock=self.clock), make_owners(), self.notifier,
-                             lookup=METAS.get, clock=self.clock)
+                             lookup=METAS.get, clock=self.clock, config=NO_BASELINE)
         self.last_run = None
 
     def teardown(self) -> None:

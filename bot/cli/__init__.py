@@ -14,7 +14,7 @@ import click
 
 from bot.datafiles import DataFileError
 
-_COMMAND_MODULES = ("who", "scan", "ops", "demo", "schedule", "serve", "doctor")
+_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor")
 
 
 class SrmGroup(click.Group):

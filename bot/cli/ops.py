@@ -17,7 +17,8 @@ from bot.models import Incident, IncidentState, SystemClock
 from bot.notify.text import event_text
 from bot.store import Store
 
-STATE_STYLE = {"open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan", "resolved": "green"}
+STATE_STYLE = {"backlog": "dim", "open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan",
+               "resolved": "green"}
 db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                          help="SQLite file [SRM_DB, default ./var/srm.db]")
 
@@ -76,18 +77,20 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
 
 
 @main.command("incidents")
-@click.option("--state", type=click.Choice(["open", "all"]), default="open", show_default=True,
-              help="open: every incident not resolved; all: resolved ones too.")
+@click.option("--state", type=click.Choice(["open", "backlog", "all"]), default="open", show_default=True,
+              help="open: not resolved and not in the backlog; backlog: failing at first contact, no thread yet; "
+                   "all: every incident, resolved ones too.")
 @click.option("--team", help="Only incidents assigned to this team id.")
 @db_option
 def incidents_cmd(state: str, team: str | None, db: Path | None) -> None:
     """List incidents."""
     store = _store(db)
-    states = None if state == "all" else [s for s in IncidentState if s.active]
+    states = {"all": None, "backlog": [IncidentState.backlog],
+              "open": [s for s in IncidentState if s.active and s is not IncidentState.backlog]}[state]
     rows = store.incidents(states=states, team_id=team)
     console, tz = Console(), _zone()
     if not rows:
-        console.print("no incidents" + ("" if state == "all" else " open"))
+        console.print("no incidents" + {"all": "", "open": " open", "backlog": " in the backlog"}[state])
         return
     table = Table("#", "state", "severity", "account", "check", "team", "failing", "opened")
     for inc in rows:

@@ -99,5 +99,7 @@ def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_schedule
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if services.incidents.worker is not None:
+            services.incidents.worker.stop()
         server.server_close()
         click.echo("srm serve: stopped", err=True)

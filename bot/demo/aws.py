@@ -74,12 +74,13 @@ def seed_account(session: boto3.session.Session) -> Seeded:
     s3 = session.client("s3", region_name=REGION)
     iam = session.client("iam")
     vpc_id = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
-    # network: SSH open to the world on a bastion group owned (by tag) by the platform team
+    # network: a bastion group owned (by tag) by the platform team, SSH from the office range only
+    # (someone opens it to the world later: the demo's drift, see open_ssh)
     sg = ec2.create_security_group(GroupName="bastion", Description="bastion hosts", VpcId=vpc_id,
                                    TagSpecifications=[{"ResourceType": "security-group",
                                                        "Tags": [{"Key": "team", "Value": "platform"}]}])
     ec2.authorize_security_group_ingress(GroupId=sg["GroupId"], IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.20.0.0/16"}]}])
     # data: a public, unencrypted, unversioned bucket
     bucket = "acme-shared-reports"
     s3.create_bucket(Bucket=bucket)
@@ -98,6 +99,13 @@ def seed_account(session: boto3.session.Session) -> Seeded:
     # key management: a customer key without rotation
     session.client("kms", region_name=REGION).create_key(Description="app data key")
     return Seeded(ssh_group_id=sg["GroupId"], bucket=bucket, user=user)
+
+
+def open_ssh(session: boto3.session.Session, seeded: Seeded) -> None:
+    """The drift: someone opens SSH on the bastion group to the whole internet "for a quick test"."""
+    session.client("ec2", region_name=REGION).authorize_security_group_ingress(
+        GroupId=seeded.ssh_group_id, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
 
 def fix_ssh(session: boto3.session.Session, seeded: Seeded) -> None:

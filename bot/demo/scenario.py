@@ -24,7 +24,7 @@ import boto3
 from rich.console import Console
 
 from bot.demo import world
-from bot.demo.aws import MotoServer, Seeded, fix_ssh, seed_account
+from bot.demo.aws import MotoServer, Seeded, fix_ssh, open_ssh, seed_account
 from bot.demo.processes import ServeProcess, interrupt_on_sigterm, run_child, srm_command
 from bot.demo.recorder import DemoSlack
 from bot.demo.slack_emulator import Call
@@ -103,12 +103,25 @@ class Script:
                                       f"the answer to {question!r}", after=mark)
         self.show()
 
-    def check_all(self, seeded: Seeded) -> Call:
-        self.step("2 · /srm check all  -  every customer-side check against the AWS account",
-                  "Each failing check opens ONE incident: a root message in #srm-incidents and a thread that "
-                  "mentions the owning team.")
+    def check_all(self) -> None:
+        self.step("2 · /srm check all  -  first contact with the AWS account: a baseline, not a flood",
+                  "What already fails is recorded as each team's backlog: ONE summary message per team, with a "
+                  "menu to open threads. Only critical findings open a thread at once.")
         mark = self.slack.mark()
         path = self.ws.command(world.SAM, world.ASK, "check all")
+        self.slack.wait_until(lambda c: c.method == "response_url" and c.get("_url") == path,
+                              "the scan report", after=mark, timeout=90)
+        self.slack.wait_until(lambda c: c.method == "chat.postMessage" and "Backlog for" in c.get("text", ""),
+                              "a team's backlog summary", after=mark)
+        self.show()
+
+    def drift(self, seeded: Seeded, open_ssh: Callable[[], None]) -> Call:
+        self.step("3 · New drift: SSH opened to the world, then /srm check ec2",
+                  f"Someone adds 0.0.0.0/0 on port 22 to `{seeded.ssh_group_id}`. That is new since the baseline, "
+                  "so it opens ONE incident: a root message in #srm-incidents and a thread that mentions the team.")
+        open_ssh()
+        mark = self.slack.mark()
+        path = self.ws.command(world.SAM, world.ASK, "check ec2")
         self.slack.wait_until(lambda c: c.method == "response_url" and c.get("_url") == path,
                               "the scan report", after=mark, timeout=90)
         details = self.slack.wait_until(lambda c: c.method == "chat.postMessage" and c.get("thread_ts")
@@ -117,7 +130,7 @@ class Script:
                                      "the SSH incident's root message", after=mark)
 
     def acknowledge(self, root: Call) -> None:
-        self.step("3 · Acknowledge  -  only the owning team (or an admin) may",
+        self.step("4 · Acknowledge  -  only the owning team (or an admin) may",
                   "Dana (data) clicks Acknowledge on the platform team's incident, then Priya (platform) does.")
         mark = self.slack.mark()
         self.ws.click(world.DANA, root, action_id("acknowledge"))
@@ -130,7 +143,7 @@ class Script:
         self.show()
 
     def fix_and_recheck(self, root: Call, fix: Callable[[], None], group_id: str) -> None:
-        self.step("4 · Fix it in AWS, then Re-check now",
+        self.step("5 · Fix it in AWS, then Re-check now",
                   f"Priya removes the 0.0.0.0/0 rule on port 22 from `{group_id}` (in the AWS emulator) and "
                   "clicks Re-check now.")
         fix()
@@ -141,7 +154,7 @@ class Script:
         self.show()
 
     def digest(self, env: dict[str, str]) -> None:
-        self.step("5 · The posture digest in #security-posture",
+        self.step("6 · The posture digest in #security-posture",
                   "What the weekday 09:00 schedule posts; the demo runs it now with `srm digest --post`.")
         mark = self.slack.mark()
         done = run_child([*srm_command(), "digest", "--post"], env)
@@ -211,8 +224,8 @@ def run(out: Path = Path("var/demo"), console: Console | None = None, *, full: b
         with aws_environ(moto.env()):
             seeded = seed_account(session)
         status(f"AWS emulator: moto_server on {moto.url}, account {world.ACCOUNT_NAME} ({world.ACCOUNT_ID}) seeded "
-               "with SSH open to the world, a public unencrypted bucket, an unencrypted volume, a console user "
-               "without MFA, a key without rotation")
+               "with a public unencrypted bucket, an unencrypted volume, a console user without MFA, a key "
+               "without rotation (SSH to the world comes later: the drift)")
         status(f"Slack emulator: Web API on {slack.api_url}")
         serve.ready()
         status(f"srm serve: {serve.url} (SLACK_API_BASE_URL and AWS_ENDPOINT_URL point at the emulators; "
@@ -220,7 +233,13 @@ def run(out: Path = Path("var/demo"), console: Console | None = None, *, full: b
         status(f"ready in {time.monotonic() - t0:.1f} s")
         script = Script(Workspace(serve.url, slack, secret), slack, show)
         script.who_owns()
-        root = script.check_all(seeded)
+        script.check_all()
+
+        def drift() -> None:
+            with aws_environ(moto.env()):
+                open_ssh(session, seeded)
+
+        root = script.drift(seeded, drift)
         transcript.focus.add(root.ts)
         script.show()
         script.acknowledge(root)

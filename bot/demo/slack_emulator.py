@@ -94,6 +94,8 @@ class FakeSlack:
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._rate: tuple[float, int] | None = None  # chat.postMessage per channel: (per second, burst)
+        self._tat: dict[str, float] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "FakeSlack":
@@ -177,6 +179,22 @@ class FakeSlack:
             self._failures.clear()
 
     # -- answering -----------------------------------------------------------------------
+    def limit_posts(self, per_second: float = 1.0, burst: int = 3) -> None:
+        """Enforce Slack's per-channel posting limit: chat.postMessage beyond it gets 429 + Retry-After."""
+        self._rate = (per_second, burst)
+
+    def _rate_limited(self, method: str, body: dict[str, Any]) -> int | None:
+        """Seconds to retry after, when this post exceeds the channel's rate (call with the lock held)."""
+        if self._rate is None or method != "chat.postMessage":
+            return None
+        interval, burst = 1.0 / self._rate[0], self._rate[1]
+        now, channel = time.monotonic(), str(body.get("channel"))
+        tat = max(self._tat.get(channel, now), now)
+        if tat - now > (burst - 1) * interval + 0.25 * interval:  # a little slack for request latency
+            return max(1, int(tat - now - (burst - 1) * interval) + 1)
+        self._tat[channel] = tat + interval
+        return None
+
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         raw = req.rfile.read(int(req.headers.get("Content-Length") or 0)).decode()
         if req.path.startswith("/respond/"):
@@ -191,7 +209,11 @@ class FakeSlack:
         with self._lock:
             failure = self._failures.get(method)
             status, refusal = 200, None
-            if failure and failure.skip > 0:
+            limited = self._rate_limited(method, body)
+            if limited is not None:
+                failure = _Failure(remaining=0, status=429, retry_after=limited)
+                status = 429
+            elif failure and failure.skip > 0:
                 failure.skip -= 1
             elif failure and failure.remaining > 0:
                 failure.remaining -= 1

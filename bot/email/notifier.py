@@ -26,6 +26,7 @@ from bot.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.digest import Digest
+    from bot.incidents import Backlog
 
 
 MAIL_POLICY = SMTP.clone(max_line_length=200)  # long subjects stay on one line (RFC 5322 allows 998)
@@ -66,6 +67,16 @@ class EmailNotifier:
 
     def refresh(self, ref: ConversationRef, view: IncidentView, *, key: str) -> None:
         """Sent mail cannot be rewritten: the current state went out with the event reply."""
+
+    def announce_backlog(self, backlog: "Backlog", *, key: str) -> None:
+        if self.store.sent_message(key, self.kind) is not None:
+            return
+        to = list(dict.fromkeys([*self.config.to, *([backlog.team.email] if backlog.team.email else [])]))
+        lines = [f"Backlog for {backlog.team.name}: {len(backlog.lines)} check(s), {backlog.resources} failing "
+                 "resource(s) found at first contact. No thread each; `srm incidents --state backlog` lists them.", ""]
+        lines += [f"  [{x.severity.value}] {x.title} - {x.account_id}: {x.failing} ({', '.join(x.worst)})"
+                  for x in backlog.lines[:50]]
+        self.send(key, to, f"{self.config.subject_prefix} backlog for {backlog.team.name}", "\n".join(lines))
 
     def publish_digest(self, digest: "Digest", *, key: str) -> str | None:
         if not self.config.digest_to:

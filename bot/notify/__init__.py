@@ -16,6 +16,7 @@ from bot.models import ConversationRef, Event, IncidentView
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.digest import Digest
+    from bot.incidents import Backlog
 
 
 class Notifier(Protocol):
@@ -32,6 +33,9 @@ class Notifier(Protocol):
 
     def refresh(self, ref: ConversationRef, view: IncidentView, *, key: str) -> None:
         """Bring the conversation's summary to the incident's current state (where the channel allows)."""
+
+    def announce_backlog(self, backlog: "Backlog", *, key: str) -> None:
+        """Tell a team about its backlog (failures found at first contact, no thread each): one message."""
 
     def publish_digest(self, digest: "Digest", *, key: str) -> str | None:
         """Send the posture digest once per key; where it went, or None when this lane has no digest target."""

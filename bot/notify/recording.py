@@ -8,6 +8,7 @@ from bot.notify.text import event_text, summary_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.digest import Digest
+    from bot.incidents import Backlog
 
 
 class RecordingNotifier:
@@ -33,6 +34,11 @@ class RecordingNotifier:
     def refresh(self, ref: ConversationRef, view: IncidentView, *, key: str) -> None:
         if not self._seen(key):
             self.calls.append(("refresh", key, view.incident.id, summary_text(view)))
+
+    def announce_backlog(self, backlog: "Backlog", *, key: str) -> None:
+        if not self._seen(key):
+            self.calls.append(("backlog", key, backlog.lines[0].incident_id if backlog.lines else 0,
+                               f"{backlog.team.name}: {len(backlog.lines)} check(s), {backlog.resources} resource(s)"))
 
     def publish_digest(self, digest: "Digest", *, key: str) -> str | None:
         self.digests.append((key, digest))

@@ -67,7 +67,8 @@ def event_text(event: Event, *, esc: Callable[[Any], str] = str, at: Callable[[A
 def _event_body(event: Event, d: dict[str, Any], who: str, esc: Callable[[Any], str], at: Callable[[Any], str],
                 code: Callable[[str], str], names: Callable[[list[str]], str],
                 mention: Callable[[str], str]) -> str:
-    action_line = describe(event.kind, d, who, esc=esc, at=at, names=names)
+    action_line = describe(event.kind, d, who, esc=esc, at=at, names=names,
+                           reason=with_mentions(event.reason, mention))
     if action_line is not None:
         return action_line
     match event.kind:

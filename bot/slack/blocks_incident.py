@@ -72,7 +72,7 @@ def _actions(view: IncidentView, choices: "Choices") -> dict[str, Any]:
 
     elements: list[dict[str, Any]] = []
     for spec in ACTIONS:
-        if spec.when_open_only and inc.state is not IncidentState.open:
+        if not spec.on_root or (spec.when_open_only and inc.state is not IncidentState.open):
             continue
         if spec.control == "select":
             options = choices(spec, inc)

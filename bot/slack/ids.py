@@ -24,6 +24,7 @@ class ActionId(StrEnum):
     # inputs of the accept-risk modal (incident actions: action_id())
     justification = "risk.justification"
     expiry = "risk.expiry"
+    backlog_promote = "backlog.promote"  # a team's backlog summary: open threads for a severity and worse
 
 
 class BlockId(StrEnum):

@@ -14,7 +14,7 @@ it later (the scheduler's minute sweep, the next scan or the next button click).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
@@ -22,10 +22,15 @@ from bot.actions import choices
 from bot.config import IncidentsConfig
 from bot.digest import Digest
 from bot.models import Clock, ConversationRef, Event, IncidentView, SystemClock
-from bot.owners import Owners
+from bot.notify.pacing import Pacer
+from bot.owners import Owners, Team
+from bot.slack.blocks_backlog import backlog_message
 from bot.slack.blocks_incident import incident_details, incident_event, incident_root
 from bot.slack.digest_blocks import digest_message
 from bot.store import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.incidents import Backlog
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ class SlackNotifier:
         self.tz = tz
         self.clock = clock or SystemClock()
         self.digest_channel, self.digest_tz = digest_channel, digest_tz
+        self.pacer = Pacer(self.config.posts_per_second, self.config.post_burst)
 
     # -- Notifier ------------------------------------------------------------------------
     def open(self, view: IncidentView, *, key: str) -> ConversationRef:
@@ -65,6 +71,11 @@ class SlackNotifier:
         # chat.update is idempotent: the newest state wins, a repeat rewrites the same text
         self.client.chat_update(channel=ref.channel, ts=ref.thread, **self._root(view))
 
+    def announce_backlog(self, backlog: "Backlog", *, key: str) -> None:
+        """The team's backlog summary, in the team's channel (else the default incident channel)."""
+        if self.store.sent_message(key) is None:
+            self._post(key, self.team_channel(backlog.team), None, backlog_message(backlog))
+
     def publish_digest(self, digest: Digest, *, key: str) -> str | None:
         """The digest as one message in ``digest.channel``; None when no channel is configured."""
         if not self.digest_channel:
@@ -75,9 +86,14 @@ class SlackNotifier:
 
     # -- helpers -------------------------------------------------------------------------
     def channel_for(self, view: IncidentView) -> str:
-        channel = self.config.channel or view.team.channel
+        return self.team_channel(view.team)
+
+    def team_channel(self, team: Team) -> str:
+        """The team's own incident channel, else the default one (incidents.channel)."""
+        channel = team.channel or self.config.channel
         if not channel:
-            raise NoChannel("no incident channel: set incidents.channel in srm.yml (or the team's channel)")
+            raise NoChannel(f"no incident channel for {team.name}: set the team's channel in the owners file "
+                            "or incidents.channel in srm.yml")
         return channel
 
     def _root(self, view: IncidentView) -> dict[str, Any]:
@@ -88,6 +104,7 @@ class SlackNotifier:
         kwargs: dict[str, Any] = {"channel": channel, **payload, "unfurl_links": False, "unfurl_media": False}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        self.pacer.wait(channel)  # the delivery thread waits its turn for this channel
         resp = self.client.chat_postMessage(**kwargs)
         ref = ConversationRef(kind=self.kind, channel=resp["channel"], thread=resp["ts"])
         self.store.record_message(key, ref)

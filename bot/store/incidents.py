@@ -54,6 +54,18 @@ class IncidentsMixin(StoreBase):
         rows = self._rows(f"SELECT * FROM incidents WHERE {' AND '.join(where)} ORDER BY id", params)
         return [Incident(**r) for r in rows]
 
+    # -- first contact (baseline) ---------------------------------------------------------
+    def new_targets(self, targets: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (account, region) pairs never scanned before (their failures are a baseline, not drift)."""
+        wanted = set(targets)
+        seen = {(r["account_id"], r["region"]) for r in self._rows("SELECT account_id, region FROM targets_seen")}
+        return wanted - seen
+
+    def mark_targets_seen(self, targets: Iterable[tuple[str, str]], at: datetime) -> None:
+        for account, region in targets:
+            self._write("INSERT OR IGNORE INTO targets_seen (account_id, region, first_seen) VALUES (?,?,?)",
+                        [account, region, iso(at)])
+
     # -- conversations (one per incident and notifier lane) ------------------------------
     def conversation(self, incident_id: int, kind: str) -> ConversationRef | None:
         rows = self._rows("SELECT kind, channel, thread, link FROM conversations WHERE incident_id=? AND kind=?",

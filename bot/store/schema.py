@@ -80,6 +80,27 @@ MIGRATIONS: list[tuple[int, str]] = [
     ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT 'slack';
     CREATE INDEX outbox_lane_pending ON outbox (lane, status, id);
     """),
+    (6, """
+    CREATE TABLE incidents_v6 (
+        id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, check_id TEXT NOT NULL, title TEXT NOT NULL,
+        aspect TEXT, severity TEXT NOT NULL, team_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('backlog', 'open', 'acknowledged', 'risk_accepted', 'resolved')),
+        opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, acknowledged_at TEXT, acknowledged_by TEXT,
+        resolved_at TEXT, snoozed_until TEXT, escalation_level INTEGER NOT NULL DEFAULT 0,
+        next_escalation_at TEXT, reopen_count INTEGER NOT NULL DEFAULT 0);
+    INSERT INTO incidents_v6 SELECT id, account_id, check_id, title, aspect, severity, team_id, state, opened_at,
+        updated_at, acknowledged_at, acknowledged_by, resolved_at, snoozed_until, escalation_level,
+        next_escalation_at, reopen_count FROM incidents;
+    DROP TABLE incidents;
+    ALTER TABLE incidents_v6 RENAME TO incidents;
+    CREATE UNIQUE INDEX one_active_incident ON incidents (account_id, check_id) WHERE state != 'resolved';
+    CREATE INDEX incidents_by_state ON incidents (state, team_id);
+    CREATE TABLE targets_seen (
+        account_id TEXT NOT NULL, region TEXT NOT NULL, first_seen TEXT NOT NULL,
+        PRIMARY KEY (account_id, region));
+    INSERT OR IGNORE INTO targets_seen (account_id, region, first_seen)
+        SELECT account_id, region, MIN(first_seen) FROM findings GROUP BY account_id, region;
+    """),
 ]
 
 

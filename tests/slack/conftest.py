@@ -58,7 +58,7 @@ def fake():
 @pytest.fixture
 def settings(tmp_path, fake) -> Settings:
     (tmp_path / "owners.yml").write_text(yaml.safe_dump(OWNERS))
-    (tmp_path / "srm.yml").write_text(yaml.safe_dump({"version": 1, "incidents": {"channel": CHANNEL}}))
+    (tmp_path / "srm.yml").write_text(yaml.safe_dump({"version": 1, "incidents": {"channel": CHANNEL, "baseline": False}}))
     return Settings(srm_db=tmp_path / "srm.db", srm_owners=tmp_path / "owners.yml", srm_config=tmp_path / "srm.yml",
                     srm_timezone="UTC", slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                     slack_api_base_url=fake.api_url, slack_app_token=None)

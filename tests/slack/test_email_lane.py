@@ -46,7 +46,7 @@ def settings(tmp_path, fake, inbox) -> Settings:  # overrides conftest's: the e-
     owners = {**OWNERS, "teams": [{**t, "email": f"{t['id']}@example.org"} for t in OWNERS["teams"]]}
     (tmp_path / "owners.yml").write_text(yaml.safe_dump(owners))
     (tmp_path / "srm.yml").write_text(yaml.safe_dump({
-        "version": 1, "incidents": {"channel": CHANNEL},
+        "version": 1, "incidents": {"channel": CHANNEL, "baseline": False},
         "email": {"smtp_host": "127.0.0.1", "smtp_port": inbox[1], "sender": "srm@example.org",
                   "to": ["secops@example.org"]}}))
     return Settings(srm_db=tmp_path / "srm.db", srm_owners=tmp_path / "owners.yml", srm_config=tmp_path / "srm.yml",

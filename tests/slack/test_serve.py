@@ -34,7 +34,7 @@ def test_mode_follows_the_app_token_unless_forced():
 
 def serve_env(tmp_path: Path, fake, **over: str) -> dict[str, str]:
     (tmp_path / "owners.yml").write_text(yaml.safe_dump(OWNERS))
-    (tmp_path / "srm.yml").write_text(yaml.safe_dump({"version": 1, "incidents": {"channel": CHANNEL}}))
+    (tmp_path / "srm.yml").write_text(yaml.safe_dump({"version": 1, "incidents": {"channel": CHANNEL, "baseline": False}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SRM_"))}
     env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=fake.api_url,
                SRM_DB=str(tmp_path / "srm.db"), SRM_OWNERS=str(tmp_path / "owners.yml"),

@@ -11,6 +11,7 @@ after the ack, and its result is an incident event. One re-check per incident at
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -20,13 +21,14 @@ from typing import TYPE_CHECKING, Any, Callable
 from pydantic import ValidationError
 from slack_sdk import WebClient
 
-from bot.actions import ACTIONS, ActionSpec, authorize, choices
+from bot.actions import ACTIONS, BY_ID, ActionSpec, authorize, choices
 from bot.models import Actor
 from bot.services import ScanBusy
-from bot.slack.blocks import zone
+from bot.slack.blocks import escape, notice, zone
 from bot.slack.blocks_incident import accept_risk_modal, recheck_started, refusal
-from bot.slack.ids import ActionValue, action_id
+from bot.slack.ids import ActionId, ActionValue, action_id
 from checks.accounts import TargetError
+from checks.base import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from slack_bolt import App
@@ -175,6 +177,26 @@ def register(app: "App", ctx: "SlackContext") -> None:
             with running_lock:
                 running.discard(inc.id)
 
-    for spec in ACTIONS:
+    def promote_backlog(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """The backlog summary's menu: open threads for the team's items at or above a severity."""
+        try:
+            value = json.loads(action["selected_option"]["value"])
+            team = services.owners.team(str(value["team_id"]))
+            floor = Severity(str(value["min"]))
+            actor = actor_of(body)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("malformed backlog.promote payload refused: %s", str(exc)[:200])
+            return refused(client, body, None, STALE)
+        why_not = authorize(services.owners, team, actor.id, BY_ID["promote"])
+        if why_not:
+            return refused(client, body, None, why_not)
+        results = services.incidents.promote_backlog(team.id, actor, floor.value)
+        opened = sum(1 for r in results if r.ok)
+        tell(ctx, client, body, None, notice(f"Opening {opened} thread(s) for {escape(team.name)} "
+                                             f"({floor.value} and worse); they are posted at the channel's pace.",
+                                             icon=":arrow_up:"))
+
+    ctx.registered.action(app, ActionId.backlog_promote, after_ack(ctx, promote_backlog))
+    for spec in (a for a in ACTIONS if a.on_root):
         work = recheck if spec.method == "rechecked" else open_modal(spec) if spec.control == "modal" else do(spec)
         ctx.registered.action(app, action_id(spec), after_ack(ctx, work))
