@@ -164,12 +164,19 @@ class EmailConfig(BaseModel, extra="forbid"):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class SecurityHubConfig(BaseModel, extra="forbid"):
+    """Opt-in push of findings to AWS Security Hub (docs/operations.md, `srm securityhub push`)."""
+    push_after_scan: bool = False  # `srm scan` pushes its run when true
+    home_region: str | None = None  # hub for account-wide findings [first of aws.regions, else AWS_DEFAULT_REGION]
+
+
 class SrmConfig(BaseModel, extra="forbid"):
     version: int = 1
     aws: AwsConfig = Field(default_factory=AwsConfig)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    securityhub: SecurityHubConfig = Field(default_factory=SecurityHubConfig)
     # per-check settings: {check_id: {setting: value}}; names and types are each check's declared
     # CheckMeta.settings (docs/configuration.md), checked by check_settings_problems at load time
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)

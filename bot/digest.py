@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, Field, computed_field
 
+from bot.frameworks import default_frameworks
 from bot.models import Incident, IncidentState, utc
+from bot.reports import ReqStatus, build_report
 from checks.base import Severity
+from checks.registry import load_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.services import Services
@@ -97,6 +100,18 @@ class CheckError(BaseModel):
     at: datetime  # when the run that reported it was recorded
 
 
+class FrameworkScore(BaseModel):
+    """A framework's score from the latest findings (``srm report`` has the full report)."""
+
+    id: str
+    name: str
+    score: float | None  # passed / covered automated requirements
+    passed: int
+    covered: int
+    coverage: float | None  # covered / automated requirements
+    failing: int  # requirements with a failing resource
+
+
 class Digest(BaseModel):
     generated_at: datetime
     since: datetime
@@ -113,6 +128,7 @@ class Digest(BaseModel):
     past_sla: list[OpenIncident] = Field(default_factory=list)
     expiring: list[ExpiringException] = Field(default_factory=list)
     errors: list[CheckError] = Field(default_factory=list)
+    frameworks: list[FrameworkScore] = Field(default_factory=list)  # empty until a scan has stored findings
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -150,7 +166,18 @@ def build_digest(services: "Services", now: datetime | None = None, since: datet
         expiring=[ExpiringException(**e.model_dump(include=set(ExpiringException.model_fields)))
                   for e in store.exceptions_expiring(now, now + EXPIRING_WITHIN)],
         errors=_latest_errors(services),
+        frameworks=_framework_scores(services, now) if totals.pass_rate is not None else [],
     )
+
+
+def _framework_scores(services: "Services", now: datetime) -> list[FrameworkScore]:
+    checks = load_all().values()
+    out = []
+    for fw in default_frameworks().values():
+        r = build_report(fw, services.store, checks, now=now, resources=False)
+        out.append(FrameworkScore(id=fw.id, name=fw.name, score=r.score, passed=r.passed, covered=r.covered,
+                                  coverage=r.coverage, failing=r.counts[ReqStatus.FAIL]))
+    return out
 
 
 def publish(services: "Services", digest: Digest, *, key: str) -> list[str] | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from bot.actions import BY_ID, ActionSpec, authorize
-from bot.models import ActionResult, Actor, Incident, IncidentState, person
+from bot.models import ActionResult, Actor, EventKind, Incident, IncidentState, person
 from checks.base import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.store import Store
 
 S = IncidentState
+SCAN_EVENT_KINDS = {EventKind.updated, EventKind.resolved, EventKind.reopened, EventKind.promoted}
 
 
 class IncidentActions:
@@ -128,17 +129,21 @@ class IncidentActions:
         return [self.promote(inc.id, actor) for inc in self.store.incidents(states=[S.backlog], team_id=team_id)
                 if inc.severity.rank >= floor]
 
-    def rechecked(self, incident_id: int, actor: Actor) -> "Event":
-        """Record that ``actor`` had the check re-run just now, with what still fails (a thread reply).
+    def rechecked(self, incident_id: int, actor: Actor, since: datetime | None = None) -> "Event":
+        """Record that ``actor`` had the check re-run just now, with what still fails: ONE thread reply.
 
-        Anyone may ask for a re-check: it only reads. The scan itself (``Services.scan``) has
-        already recorded any drift (new failures, recovery, resolution) as its own events.
+        Anyone may ask for a re-check: it only reads. The scan itself (``Services.scan``, started at
+        ``since``) has already recorded any drift (recovery, resolution, new failures) as its own events;
+        when it did, that reply says what changed and this event is recorded without a second reply.
         """
         now = self.clock.now()
         with self.store.transaction():
             inc = self.store.incident(incident_id)
             failing = [f.resource_id for f in self.store.failing(inc.account_id, inc.check_id)]
-            event = self._record(inc, BY_ID["recheck"].event, now, actor=actor.id, data={"failing": failing})
+            told = since is not None and any(e.at >= since and e.actor == "system" and e.kind in SCAN_EVENT_KINDS
+                                             for e in self.store.events(incident_id))
+            event = self._record(inc, BY_ID["recheck"].event, now, actor=actor.id,
+                                 data={"failing": failing, **({"quiet": True} if told else {})}, post=not told)
         self.deliver()
         return event
 

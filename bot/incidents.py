@@ -112,7 +112,8 @@ class Incidents(IncidentActions):
         return IncidentView(
             incident=incident, team=self.team_of(incident),
             resources=[IncidentResource(finding=f, excepted_until=excepted.get(f.key)) for f in failing],
-            remediation=getattr(meta, "remediation", "") or "")
+            remediation=getattr(meta, "remediation", "") or "",
+            regions=sorted({f.region for f in failing}) or self.store.regions_of(incident.account_id, incident.check_id))
 
     def backlog(self, team_id: str) -> Backlog:
         """One team's backlog (empty when it has none)."""
@@ -145,7 +146,8 @@ class Incidents(IncidentActions):
     # -- recording -----------------------------------------------------------------------
     def _record(self, inc: Incident, kind: EventKind, now: datetime, *, to: IncidentState | None = None,
                 actor: str = SYSTEM.id, allowed: bool = True, reason: str = "",
-                data: dict[str, Any] | None = None, from_state: IncidentState | None = None) -> Event:
+                data: dict[str, Any] | None = None, from_state: IncidentState | None = None,
+                post: bool = True) -> Event:
         """An event row, and (when it is worth telling anyone) its outbox rows. Call inside a transaction."""
         if from_state is None and kind is not EventKind.opened:
             from_state = inc.state
@@ -156,10 +158,11 @@ class Incidents(IncidentActions):
         current = self.store.incident(inc.id)
         queued = {o.key for o in self.store.outbox(inc.id)}
         for lane in self.notifiers.lanes:
-            self._queue(lane, current, event, now, queued)
+            self._queue(lane, current, event, now, queued, post=post)
         return event
 
-    def _queue(self, lane: str, inc: Incident, event: Event, now: datetime, queued: set[str]) -> None:
+    def _queue(self, lane: str, inc: Incident, event: Event, now: datetime, queued: set[str], *,
+               post: bool = True) -> None:
         """The outbox rows of one lane for one event: the conversation's opening, then a post and a refresh."""
         open_key = f"{lane}:incident:{inc.id}:open"
         has_conversation = open_key in queued or self.store.conversation(inc.id, lane) is not None
@@ -168,7 +171,7 @@ class Incidents(IncidentActions):
             has_conversation = True
         if not has_conversation or event.kind is EventKind.opened:
             return
-        if not (inc.snoozed(now) and event.kind in QUIET_WHILE_SNOOZED):
+        if post and not (inc.snoozed(now) and event.kind in QUIET_WHILE_SNOOZED):
             self.store.enqueue(f"{lane}:event:{event.id}:post", inc.id, OutboxKind.post, now, event.id, lane=lane)
         self.store.enqueue(f"{lane}:event:{event.id}:refresh", inc.id, OutboxKind.refresh, now, event.id,
                            lane=lane)

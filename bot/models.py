@@ -200,6 +200,7 @@ class IncidentView(BaseModel):
     resources: list[IncidentResource] = Field(default_factory=list)
     team: Team
     remediation: str = ""
+    regions: list[str] = Field(default_factory=list)  # where the check judged (kept after resolution)
 
 
 class OutboxKind(StrEnum):

@@ -60,3 +60,25 @@ def least_privilege_policy(checks: Iterable[Check]) -> dict[str, Any]:
             "Resource": "*",
         }],
     }
+
+
+# Opt-in: what `srm securityhub push` needs, kept apart from the read-only policy so the scanning
+# role stays read-only unless an operator attaches this one too.
+SECURITYHUB_WRITE_ACTIONS: tuple[str, ...] = (
+    "securityhub:BatchImportFindings",
+    "securityhub:BatchUpdateFindings",
+    "securityhub:GetFindings",
+)
+
+
+def securityhub_write_policy() -> dict[str, Any]:
+    """The separate policy for pushing findings to Security Hub (import, resolve, read back)."""
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Sid": "SrmBotSecurityHubPush",
+            "Effect": "Allow",
+            "Action": list(SECURITYHUB_WRITE_ACTIONS),
+            "Resource": "*",
+        }],
+    }

@@ -46,6 +46,7 @@ schedule:
 HOURLY = """
 digest: {channel: C0DIGEST, cron: "0 9 * * *", timezone: UTC}
 schedule: {catch_up_grace_hours: 6, scans: [{cron: "0 * * * *", timezone: UTC}]}
+incidents: {baseline: false}
 """
 
 

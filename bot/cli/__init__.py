@@ -14,7 +14,8 @@ import click
 
 from bot.datafiles import DataFileError
 
-_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor")
+_COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor", "report", "export",
+                    "backup")
 
 
 class SrmGroup(click.Group):

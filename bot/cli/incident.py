@@ -15,8 +15,7 @@ from pathlib import Path
 import click
 
 from bot.actions import ACTIONS, ActionSpec
-from bot.cli import main
-from bot.cli.ops import db_option
+from bot.cli.ops import db_option, incident_group
 from bot.config import Settings
 from bot.main import build_services
 from bot.models import ActionResult, Actor
@@ -35,11 +34,6 @@ def _report(result: ActionResult, spec: ActionSpec, incident_id: int) -> None:
         return
     click.echo(f"error: #{incident_id}: {spec.verb()} refused: {result.reason}", err=True)
     sys.exit(1)
-
-
-@main.group("incident")
-def incident_group() -> None:
-    """Act on an incident as a named member (the same rules as the Slack buttons; every attempt audited)."""
 
 
 def _register(spec: ActionSpec) -> None:
@@ -77,12 +71,13 @@ def _register(spec: ActionSpec) -> None:
             except KeyError:
                 click.echo(f"error: no incident #{incident_id}", err=True)
                 sys.exit(1)
+            started = services.clock.now()
             try:
                 services.scan(services.select_checks([inc.check_id]), account=inc.account_id)
             except (TargetError, ScanBusy, KeyError, ValueError) as exc:
                 click.echo(f"error: the re-check could not run: {exc}", err=True)
                 sys.exit(2)
-            event = incidents.rechecked(incident_id, who)
+            event = incidents.rechecked(incident_id, who, since=started)
             click.echo(f"#{incident_id}: re-checked: {len(event.data.get('failing', []))} resource(s) still failing")
             return
         else:

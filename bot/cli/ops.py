@@ -56,7 +56,7 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     from checks.accounts import TargetError
 
     checks = select_checks(check_ids, not check_ids, None, None)
-    load_cli_config()  # a bad environment or config file: exit 2 before anything runs
+    cfg = load_cli_config()  # a bad environment or config file: exit 2 before anything runs
     console = Console(highlight=False, soft_wrap=True)
     settings = Settings(srm_db=db) if db else Settings()
     reporter = ConsoleReporter(console)
@@ -74,6 +74,10 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     active = services.store.incidents(states=[s for s in IncidentState if s.active])
     console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "
                   f"{len(active)} active incident(s) (`srm incidents`)")
+    if cfg.securityhub.push_after_scan:  # opt-in (srm.yml securityhub:)
+        from bot.cli.export import echo_push_report, push_to_securityhub
+
+        echo_push_report(push_to_securityhub(cfg, result.findings, result.covered))
 
 
 @main.command("incidents")
@@ -103,7 +107,7 @@ def incidents_cmd(state: str, team: str | None, db: Path | None) -> None:
 
 @main.group("incident")
 def incident_group() -> None:
-    """One incident."""
+    """One incident: show it, or act on it as a named member (`--as`; the same rules as the Slack buttons)."""
 
 
 @incident_group.command("show")

@@ -7,14 +7,13 @@ credentials, bad config file).
 """
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 import re
 import sys
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import click
@@ -22,12 +21,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli import main
+from bot.cli.export import export_input, output_option, write_document
+from bot.exports import EXPORT_FORMATS, render
 from checks.base import Check, Finding, Severity, Status
 
 FAIL_ON = ("critical", "high", "medium", "low", "never")
-FORMATS = ("table", "json", "csv")
-CSV_FIELDS = ("check_id", "status", "severity", "account_id", "region", "resource_type", "resource_id",
-              "resource_arn", "reason", "error_code", "fingerprint", "evidence", "tags")
+FORMATS = ("table", *EXPORT_FORMATS)
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 STATUS_STYLE = {Status.FAIL: "bold red", Status.ERROR: "bold yellow", Status.PASS: "green"}
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
@@ -137,22 +136,6 @@ def render_table(result, n_targets: int) -> None:
     console.print(summary_line(result, n_targets))
 
 
-def render_json(result) -> None:
-    click.echo(json.dumps([f.model_dump(mode="json") for f in result.findings], indent=2))
-
-
-def render_csv(result) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for f in result.findings:
-        row = f.model_dump(mode="json")
-        row["evidence"] = json.dumps(row["evidence"], sort_keys=True)
-        row["tags"] = json.dumps(row["tags"], sort_keys=True)
-        writer.writerow(["" if row.get(k) is None else row[k] for k in CSV_FIELDS])
-    click.echo(buf.getvalue(), nl=False)
-
-
 @main.command("check")
 @click.argument("check_ids", nargs=-1)
 @click.option("--all", "run_all", is_flag=True, help="Run every registered check.")
@@ -164,13 +147,20 @@ def render_csv(result) -> None:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
               help="Exit 1 when a FAIL or ERROR finding is at least this severe.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Parallel checks [config aws.max_workers].")
+@output_option
 @click.pass_context
 def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, aspect: str | None,
               service: str | None, account: str | None, region: str | None, fmt: str, fail_on: str,
-              workers: int | None) -> None:
-    """Run customer-side checks now, e.g. `srm check --service s3 --format json`."""
+              workers: int | None, output: Path | None) -> None:
+    """Run customer-side checks now, e.g. `srm check --service s3 --format json`.
+
+    Formats besides the table: json, csv (srm's own shape), ocsf (OCSF Compliance Finding), asff
+    (Security Hub), sarif (SARIF 2.1.0, failing resources) and html (a self-contained report).
+    """
     from checks.accounts import TargetError, resolve_targets
 
+    if fmt == "table" and output is not None:
+        raise click.UsageError(f"--output needs a document format: --format {'|'.join(EXPORT_FORMATS)}")
     selected = select_checks(check_ids, run_all, aspect, service)
     if region is not None and not REGION_RE.match(region):
         raise click.UsageError(f"--region {region!r} does not look like an AWS region (e.g. eu-west-1)")
@@ -186,7 +176,7 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
     if fmt == "table":
         render_table(result, len(targets))
     else:
-        (render_json if fmt == "json" else render_csv)(result)
+        write_document(render(fmt, export_input(result.findings)), output)
         click.echo(summary_line(result, len(targets)), err=True)
     ctx.exit(exit_code(result.findings, fail_on))
 
@@ -212,13 +202,16 @@ def checks_cmd(fmt: str) -> None:
 
 
 @main.command("iam-policy")
+@click.option("--with-securityhub", is_flag=True,
+              help="Also print the separate Security Hub write policy: a JSON object of both policies "
+                   "keyed by name (srm-bot-readonly, srm-bot-securityhub).")
 @click.pass_context
-def iam_policy_cmd(ctx: click.Context) -> None:
+def iam_policy_cmd(ctx: click.Context, with_securityhub: bool) -> None:
     """Print the least-privilege IAM policy for the read-only scanning role (JSON).
 
     sts:AssumeRole is not in it: grant that to the identity srm-bot runs as.
     """
-    from checks.policy import least_privilege_policy
+    from checks.policy import least_privilege_policy, securityhub_write_policy
     from checks.registry import load_all
 
     try:
@@ -226,4 +219,8 @@ def iam_policy_cmd(ctx: click.Context) -> None:
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
+    if with_securityhub:
+        click.echo(json.dumps({"srm-bot-readonly": policy, "srm-bot-securityhub": securityhub_write_policy()},
+                              indent=2))
+        return
     click.echo(json.dumps(policy, indent=2))

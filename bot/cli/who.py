@@ -66,8 +66,9 @@ def who_owns_cmd(question: tuple[str, ...], provider: str | None, service_model:
 
 @main.command("validate")
 def validate_cmd() -> None:
-    """Check every data file (matrix, services, owners, config); exit 2 on any problem."""
+    """Check every data file (matrix, services, owners, config, frameworks); exit 2 on any problem."""
     from bot.config import Settings, load_config
+    from bot.frameworks import check_framework_ids
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
 
@@ -79,6 +80,7 @@ def validate_cmd() -> None:
         ("services", lambda: load_services(s.srm_services)),
         ("owners", lambda: load_owners(s.srm_owners, aspect_ids=matrix.ids if matrix else None)),
         ("config", lambda: load_config(s.srm_config)),
+        ("frameworks", lambda: check_framework_ids()),
     ]
     for name, step in steps:
         try:

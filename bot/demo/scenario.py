@@ -149,7 +149,7 @@ class Script:
         fix()
         mark = self.slack.mark()
         self.ws.click(world.PRIYA, root, action_id("recheck"))
-        self.slack.wait_until(in_thread(root.ts, "Re-check by"), "the re-check result", after=mark, timeout=60)
+        self.slack.wait_until(in_thread(root.ts, "Resolved"), "the re-check result", after=mark, timeout=60)
         self.slack.wait_until(updated(root.ts, "Resolved"), "the root message marked resolved", after=mark)
         self.show()
 

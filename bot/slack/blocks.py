@@ -36,6 +36,7 @@ HELP_LINES = [  # (command, what it does: mrkdwn, already escaped)
     ("digest", "the posture digest"),
     ("matrix [iaas|paas|saas]", "the responsibility matrix"),
     ("owners", "the teams and what they own"),
+    ("posture [cis-4.0|fsbp]", "the framework score and counts per section (`srm report` has the full report)"),
     ("help", "this message"),
 ]
 

@@ -103,10 +103,12 @@ def incident_root(view: IncidentView, *, now: datetime, tz: str | ZoneInfo = "UT
     inc = view.incident
     failing = len(view.resources)
     excepted = sum(1 for r in view.resources if r.excepted_until)
-    regions = sorted({r.finding.region for r in view.resources})
+    regions = sorted({r.finding.region for r in view.resources}) or view.regions  # a resolved root keeps it
     where = f"`{inc.account_id}`" + (f" · {', '.join(escape(r) for r in regions)}" if regions else "")
     count = f"{failing} resource(s)" + (f", {excepted} with accepted risk" if excepted else "")
     blocks = [
+        *([header(":rotating_light: CRITICAL: act now")] if inc.severity is Severity.critical
+          and inc.state is not IncidentState.resolved else []),
         section(f"{SEVERITY_ICON[inc.severity]} *{inc.severity.value.upper()}* · *{escape(inc.title)}*"),
         fields(f"*State*\n{state_text(inc, now, tz)}", f"*Owner*\n{escape(view.team.name)}",
                f"*Account / region*\n{where}", f"*Failing*\n{count}"),
@@ -121,11 +123,70 @@ def incident_root(view: IncidentView, *, now: datetime, tz: str | ZoneInfo = "UT
     return message(escape(text), blocks)
 
 
+MARKUP_CHARS = re.compile(r"[*_~]")
+
+
+def _closing_brace(text: str, start: int) -> int | None:
+    """Index of the brace closing the JSON object that opens at ``start`` (quotes respected)."""
+    depth, quoted, i = 0, False, start
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def remediation_text(text: str) -> str:
+    """Remediation prose as mrkdwn with every command, policy and identifier verbatim: backticked parts stay
+    inline code, JSON documents become code blocks, and any other word mrkdwn would format (``s3:*``,
+    ``aws_access_key``) is put in inline code, so a copied policy is the policy."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == "`" and (j := text.find("`", i + 1)) > i:
+            out.append(f"`{escape(text[i + 1:j])}`")
+            i = j + 1
+            continue
+        end = _closing_brace(text, i) if text[i] == "{" else None
+        if end is not None:
+            out.append(f"\n```{escape(text[i:end + 1])}```\n")
+            i = end + 1
+            continue
+        k = min([p for p in (text.find("`", i + 1), text.find("{", i + 1)) if p > i] or [len(text)])
+        words = re.split(r"(\s+)", text[i:k])
+        out.append("".join(f"`{escape(w)}`" if MARKUP_CHARS.search(w) else escape(w) for w in words))
+        i = k
+    return "".join(out).strip()
+
+
+def critical_notice(view: IncidentView, channel: str) -> Payload:
+    """A critical incident, announced in the security channel too (the thread lives in the team's channel)."""
+    inc = view.incident
+    text = (f":rotating_light: Critical #{inc.id}: *{escape(inc.title)}* in `{escape(inc.account_id)}`, "
+            f"{len(view.resources)} resource(s); owned by {escape(view.team.name)}, thread in <#{channel}>.")
+    return message(text, [section(text)])
+
+
 def incident_details(view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:
     """The first thread reply: mentions the owners, lists the failing resources, says how to fix them."""
     inc, n = view.incident, len(view.resources)
     blocks = [section(f"{team_mention(view.team)} this one is yours ({escape(view.team.name)}): "
                       f"*{n} resource(s) failing* `{inc.check_id}` in `{inc.account_id}`.")]
+    if inc.severity is Severity.critical:  # the escalation contact hears at once, not after the SLA
+        blocks.append(section(f":rotating_light: *Critical*: {mention(view.team.escalation)}, you are the "
+                              f"escalation contact for {escape(view.team.name)}; this needs an owner now."))
     for r in view.resources[:MAX_RESOURCES]:
         f = r.finding
         line = f"*`{escape(f.region)}/{escape(f.resource_id)}`* ({escape(f.resource_type)})\n{escape(f.reason)}"
@@ -137,7 +198,7 @@ def incident_details(view: IncidentView, tz: str | ZoneInfo = "UTC") -> Payload:
     if n > MAX_RESOURCES:
         blocks.append(context(f"… and {n - MAX_RESOURCES} more: `srm incident show {inc.id}`"))
     if view.remediation:
-        blocks.append(section(f":wrench: *Remediation*\n{escape(view.remediation)}"))
+        blocks.append(section(f":wrench: *Remediation*\n{remediation_text(view.remediation)}"))
     blocks.append(context("Acknowledge when you're on it; snooze or accept the risk with the buttons above."))
     text = f"{view.team.name}: {n} resource(s) failing for #{inc.id} {inc.title}"
     return message(escape(text), blocks)

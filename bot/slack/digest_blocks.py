@@ -102,7 +102,14 @@ def _rate_line(d: Digest, bold: str = "*") -> str:
 
 def _posture_line(d: Digest, bold: str = "*") -> str:
     open_ = len(d.open_incidents)
-    return _rate_line(d, bold) + (f" {open_} incident(s) open." if open_ else " No incident open.")
+    return _rate_line(d, bold) + (f" {open_} incident(s) open." if open_ else " No incident open.") \
+        + _framework_line(d)
+
+
+def _framework_line(d: Digest) -> str:
+    """Each framework's score, e.g. " Framework score: cis-4.0 36% (10/28)." (`/srm posture` has the detail)."""
+    scores = [f"{escape(f.id)} {f.score:.0%} ({f.passed}/{f.covered})" for f in d.frameworks if f.score is not None]
+    return f" Framework score: {', '.join(scores)}." if scores else ""
 
 
 def _open_summary(d: Digest, now: datetime) -> dict[str, Any]:

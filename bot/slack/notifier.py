@@ -25,9 +25,10 @@ from bot.models import Clock, ConversationRef, Event, IncidentView, SystemClock
 from bot.notify.pacing import Pacer
 from bot.owners import Owners, Team
 from bot.slack.blocks_backlog import backlog_message
-from bot.slack.blocks_incident import incident_details, incident_event, incident_root
+from bot.slack.blocks_incident import critical_notice, incident_details, incident_event, incident_root
 from bot.slack.digest_blocks import digest_message
 from bot.store import Store
+from checks.base import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.incidents import Backlog
@@ -61,6 +62,10 @@ class SlackNotifier:
         details = f"{key}:details"
         if self.store.sent_message(details) is None:
             self._post(details, ref.channel, ref.thread, incident_details(view, self.tz))
+        security = self.config.security_channel
+        if (view.incident.severity is Severity.critical and security and security != ref.channel
+                and self.store.sent_message(f"{key}:security") is None):
+            self._post(f"{key}:security", security, None, critical_notice(view, ref.channel))
         return ref
 
     def post(self, ref: ConversationRef, view: IncidentView, event: Event, *, key: str) -> None:

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Callable
 
+from bot.frameworks import get_framework
 from bot.matrix import CLOUD_MODELS, Model
 from bot.models import IncidentState
+from bot.reports import build_report
 from bot.slack import blocks as B
 from bot.slack import blocks_incident as BI
+from bot.slack.blocks_posture import posture_message
 from bot.slack.status import ACTIVE, Links, check_statuses, incident_rows, registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,11 +34,13 @@ class Sub(StrEnum):
     digest = "digest"
     matrix = "matrix"
     owners = "owners"
+    posture = "posture"
     help = "help"
 
 
 SLOW = {Sub.check, Sub.digest}
 INCIDENT_SCOPES = ("mine", "open", "all")
+DEFAULT_FRAMEWORK = "cis-4.0"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ def parse(text: str | None, *, question_by_default: bool = False) -> Command:
         if model in ("", *(m.value for m in CLOUD_MODELS)):
             return Command(Sub.matrix, arg=model, raw=raw)
         return Command(Sub.help, raw=raw, unknown=True)
+    if head == "posture":
+        return Command(Sub.posture, arg=rest.lower() or DEFAULT_FRAMEWORK, raw=raw)
     if head in ("digest", "owners") and not rest:
         return Command(Sub(head), raw=raw)
     if question_by_default:
@@ -115,6 +122,16 @@ def _matrix(services: "Services", asker: Asker, cmd: Command, links: Links) -> B
 
 def _owners(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.Payload:
     return B.owners_message(services.owners, {a.id: a.title for a in services.matrix.aspects})
+
+
+def _posture(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.Payload:
+    try:
+        framework = get_framework(cmd.arg)
+    except KeyError as exc:
+        return B.notice(B.escape(exc.args[0]), icon=":warning:")
+    report = build_report(framework, services.store, registry().values(), now=services.clock.now(),
+                          resources=False)
+    return posture_message(report)
 
 
 def _help(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.Payload:
@@ -159,7 +176,7 @@ def _digest(services: "Services", asker: Asker, cmd: Command, links: Links) -> B
 
 HANDLERS: dict[Sub, Callable[["Services", Asker, Command, Links], B.Payload]] = {
     Sub.who: _who, Sub.check: _check, Sub.incidents: _incidents, Sub.digest: _digest,
-    Sub.matrix: _matrix, Sub.owners: _owners, Sub.help: _help,
+    Sub.matrix: _matrix, Sub.owners: _owners, Sub.posture: _posture, Sub.help: _help,
 }
 
 

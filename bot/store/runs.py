@@ -35,6 +35,25 @@ class RunsMixin(StoreBase):
                 r[col] = json.loads(r[col] or "null")
         return rows
 
+    def run(self, run_id: int | None = None) -> dict[str, Any] | None:
+        """One recorded run (the newest when ``run_id`` is None), or None."""
+        if run_id is None:
+            rows = self._rows("SELECT * FROM scan_runs ORDER BY id DESC LIMIT 1")
+        else:
+            rows = self._rows("SELECT * FROM scan_runs WHERE id = ?", [run_id])
+        if not rows:
+            return None
+        for col in ("counts", "errors", "covered"):
+            rows[0][col] = json.loads(rows[0][col] or "null")
+        return rows[0]
+
+    def run_findings(self, run_id: int) -> list[Finding]:
+        """The PASS/FAIL findings a run recorded that no later run has recorded again (the store keeps
+        the latest state per resource, so for the newest run this is all of them)."""
+        rows = self._rows("SELECT * FROM findings WHERE run_id = ? ORDER BY account_id, region, check_id,"
+                          " resource_id", [run_id])
+        return [_finding(r) for r in rows]
+
     # -- findings ------------------------------------------------------------------------
     def load_state(self, account_ids: Iterable[str] | None = None) -> dict[Key, Finding]:
         if account_ids is None:
@@ -79,6 +98,12 @@ class RunsMixin(StoreBase):
         rows = self._rows(f"SELECT * FROM findings WHERE {' AND '.join(where)}"
                           " ORDER BY account_id, region, check_id, resource_id", params)
         return [_finding(r) for r in rows]
+
+    def regions_of(self, account_id: str, check_id: str) -> list[str]:
+        """Every region the check has judged in the account (passing or failing)."""
+        rows = self._rows("SELECT DISTINCT region FROM findings WHERE account_id = ? AND check_id = ? ORDER BY region",
+                          [account_id, check_id])
+        return [r["region"] for r in rows]
 
     def failing(self, account_id: str, check_id: str) -> list[Finding]:
         return self.findings(account_id=account_id, check_id=check_id, status=Status.FAIL)

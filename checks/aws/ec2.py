@@ -85,7 +85,7 @@ def _sg_remediation(what: str, port: str) -> str:
     id="ec2_securitygroup_no_public_ssh",
     title="Security groups do not allow SSH (22) from the internet",
     service="ec2", aspect="network_controls", severity=Severity.high,
-    frameworks={"cis": ["5.2", "5.3"], "fsbp": ["EC2.13", "EC2.53", "EC2.54"]},
+    frameworks={"cis": ["5.3", "5.4"]},
     remediation=_sg_remediation("port 22", "22"),
     iam_actions=SG_ACTIONS, resource_type="AWS::EC2::SecurityGroup",
 ))
@@ -97,7 +97,7 @@ def ec2_securitygroup_no_public_ssh(scope: Scope):
     id="ec2_securitygroup_no_public_rdp",
     title="Security groups do not allow RDP (3389) from the internet",
     service="ec2", aspect="network_controls", severity=Severity.high,
-    frameworks={"cis": ["5.2", "5.3"], "fsbp": ["EC2.14", "EC2.53", "EC2.54"]},
+    frameworks={"cis": ["5.3", "5.4"]},
     remediation=_sg_remediation("port 3389", "3389"),
     iam_actions=SG_ACTIONS, resource_type="AWS::EC2::SecurityGroup",
 ))
@@ -109,7 +109,7 @@ def ec2_securitygroup_no_public_rdp(scope: Scope):
     id="ec2_securitygroup_no_public_all_ports",
     title="Security groups do not allow all traffic or all ports from the internet",
     service="ec2", aspect="network_controls", severity=Severity.critical,
-    frameworks={"cis": ["5.2", "5.3"], "fsbp": ["EC2.18", "EC2.19"]},
+    frameworks={"cis": ["5.3", "5.4"], "fsbp": ["EC2.18", "EC2.19"]},
     remediation=_sg_remediation("all traffic / ports 0-65535", "0-65535"),
     iam_actions=SG_ACTIONS, resource_type="AWS::EC2::SecurityGroup",
 ))
@@ -121,7 +121,7 @@ def ec2_securitygroup_no_public_all_ports(scope: Scope):
     id="ec2_securitygroup_default_restricts_all",
     title="Each VPC's default security group has no inbound or outbound rules",
     service="ec2", aspect="network_controls", severity=Severity.medium,
-    frameworks={"cis": ["5.4"], "fsbp": ["EC2.2"]},
+    frameworks={"cis": ["5.5"], "fsbp": ["EC2.2"]},
     remediation=("Move resources to purpose-built security groups, then delete every rule of the default "
                  "group: console VPC > Security groups > default > Inbound rules / Outbound rules > Edit > "
                  "Delete, or `aws ec2 revoke-security-group-ingress --group-id SG_ID --ip-permissions ...` "
@@ -185,7 +185,7 @@ def _nacl_admin_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     id="ec2_networkacl_no_public_admin_ports",
     title="Network ACLs do not allow SSH/RDP (22, 3389) from the internet",
     service="ec2", aspect="network_controls", severity=Severity.medium,
-    frameworks={"cis": ["5.1"], "fsbp": ["EC2.21"]},
+    frameworks={"cis": ["5.2"], "fsbp": ["EC2.21"]},
     remediation=("Replace inbound allow entries from 0.0.0.0/0 or ::/0 that cover ports 22/3389 with "
                  "specific CIDRs: console VPC > Network ACLs > ACL > Inbound rules > Edit inbound rules, or "
                  "`aws ec2 replace-network-acl-entry --network-acl-id ACL_ID --ingress --rule-number N "
@@ -236,7 +236,7 @@ def ec2_vpc_flow_logs_enabled(scope: Scope):
     id="ec2_ebs_default_encryption_enabled",
     title="EBS encryption by default is enabled in the region",
     service="ec2", aspect="encryption_at_rest", severity=Severity.medium,
-    frameworks={"cis": ["2.2.1"], "fsbp": ["EC2.7"]},
+    frameworks={"cis": ["5.1.1"], "fsbp": ["EC2.7"]},
     remediation=("Turn on EBS encryption by default in every region: console EC2 > Settings > Data protection "
                  "and security > EBS encryption > Manage > Enable, or `aws ec2 enable-ebs-encryption-by-default "
                  "--region REGION`."),
@@ -301,7 +301,7 @@ def ec2_ebs_snapshot_not_public(scope: Scope):
     id="ec2_instance_imdsv2_required",
     title="EC2 instances require IMDSv2 (session tokens)",
     service="ec2", aspect="configuration_management", severity=Severity.high,
-    frameworks={"cis": ["5.6"], "fsbp": ["EC2.8"]},
+    frameworks={"cis": ["5.7"], "fsbp": ["EC2.8"]},
     remediation=("Require IMDSv2 tokens: console EC2 > Instances > instance > Actions > Instance settings > "
                  "Modify instance metadata options > IMDSv2 Required, or `aws ec2 modify-instance-metadata-options "
                  "--instance-id INSTANCE_ID --http-tokens required --http-endpoint enabled`."),

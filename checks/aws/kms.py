@@ -11,7 +11,7 @@ from checks.inventory.kms import customer_keys
     service="kms",
     aspect="key_management",
     severity=Severity.medium,
-    frameworks={"cis": ["3.6"], "fsbp": ["KMS.4"]},
+    frameworks={"cis": ["3.6"]},
     remediation=("Enable automatic rotation: console KMS > key > Key rotation, or "
                  "`aws kms enable-key-rotation --key-id KEY_ID`."),
     iam_actions=["kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],

@@ -17,7 +17,7 @@ INSTANCE = "AWS::RDS::DBInstance"
     service="rds",
     aspect="encryption_at_rest",
     severity=Severity.high,
-    frameworks={"cis": ["2.3.1"], "fsbp": ["RDS.3"]},
+    frameworks={"cis": ["2.2.1"], "fsbp": ["RDS.3"]},
     remediation=("Encryption cannot be turned on in place: take a snapshot, copy it encrypted and restore "
                  "from the copy (console RDS > Snapshots > snapshot > Actions > Copy snapshot > Enable "
                  "encryption, then Restore snapshot), or `aws rds copy-db-snapshot "
@@ -43,7 +43,7 @@ def rds_instance_storage_encrypted(scope: Scope):
     service="rds",
     aspect="network_controls",
     severity=Severity.critical,
-    frameworks={"cis": ["2.3.3"], "fsbp": ["RDS.2"]},
+    frameworks={"cis": ["2.2.3"], "fsbp": ["RDS.2"]},
     remediation=("Console RDS > Databases > instance > Modify > Connectivity > Additional configuration > "
                  "Public access: Not publicly accessible, or `aws rds modify-db-instance "
                  "--db-instance-identifier DB_ID --no-publicly-accessible --apply-immediately`."),
@@ -133,7 +133,7 @@ def rds_snapshot_not_public(scope: Scope):
     service="rds",
     aspect="runtime_patching",
     severity=Severity.medium,
-    frameworks={"cis": ["2.3.2"], "fsbp": ["RDS.13"]},
+    frameworks={"cis": ["2.2.2"], "fsbp": ["RDS.13"]},
     remediation=("Console RDS > Databases > instance > Modify > Maintenance > Auto minor version upgrade: "
                  "Enable, or `aws rds modify-db-instance --db-instance-identifier DB_ID "
                  "--auto-minor-version-upgrade --apply-immediately`."),

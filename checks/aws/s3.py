@@ -252,7 +252,7 @@ def s3_bucket_default_encryption_enabled(scope: Scope):
     "backup_dr", Severity.medium,
     "Console S3 > bucket > Properties > Bucket Versioning > Edit > Enable, or "
     "`aws s3api put-bucket-versioning --bucket BUCKET --versioning-configuration Status=Enabled`.",
-    {"fsbp": ["S3.14"]},
+    {},
 ))
 def s3_bucket_versioning_enabled(scope: Scope):
     for b, kw, err in _each(scope, "versioning"):

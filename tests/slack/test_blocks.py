@@ -120,6 +120,7 @@ MESSAGES: dict[str, Callable[[], dict[str, Any]]] = {
     "incident_root_resolved": lambda: blocks_incident.incident_root(
         view(state=IncidentState.resolved, resolved_at=T0), now=T0),
     "incident_details": lambda: blocks_incident.incident_details(view()),
+    "critical_notice": lambda: blocks_incident.critical_notice(view(), "C0PLATFORM"),
     "incident_event_ack": lambda: blocks_incident.incident_event(event(EventKind.acknowledge), view()),
     "refusal": lambda: blocks_incident.refusal("only admins can accept risk", 7),
     "recheck_started": lambda: blocks_incident.recheck_started(incident(), "U0X"),
@@ -207,7 +208,7 @@ def test_a_message_without_fallback_text_cannot_be_built():
         blocks.message("  ", [blocks.section("x")])
 
 
-CONTROL = re.compile(r"<(@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+|https://[^|<>]+\|[^<>]+)>")
+CONTROL = re.compile(r"<(@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!subteam\^S[A-Z0-9]+|https://[^|<>]+\|[^<>]+)>")
 
 
 def strings(node: Any) -> list[str]:
@@ -234,3 +235,20 @@ def test_escape_leaves_no_angle_brackets_and_is_reversible(text):
     answer = ANSWER.model_copy(update={"question": text})
     asked = blocks.who_owns_message(answer, None, [])["blocks"][1]["elements"][0]["text"]
     assert "<" not in asked and ">" not in asked
+
+
+def test_every_remediation_renders_its_code_and_policies_verbatim():
+    """A copied policy must be the policy: nothing in a command, a JSON document or a wildcard is formatted away."""
+    from bot.demo.mrkdwn import parse
+    from bot.slack.blocks_incident import remediation_text
+    from checks.registry import load_all
+
+    for check in load_all().values():
+        text = check.meta.remediation
+        spans = parse(remediation_text(text))
+        shown = "".join(s.text for s in spans)
+        formatted = [s for s in spans if s.styles - {"code", "pre"}]
+        assert not formatted, (check.meta.id, formatted)  # no bold/italic/strike eaten out of the text
+        for code in re.findall(r"`([^`]+)`", text):
+            assert code in shown, (check.meta.id, code)
+        assert "".join(shown.split()) == "".join(text.replace("`", "").split()), check.meta.id

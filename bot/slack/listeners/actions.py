@@ -168,11 +168,12 @@ def register(app: "App", ctx: "SlackContext") -> None:
                                                  "its result will appear in the thread")
         try:
             tell(ctx, client, body, None, recheck_started(inc, click.actor.id))
+            started = services.clock.now()
             try:
                 services.scan(services.select_checks([inc.check_id]), account=inc.account_id, asked=True)
             except (TargetError, KeyError, ValueError, ScanBusy) as exc:
                 return refused(client, body, inc.id, f"the re-check could not run: {exc}")
-            services.incidents.rechecked(inc.id, click.actor)
+            services.incidents.rechecked(inc.id, click.actor, since=started)
         finally:
             with running_lock:
                 running.discard(inc.id)
