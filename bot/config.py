@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_base_url: str | None = None
+    slack_response_url_hosts: str | None = None  # extra host[:port]s response URLs may point at (an emulator)
     srm_smtp_password: str | None = None
 
 

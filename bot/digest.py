@@ -130,11 +130,20 @@ class Digest(BaseModel):
     errors: list[CheckError] = Field(default_factory=list)
     frameworks: list[FrameworkScore] = Field(default_factory=list)  # empty until a scan has stored findings
 
+    backlog: dict[str, int] = Field(default_factory=dict)  # backlog items by severity (first-contact failures)
+    backlog_resources: int = 0
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def quiet(self) -> bool:
-        """Nothing changed and nothing needs a person: the short "all quiet" form."""
+        """Nothing changed since the last digest: the short form (which still states what is open)."""
         return not (self.new_failures or self.resolved or self.past_sla or self.expiring or self.errors)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def all_clear(self) -> bool:
+        """Quiet AND nothing open, nothing in the backlog: the only time a digest may say "all quiet"."""
+        return self.quiet and not (self.open_incidents or self.backlog or self.risk_accepted)
 
 
 def build_digest(services: "Services", now: datetime | None = None, since: datetime | None = None) -> Digest:
@@ -167,6 +176,7 @@ def build_digest(services: "Services", now: datetime | None = None, since: datet
                   for e in store.exceptions_expiring(now, now + EXPIRING_WITHIN)],
         errors=_latest_errors(services),
         frameworks=_framework_scores(services, now) if totals.pass_rate is not None else [],
+        **_backlog(services),
     )
 
 
@@ -206,6 +216,15 @@ def publish(services: "Services", digest: Digest, *, key: str) -> list[str] | No
 
 
 # -- parts ---------------------------------------------------------------------------
+def _backlog(services: "Services") -> dict[str, Any]:
+    backlogs = services.incidents.backlogs()
+    by_severity: Counter[str] = Counter()
+    for b in backlogs:
+        by_severity.update(b.by_severity)
+    return {"backlog": {s.value: by_severity[s.value] for s in Severity if by_severity[s.value]},
+            "backlog_resources": sum(b.resources for b in backlogs)}
+
+
 def _team_names(services: "Services") -> Callable[[str], str]:
     names = {t.id: t.name for t in services.owners.teams}
     return lambda team_id: names.get(team_id, team_id)
@@ -258,7 +277,8 @@ def _new_failures(services: "Services", since: datetime, team_name: Callable[[st
         else:
             team = services.incidents.route(getattr(meta, "aspect", None), findings).name
         out.append(Drift(
-            account_id=account, check_id=check, title=getattr(meta, "title", None) or check,
+            account_id=account, check_id=check,
+            title=getattr(meta, "fail_title", None) or getattr(meta, "title", None) or check,
             severity=Severity(meta.severity) if meta else max((f.severity for f in findings), key=lambda s: s.rank),
             team=team, resources=sorted({f.resource_id for f in findings}), since=min(at for _, at in rows),
             incident_id=inc.id if inc else None))

@@ -35,7 +35,7 @@ from bot.models import (
     OutboxKind,
     SystemClock,
 )
-from bot.notify import Notifier, Notifiers
+from bot.notify import Notifier, Notifiers, Undeliverable
 from bot.notify.worker import DeliveryWorker
 from bot.owners import Owners, Team
 from bot.store import Store
@@ -370,6 +370,8 @@ class Incidents(IncidentActions):
             try:
                 self._send(notifier, item, last_refresh.get(item.incident_id) == item.id)
                 delivered += 1
+            except Undeliverable as exc:  # the target is gone for good: end the row, say so, no loop
+                self._give_up(notifier, item, str(exc))
             except Exception as exc:  # noqa: BLE001 - a failed post must not lose the others
                 log.warning("outbox %s failed: %s", item.key, exc)
                 self.store.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
@@ -400,6 +402,15 @@ class Incidents(IncidentActions):
             if not recorded:  # the incident layer, and only it, records where the conversation lives
                 self.store.set_conversation(inc.id, ref.model_copy(update={"kind": notifier.kind}))
             self.store.mark_delivered(item.id, self.clock.now())
+
+    def _give_up(self, notifier: Notifier, item: OutboxItem, why: str) -> None:
+        """An undeliverable row: marked so, with an event on the incident (no outbox rows: nothing to retry)."""
+        log.warning("outbox %s undeliverable, not retrying: %s", item.key, why)
+        with self.store.transaction():
+            self.store.mark_undeliverable(item.id, why)
+            inc = self.store.incident(item.incident_id)
+            self.store.add_event(inc.id, EventKind.updated, self.clock.now(), from_state=inc.state, to_state=inc.state,
+                                 reason=f"{notifier.kind} delivery stopped: {why}", data={"undeliverable": item.key})
 
 
 class BacklogLine(BaseModel):

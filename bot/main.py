@@ -23,11 +23,12 @@ from bot.store import Store
 
 def build_services(settings: Settings | None = None, *, notifier: Notifier | None = None,
                    clock: Clock | None = None, targets: TargetResolver | None = None,
-                   deliver: bool = False) -> Services:
+                   deliver: bool = False, create_db: bool = True) -> Services:
     """Load every data file (DataFileError on a problem) and open the database.
 
     ``notifier``: deliver its lane with it (tests). ``deliver``: build the configured notifiers this
     process can run (the Slack and e-mail clients); without it the outbox is left for a process that does.
+    ``create_db=False`` (read-only commands): a missing database is an error, not a new empty file.
     """
     settings = settings or Settings()
     config = load_config(settings.srm_config)
@@ -35,7 +36,7 @@ def build_services(settings: Settings | None = None, *, notifier: Notifier | Non
     owners = load_owners(settings.srm_owners, aspect_ids=matrix.ids)
     resolver = Resolver(matrix, load_services(settings.srm_services), owners)
     clock = clock or SystemClock()
-    store = Store(settings.srm_db, clock=clock)
+    store = Store(settings.srm_db, clock=clock, create=create_db)
     notifiers = Notifiers(config.notify_lanes())
     svc = Services(settings=settings, config=config, matrix=matrix, resolver=resolver, owners=owners,
                    store=store, clock=clock, targets=targets or default_targets, notifiers=notifiers)

@@ -10,7 +10,7 @@ import boto3
 from pydantic import BaseModel, Field
 
 from checks.base import Check, Clock, Finding, Scope, Status
-from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of
+from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of, tracking_reads
 
 GLOBAL_REGION = "global"
 
@@ -44,6 +44,12 @@ class RunSummary(BaseModel):
     api_calls: dict[str, int]
     duplicate_calls: int
     errors: list[RunError] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)  # what listings could not see ("account/region key: what")
+
+    @property
+    def partial(self) -> bool:
+        """Some scope could not be seen in full (an ERROR, or a listing with gaps): unseen is unknown."""
+        return bool(self.errors or self.gaps)
 
 
 class RunResult(BaseModel):
@@ -58,13 +64,24 @@ def _run_one(check: Check, inv: Inventory, region_label: str, *,
     scope = Scope(check.meta, inv, settings=settings, clock=clock)
     scope.region = region_label
     try:
-        return list(check(scope))
+        with tracking_reads() as reads:
+            found = list(check(scope))
+        return found + _unseen(scope, reads, found)
     except Exception as exc:  # noqa: BLE001 - a broken check or API must not crash the scan
         code, msg = error_code_of(exc)
         if not isinstance(exc, FetchError) and code == type(exc).__name__:
             code = f"CheckCrashed:{code}"
         resource = "account" if region_label == GLOBAL_REGION else region_label
         return [scope.errored(resource, code, msg, resource_type="scope")]
+
+
+def _unseen(scope: Scope, reads: list[tuple[Inventory, str]], found: list[Finding]) -> list[Finding]:
+    """An ERROR for a check that read an incomplete listing and did not itself report what it could not see."""
+    gaps = [f"{key}: {what}" for inv, key in dict.fromkeys(reads) for what in inv.gaps.get(key, [])]
+    if not gaps or any(f.status is Status.ERROR for f in found):
+        return []
+    resource = "account" if scope.region == GLOBAL_REGION else scope.region
+    return [scope.errored(resource, "IncompleteListing", "; ".join(gaps)[:500], resource_type="scope")]
 
 
 def run(
@@ -132,5 +149,7 @@ def run(
         duplicate_calls=sum(n - 1 for n in counter.params.values() if n > 1),
         errors=errors,
     )
+    summary.gaps = sorted({f"{inv.account_id}/{inv.region} {key}: {what}" for _, inv, _ in tasks
+                           for key, whats in inv.gaps.items() for what in whats})
     covered = sorted({(inv.account_id, label, c.meta.id) for c, inv, label in tasks})
     return RunResult(findings=findings, summary=summary, covered=covered)

@@ -113,6 +113,7 @@ def test_listing_filters_by_team(env):
 
 def test_errors_are_one_line_and_exit_2(env):
     db = str(env / "srm.db")
+    Store(db).close()
     code, out = srm("incident", "show", "99", "--db", db)
     assert (code, out.strip()) == (2, "error: no incident #99")
     code, out = srm("scan", "--check", "nope_not_a_check", "--db", db)

@@ -187,10 +187,15 @@ def test_nothing_changed_gives_the_short_all_quiet_form(tmp_path, clock):
     svc.incidents.ingest(run)  # the same findings again: no drift
     quiet = build_digest(svc)
     assert quiet.quiet and quiet.since == T0 + timedelta(hours=1) and len(quiet.open_incidents) == 1
+    assert not quiet.all_clear  # an incident is open: the digest must never say "all quiet" then
     message = digest_message(quiet, "Europe/Berlin")
-    assert message["text"] == "SRM digest: all quiet. 50% of 2 resources pass (1 failing). 1 incident(s) open."
-    assert len(message["blocks"]) == 2
+    assert message["text"] == "SRM digest: no change. 50% of 2 resources pass (1 failing). 1 incident(s) open (1 medium)."
+    assert "All quiet" not in json.dumps(message) and "Open incidents" in json.dumps(message)
     assert_snapshot("digest_quiet_message", message)
+    svc.incidents.ingest(run_of(finding("k1", "PASS", check=KMS), finding("k2", "PASS", check=KMS)))
+    clock.to(hours=26)
+    clear = build_digest(svc, since=T0 + timedelta(hours=25, minutes=30))
+    assert clear.all_clear and digest_message(clear, "UTC")["text"].startswith("SRM digest: all quiet.")
 
 
 def test_since_defaults_to_a_day_back_then_to_the_last_digest_posted(tmp_path, clock):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.models import ConversationRef, EventKind, IncidentState, OutboxKind
-from bot.store import MIGRATIONS, SchemaTooNew, Store
+from bot.store import MIGRATIONS, LocalStateError, Store
 from checks.base import Severity
 from tests.factories import ACCOUNT, CHECK, REGION, finding, run_of
 
@@ -43,8 +43,10 @@ def test_creates_the_file_in_wal_mode_with_the_latest_schema(tmp_path):
 def test_refuses_a_database_from_a_newer_version(tmp_path):
     path = tmp_path / "srm.db"
     Store(path).db.execute("INSERT INTO schema_version VALUES (999, 'x')")
-    with pytest.raises(SchemaTooNew, match="999"):
+    before = path.read_bytes()
+    with pytest.raises(LocalStateError, match="999") as exc:  # found before anything is written
         Store(path)
+    assert "restore the backup" in exc.value.fix and path.read_bytes() == before
 
 
 def test_findings_upsert_keeps_first_seen_and_fail_since(store):

@@ -8,11 +8,13 @@ expected errors are printed as one clear message.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import click
 
 from bot.datafiles import DataFileError
+from bot.store.preflight import LocalStateError
 
 _COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor", "report", "export",
                     "backup")
@@ -24,6 +26,13 @@ class SrmGroup(click.Group):
             return super().invoke(ctx)
         except DataFileError as exc:
             click.echo(f"error: {exc.render()}", err=True)
+            sys.exit(2)
+        except LocalStateError as exc:  # bad local state: one line with its fix, the file untouched
+            click.echo(f"error: {exc.render()}", err=True)
+            sys.exit(2)
+        except sqlite3.DatabaseError as exc:  # found only mid-command (a page damaged later, a lock held too long)
+            click.echo(f"error: database: {exc} (fix: run `srm doctor`; if another srm process holds the database, "
+                       "retry; if it is damaged, restore the last backup)", err=True)
             sys.exit(2)
 
 

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from bot.cli import main
 from bot.config import Settings
 from bot.models import Incident, IncidentState, SystemClock
 from bot.notify.text import event_text
+from bot.notify.text import terminal as escape
 from bot.store import Store
 
 STATE_STYLE = {"backlog": "dim", "open": "bold red", "acknowledged": "yellow", "risk_accepted": "cyan",
@@ -29,7 +29,8 @@ def _fail(message: str) -> None:
 
 
 def _store(db: Path | None) -> Store:
-    return Store(db or Settings().srm_db)
+    """The database for a read-only command: a missing file is an error, never a new empty database."""
+    return Store(db or Settings().srm_db, create=False)
 
 
 def _zone() -> ZoneInfo:

@@ -109,6 +109,8 @@ def summary_line(result, n_targets: int) -> str:
     if s.errors:
         codes = Counter(e.code for e in s.errors).most_common(5)
         line += "; errors: " + ", ".join(f"{c} x{n}" for c, n in codes)
+    if s.partial:  # what could not be seen is unknown: nothing in it was taken for deleted or resolved
+        line += f"; partial: {len(s.gaps) or len(s.errors)} gap(s), unseen resources left as they were"
     return line
 
 

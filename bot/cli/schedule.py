@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from bot.cli import main
@@ -23,6 +22,7 @@ from bot.cli.ops import db_option
 from bot.digest import Digest
 from bot.logs import setup_logging
 from bot.notify.text import names_list
+from bot.notify.text import terminal as escape
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 
@@ -32,7 +32,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _services(db: Path | None, *, deliver: bool = False):  # noqa: ANN202 - bot.services.Services
+def _services(db: Path | None, *, deliver: bool = False, create_db: bool = True):  # noqa: ANN202 - Services
     from pydantic import ValidationError
 
     from bot.config import Settings
@@ -43,7 +43,7 @@ def _services(db: Path | None, *, deliver: bool = False):  # noqa: ANN202 - bot.
     except ValidationError as exc:
         raise click.UsageError(f"bad environment setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") \
             from None
-    return build_services(settings, deliver=deliver)
+    return build_services(settings, deliver=deliver, create_db=create_db)
 
 
 def _names(ids: list[str], limit: int = 10) -> str:
@@ -59,7 +59,7 @@ def digest_cmd(mode: str, db: Path | None) -> None:
     """The posture digest since the last one posted: drift, incidents, SLA, expiring exceptions, errors."""
     from bot.digest import build_digest, publish
 
-    services = _services(db, deliver=mode == "post")
+    services = _services(db, deliver=mode == "post", create_db=mode == "post")  # --print only reads
     cfg = services.config.digest
     digest = build_digest(services)
     if mode == "print":

@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from typing import Any
+import time
+from typing import Any, Callable
 
 import click
 
@@ -46,6 +47,26 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def reach_slack(probe: Callable[[], Any], where: str, *, wait: bool, sleep: Callable[[float], None] = time.sleep,
+                first_delay: float = 2.0, max_delay: float = 60.0) -> None:
+    """Call ``probe`` (auth.test) until Slack answers. Unreachable: one line and exit 2, or with ``wait`` a
+    log line per attempt and a retry with growing delays. A refused token is not retried (raised)."""
+    delay, attempt = first_delay, 1
+    while True:
+        try:
+            probe()
+            return
+        except OSError as exc:  # URLError, refused, DNS, timeout: no route to Slack
+            reason = getattr(exc, "reason", None) or exc
+            if not wait:
+                _fail(f"cannot reach the Slack Web API at {where}: {reason} (fix: check the network / HTTPS_PROXY "
+                      "and SLACK_API_BASE_URL, or start with --wait-for-slack to retry until it answers)")
+            log.warning("Slack Web API at %s unreachable (attempt %d: %s); retrying in %.0f s", where, attempt,
+                        reason, delay)
+            sleep(delay)
+            delay, attempt = min(delay * 2, max_delay), attempt + 1
+
+
 @main.command("serve")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, help="HTTP port [SRM_PORT, default 3000]; 0 picks a free one.")
@@ -56,14 +77,16 @@ def _fail(message: str) -> None:
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
               help="json: one JSON object per line (time, level, logger, message) for log shippers.")
+@click.option("--wait-for-slack", is_flag=True,
+              help="When Slack is unreachable at start, retry with backoff (a log line per try) instead of exit 2.")
 def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_scheduler: bool, log_level: str,
-              log_format: str) -> None:
+              log_format: str, wait_for_slack: bool) -> None:
     """Serve the Slack app: /slack/events and /healthz (HTTP mode) or a Socket Mode connection."""
     from slack_sdk.errors import SlackApiError
 
     from bot.config import Settings
     from bot.main import build_slack_runtime
-    from bot.slack.app import SlackSetupError
+    from bot.slack.app import SlackSetupError, make_client
     from bot.slack.server import make_server, start_in_thread, wsgi_app
 
     setup_logging(log_level, log_format)
@@ -72,11 +95,15 @@ def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_schedule
     if mode == "socket" and not settings.slack_app_token:
         _fail("Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write)")
     try:
-        services, app = build_slack_runtime(settings, socket_mode=mode == "socket")
+        client = make_client(settings)
+        reach_slack(client.auth_test, client.base_url, wait=wait_for_slack)
+        services, app = build_slack_runtime(settings, socket_mode=mode == "socket", client=client)
     except SlackSetupError as exc:
         _fail(str(exc))
     except SlackApiError as exc:
         _fail(f"Slack rejected the bot token (auth.test): {exc.response.get('error')}")
+    except OSError as exc:  # Slack went away between the probe and the app's own auth.test
+        _fail(f"cannot reach the Slack Web API: {getattr(exc, 'reason', None) or exc}")
     scheduler = None if no_scheduler else start_scheduler(services)
     health = {"mode": mode, "scheduler": scheduler is not None}
     server = make_server(wsgi_app(app if mode == "http" else None,

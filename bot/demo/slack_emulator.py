@@ -10,6 +10,11 @@
 JSON body); ``attempts`` holds every request, failed ones too (HTTP errors, and
 ``fail(..., error="not_in_channel")`` answers: HTTP 200 with ``{"ok": false}``). Response URLs
 (``fake.response_url("x")``) are recorded under the method name ``response_url``.
+Posted messages are kept per channel with their message metadata, so
+``conversations.history`` / ``conversations.replies`` answer like Slack; ``delete(channel, ts)``
+removes one (``chat.update`` then answers ``message_not_found``). Faults on demand:
+``fail(..., after=True)`` does the work and *then* answers the error (Slack's ambiguous 500),
+``delay=`` answers late, and ``chaos(rate)`` fails a share of all calls at random.
 Also: :func:`signed_headers`, Slack's v0 request signature, for sending requests
 to the app the way Slack does.
 """
@@ -19,6 +24,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -84,6 +90,16 @@ class _Failure:
     retry_after: int | None
     skip: int = 0
     error: str | None = None  # answer HTTP 200 {"ok": false, "error": error} instead of ``status``
+    after: bool = False  # do the work first (store the message), then answer ``status``: an unknown outcome
+    delay: float = 0.0  # seconds to wait before answering
+
+
+@dataclass
+class _Chaos:
+    rate: float
+    rng: random.Random
+    methods: set[str] | None  # None: every Web API method
+    kinds: tuple[str, ...] = ("429", "500", "500-after")
 
 
 class FakeSlack:
@@ -91,6 +107,9 @@ class FakeSlack:
         self.attempts: list[Call] = []
         self.scopes: list[str] = manifest_bot_scopes()  # sent as X-OAuth-Scopes on auth.test, as Slack does
         self._failures: dict[str, _Failure] = {}
+        self._chaos: _Chaos | None = None
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages, oldest first
+        self.deleted: set[tuple[str, str]] = set()
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -138,14 +157,33 @@ class FakeSlack:
 
     # -- control and inspection ----------------------------------------------------------
     def fail(self, method: str, times: int = 1, status: int = 429, retry_after: int | None = 0,
-             skip: int = 0, error: str | None = None) -> None:
+             skip: int = 0, error: str | None = None, *, after: bool = False, delay: float = 0.0) -> None:
         """Answer ``times`` calls of ``method`` with ``status`` (429 carries Retry-After), after ``skip`` good ones.
 
         With ``error`` (e.g. ``"not_in_channel"``) the answer is HTTP 200 ``{"ok": false, "error": error}``,
-        the way Slack refuses a call it will not retry.
+        the way Slack refuses a call it will not retry. ``after``: the call takes effect, then ``status``
+        is answered; ``delay``: seconds before the answer (with ``status=200``: a slow success).
         """
         with self._lock:
-            self._failures[method] = _Failure(times, status, retry_after, skip, error)
+            self._failures[method] = _Failure(times, status, retry_after, skip, error, after, delay)
+
+    def chaos(self, rate: float, *, seed: int = 0, methods: set[str] | None = None,
+              kinds: tuple[str, ...] = ("429", "500", "500-after")) -> None:
+        """Fail a share ``rate`` of calls at random: 429, 500 before the work, or 500 after it (ambiguous)."""
+        with self._lock:
+            self._chaos = _Chaos(rate, random.Random(seed), methods, kinds) if rate > 0 else None
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Someone deleted a message in Slack."""
+        with self._lock:
+            self.messages[channel] = [m for m in self.messages.get(channel, []) if m["ts"] != ts]
+            self.deleted.add((channel, ts))
+
+    def roots(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Top-level messages stored (in ``channel``, else everywhere)."""
+        with self._lock:
+            chans = [channel] if channel else list(self.messages)
+            return [m for c in chans for m in self.messages.get(c, []) if not m.get("thread_ts")]
 
     @property
     def calls(self) -> list[Call]:
@@ -177,6 +215,7 @@ class FakeSlack:
         with self._lock:
             self.attempts.clear()
             self._failures.clear()
+            self._chaos = None
 
     # -- answering -----------------------------------------------------------------------
     def limit_posts(self, per_second: float = 1.0, burst: int = 3) -> None:
@@ -208,22 +247,29 @@ class FakeSlack:
             body["_url"] = req.path
         with self._lock:
             failure = self._failures.get(method)
-            status, refusal = 200, None
+            status, refusal, after, delay, retry_after = 200, None, False, 0.0, 0
             limited = self._rate_limited(method, body)
             if limited is not None:
-                failure = _Failure(remaining=0, status=429, retry_after=limited)
-                status = 429
+                status, retry_after = 429, limited
             elif failure and failure.skip > 0:
                 failure.skip -= 1
             elif failure and failure.remaining > 0:
                 failure.remaining -= 1
                 status, refusal = (200, failure.error) if failure.error else (failure.status, None)
-            answer = None if status != 200 else (
+                after, delay, retry_after = failure.after, failure.delay, failure.retry_after
+            elif self._chaos and method != "response_url" and (self._chaos.methods is None
+                                                                or method in self._chaos.methods):
+                if self._chaos.rng.random() < self._chaos.rate:
+                    kind = self._chaos.rng.choice(self._chaos.kinds)
+                    status, after = (429, False) if kind == "429" else (500, kind == "500-after")
+            answer = None if status != 200 and not after else (
                 {"ok": False, "error": refusal} if refusal else self._answer(method, body))
             self.attempts.append(Call(method, body, status, answer))
             self._lock.notify_all()
+        if delay:
+            time.sleep(delay)
         if status == 429:
-            headers = {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
+            headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
             return self._send(req, 429, {"ok": False, "error": "ratelimited"}, headers)
         if status != 200:
             return self._send(req, status, None, text="upstream connect error")
@@ -253,10 +299,20 @@ class FakeSlack:
                     "user_id": BOT_USER_ID, "bot_id": "B0SRMBOT", "is_enterprise_install": False}
         if method == "chat.postMessage":
             ts = self._next_ts()
-            return {"ok": True, "channel": body.get("channel"), "ts": ts,
-                    "message": {"ts": ts, "text": body.get("text"), "thread_ts": body.get("thread_ts")}}
+            message = {"ts": ts, "text": body.get("text"), "thread_ts": body.get("thread_ts")}
+            meta = body.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
+            if meta:
+                message["metadata"] = meta
+            self.messages.setdefault(str(body.get("channel")), []).append(message)
+            return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
         if method == "chat.update":
+            if (body.get("channel"), body.get("ts")) in self.deleted:
+                return {"ok": False, "error": "message_not_found"}
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(method, body)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method in ("views.open", "views.publish", "views.update", "views.push"):
@@ -265,6 +321,19 @@ class FakeSlack:
             uid = body.get("user", "U0UNKNOWN")
             return {"ok": True, "user": {"id": uid, "name": uid.lower(), "tz": "UTC", "is_bot": False}}
         return {"ok": True}
+
+    def _history(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Newest first for a channel's top level; the parent then its replies, oldest first, for a thread."""
+        stored = self.messages.get(str(body.get("channel")), [])
+        with_meta = str(body.get("include_all_metadata")).lower() in ("1", "true")
+        limit = int(body.get("limit") or 100)
+        if method == "conversations.history":
+            found = [m for m in reversed(stored) if not m.get("thread_ts")][:limit]
+        else:
+            thread = body.get("ts")
+            found = [m for m in stored if m["ts"] == thread or m.get("thread_ts") == thread][:limit]
+        out = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"ok": True, "messages": out, "has_more": False}
 
     @staticmethod
     def _send(req: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None,

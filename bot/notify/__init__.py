@@ -41,6 +41,11 @@ class Notifier(Protocol):
         """Send the posture digest once per key; where it went, or None when this lane has no digest target."""
 
 
+class Undeliverable(RuntimeError):
+    """A row that can never be delivered: its target is gone for good (a deleted message or channel).
+    The outbox lane ends that row's retries and records an event instead of retrying forever."""
+
+
 class Notifiers:
     """The lanes that get outbox rows (from configuration) and the notifiers this process delivers with."""
 

@@ -7,10 +7,10 @@ that is not in Slack or e-mail.
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 
 from bot.models import Event, EventKind, IncidentView
 from bot.notify.text import event_text, summary_text
+from bot.notify.text import terminal as escape
 
 
 class ConsoleReporter:

@@ -11,10 +11,28 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from rich.markup import escape as markup_escape
+
 from bot.actions import ACTIONS, describe
 from bot.models import Event, EventKind, IncidentView
 
 MENTION_TOKEN = re.compile(r"\{@([A-Za-z0-9._-]+)\}")
+
+
+# Characters that can make a message say something other than its bytes: bidirectional overrides and
+# isolates (U+202A-202E, U+2066-2069, marks), zero-width characters, and C0/C1 controls but tab and newline.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def visible(text: object) -> str:
+    """``text`` with every control or direction-changing character shown as ``[U+XXXX]`` instead of obeyed;
+    the one place echoed text from people and AWS loses its invisible characters (every notifier's escape)."""
+    return _HIDDEN.sub(lambda m: f"[U+{ord(m.group()):04X}]", str("" if text is None else text))
+
+
+def terminal(text: object) -> str:
+    """Text from people or AWS for a rich console: :func:`visible`, then rich's markup escaping."""
+    return markup_escape(visible(text))
 
 
 def plain_mention(member_id: str) -> str:
@@ -47,7 +65,7 @@ EMOJI = {EventKind.opened: ":rotating_light:", EventKind.reopened: ":repeat:", E
          **{a.event: a.emoji for a in ACTIONS}}
 
 
-def event_text(event: Event, *, esc: Callable[[Any], str] = str, at: Callable[[Any], str] = str,
+def event_text(event: Event, *, esc: Callable[[Any], str] = visible, at: Callable[[Any], str] = str,
                code: Callable[[str], str] = str, emoji: bool = False,
                mention: Callable[[str], str] = plain_mention) -> str:
     """One line describing an event: plain for the console, or (``esc``/``at``/``code``/``emoji``/``mention``)

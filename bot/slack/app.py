@@ -27,7 +27,15 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.slack.blocks import notice
-from bot.slack.delivery import DEFAULT_DELAYS, RESPONSE_URL_LIFETIME, Pending, post_to_response_url, retry_handlers
+from bot.slack.delivery import (
+    DEFAULT_DELAYS,
+    RESPONSE_URL_LIFETIME,
+    Pending,
+    post_to_response_url,
+    response_hosts,
+    response_url_allowed,
+    retry_handlers,
+)
 from bot.slack.listeners import actions, commands, events, views
 from bot.slack.status import Links, registry
 
@@ -81,6 +89,17 @@ class SlackContext:
     registered: Registered = field(default_factory=Registered)
     pending: Pending = field(default_factory=Pending)
     executor: ThreadPoolExecutor | None = None
+    response_hosts: tuple[str, ...] = ()  # beyond Slack's own: where response URLs may point (the emulator)
+
+    def may_respond(self, body: dict[str, Any] | None) -> bool:
+        """Whether the request's response URL points at Slack (the request itself was verified by Bolt)."""
+        url = (body or {}).get("response_url")
+        if url is None:
+            return True  # Bolt's respond() then has nothing to post to and raises; nothing leaves
+        if response_url_allowed(url, self.response_hosts):
+            return True
+        log.warning("response_url not on Slack's hosts, not used: %.80s", str(url))
+        return False
 
     def later(self, work: Callable[[], Any], body: dict[str, Any] | None = None,
               respond: Callable[..., Any] | None = None) -> None:
@@ -89,7 +108,7 @@ class SlackContext:
             try:
                 work()
             except Exception as exc:  # noqa: BLE001 - handed to the one error handler, like Bolt does
-                _error_handler(exc, body or {}, respond)
+                _error_handler(exc, body or {}, respond if self.may_respond(body) else None)
 
         if self.executor is None:
             self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="srm-later")
@@ -103,6 +122,9 @@ class SlackContext:
         """Send ``payload`` to a slash command's response URL (retried like any other send)."""
         if not url:
             raise ValueError("no response_url to answer to")
+        if not response_url_allowed(url, self.response_hosts):
+            log.warning("%s: response_url not on Slack's hosts, not used: %.80s", name, url)
+            return False
         handlers = self.client.retry_handlers
         return self.pending.send(name, lambda: post_to_response_url(url, payload, handlers=handlers,
                                                                     timeout=self.client.timeout),
@@ -138,11 +160,16 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
               process_before_response=True, logger=log, listener_executor=executor)
     ctx = SlackContext(services=services, client=client, links=Links(auth.get("url")),
                        bot_user_id=auth.get("user_id"),
-                       pending=Pending(retry_delays), executor=executor)
+                       pending=Pending(retry_delays), executor=executor,
+                       response_hosts=response_hosts(settings.slack_api_base_url, settings.slack_response_url_hosts))
     for module in (commands, events, actions, views):
         module.register(app, ctx)
     registry()  # import every check now, once, rather than from 20 concurrent first requests
-    app.error(_error_handler)
+
+    def on_error(error: Exception, body: dict[str, Any], respond: Callable[..., Any] | None = None) -> None:
+        _error_handler(error, body, respond if ctx.may_respond(body) else None)
+
+    app.error(on_error)
     app.srm = ctx  # type: ignore[attr-defined]  # for serve and tests: what was registered
     return app
 

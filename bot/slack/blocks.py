@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.matrix import CLOUD_MODELS, Matrix, Model, Owner
+from bot.notify.text import visible
 from bot.owners import Owners, Team
 from bot.resolver import Answer
 from bot.slack.status import CheckStatus
@@ -55,8 +56,9 @@ def mention(member_id: str) -> str:
 
 
 def escape(text: object) -> str:
-    """Slack's escaping for text shown as mrkdwn: &, < and > (in that order)."""
-    return str("" if text is None else text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from people or AWS shown as mrkdwn: control and bidi characters made visible
+    (:func:`~bot.notify.text.visible`), then Slack's escaping of &, < and > (in that order)."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -14,6 +14,10 @@ Incident posts do not need (2): the incident outbox keeps them in the database
 (``bot/incidents.py``). (2) is for answers to people: mention and DM replies,
 ``/srm`` results sent to a response URL, ephemeral refusals, App Home views.
 Permanent refusals (``channel_not_found``, a 4xx) are logged, not retried.
+
+A response URL comes from a request body: it is used only from verified requests
+and only when it points at Slack (:func:`response_url_allowed`; the emulator's host is
+added by configuration), so a forged body can never make the bot POST elsewhere.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ import threading
 import time
 import urllib.error
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -40,6 +45,33 @@ log = logging.getLogger("bot.slack.delivery")
 DEFAULT_DELAYS = (5.0, 15.0, 60.0, 300.0, 600.0)  # then every 600 s
 DAY = 24 * 3600.0
 RESPONSE_URL_LIFETIME = 30 * 60.0
+SLACK_RESPONSE_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")  # where Slack's response URLs point
+
+
+def response_url_allowed(url: object, extra_hosts: Iterable[str] = ()) -> bool:
+    """``url`` is an https URL on Slack's hooks host, or on one of ``extra_hosts`` (``host[:port]``, the emulator)."""
+    if not isinstance(url, str) or not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.lower()
+    except ValueError:
+        return False
+    if "@" in netloc:  # user-info tricks: https://hooks.slack.com@evil.example/
+        return False
+    if parts.scheme == "https" and parts.hostname in SLACK_RESPONSE_HOSTS and parts.port in (None, 443):
+        return True
+    return parts.scheme in ("http", "https") and netloc in {h.strip().lower() for h in extra_hosts if h.strip()}
+
+
+def response_hosts(api_base_url: str | None, configured: str | None) -> tuple[str, ...]:
+    """Extra response-URL hosts: the host of a non-Slack API base URL (the emulator) and SLACK_RESPONSE_URL_HOSTS."""
+    hosts = [h for h in (configured or "").split(",") if h.strip()]
+    if api_base_url:
+        netloc = urlsplit(api_base_url).netloc.lower()
+        if netloc and not netloc.endswith("slack.com"):
+            hosts.append(netloc)
+    return tuple(hosts)
 
 
 def retry_handlers(*, backoff: float = 0.5, retries: int = 3) -> list[RetryHandler]:

@@ -23,13 +23,21 @@ def digest_message(digest: Digest, tz: str) -> dict[str, Any]:
     zone = zone_of(tz)
     window = f"Since {_when(digest.since, zone)} · as of {_when(digest.generated_at, zone)}"
     posture = _posture_line(digest)
-    if digest.quiet:
+    if digest.all_clear:
         return {
             "text": f"SRM digest: all quiet. {_posture_line(digest, bold='')}",
             "blocks": [_section(":white_check_mark: *All quiet* - no new drift, nothing resolved, nothing past "
-                                f"SLA, no risk exception expiring, no check errors.\n{posture}"),
+                                f"SLA, no risk exception expiring, no check errors, nothing open.\n{posture}"),
                        _context(window)],
         }
+    if digest.quiet:  # nothing changed, but something is open: say so, never "all quiet"
+        blocks_q = [_section(":large_blue_circle: *No change since the last digest* - no new drift, nothing "
+                             f"resolved, nothing past SLA, no risk exception expiring, no check errors.\n{posture}")]
+        if digest.open_incidents or digest.risk_accepted:
+            blocks_q.append(_open_summary(digest, digest.generated_at))
+        if digest.backlog:
+            blocks_q.append(_backlog_section(digest))
+        return {"text": f"SRM digest: no change. {_posture_line(digest, bold='')}", "blocks": [*blocks_q, _context(window)]}
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Posture digest", "emoji": True}},
         _context(window), _section(posture), {"type": "divider"}]
@@ -51,6 +59,8 @@ def digest_message(digest: Digest, tz: str) -> dict[str, Any]:
                              f"resolved {_when(r.resolved_at, zone)}" for r in digest.resolved]))
     if digest.open_incidents or digest.risk_accepted:
         blocks.append(_open_summary(digest, now))
+    if digest.backlog:
+        blocks.append(_backlog_section(digest))
     if digest.expiring:
         blocks.append(_list(f":hourglass_flowing_sand: *Risk exceptions expiring within 7 days* "
                             f"({len(digest.expiring)})",
@@ -102,8 +112,15 @@ def _rate_line(d: Digest, bold: str = "*") -> str:
 
 def _posture_line(d: Digest, bold: str = "*") -> str:
     open_ = len(d.open_incidents)
-    return _rate_line(d, bold) + (f" {open_} incident(s) open." if open_ else " No incident open.") \
-        + _framework_line(d)
+    line = _rate_line(d, bold) + (f" {open_} incident(s) open" + _severities(d.by_severity) + "." if open_
+                                  else " No incident open.")
+    if d.backlog:
+        line += f" Backlog: {sum(d.backlog.values())} check(s)."
+    return line + _framework_line(d)
+
+
+def _severities(by: dict[str, int]) -> str:
+    return " (" + ", ".join(f"{n} {s}" for s, n in by.items()) + ")" if by else ""
 
 
 def _framework_line(d: Digest) -> str:
@@ -122,6 +139,13 @@ def _open_summary(d: Digest, now: datetime) -> dict[str, Any]:
         lines.append(f"Risk accepted (not counted as open): {d.risk_accepted}")
     oldest = [f"Oldest: {_incident_line(i, now)}" for i in d.open_incidents[:1]]
     return _section(f":file_folder: *Open incidents* ({len(d.open_incidents)})\n" + "\n".join(lines + oldest))
+
+
+def _backlog_section(d: Digest) -> dict[str, Any]:
+    counts = " · ".join(f"{k} {v}" for k, v in d.backlog.items())
+    return _section(f":inbox_tray: *Backlog* ({sum(d.backlog.values())} check(s), {d.backlog_resources} resource(s) "
+                    f"failing since first contact, no thread yet)\nBy severity: {counts}\n"
+                    "Open threads from each team's backlog message, or `srm incident promote ID`.")
 
 
 def _incident_line(i: OpenIncident, now: datetime) -> str:

@@ -29,18 +29,23 @@ from bot.store.base import FINDING_COLUMNS, iso
 from bot.store.digests import DigestsMixin
 from bot.store.incidents import IncidentsMixin
 from bot.store.outbox import OutboxMixin
+from bot.store.preflight import LocalStateError, preflight
 from bot.store.runs import RunsMixin
 from bot.store.schema import MIGRATIONS, SchemaTooNew, migrate
 
-__all__ = ["FINDING_COLUMNS", "MIGRATIONS", "SchemaTooNew", "Store", "iso"]
+__all__ = ["FINDING_COLUMNS", "MIGRATIONS", "LocalStateError", "SchemaTooNew", "Store", "iso"]
+BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's transaction before "database is locked"
 
 
 class Store(RunsMixin, IncidentsMixin, OutboxMixin, DigestsMixin):
-    def __init__(self, path: Path | str, *, clock: Clock | None = None):
+    def __init__(self, path: Path | str, *, clock: Clock | None = None, create: bool = True):
+        """Open (and migrate) the database; :class:`LocalStateError` when the file is not usable as it is
+        (nothing written to it then). ``create=False``: a missing file is an error (read-only commands)."""
         self.path = Path(path)
+        preflight(self.path, create=create, latest=MIGRATIONS[-1][0])
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock or SystemClock()
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self.db.enable_wal()

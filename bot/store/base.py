@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from checks.base import Finding
 if TYPE_CHECKING:
     from bot.store import Store
 
+log = logging.getLogger("bot.store")
+BUSY_TIMEOUT_MS = 30_000  # the longest a write waits for another process's transaction
+PATIENT_AFTER_MS = 2_000  # waiting longer than this is said in the log (another srm process is writing)
 FINDING_COLUMNS = ("account_id", "region", "check_id", "resource_id", "resource_type", "resource_arn",
                    "status", "reason", "evidence", "tags", "severity", "error_code")
 
@@ -55,9 +59,39 @@ class StoreBase:
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """One transaction (a savepoint when nested); one writer at a time in this process."""
-        with self._lock, self.db.atomic():
-            yield self
+        """One write transaction (a savepoint when nested); one writer at a time in this process.
+
+        It takes the write lock up front (BEGIN IMMEDIATE): a transaction that read first and then
+        wrote would fail at once with "database is locked" when another process had written since
+        its read, with no busy wait. Waiting for another process is said in the log."""
+        with self._lock:
+            conn = self.db.conn
+            if conn.in_transaction:
+                with self.db.atomic():
+                    yield self
+                return
+            self._begin_immediate(conn)
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout={PATIENT_AFTER_MS}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            log.warning("database %s is busy (another srm process is writing); waiting up to %d s",
+                        self.path, (BUSY_TIMEOUT_MS - PATIENT_AFTER_MS) // 1000)
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS - PATIENT_AFTER_MS}")
+            conn.execute("BEGIN IMMEDIATE")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self._lock:

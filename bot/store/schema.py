@@ -101,6 +101,11 @@ MIGRATIONS: list[tuple[int, str]] = [
     INSERT OR IGNORE INTO targets_seen (account_id, region, first_seen)
         SELECT account_id, region, MIN(first_seen) FROM findings GROUP BY account_id, region;
     """),
+    (7, """
+    ALTER TABLE outbox ADD COLUMN lease_pid INTEGER;
+    ALTER TABLE outbox ADD COLUMN lease_host TEXT;
+    ALTER TABLE sent_messages ADD COLUMN attempted_at TEXT;
+    """),
 ]
 
 
@@ -132,16 +137,25 @@ def migrate(store: Store, migrations: list[tuple[int, str]]) -> None:
         if store.schema_version > latest:
             raise SchemaTooNew(f"{store.path}: schema version {store.schema_version} is newer than "
                                f"this srm-bot ({latest})")
-        for version, sql in migrations:
-            if version <= store.schema_version:
-                continue
-            conn.execute("BEGIN IMMEDIATE")  # the write lock: a concurrent migrator waits here
-            try:
-                if version > store.schema_version:  # not applied by another process meanwhile
-                    for statement in _statements(sql):
-                        conn.execute(statement)
-                    conn.execute("INSERT INTO schema_version VALUES (?, ?)", [version, iso(store.clock.now())])
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        # a table rebuild (SQLite's 12-step ALTER) needs foreign keys off, which only changes outside a
+        # transaction; each migration checks the keys itself before it commits
+        conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for version, sql in migrations:
+                if version <= store.schema_version:
+                    continue
+                conn.execute("BEGIN IMMEDIATE")  # the write lock: a concurrent migrator waits here
+                try:
+                    if version > store.schema_version:  # not applied by another process meanwhile
+                        for statement in _statements(sql):
+                            conn.execute(statement)
+                        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"migration {version} leaves broken references: {broken[:3]}")
+                        conn.execute("INSERT INTO schema_version VALUES (?, ?)", [version, iso(store.clock.now())])
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+        finally:
+            conn.execute("PRAGMA foreign_keys=ON")

@@ -7,6 +7,7 @@ from checks.inventory.dynamodb import tables
 
 @register(CheckMeta(
     id="dynamodb_table_pitr_enabled",
+    fail_title="DynamoDB tables without point-in-time recovery",
     title="DynamoDB tables have point-in-time recovery enabled",
     service="dynamodb",
     aspect="backup_dr",

@@ -83,6 +83,7 @@ def _sg_remediation(what: str, port: str) -> str:
 
 @register(CheckMeta(
     id="ec2_securitygroup_no_public_ssh",
+    fail_title="Security groups allow SSH (22) from the internet",
     title="Security groups do not allow SSH (22) from the internet",
     service="ec2", aspect="network_controls", severity=Severity.high,
     frameworks={"cis": ["5.3", "5.4"]},
@@ -95,6 +96,7 @@ def ec2_securitygroup_no_public_ssh(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_securitygroup_no_public_rdp",
+    fail_title="Security groups allow RDP (3389) from the internet",
     title="Security groups do not allow RDP (3389) from the internet",
     service="ec2", aspect="network_controls", severity=Severity.high,
     frameworks={"cis": ["5.3", "5.4"]},
@@ -107,6 +109,7 @@ def ec2_securitygroup_no_public_rdp(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_securitygroup_no_public_all_ports",
+    fail_title="Security groups allow all ports from the internet",
     title="Security groups do not allow all traffic or all ports from the internet",
     service="ec2", aspect="network_controls", severity=Severity.critical,
     frameworks={"cis": ["5.3", "5.4"], "fsbp": ["EC2.18", "EC2.19"]},
@@ -119,6 +122,7 @@ def ec2_securitygroup_no_public_all_ports(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_securitygroup_default_restricts_all",
+    fail_title="Default security groups allow traffic",
     title="Each VPC's default security group has no inbound or outbound rules",
     service="ec2", aspect="network_controls", severity=Severity.medium,
     frameworks={"cis": ["5.5"], "fsbp": ["EC2.2"]},
@@ -183,6 +187,7 @@ def _nacl_admin_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @register(CheckMeta(
     id="ec2_networkacl_no_public_admin_ports",
+    fail_title="Network ACLs allow SSH/RDP from the internet",
     title="Network ACLs do not allow SSH/RDP (22, 3389) from the internet",
     service="ec2", aspect="network_controls", severity=Severity.medium,
     frameworks={"cis": ["5.2"], "fsbp": ["EC2.21"]},
@@ -210,6 +215,7 @@ def ec2_networkacl_no_public_admin_ports(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_vpc_flow_logs_enabled",
+    fail_title="VPCs without flow logs",
     title="Every VPC has a flow log",
     service="ec2", aspect="logging_monitoring", severity=Severity.medium,
     frameworks={"cis": ["3.7"], "fsbp": ["EC2.6"]},
@@ -234,6 +240,7 @@ def ec2_vpc_flow_logs_enabled(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_ebs_default_encryption_enabled",
+    fail_title="EBS encryption by default is off",
     title="EBS encryption by default is enabled in the region",
     service="ec2", aspect="encryption_at_rest", severity=Severity.medium,
     frameworks={"cis": ["5.1.1"], "fsbp": ["EC2.7"]},
@@ -253,6 +260,7 @@ def ec2_ebs_default_encryption_enabled(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_ebs_volume_encrypted",
+    fail_title="Unencrypted EBS volumes",
     title="EBS volumes are encrypted at rest",
     service="ec2", aspect="encryption_at_rest", severity=Severity.medium,
     frameworks={"fsbp": ["EC2.3"]},
@@ -274,6 +282,7 @@ def ec2_ebs_volume_encrypted(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_ebs_snapshot_not_public",
+    fail_title="EBS snapshots are publicly restorable",
     title="EBS snapshots are not publicly restorable",
     service="ec2", aspect="data_protection", severity=Severity.critical,
     frameworks={"fsbp": ["EC2.1"]},
@@ -299,6 +308,7 @@ def ec2_ebs_snapshot_not_public(scope: Scope):
 
 @register(CheckMeta(
     id="ec2_instance_imdsv2_required",
+    fail_title="EC2 instances still allow IMDSv1",
     title="EC2 instances require IMDSv2 (session tokens)",
     service="ec2", aspect="configuration_management", severity=Severity.high,
     frameworks={"cis": ["5.7"], "fsbp": ["EC2.8"]},

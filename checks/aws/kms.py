@@ -7,6 +7,7 @@ from checks.inventory.kms import customer_keys
 
 @register(CheckMeta(
     id="kms_key_rotation_enabled",
+    fail_title="Customer-managed KMS keys without automatic rotation",
     title="Customer-managed KMS keys rotate automatically",
     service="kms",
     aspect="key_management",

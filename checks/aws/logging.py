@@ -55,6 +55,7 @@ def _owned(scope: Scope) -> list[Trail]:
 
 @register(CheckMeta(
     id="cloudtrail_multiregion_trail_logging",
+    fail_title="No multi-region CloudTrail trail logs read and write management events",
     title="A multi-region CloudTrail trail is logging read and write management events",
     service="cloudtrail",
     aspect="logging_monitoring",
@@ -104,6 +105,7 @@ def cloudtrail_multiregion_trail_logging(scope: Scope):
 
 @register(CheckMeta(
     id="cloudtrail_log_file_validation_enabled",
+    fail_title="CloudTrail trails without log file validation",
     title="CloudTrail trails have log file integrity validation enabled",
     service="cloudtrail",
     aspect="logging_monitoring",
@@ -130,6 +132,7 @@ def cloudtrail_log_file_validation_enabled(scope: Scope):
 
 @register(CheckMeta(
     id="cloudtrail_trail_kms_encrypted",
+    fail_title="CloudTrail trails not encrypted with a KMS key",
     title="CloudTrail trails encrypt their log files with a KMS key (SSE-KMS)",
     service="cloudtrail",
     aspect="encryption_at_rest",
@@ -188,6 +191,7 @@ def public_statements(policy: str | None) -> list[str]:
 
 @register(CheckMeta(
     id="cloudtrail_trail_bucket_not_public",
+    fail_title="The CloudTrail log bucket is publicly accessible",
     title="The S3 bucket receiving CloudTrail logs is not publicly accessible",
     service="cloudtrail",
     aspect="logging_monitoring",
@@ -226,6 +230,7 @@ def cloudtrail_trail_bucket_not_public(scope: Scope):
 
 @register(CheckMeta(
     id="config_recorder_enabled",
+    fail_title="AWS Config is not recording all resource types",
     title="AWS Config is recording all resource types in the region",
     service="config",
     aspect="configuration_management",
@@ -263,6 +268,7 @@ def config_recorder_enabled(scope: Scope):
 
 @register(CheckMeta(
     id="guardduty_detector_enabled",
+    fail_title="GuardDuty is off in the region",
     title="GuardDuty is enabled in the region",
     service="guardduty",
     aspect="threat_detection",
@@ -290,6 +296,7 @@ def guardduty_detector_enabled(scope: Scope):
 
 @register(CheckMeta(
     id="securityhub_hub_enabled",
+    fail_title="Security Hub is off in the region",
     title="Security Hub is enabled in the region",
     service="securityhub",
     aspect="configuration_management",

@@ -45,7 +45,9 @@ def _each(scope: Scope, *fields: str) -> Iterator[tuple[Bucket, dict[str, Any], 
         kw: dict[str, Any] = {"arn": b.arn, "tags": {} if isinstance(b.tags, ApiError) else b.tags}
         if isinstance(b.region, str):
             kw["region"] = b.region
-        err = next((getattr(b, f) for f in fields if isinstance(getattr(b, f), ApiError)), None)
+        # no region, no stable key: every check reports ERROR (never a finding re-keyed to another region)
+        needed = ("region", *fields)
+        err = next((getattr(b, f) for f in needed if isinstance(getattr(b, f), ApiError)), None)
         errored = scope.errored(b.name, err.code, f"{err.operation}: {err.message}", **kw) if err else None
         yield b, kw, errored
 
@@ -126,6 +128,7 @@ def tls_deny_statements(policy: str, bucket_arn: str) -> list[str]:
     "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
     {"cis": ["2.1.4"], "fsbp": ["S3.1"]}, resource_type="AWS::::Account",
     iam_actions=["s3:GetAccountPublicAccessBlock"],
+    fail_title="S3 Block Public Access is off for the account",
 ))
 def s3_account_public_access_block_enabled(scope: Scope):
     cfg = account_public_access_block(scope.inv)
@@ -150,6 +153,7 @@ def s3_account_public_access_block_enabled(scope: Scope):
     "access, or `aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "
     "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
     {"cis": ["2.1.4"], "fsbp": ["S3.8"]},
+    fail_title="S3 buckets without bucket-level Block Public Access",
 ))
 def s3_bucket_public_access_block_enabled(scope: Scope):
     for b, kw, err in _each(scope, "public_access_block"):
@@ -178,6 +182,7 @@ def s3_bucket_public_access_block_enabled(scope: Scope):
     {"fsbp": ["S3.2", "S3.3"]},
     notes="Statement analysis: Allow with Principal */{AWS:*} or NotPrincipal and no fixed-value "
           "restricting condition. Block Public Access is judged by its own checks.",
+    fail_title="S3 bucket policies grant access to everyone",
 ))
 def s3_bucket_policy_not_public(scope: Scope):
     for b, kw, err in _each(scope, "policy"):
@@ -202,6 +207,7 @@ def s3_bucket_policy_not_public(scope: Scope):
     "grants (better: Object Ownership = Bucket owner enforced), or `aws s3api put-bucket-acl --bucket BUCKET "
     "--acl private`.",
     {"fsbp": ["S3.2", "S3.3"]},
+    fail_title="S3 bucket ACLs grant access to everyone",
 ))
 def s3_bucket_acl_not_public(scope: Scope):
     for b, kw, err in _each(scope, "acl_grants"):
@@ -230,6 +236,7 @@ def s3_bucket_acl_not_public(scope: Scope):
     {},
     notes="FSBP S3.4 (server-side encryption) was retired once AWS made SSE-S3 the default (Jan 2023); "
           "judged on what GetBucketEncryption returns. moto does not apply SSE-S3 by default.",
+    fail_title="S3 buckets without default encryption",
 ))
 def s3_bucket_default_encryption_enabled(scope: Scope):
     for b, kw, err in _each(scope, "encryption_rules"):
@@ -253,6 +260,7 @@ def s3_bucket_default_encryption_enabled(scope: Scope):
     "Console S3 > bucket > Properties > Bucket Versioning > Edit > Enable, or "
     "`aws s3api put-bucket-versioning --bucket BUCKET --versioning-configuration Status=Enabled`.",
     {},
+    fail_title="S3 buckets without versioning",
 ))
 def s3_bucket_versioning_enabled(scope: Scope):
     for b, kw, err in _each(scope, "versioning"):
@@ -275,6 +283,7 @@ def s3_bucket_versioning_enabled(scope: Scope):
     "{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}; CLI `aws s3api put-bucket-policy --bucket BUCKET "
     "--policy file://policy.json`.",
     {"cis": ["2.1.1"], "fsbp": ["S3.5"]},
+    fail_title="S3 buckets accept requests that are not over TLS",
 ))
 def s3_bucket_tls_only_policy(scope: Scope):
     for b, kw, err in _each(scope, "policy"):
@@ -298,6 +307,7 @@ def s3_bucket_tls_only_policy(scope: Scope):
     "region), or `aws s3api put-bucket-logging --bucket BUCKET --bucket-logging-status "
     "'{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"BUCKET/\"}}'`.",
     {"fsbp": ["S3.9"]},
+    fail_title="S3 buckets without server access logging",
 ))
 def s3_bucket_access_logging_enabled(scope: Scope):
     for b, kw, err in _each(scope, "logging"):

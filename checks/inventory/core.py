@@ -5,19 +5,26 @@ Service fetchers live in ``checks/inventory/<service>.py`` as plain functions
 check that needs the same listing shares one set of API calls. A failure is
 memoised too: the same failing call is never retried by a second check, and
 every check that depends on it reports the same ERROR.
+
+Completeness: a fetch whose listing came back but not all of it (a per-resource call
+refused, so a resource's identity or region is unknown) says so with
+:meth:`Inventory.note_gap`; the runner turns a gap a check read past into an ERROR,
+so a resource nobody could see is *unknown*, never deleted (see ``bot/drift.py``).
 """
 from __future__ import annotations
 
 import os
 import threading
 from collections import Counter
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 T = TypeVar("T")
+_reading = threading.local()  # the memo keys read by the check running on this thread
 
 RETRY_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 6},
@@ -115,6 +122,17 @@ class Inventory:
         self._memo: dict[str, tuple[bool, Any]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self.gaps: dict[str, list[str]] = {}  # memo key -> what its listing could not see
+
+    # -- completeness ------------------------------------------------------------
+    def note_gap(self, key: str, what: str) -> None:
+        """The listing under memo ``key`` is incomplete: ``what`` (a resource, a region) could not be seen."""
+        with self._guard:
+            self.gaps.setdefault(key, []).append(what)
+
+    def complete(self, key: str) -> bool:
+        with self._guard:
+            return not self.gaps.get(key)
 
     # -- clients -----------------------------------------------------------------
     def client(self, service: str, region: str | None = None) -> Any:
@@ -138,6 +156,9 @@ class Inventory:
         """Run ``fetch`` once per key; later callers get the value or the same error."""
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
+        reads = getattr(_reading, "keys", None)
+        if reads is not None:
+            reads.append((self, key))
         with lock:
             if key not in self._memo:
                 try:
@@ -154,6 +175,18 @@ class Inventory:
         reg = self.region if region is None else region
         acct = self.account_id if account else ""
         return f"arn:{self.partition}:{service}:{reg}:{acct}:{resource}"
+
+
+@contextmanager
+def tracking_reads() -> Iterator[list[tuple[Inventory, str]]]:
+    """The (inventory, memo key) pairs read on this thread inside the block (the runner: one check)."""
+    previous = getattr(_reading, "keys", None)
+    reads: list[tuple[Inventory, str]] = []
+    _reading.keys = reads
+    try:
+        yield reads
+    finally:
+        _reading.keys = previous
 
 
 def paginate(client: Any, operation: str, key: str, **params: Any) -> list[Any]:

@@ -6,7 +6,9 @@ encryption, versioning, logging, Block Public Access, tags) is fetched once, in
 one pass, here. A per-bucket call that AWS refuses (AccessDenied, ...) does not
 sink the whole scan: the field holds an :class:`ApiError` and only the checks
 that need that field report ERROR for that bucket. A "not configured" code
-becomes ``None``. A failure to list the buckets at all raises, as usual.
+becomes ``None``. A failure to list the buckets at all raises, as usual. A bucket
+whose location cannot be read has no known region (so no stable key): it is a gap in
+the listing (:meth:`Inventory.note_gap`) and every check reports ERROR for it.
 """
 from __future__ import annotations
 
@@ -121,6 +123,8 @@ def _describe(inv: Inventory, name: str) -> Bucket:
     # Ask the bucket's own region (no cross-region redirect); fall back to home if unknown.
     s3 = inv.client("s3", region) if isinstance(region, str) else home
     b = Bucket(name=name, arn=f"arn:{inv.partition}:s3:::{name}", region=region)
+    if isinstance(region, ApiError):
+        inv.note_gap("s3.buckets", f"{name}: region unknown ({region.code})")
 
     pol = _guard("GetBucketPolicy", lambda: s3.get_bucket_policy(Bucket=name), "NoSuchBucketPolicy")
     b.policy = pol if pol is None or isinstance(pol, ApiError) else pol.get("Policy")

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from bot.matrix import Matrix, Model, Owner, Provider
 from bot.models import Event, EventKind, Incident, IncidentResource, IncidentState, IncidentView
+from bot.notify.text import visible
 from bot.owners import Owners, Team
 from bot.resolver import Alternative, Answer, ModelOwner
 from bot.slack import blocks, blocks_home, blocks_incident
@@ -130,12 +131,15 @@ MESSAGES: dict[str, Callable[[], dict[str, Any]]] = {
 }
 MESSAGES.update({f"event_{k.value}": (lambda k=k: blocks_incident.incident_event(
     event(k, data=EVENT_DATA.get(k, {}), reason="because <b>"), view())) for k in EventKind})
+MESSAGES["backlog_summary"] = lambda: __import__("bot.slack.blocks_backlog", fromlist=["x"]).backlog_message(
+    _sample_backlog())
 VIEWS: dict[str, Callable[[], dict[str, Any]]] = {
     "accept_risk_modal": lambda: blocks_incident.accept_risk_modal(view(), today=date(2024, 5, 1)),
     "home": lambda: blocks_home.home_view(
         Posture(active=2, by_severity={"critical": 1, "low": 1}, by_state={"open": 2}, failing_checks=2,
                 failing_resources=5, accounts=1, last_scan_at=T0, last_scan_checks=41), ["Platform"], ROWS),
     "home_no_team": lambda: blocks_home.home_view(Posture(), [], []),
+    "home_with_backlog": lambda: blocks_home.home_view(Posture(), ["Platform"], [], backlogs=[_sample_backlog()]),
 }
 
 
@@ -231,7 +235,8 @@ def test_the_only_angle_brackets_are_mentions_and_links_we_made():
 def test_escape_leaves_no_angle_brackets_and_is_reversible(text):
     out = blocks.escape(text)
     assert "<" not in out and ">" not in out
-    assert out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    # reversible up to the hidden characters, which are shown as [U+XXXX] (bot.notify.text.visible)
+    assert out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == visible(text)
     answer = ANSWER.model_copy(update={"question": text})
     asked = blocks.who_owns_message(answer, None, [])["blocks"][1]["elements"][0]["text"]
     assert "<" not in asked and ">" not in asked
@@ -252,3 +257,31 @@ def test_every_remediation_renders_its_code_and_policies_verbatim():
         for code in re.findall(r"`([^`]+)`", text):
             assert code in shown, (check.meta.id, code)
         assert "".join(shown.split()) == "".join(text.replace("`", "").split()), check.meta.id
+
+
+def test_every_message_and_view_passes_slack_sdk_block_validation_and_limits():
+    """The builders keep dicts; slack_sdk's block models check every block against Slack's limits."""
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    for name, make in MESSAGES.items():
+        payload = make()
+        blocks = payload["blocks"]
+        assert 0 < len(blocks) <= 50 and len(payload["text"]) <= 40_000, name
+        for block in blocks:
+            model = Block.parse(block)
+            assert model is not None, (name, block.get("type"))
+            model.validate_json()  # raises SlackObjectFormationError past a limit
+    for name, make in VIEWS.items():
+        View(**make()).validate_json()
+
+
+def _sample_backlog():
+    from bot.incidents import Backlog, BacklogLine
+    from bot.owners import Team
+    from checks.base import Severity
+
+    lines = [BacklogLine(incident_id=i, account_id="111122223333", check_id=f"s3_bucket_check_{i}",
+                         title=f"S3 buckets <without> thing {i} & *more*", severity=list(Severity)[i % 4],
+                         failing=40 + i, worst=[f"bucket-{i}-{j}" for j in range(3)]) for i in range(30)]
+    return Backlog(team=Team(id="platform", name="Platform <Eng>", escalation="U0ESC"), lines=lines)

@@ -13,7 +13,8 @@ from tests.slack.conftest import MEMBER
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 # what each registered thing needs from the bot token
 SCOPES_FOR_EVENT = {"app_mention": {"app_mentions:read"}, "message.im": {"im:history"}, "app_home_opened": set()}
-BASE_SCOPES = {"chat:write", "commands"}  # posting/updating/ephemeral; slash commands
+# posting/updating/ephemeral; slash commands; finding the bot's own post after an unknown outcome (metadata)
+BASE_SCOPES = {"chat:write", "commands", "channels:history", "groups:history"}
 
 
 @pytest.fixture(scope="module")

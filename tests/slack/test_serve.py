@@ -102,3 +102,38 @@ def test_srm_serve_socket_mode_without_an_app_token_refuses_to_start(tmp_path, f
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and "Socket Mode needs SLACK_APP_TOKEN" in err
     assert fake.calls_of("auth.test") == []  # refused before touching Slack
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_srm_serve_with_slack_unreachable_says_one_line_and_exits_2(tmp_path, fake):
+    env = serve_env(tmp_path, fake)
+    env["SLACK_API_BASE_URL"] = f"http://127.0.0.1:{_closed_port()}/api/"
+    proc = srm_serve(env)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "cannot reach the Slack Web API" in err and "--wait-for-slack" in err
+    assert "Traceback" not in err and len([ln for ln in err.splitlines() if ln.startswith("error:")]) == 1
+
+
+def test_wait_for_slack_retries_with_a_line_per_attempt_then_goes_on(caplog):
+    from bot.cli.serve import reach_slack
+
+    answers = [OSError("refused"), OSError("refused"), {"ok": True}]
+    slept: list[float] = []
+
+    def probe():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    reach_slack(probe, "http://x/api/", wait=True, sleep=slept.append, first_delay=1, max_delay=3)
+    assert slept == [1, 2] and answers == []
+    assert caplog.text.count("unreachable (attempt") == 2

@@ -52,3 +52,38 @@ def test_a_forged_request_is_refused_before_anything_runs_and_its_response_url_i
     assert stale.status == 401
     slack.settle()
     assert slack.fake.calls_of("response_url") == [] and "Traceback" not in caplog.text
+
+
+def test_a_verified_request_whose_response_url_is_not_slack_is_never_called(slack, caplog):
+    """Signed, but its response_url points elsewhere (another host:port): nothing is sent there."""
+    from urllib.parse import urlencode
+
+    from bot.demo.slack_emulator import FakeSlack
+
+    with FakeSlack() as attacker:
+        body = urlencode({"command": "/srm", "text": "digest", "user_id": "U0PLAT1", "team_id": "T0TEST",
+                          "channel_id": "C0ASKHERE", "response_url": attacker.response_url("evil"),
+                          "trigger_id": "1.1.x"})
+        assert slack.signed(body).status == 200
+        deadline = time.monotonic() + 5
+        while "response_url not on Slack's hosts" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "response_url not on Slack's hosts" in caplog.text
+        assert attacker.attempts == []
+    assert "Traceback" not in caplog.text
+
+
+def test_response_url_allow_list():
+    from bot.slack.delivery import response_hosts, response_url_allowed
+
+    assert response_url_allowed("https://hooks.slack.com/commands/T0/1/abc")
+    assert response_url_allowed("https://hooks.slack-gov.com/actions/T0/1/abc")
+    for url in ("http://hooks.slack.com/commands/x", "https://hooks.slack.com.evil.example/x",
+                "https://hooks.slack.com@evil.example/x", "https://evil.example/x", "", None, 42,
+                "https://hooks.slack.com:8443/x", "file:///etc/passwd"):
+        assert not response_url_allowed(url), url
+    extra = response_hosts("http://127.0.0.1:9999/api/", "emu.local:8080")
+    assert extra == ("emu.local:8080", "127.0.0.1:9999")
+    assert response_url_allowed("http://127.0.0.1:9999/respond/x", extra)
+    assert not response_url_allowed("http://127.0.0.1:9998/respond/x", extra)
+    assert response_hosts("https://slack.com/api/", None) == ()

@@ -73,7 +73,8 @@ def register(app: "App", ctx: "SlackContext") -> None:
 
         def publish() -> None:
             teams, rows = team_incidents(services, event["user"], ctx.links)
-            view = home_view(posture(services), teams, rows, tz=services.settings.srm_timezone)
+            backlogs = [services.incidents.backlog(t.id) for t in services.owners.teams_of(event["user"])]
+            view = home_view(posture(services), teams, rows, tz=services.settings.srm_timezone, backlogs=backlogs)
             ctx.send(f"home of {event['user']}", lambda: client.views_publish(user_id=event["user"], view=view))
 
         ctx.later(publish, body)
