@@ -22,6 +22,7 @@ from bot.cron import cron_trigger
 from bot.datafiles import load_yaml_model
 from bot.matrix import MATRIX_PATH, SERVICES_PATH
 from bot.owners import OWNERS_EXAMPLE_PATH
+from bot.tasks import TASKS_DIR
 
 
 class Settings(BaseSettings):
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     srm_owners: Path = OWNERS_EXAMPLE_PATH
     srm_matrix: Path = MATRIX_PATH
     srm_services: Path = SERVICES_PATH
+    srm_tasks: Path = TASKS_DIR
     srm_timezone: str = "UTC"
     srm_port: int = 3000
     slack_bot_token: str | None = None

@@ -19,6 +19,7 @@ from bot.owners import load_owners
 from bot.resolver import Resolver
 from bot.services import Services, TargetResolver, default_targets
 from bot.store import Store
+from bot.tasks import load_tasks
 
 
 def build_services(settings: Settings | None = None, *, notifier: Notifier | None = None,
@@ -34,7 +35,7 @@ def build_services(settings: Settings | None = None, *, notifier: Notifier | Non
     config = load_config(settings.srm_config)
     matrix = load_matrix(settings.srm_matrix)
     owners = load_owners(settings.srm_owners, aspect_ids=matrix.ids)
-    resolver = Resolver(matrix, load_services(settings.srm_services), owners)
+    resolver = Resolver(matrix, load_services(settings.srm_services), owners, load_tasks(settings.srm_tasks))
     clock = clock or SystemClock()
     store = Store(settings.srm_db, clock=clock, create=create_db)
     notifiers = Notifiers(config.notify_lanes())

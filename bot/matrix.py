@@ -63,6 +63,21 @@ class Source(BaseModel, extra="forbid"):
     url: str
 
 
+class ProviderView(BaseModel, extra="forbid"):
+    """One provider's own classification of a whole aspect ("AWS lists patch management as a shared control").
+
+    Used instead of ``depends`` when a question names that provider but no service or model."""
+
+    owner: Literal["provider", "customer", "shared"]
+    summary: str = Field(min_length=10)
+    provider_does: str | None = None
+    customer_does: str | None = None
+    source: str
+    # the row keywords the classification is about (empty: all); "guest os" is the customer's even where
+    # AWS calls patch management as a whole a shared control
+    keywords: list[str] = Field(default_factory=list)
+
+
 class Aspect(BaseModel, extra="forbid"):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -74,6 +89,7 @@ class Aspect(BaseModel, extra="forbid"):
     overrides: dict[Provider, dict[Model, Cell]] = Field(default_factory=dict)
     checks: list[str] = Field(default_factory=list)
     notes: str = ""
+    provider_view: dict[Provider, ProviderView] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _all_models_present(self) -> "Aspect":
@@ -103,6 +119,10 @@ class Matrix(BaseModel, extra="forbid"):
             for s in a.sources:
                 if s not in self.sources:
                     raise ValueError(f"aspects[{i}] ({a.id}).sources: unknown source {s!r}")
+            for prov, view in a.provider_view.items():
+                if view.source not in self.sources:
+                    raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "
+                                     f"unknown source {view.source!r}")
         return self
 
     def aspect(self, aspect_id: str) -> Aspect:

@@ -1,4 +1,4 @@
-"""Answer "who owns X?" from the matrix (pure; no I/O after construction).
+"""Answer "who owns X?" from the matrix and the task catalogue (pure; no I/O after construction).
 
 Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch.py):
 1. AWS's headline split ("security of the cloud") is answered as an overview;
@@ -10,6 +10,10 @@ Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch
 6. what is left is matched against each row's title and keywords: a keyword
    matches when every one of its topic tokens is in the question (any order,
    small typos allowed). The longest, most specific keyword wins.
+7. when the question names a service with a task catalogue (data/tasks/, bot/task_match.py), the
+   service's task keywords are matched too; a task that matches is the answer (its owner for the
+   variant named, or per-variant owners and a question when the variant decides), unless a longer
+   row keyword says the question is about something else. The answer is built in bot/compose.py.
 No keyword fully matched, or an out-of-scope topic (billing, pricing, on-call, ...), gives
 ``unknown`` with did-you-mean suggestions: never a confident answer for a topic
 the matrix does not cover. When the model is not known and the row's owner
@@ -19,12 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, Service, ServiceCatalog
+from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
+from bot.compose import Composer
+from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
 from bot.scope import (
     HEADLINES,
@@ -32,62 +36,21 @@ from bot.scope import (
     MODEL_HINTS,
     MODEL_PHRASES,
     OVERVIEWS,
+    PRODUCT_NAMES,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
+    degenerate,
     out_of_scope,
     overview_side,
 )
+from bot.task_match import TaskIndex, TaskMatch
+from bot.tasks import TaskCatalog, load_tasks
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
 
+__all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
+           "default_resolver"]
+
 GENERIC_TOKENS = frozenset({"security", "secure", "manage", "manag", "management", "service", "protection"})
-
-
-class Alternative(BaseModel):
-    aspect: str
-    title: str
-    score: float
-
-
-class ModelOwner(BaseModel):
-    owner: str
-    summary: str
-
-
-class Answer(BaseModel):
-    question: str
-    owner: Owner
-    aspect: str | None = None
-    aspect_title: str | None = None
-    service_model: Model | None = None
-    service_model_stated: bool = False
-    provider: Provider | None = None
-    provider_stated: bool = False
-    service: str | None = None
-    service_name: str | None = None
-    explanation: str
-    provider_does: str | None = None
-    customer_does: str | None = None
-    team: str | None = None
-    team_name: str | None = None
-    breakdown: dict[str, ModelOwner] = Field(default_factory=dict)
-    alternatives: list[Alternative] = Field(default_factory=list)
-    checks: list[str] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
-
-    def contract(self) -> dict[str, Any]:
-        """The stable JSON contract of `srm who-owns --json` (extra keys follow the eight)."""
-        return {
-            "owner": self.owner.value,
-            "aspect": self.aspect,
-            "service_model": self.service_model.value if self.service_model else None,
-            "provider": self.provider.value if self.provider else None,
-            "service": self.service,
-            "explanation": self.explanation,
-            "team": self.team,
-            "alternatives": [a.aspect for a in self.alternatives],
-            "stated": {"service_model": self.service_model_stated, "provider": self.provider_stated},
-            "breakdown": {m: b.owner for m, b in self.breakdown.items()},
-        }
 
 
 @dataclass(frozen=True)
@@ -99,18 +62,23 @@ class _Keyword:
 
 
 class Resolver:
-    def __init__(self, matrix: Matrix, services: ServiceCatalog, owners: Owners | None = None):
+    def __init__(self, matrix: Matrix, services: ServiceCatalog, owners: Owners | None = None,
+                 tasks: TaskCatalog | None = None):
         self.matrix = matrix
         self.services = {s.id: s for s in services.services}
         self.owners = owners
         self._aspects = {a.id: a for a in matrix.aspects}
         self._keywords: list[_Keyword] = []
         phrases: list[tuple[str, str, tuple[str, ...]]] = []
+        # "aws config" shrinks to "config" once "aws" is set aside: such a keyword matches only as written
+        self._literal: list[tuple[tuple[str, ...], str, str]] = []
         texts = [(a.id, text, raw_tokens(text)) for a in matrix.aspects for text in [a.title, *a.keywords]]
         for aspect_id, text, raw in texts:
             # provider words are set aside in questions, so they cannot be required here
             toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_WORDS))
-            if toks and any(t not in GENERIC_TOKENS for t in toks):
+            if toks and degenerate(raw, toks, bare_ok=True):
+                self._literal.append((tuple(raw), aspect_id, text))
+            elif toks and any(t not in GENERIC_TOKENS for t in toks):
                 phrases.append((aspect_id, text, toks))  # all-generic keywords would match too much
         # a token found in many rows' keywords ("user", "access", "key") says less than a rare one
         rows_with: dict[str, set[str]] = {}
@@ -146,6 +114,10 @@ class Resolver:
                 if toks and toks not in self._aliases:
                     self._aliases[toks] = s
                     self._features.add(toks)
+        # "aws backup", "aws config": a provider word and one broad word; matched only as written, so that
+        # "does aws back up my tables" is not AWS Backup
+        self._weak_aliases = {toks for toks in self._aliases
+                              if degenerate(toks, tuple(content_tokens(t for t in toks if t not in PROVIDER_WORDS)))}
         self._alias_vocab = Vocabulary(t for toks in self._aliases for t in toks)
         self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
         for toks in self._aliases:
@@ -154,6 +126,10 @@ class Resolver:
         self._model_rank = {phrase: k for k, phrase in enumerate(MODEL_PHRASES)}
         self._provider_vocab = Vocabulary(w for w in PROVIDER_WORDS if len(w) >= 5 and w != "gcloud")
         self._suggest_keys = {id(k): f"{k.aspect}|{k.text}" for k in self._keywords}
+        self.tasks = TaskIndex(tasks if tasks is not None else load_tasks(), services, matrix)
+        # names of products, databases and services: matched as written, never as a typo of a keyword word
+        self._names = PRODUCT_NAMES | {t for toks in self._aliases for t in toks if len(t) >= 4}
+        self.compose = Composer(matrix, self.tasks, owners)
 
     # -- detection -----------------------------------------------------------------
     def _take_models(self, toks: list[str], used: list[bool]) -> Model | None:
@@ -187,7 +163,10 @@ class Resolver:
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
             and not (len(tok) >= 7 and a == tok + "s"))})
 
-    def _take_service(self, toks: list[str], used: list[bool]) -> Service | None:
+    def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None,
+                      written: str = "") -> Service | None:
+        """The service named; with a provider named outright (``prefer``), only that provider's services:
+        context decides a name two stacks share."""
         cands = [self._alias_candidates(t) for t in toks]
         # rank: a named service beats a feature, a longer alias a shorter one, exact words typos; then first wins
         best: tuple[tuple[bool, int, int], int, int, Service] | None = None  # (rank, length, start, service)
@@ -198,6 +177,10 @@ class Resolver:
                 for alias in self._alias_by_first.get(first, ()):
                     n = len(alias)
                     if i + n > len(toks) or any(used[i:i + n]):
+                        continue
+                    if prefer is not None and self._aliases[alias].provider is not prefer:
+                        continue
+                    if alias in self._weak_aliases and " ".join(alias) not in written:
                         continue
                     if all(alias[k] in cands[i + k] for k in range(n)):
                         exact = sum(alias[k] == toks[i + k] for k in range(n))
@@ -225,12 +208,26 @@ class Resolver:
                 used[i] = True
         return found
 
+    def _matched(self, vocab: Vocabulary, content: list[str], raw: list[str]) -> set[str]:
+        """Vocabulary tokens the question's tokens stand for; a product or service name only as written."""
+        out: set[str] = set()
+        for i, t in enumerate(content):
+            if i < len(raw) and raw[i] in self._names:
+                if t in vocab.tokens_set:
+                    out.add(t)
+                continue
+            out |= vocab.matches(t)
+        return out
+
     def _score_aspects(self, content: list[str], raw: list[str] = ()) -> dict[str, tuple[float, str]]:
         matched: set[str] = set()
         for i, t in enumerate(content):
-            hit = self._vocab.matches(t)
-            if not hit and i < len(raw) and len(raw[i]) >= 6:
-                hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i]))
+            if i < len(raw) and raw[i] in self._names:
+                hit = frozenset({t}) & self._vocab.tokens_set
+            else:
+                hit = self._vocab.matches(t)
+                if not hit and i < len(raw) and len(raw[i]) >= 6:
+                    hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i]))
             matched |= hit
         best: dict[str, tuple[float, str]] = {}
         candidates = {id(kw): kw for t in matched for kw in self._kw_by_token.get(t, ())}
@@ -257,6 +254,16 @@ class Resolver:
                 break
         return out
 
+    def _find_task(self, toks: list[str], svc: Service | None) -> tuple[str | None, str | None, TaskMatch | None]:
+        """(catalogue service, variant, task match) for a question that names a service with a catalogue."""
+        cat_sid, variant = self.tasks.catalogue_for(svc.id if svc else None, toks)
+        if cat_sid is None:
+            return None, None, None
+        variant = self.tasks.variant_in(cat_sid, toks) or variant
+        raw = [t for t in toks if t not in STOP_WORDS and t not in PROVIDER_WORDS]
+        matched = self._matched(self.tasks.keywords(cat_sid)[1], [stem(t) for t in raw], raw)
+        return cat_sid, variant, self.tasks.best(cat_sid, matched)
+
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
@@ -267,7 +274,11 @@ class Resolver:
         used = [False] * len(toks)
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
-        svc = self._take_service(toks, used)
+        named = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+        if named is None:  # "cloud kms" names Google even without the word "google"
+            product = PRODUCT_PROVIDERS.find(toks)
+            named = PRODUCT_PROVIDERS[product] if product else None
+        svc = self._take_service(toks, used, prefer=named, written=" ".join(question.lower().split()))
         said_provider = self._take_provider(toks, used)
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)
@@ -291,8 +302,14 @@ class Resolver:
         scores = {} if off_topic else self._score_aspects(content, raw)
         if not scores and svc and not off_topic:
             # the service name may itself be the topic ("who owns azure ad?"): score with it put back
-            scores = self._score_aspects(content_tokens(t for t, u in zip(toks, used) if not u or t not in
-                                                        PROVIDER_WORDS))
+            back = [t for t, u in zip(toks, used) if (not u or t not in PROVIDER_WORDS) and t not in STOP_WORDS]
+            scores = self._score_aspects([stem(t) for t in back], back)
+        for phrase, aspect_id, text in [] if off_topic else self._literal:
+            if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
+                scores[aspect_id] = (3.0 * len(phrase), text)
+        cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc)
+        if found and self._task_wins(found, scores):
+            return self.compose.task_answer(base, found.service, found.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
         if side:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)
@@ -301,52 +318,31 @@ class Resolver:
             hint = ", ".join(f"*{a.title}*" for a in alts) or "a topic such as *OS patching*, *MFA* or *backups*"
             subject = f" for {svc.name}" if svc else ""
             return Answer(**base, owner=Owner.unknown, alternatives=alts,
-                          explanation=f"The responsibility matrix does not cover that{subject}. Did you mean {hint}?")
+                          explanation=f"The responsibility matrix does not cover that{subject}. Did you mean {hint}?",
+                          next_step="Ask again naming one duty (e.g. patching, backups, MFA) and the service.")
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        top_id, (top_score, _) = ranked[0]
+        top_id, (top_score, top_text) = ranked[0]
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
-        return self._answer_for(self._aspects[top_id], base, model, prov, alts)
+        return self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
+
+    @staticmethod
+    def _literal_index(toks: list[str], n: int) -> set[tuple[str, ...]]:
+        return {tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)}
+
+    @staticmethod
+    def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
+        """A task of the named service beats the aspect rows unless a longer row keyword says something else."""
+        if not scores or found.task.aspect in scores:
+            return True
+        top_text = max(scores.values())[1]
+        return len(found.keyword.tokens) >= len(content_tokens(raw_tokens(top_text)))
 
     def _overview(self, question: str, toks: list[str], owner: Owner, provider: str | Provider | None) -> Answer:
         prov = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
         return Answer(question=question, owner=owner, explanation=OVERVIEWS[owner], provider=prov,
-                      provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)))
-
-    def _answer_for(self, aspect: Aspect, base: dict, model: Model | None, prov: Provider | None,
-                    alts: list[Alternative]) -> Answer:
-        team = self.owners.team_for_aspect(aspect.id) if self.owners else None
-        common = dict(base, aspect=aspect.id, aspect_title=aspect.title, alternatives=alts,
-                      checks=list(aspect.checks), sources=list(aspect.sources))
-        if model is not None:
-            cell = aspect.cell(model, prov)
-            owner = Owner(cell.owner)
-            explanation = cell.summary
-            if owner is Owner.shared:
-                explanation = f"{cell.summary} Provider: {cell.provider_does} You: {cell.customer_does}"
-            return Answer(**common, owner=owner, explanation=explanation, provider_does=cell.provider_does,
-                          customer_does=cell.customer_does,
-                          team=team.id if team and owner is not Owner.provider else None,
-                          team_name=team.name if team and owner is not Owner.provider else None)
-        cells = {m: aspect.cell(m, prov) for m in CLOUD_MODELS}
-        owners = {c.owner for c in cells.values()}
-        if len(owners) == 1:
-            cell = cells[Model.iaas]
-            owner = Owner(cell.owner)
-            explanation = cell.summary + " This holds for IaaS, PaaS and SaaS alike."
-            if owner is Owner.shared:
-                explanation = f"{cell.summary} Provider: {cell.provider_does} You: {cell.customer_does}"
-            common["service_model"] = None
-            return Answer(**common, owner=owner, explanation=explanation, provider_does=cell.provider_does,
-                          customer_does=cell.customer_does,
-                          team=team.id if team and owner is not Owner.provider else None,
-                          team_name=team.name if team and owner is not Owner.provider else None)
-        breakdown = {m.value: ModelOwner(owner=c.owner, summary=c.summary) for m, c in cells.items()}
-        parts = "; ".join(f"{m.value.upper()}: {c.owner}" for m, c in cells.items())
-        return Answer(**common, owner=Owner.depends, breakdown=breakdown,
-                      explanation=(f"It depends on the service model ({parts}). Name the service "
-                                   "(e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS for one answer."),
-                      team=team.id if team else None, team_name=team.name if team else None)
+                      provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)),
+                      next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 
 
 @lru_cache(maxsize=1)
@@ -357,4 +353,5 @@ def default_resolver() -> Resolver:
 
     s = Settings()
     matrix = load_matrix(s.srm_matrix)
-    return Resolver(matrix, load_services(s.srm_services), load_owners(s.srm_owners, aspect_ids=matrix.ids))
+    return Resolver(matrix, load_services(s.srm_services), load_owners(s.srm_owners, aspect_ids=matrix.ids),
+                    load_tasks(s.srm_tasks))

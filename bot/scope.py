@@ -18,7 +18,7 @@ import re
 from typing import Iterable, Sequence
 
 from bot.matrix import Model, Owner, Provider
-from bot.textmatch import stem
+from bot.textmatch import STOP_WORDS, stem
 
 
 class PhraseIndex(dict):
@@ -180,3 +180,29 @@ def _asks_a_price(toks: Sequence[str], i: int) -> bool:
     if tuple(toks[i:i + 2]) != ("how", "much") or toks[i + 2] not in _VERBS_OF_AMOUNT:
         return False
     return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[i + 3:i + 7])
+
+
+# Product, database and engine names: a question word that is one of these is meant as written, so it
+# is never read as a typo of a keyword word ("redis" is not "redid", "mongo" is not "among").
+PRODUCT_NAMES = frozenset("""
+postgres postgresql mysql mariadb oracle mongodb mongo redis valkey memcached cassandra kafka elasticsearch
+opensearch sqlserver mssql db2 sap hana spark hadoop hive presto trino kubernetes k8s docker containerd
+nginx apache tomcat iis wordpress jenkins terraform ansible windows linux ubuntu debian rhel centos
+bottlerocket graphql grpc ldap kerberos radius saml oidc oauth scim okta
+""".split())
+# Words too broad to be a keyword on their own (compared stemmed).
+_BROAD = frozenset(stem(w) for w in """security secure manage management service services protection data key keys
+access log logs logging network networking user users account accounts policy policies rule rules config
+configuration monitor monitoring update updates patch patching backup backups encrypt encryption control controls
+identity identities secret secrets certificate certificates setting settings resource resources permission
+permissions role roles app apps application applications storage compute database databases instance instances
+cluster clusters server servers""".split())
+
+
+def degenerate(raw: Sequence[str], toks: Sequence[str], *, bare_ok: bool = False) -> bool:
+    """A keyword that is (or shrinks, once provider names are set aside, to) one broad word: "aws config"
+    -> "config", "azure policy" -> "policy". It would match far too many questions. ``bare_ok``: a keyword
+    written as that one word on purpose (a matrix row's "backups") is kept."""
+    if len(toks) != 1 or toks[0] not in _BROAD:
+        return False
+    return not bare_ok or len([t for t in raw if t not in STOP_WORDS]) > 1

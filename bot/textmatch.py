@@ -30,6 +30,14 @@ _JOIN_FIXES = (
     ("visor", re.compile(r"\bhyper[\s-]+visor"), "hypervisor"),
     ("up", re.compile(r"\bback[\s-]+ups?\b"), "backup"),
     ("provider", re.compile(r"\bidentity[\s-]+providers?\b"), "idp"),
+    ("up", re.compile(r"\b(backs|backing|backed)[\s-]+up\b"), "backup"),
+    # one spelling for words people abbreviate: questions and keywords go through the same table
+    ("2", re.compile(r"\b(2fa|2sv|2 step verification)\b"), "mfa"),
+    ("step", re.compile(r"\btwo[\s-]+step[\s-]+verification\b"), "mfa"),
+    ("ssl", re.compile(r"\bssl\b"), "tls"),
+    ("cmk", re.compile(r"\bcmks?\b"), "customer managed key"),
+    ("pitr", re.compile(r"\bpitr\b"), "point in time recovery"),
+    ("k8s", re.compile(r"\bk8s\b"), "kubernetes"),
 )
 
 # Words that carry no topic: question scaffolding, ownership talk, fillers.

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from bot.answer import Answer, GuardStatus
 from bot.cli import main
 from bot.datafiles import DataFileError
+from bot.guard_status import guard_statuses
 from bot.matrix import CLOUD_MODELS, Model, Owner
 
 OWNER_STYLE = {
@@ -18,10 +22,14 @@ OWNER_STYLE = {
 }
 
 
-def render_answer(console: Console, answer) -> None:  # noqa: ANN001 - bot.resolver.Answer
+STATUS_TEXT = {"passing": "[green]passing[/]", "failing": "[bold red]failing[/]", "not_scanned": "[dim]not scanned[/]",
+               "unknown_check": "[dim]not a registered check[/]"}
+
+
+def render_answer(console: Console, answer: Answer, statuses: list[GuardStatus] | None = None) -> None:
     style = OWNER_STYLE[answer.owner.value]
-    console.print(f"[{style}]{answer.owner.value.upper()}[/]  {answer.aspect_title or 'not in the matrix'}",
-                  highlight=False)
+    topic = answer.task.title if answer.task else (answer.aspect_title or "not in the matrix")
+    console.print(f"[{style}]{answer.owner.value.upper()}[/]  {escape(topic)}", highlight=False)
     ctx = []
     if answer.service_name:
         ctx.append(f"service: {answer.service_name}")
@@ -32,14 +40,30 @@ def render_answer(console: Console, answer) -> None:  # noqa: ANN001 - bot.resol
         ctx.append(f"provider: {answer.provider.value} ({'stated' if answer.provider_stated else 'assumed'})")
     if ctx:
         console.print("  " + " · ".join(ctx), style="dim", highlight=False)
-    console.print(f"  {answer.explanation}", highlight=False, soft_wrap=False)
+    console.print(f"  {escape(answer.explanation)}", highlight=False, soft_wrap=False)
     for model, part in answer.breakdown.items():
         console.print(f"    [{OWNER_STYLE[part.owner]}]{model.upper():5}[/] {part.owner:9} {part.summary}",
                       highlight=False)
+    if answer.service_tasks:
+        console.print(f"  On {escape(answer.service_name or '')}, this covers:", highlight=False)
+    for t in answer.service_tasks:
+        console.print(f"    [{OWNER_STYLE[t.owner]}]{t.owner:9}[/] {escape(t.title)}", highlight=False)
+    for v in answer.variants:
+        console.print(f"    [{OWNER_STYLE[v.owner]}]{v.owner:9}[/] {escape(v.name)}", highlight=False)
     if answer.team_name:
-        console.print(f"  Customer part owned by: [bold]{answer.team_name}[/]", highlight=False)
-    if answer.checks:
-        console.print(f"  Guarded by checks: {', '.join(answer.checks)}", style="dim", highlight=False)
+        console.print(f"  Customer part owned by: [bold]{escape(answer.team_name)}[/]", highlight=False)
+    for src in answer.sources[:2]:
+        console.print(f"  Source: {escape(src.title)} - {src.url}", highlight=False, soft_wrap=True)
+    rows = statuses if statuses is not None else [GuardStatus(id=c) for c in answer.checks]
+    if rows:
+        console.print("  Guarding checks:", highlight=False)
+    for st in rows:
+        counts = f" ({st.failing} failing, {st.passing} passing)" if st.status in ("failing", "passing") else ""
+        inc = f" · incident #{st.incident['id']} {st.incident['state']}" if st.incident else ""
+        console.print(f"    {st.id}: {STATUS_TEXT[st.status]}{counts}{inc}", highlight=False)
+    step = answer.next_step_given(rows)
+    if step:
+        console.print(f"  Next step: {escape(step)}", highlight=False)
     if answer.alternatives:
         label = "Did you mean" if answer.owner is Owner.unknown else "Close matches"
         console.print(f"  {label}: " + ", ".join(a.title for a in answer.alternatives), style="dim",
@@ -58,10 +82,27 @@ def who_owns_cmd(question: tuple[str, ...], provider: str | None, service_model:
     from bot.resolver import default_resolver
 
     answer = default_resolver().who_owns(" ".join(question), provider=provider, service_model=service_model)
+    statuses = live_statuses(answer.checks)
     if as_json:
-        click.echo(json.dumps(answer.contract(), indent=2))
+        click.echo(json.dumps(answer.contract(statuses), indent=2))
     else:
-        render_answer(Console(), answer)
+        render_answer(Console(), answer, statuses)
+
+
+def live_statuses(check_ids: list[str]) -> list[GuardStatus]:
+    """Status of the guarding checks from the database, if there is one (never creates it)."""
+    from bot.config import Settings
+    from bot.store import Store
+    from checks.registry import load_all
+
+    if not check_ids:
+        return []
+    titles = {cid: c.meta.title for cid, c in load_all().items()}
+    db = Settings().srm_db
+    if not db.exists():
+        return [GuardStatus(id=c, title=titles.get(c, c), status="not_scanned" if c in titles else "unknown_check")
+                for c in check_ids]
+    return guard_statuses(Store(db), check_ids, titles)
 
 
 @main.command("validate")
@@ -71,22 +112,29 @@ def validate_cmd() -> None:
     from bot.frameworks import check_framework_ids
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
+    from bot.tasks import load_checked_tasks
+    from checks.registry import load_all
 
     s = Settings()
     problems: list[DataFileError] = []
-    matrix = None
+    loaded: dict[str, Any] = {}
+
+    def tasks_step() -> None:
+        load_checked_tasks(s.srm_tasks, loaded.get("matrix"), loaded.get("services"), load_all())
+
     steps = [
         ("matrix", lambda: load_matrix(s.srm_matrix)),
         ("services", lambda: load_services(s.srm_services)),
-        ("owners", lambda: load_owners(s.srm_owners, aspect_ids=matrix.ids if matrix else None)),
+        ("owners", lambda: load_owners(s.srm_owners, aspect_ids=loaded["matrix"].ids if "matrix" in loaded else None)),
+        ("tasks", tasks_step),
         ("config", lambda: load_config(s.srm_config)),
         ("frameworks", lambda: check_framework_ids()),
     ]
     for name, step in steps:
         try:
             value = step()
+            loaded[name] = value
             if name == "matrix":
-                matrix = value
                 check_ids_problem(value, s.srm_matrix)
             click.echo(f"ok    {name}")
         except DataFileError as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.doctor.results import DATA_FIX, Level, Result, fail, ok, warn
+from bot.scheduler import SchedulerLock, SchedulerLocked
 from bot.store.inspect import file_health, probe_write_lock
 
 
@@ -17,6 +18,8 @@ def check_data_files(settings: Any) -> tuple[list[Result], Any]:
     from bot.datafiles import DataFileError
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import OWNERS_EXAMPLE_PATH, load_owners
+    from bot.tasks import load_checked_tasks
+    from checks.registry import load_all
 
     out: list[Result] = []
     loaded: dict[str, Any] = {}
@@ -28,6 +31,9 @@ def check_data_files(settings: Any) -> tuple[list[Result], Any]:
         ("owners", settings.srm_owners, lambda: load_owners(
             settings.srm_owners, aspect_ids=loaded["matrix"].ids if "matrix" in loaded else None),
          lambda o: f"{len(o.teams)} teams, default {o.default_team}"),
+        ("tasks", settings.srm_tasks, lambda: load_checked_tasks(
+            settings.srm_tasks, loaded.get("matrix"), loaded.get("services"), load_all()),
+         lambda c: f"{len(c.by_service)} services, {sum(len(st.tasks) for st in c.by_service.values())} tasks"),
         ("config", settings.srm_config, lambda: load_config(settings.srm_config), _config_summary),
     ]
     for name, path, load, summary in steps:
@@ -70,7 +76,6 @@ def _channel_hints(cfg: Any, owners: Any) -> list[Result]:
 
 # -- database ----------------------------------------------------------------------------
 def check_database(path: Path | str, *, lock_timeout: float = 2.0) -> list[Result]:
-    from bot.scheduler import SchedulerLock
     from bot.store import MIGRATIONS
 
     path, latest = Path(path), MIGRATIONS[-1][0]
@@ -88,7 +93,7 @@ def check_database(path: Path | str, *, lock_timeout: float = 2.0) -> list[Resul
     out = [_schema(path, latest)]
     if out[0].level is not Level.fail:
         out.append(_writable(path, owner, lock_timeout))
-        out.append(_scheduler_lock(SchedulerLock(path).path))
+        out.append(_scheduler_lock(SchedulerLock(path)))
     return out
 
 
@@ -125,17 +130,18 @@ def _writable(path: Path, owner: str, timeout: float) -> Result:
     return ok("database", "writable", f"{path}: a write transaction can start")
 
 
-def _scheduler_lock(lock: Path) -> Result:
-    import fcntl
-
-    if not lock.exists():
+def _scheduler_lock(lock: SchedulerLock) -> Result:
+    """Probe the scheduler's lock without keeping it."""
+    if not lock.path.exists():
         return ok("database", "scheduler", "no scheduler has run against this database yet")
-    with open(lock, encoding="utf-8") as fh:
-        pid = fh.read().strip() or "unknown"
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        except OSError:
-            return ok("database", "scheduler", f"running: pid {pid} holds {lock} (one scheduler per database; "
-                      "other processes use --no-scheduler)")
+    try:
+        pid = lock.pid_path.read_text(encoding="utf-8").strip() or "unknown"
+    except OSError:
+        pid = "unknown"
+    try:
+        lock.acquire(record_pid=False)
+    except SchedulerLocked:
+        return ok("database", "scheduler", f"running: pid {pid} holds {lock.path} (one scheduler per database; "
+                  "other processes use --no-scheduler)")
+    lock.release()
     return ok("database", "scheduler", f"none running (lock free; last pid {pid})")

@@ -36,7 +36,7 @@ from bot.slack.delivery import (
     response_url_allowed,
     retry_handlers,
 )
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, views, who
 from bot.slack.status import Links, registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,7 +162,7 @@ def build_app(services: "Services", *, client: WebClient | None = None, socket_m
                        bot_user_id=auth.get("user_id"),
                        pending=Pending(retry_delays), executor=executor,
                        response_hosts=response_hosts(settings.slack_api_base_url, settings.slack_response_url_hosts))
-    for module in (commands, events, actions, views):
+    for module in (commands, events, actions, views, who):
         module.register(app, ctx)
     registry()  # import every check now, once, rather than from 20 concurrent first requests
 

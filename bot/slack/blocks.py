@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.answer import Answer
+from bot.guard_status import from_check_status
 from bot.matrix import CLOUD_MODELS, Matrix, Model, Owner
 from bot.notify.text import visible
 from bot.owners import Owners, Team
-from bot.resolver import Answer
+from bot.slack.ids import MAX_VARIANT_BUTTONS, ActionId, WhoValue
 from bot.slack.status import CheckStatus
 
 Payload = dict[str, Any]
@@ -166,10 +168,30 @@ def _check_line(st: CheckStatus) -> str:
     return f":large_green_circle: {name} {escape(st.title)} - {st.passing} passing"
 
 
+def _variant_buttons(answer: Answer) -> list[dict[str, Any]]:
+    """One button per variant, each in its own actions block (an action id is unique within a block)."""
+    question = truncate(answer.question, 1400)
+    out = []
+    for n, v in enumerate(answer.variants[:MAX_VARIANT_BUTTONS]):
+        value = WhoValue(question=question, variant=truncate(v.name, 100)).dump()
+        button = {"type": "button", "action_id": ActionId.who_variant.value, "text": plain(v.name, 75), "value": value}
+        out.append({"type": "actions", "block_id": f"who.variant.{n}", "elements": [button]})
+    return out
+
+
+def _recheck_button(statuses: list[CheckStatus]) -> dict[str, Any]:
+    known = [s.check_id for s in statuses if s.known][:20]
+    return {"type": "button", "action_id": ActionId.who_recheck.value, "text": plain("Re-check now"),
+            "value": WhoValue(checks=known).dump()}
+
+
 def who_owns_message(answer: Answer, team: Team | None, statuses: list[CheckStatus]) -> Payload:
-    """The answer: owner badge, explanation, per-model breakdown, owning team, guarding checks."""
+    """The answer: owner badge, task or topic, explanation, per-model or per-variant owners, owning team,
+    the provider page it comes from, guarding checks with a Re-check button, and the next step."""
     icon, label = OWNER_BADGE[answer.owner]
-    topic = escape(answer.aspect_title or "")
+    if answer.owner is Owner.depends and answer.variants:
+        label = "DEPENDS ON THE VARIANT"
+    topic = escape(answer.task.title if answer.task else (answer.aspect_title or ""))
     blocks = [section(f"{icon} *{label}*" + (f" · {topic}" if topic else ""))]
     where = []
     if answer.service_name:
@@ -189,17 +211,32 @@ def who_owns_message(answer: Answer, team: Team | None, statuses: list[CheckStat
     if answer.breakdown:
         blocks.append(fields(*[f"*{MODEL_LABEL[Model(m)]}: {OWNER_SHORT.get(b.owner, b.owner)}*\n{escape(b.summary)}"
                                for m, b in answer.breakdown.items()]))
+    if answer.variants:
+        blocks.append(fields(*[f"*{escape(v.name)}*\n{OWNER_SHORT.get(v.owner, v.owner)}" for v in answer.variants]))
+        if answer.asks_variant:
+            blocks.extend(_variant_buttons(answer))
     owning = None
     if team is not None and answer.owner not in (Owner.provider, Owner.unknown):
         owning = f"{team_mention(team)} ({escape(team.name)})"
         blocks.append(section(f":busts_in_silhouette: Customer part owned by {owning}"))
+    if answer.service_tasks:
+        blocks.append(section(f"*On {escape(answer.service_name or answer.service)}, this covers*\n" + "\n".join(
+            f"• {escape(t.title)} - {OWNER_SHORT.get(t.owner, t.owner)}" for t in answer.service_tasks[:8])))
+    if answer.sources:
+        blocks.append(context("Source: " + " · ".join(link(s.url, s.title) for s in answer.sources[:2])))
     if statuses:
-        blocks.append(section("*Checks guarding this*\n" + "\n".join(_check_line(s) for s in statuses)))
+        recheck = [_recheck_button(statuses)] if any(s.known for s in statuses) else []
+        blocks.append(section("*Checks guarding this*\n" + "\n".join(_check_line(s) for s in statuses),
+                              **({"accessory": recheck[0]} if recheck else {})))
+    step = answer.next_step_given(from_check_status(statuses))
+    if step:
+        blocks.append(context(f":arrow_right: *Next step:* {escape(step)}"))
     if answer.alternatives:
         lead = "Did you mean" if answer.owner is Owner.unknown else "Close matches"
         blocks.append(context(f"{lead}: " + ", ".join(escape(a.title) for a in answer.alternatives)))
     failing = sum(1 for s in statuses if s.failing)
-    text = f"{label}: {answer.aspect_title or 'not in the matrix'}. {answer.explanation}"
+    text = f"{label}: {answer.task.title if answer.task else (answer.aspect_title or 'not in the matrix')}. " \
+        f"{answer.explanation}"
     if team is not None and owning:
         text += f" Customer part owned by {team.name}."
     if failing:

@@ -21,6 +21,9 @@ def action_id(spec: ActionSpec | str) -> str:
 
 
 class ActionId(StrEnum):
+    # who-owns answers: re-run the guarding checks; re-ask naming a variant (one button per actions block)
+    who_recheck = "who.recheck"
+    who_variant = "who.variant"
     # inputs of the accept-risk modal (incident actions: action_id())
     justification = "risk.justification"
     expiry = "risk.expiry"
@@ -74,3 +77,19 @@ class ActionValue(BaseModel):
         if want is not None and value.action != want:
             raise ValueError(f"value is for {value.action}, not {want}")
         return value
+
+
+MAX_VARIANT_BUTTONS = 6
+
+
+class WhoValue(BaseModel):
+    """The ``value`` of a who-owns button: the checks to re-run, or the question to re-ask with a variant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checks: list[str] = Field(default_factory=list, max_length=20)
+    question: str = Field(default="", max_length=1500)
+    variant: str = Field(default="", max_length=100)
+
+    def dump(self) -> str:
+        return self.model_dump_json(exclude_defaults=True)

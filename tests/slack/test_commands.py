@@ -44,9 +44,16 @@ def test_who_owns_answers_with_badge_team_mention_and_guarding_checks(slack, ser
     assert "*Provider does*" in said and "*You do*" in said and "Amazon RDS · PaaS · AWS" in said
     line = next(b for b in body["blocks"] if "Checks guarding this" in b.get("text", {}).get("text", ""))
     lines = line["text"]["text"].splitlines()
-    permalink = f"{WORKSPACE_URL}archives/{CHANNEL}/p{root.ts.replace('.', '')}"
-    assert any(VERSIONING in ln and "*1 failing*" in ln and f"<{permalink}|#1 open>" in ln for ln in lines)
+    # scoped to the service asked: the failing S3 check does not guard RDS
+    assert not any(VERSIONING in ln for ln in lines)
     assert any("rds_instance_backup_retention_7_days" in ln and "not scanned yet" in ln for ln in lines)
+    assert line["accessory"]["action_id"] == "who.recheck"
+    # an S3 question shows the failing check, its incident thread, the source page and a next step
+    s3 = slack.command("who turns on versioning for our s3 buckets?").json
+    s3_said = all_text(s3)
+    permalink = f"{WORKSPACE_URL}archives/{CHANNEL}/p{root.ts.replace('.', '')}"
+    assert VERSIONING in s3_said and "*1 failing*" in s3_said and f"<{permalink}|#1 open>" in s3_said
+    assert "docs.aws.amazon.com/AmazonS3" in s3_said and "Next step:" in s3_said and "Fix the 1 failing" in s3_said
 
 
 def test_who_short_form_depends_breakdown_and_unknown(slack):
@@ -158,16 +165,16 @@ def test_who_owns_links_only_active_incidents_of_the_guarding_checks(slack, serv
                                      finding("b2", check=VERSIONING, account="210987654321")))
     roots = [c for c in slack.fake.wait_for("chat.postMessage", 4) if "thread_ts" not in c.body]
     links = {f"<{WORKSPACE_URL}archives/{CHANNEL}/p{r.ts.replace('.', '')}|#{n} open>" for n, r in enumerate(roots, 1)}
-    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for RDS?").json) if VERSIONING in ln]
+    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for s3?").json) if VERSIONING in ln]
     assert "*2 failing*" in line and all(link in line for link in links)  # both accounts' threads
 
     services.incidents.acknowledge(1, Actor(id=MEMBER))
     services.incidents.ingest(run_of(finding("b2", "PASS", check=VERSIONING, account="210987654321")))
-    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for RDS?").json) if VERSIONING in ln]
+    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for s3?").json) if VERSIONING in ln]
     assert "*1 failing*" in line and "#1 acknowledged>" in line and "#2" not in line  # resolved: no link
 
     services.incidents.ingest(run_of(finding("b1", "PASS", check=VERSIONING, account=ACCOUNT_ID)))
-    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for RDS?").json) if VERSIONING in ln]
+    [line] = [ln for ln in guarding_lines(slack.command("who owns backups for s3?").json) if VERSIONING in ln]
     assert line.startswith(":large_green_circle:") and "2 passing" in line and "#" not in line
 
 

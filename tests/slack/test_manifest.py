@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.actions import ACTIONS
-from bot.slack.ids import CallbackId, action_id
+from bot.slack.ids import ActionId, CallbackId, action_id
 from tests.slack.conftest import MEMBER
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -41,8 +41,10 @@ def test_manifest_lists_exactly_what_the_app_registers(slack, manifest):
     assert sorted(c["command"] for c in manifest["features"]["slash_commands"]) == sorted(reg.commands) == ["/srm"]
     assert sorted(manifest["settings"]["event_subscriptions"]["bot_events"]) == sorted(reg.events)
     assert manifest["settings"]["interactivity"]["is_enabled"] is bool(reg.actions or reg.views)
-    # one listener per registry action on the root, and the backlog summary's button
-    assert sorted(reg.actions) == sorted([*(action_id(a) for a in ACTIONS if a.on_root), "backlog.promote"])
+    # one listener per registry action on the root, the backlog summary's button and the who-owns answer's
+    # buttons (Re-check, variant)
+    assert sorted(reg.actions) == sorted([*(action_id(a) for a in ACTIONS if a.on_root), "backlog.promote",
+                                          ActionId.who_recheck, ActionId.who_variant])
     assert reg.views == [CallbackId.accept_risk.value]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is ("app_home_opened" in reg.events)
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is ("message.im" in reg.events)

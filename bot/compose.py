@@ -1,0 +1,173 @@
+"""Turn a matched aspect row or task into an :class:`Answer` (pure; used by bot/resolver.py).
+
+* A task answer gives that task's owner on that service (and variant). When the service's variants
+  give the task different owners and the question names none, the answer is ``depends`` with the
+  per-variant owners and asks which one.
+* An aspect answer gives the row's cell for the model; with no model, the common owner, the named
+  provider's own classification of the whole aspect (stated as an assumption), or ``depends``.
+* Guarding checks are scoped: a task lists its own; an aspect answer about a service lists only the
+  row's checks that guard a task of that service; an Azure or Google question lists none of AWS's.
+"""
+from __future__ import annotations
+
+from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
+from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
+from bot.owners import Owners
+from bot.task_match import TaskIndex
+from bot.tasks import ServiceTasks, Task
+
+PROVIDER_NAME = {Provider.aws: "AWS", Provider.azure: "Microsoft", Provider.gcp: "Google"}
+CHECKS_PROVIDER = Provider.aws  # every registered check reads AWS
+_SOURCE_PREFIX = {Provider.aws: "aws_", Provider.azure: "azure_", Provider.gcp: "gcp_"}
+_GENERAL_PAGE = {Provider.aws: "aws_srm", Provider.azure: "azure_srm", Provider.gcp: "gcp_shared_fate"}
+
+
+class Composer:
+    def __init__(self, matrix: Matrix, tasks: TaskIndex, owners: Owners | None):
+        self.matrix = matrix
+        self.tasks = tasks
+        self.owners = owners
+
+    def _team(self, aspect: str, owner: Owner) -> dict:
+        team = self.owners.team_for_aspect(aspect) if self.owners else None
+        if team is None or owner in (Owner.provider, Owner.unknown):
+            return {}
+        return {"team": team.id, "team_name": team.name}
+
+    def _sources(self, ids: list[str], prov: Provider | None, cat_sid: str | None = None,
+                 aspect: str | None = None) -> list[SourceRef]:
+        """The named service's own pages for this aspect first, then the row's sources for the provider asked
+        (its general shared-responsibility page when the row cites none of that provider's)."""
+        out: list[SourceRef] = []
+        st = self.tasks.catalog.by_service.get(cat_sid) if cat_sid else None
+        if st is not None and aspect:
+            for task in self.tasks.tasks_in_aspect(st.service, aspect):
+                page = st.source_of(task, self.matrix)
+                if page and all(s.url != page.url for s in out):
+                    out.append(SourceRef(title=page.title, url=page.url))
+        if prov is not None and not any(i.startswith(_SOURCE_PREFIX[prov]) for i in ids):
+            ids = [*ids, _GENERAL_PAGE[prov]]
+        for sid in ids:
+            src = self.matrix.sources.get(sid)
+            if src is None or not src.url.startswith("http"):
+                continue
+            if prov is not None and any(sid.startswith(p) for other, p in _SOURCE_PREFIX.items() if other is not prov):
+                continue  # an Azure question does not cite AWS's page
+            if all(s.url != src.url for s in out):
+                out.append(SourceRef(title=src.title, url=src.url))
+        return out
+
+    # -- tasks ---------------------------------------------------------------------
+    def task_answer(self, base: dict, st: ServiceTasks, task: Task, variant: str | None) -> Answer:
+        src = st.source_of(task, self.matrix)
+        aspect = self.matrix.aspect(task.aspect)
+        common = dict(base, aspect=aspect.id, aspect_title=aspect.title, checks=list(task.checks),
+                      sources=[SourceRef(title=src.title, url=src.url)] if src else [],
+                      task=TaskRef(id=f"{st.service}.{task.id}", title=task.title))
+        prov: Provider | None = base.get("provider")
+        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
+        subject = base.get("service_name") or st.service
+        owners = task.variant_owners(st.variants)
+        if variant is None and len(set(owners.values())) > 1:
+            variants = [VariantOwner(id=v.id, name=v.name, owner=owners[v.id]) for v in st.variants]
+            parts = "; ".join(f"{v.name}: {v.owner}" for v in variants)
+            names = ", ".join(v.name for v in variants)
+            return Answer(**common, owner=Owner.depends, variants=variants, provider_does=task.provider_does or None,
+                          customer_does=task.customer_does or None, **self._team(aspect.id, Owner.depends),
+                          explanation=(f"{task.title} on {subject} depends on how you run it ({parts}). "
+                                       "Which one do you use?"),
+                          next_step=f"Say which one you use ({names}) for one owner.")
+        owner = Owner(task.owner_for(variant))
+        lead = f"For {st.variant(variant).name}: " if variant else ""
+        if owner is Owner.provider:
+            text = f"{lead}{prov_name} does this on {subject}: {task.provider_does}"
+            if task.customer_does:
+                text += f" You: {task.customer_does}"
+        elif owner is Owner.customer:
+            text = f"{lead}This is yours on {subject}: {task.customer_does}"
+            if task.provider_does:
+                text += f" ({prov_name}: {task.provider_does})"
+        else:
+            text = (f"{lead}{task.title} is split on {subject}. "
+                    f"Provider: {task.provider_does} You: {task.customer_does}")
+        if task.disagreement:
+            text += f" Sources differ: {task.disagreement}"
+        answer = Answer(**common, owner=owner, explanation=text, variant=variant,
+                        provider_does=task.provider_does or None, customer_does=task.customer_does or None,
+                        **self._team(aspect.id, owner))
+        answer.next_step = self._next_step(answer, src.title if src else None)
+        return answer
+
+    # -- aspect rows ---------------------------------------------------------------
+    def _scoped_checks(self, aspect: Aspect, prov: Provider | None, service: str | None,
+                       cat_sid: str | None) -> list[str]:
+        if prov not in (None, CHECKS_PROVIDER):
+            return []
+        if service is None:
+            return list(aspect.checks)
+        guarding = set(self.tasks.checks_of(cat_sid))
+        return [c for c in aspect.checks if c in guarding]
+
+    def aspect_answer(self, aspect: Aspect, base: dict, model: Model | None, prov: Provider | None,
+                      alts: list[Alternative], cat_sid: str | None = None, variant: str | None = None,
+                      matched: str | None = None) -> Answer:
+        common = dict(base, aspect=aspect.id, aspect_title=aspect.title, alternatives=alts, variant=variant,
+                      checks=self._scoped_checks(aspect, prov, base.get("service"), cat_sid),
+                      sources=self._sources(aspect.sources, prov, cat_sid, aspect.id),
+                      service_tasks=[TaskOwner(id=f"{cat_sid}.{t.id}", title=t.title, owner=t.owner_for(variant))
+                                     for t in self.tasks.tasks_in_aspect(cat_sid, aspect.id)] if cat_sid else [])
+        if model is not None:
+            cell = aspect.cell(model, prov)
+            answer = self._cell_answer(common, aspect, Owner(cell.owner), cell.summary, cell.provider_does,
+                                       cell.customer_does)
+            return self._with_next_step(answer)
+        cells = {m: aspect.cell(m, prov) for m in CLOUD_MODELS}
+        owners = {c.owner for c in cells.values()}
+        if len(owners) == 1:
+            cell = cells[Model.iaas]
+            common["service_model"] = None
+            summary = cell.summary + ("" if cell.owner == "shared" else " This holds for IaaS, PaaS and SaaS alike.")
+            answer = self._cell_answer(common, aspect, Owner(cell.owner), summary, cell.provider_does,
+                                       cell.customer_does)
+            return self._with_next_step(answer)
+        view = aspect.provider_view.get(prov) if prov and base.get("provider_stated") else None
+        if view is not None and view.keywords and matched not in view.keywords:
+            view = None
+        if view is not None and prov is not None:
+            src = self.matrix.sources[view.source]
+            answer = self._cell_answer(common, aspect, Owner(view.owner), view.summary, view.provider_does,
+                                       view.customer_does)
+            answer.assumption = (f"Following {PROVIDER_NAME[prov]}'s own classification ({src.title}); "
+                                 "name a service for its exact split.")
+            answer.explanation += f" ({answer.assumption})"
+            return self._with_next_step(answer)
+        breakdown = {m.value: ModelOwner(owner=c.owner, summary=c.summary) for m, c in cells.items()}
+        parts = "; ".join(f"{m.value.upper()}: {c.owner}" for m, c in cells.items())
+        return Answer(**common, owner=Owner.depends, breakdown=breakdown, **self._team(aspect.id, Owner.depends),
+                      explanation=(f"It depends on the service model ({parts}). Name the service "
+                                   "(e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS for one answer."),
+                      next_step="Name the service (e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS.")
+
+    def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
+                     customer_does: str | None) -> Answer:
+        explanation = summary
+        if owner is Owner.shared:
+            explanation = f"{summary} Provider: {provider_does} You: {customer_does}"
+        return Answer(**common, owner=owner, explanation=explanation, provider_does=provider_does,
+                      customer_does=customer_does, **self._team(aspect.id, owner))
+
+    def _with_next_step(self, answer: Answer) -> Answer:
+        answer.next_step = self._next_step(answer, answer.sources[0].title if answer.sources else None)
+        return answer
+
+    @staticmethod
+    def _next_step(answer: Answer, source_title: str | None) -> str:
+        if answer.owner is Owner.provider:
+            where = f" ({source_title})" if source_title else ""
+            return f"Nothing for you to run; keep the provider's page{where} as your evidence."
+        if answer.checks:
+            first = answer.checks[0]
+            return f"Run the guarding check: `srm scan --check {first}` (or `/srm check {first}`)."
+        who = answer.team_name or "the owning team"
+        what = answer.customer_does or "the customer part"
+        return f"Confirm that {who} does this: {what}"

@@ -1,0 +1,110 @@
+"""Find the task a question names, within one service's catalogue (pure; built once per resolver).
+
+A service's tasks are matched only when the question names that service (or a variant of it, such as
+Aurora for RDS): task keywords are specific to a service, so they are never matched across services.
+A keyword matches when every one of its topic tokens is in the question (any order, small typos
+allowed except on product names); the heaviest match wins. Variants are found by their aliases.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, NamedTuple, Sequence
+
+from bot.matrix import Matrix, ServiceCatalog
+from bot.scope import PROVIDER_WORDS, PhraseIndex, degenerate
+from bot.tasks import ServiceTasks, Task, TaskCatalog
+from bot.textmatch import Vocabulary, content_tokens, raw_tokens
+
+
+class TaskKeyword(NamedTuple):
+    task: Task
+    text: str
+    tokens: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class TaskMatch:
+    service: ServiceTasks
+    task: Task
+    keyword: TaskKeyword
+
+
+def _weight(tokens: Sequence[str]) -> float:
+    return sum(min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
+
+
+class TaskIndex:
+    def __init__(self, catalog: TaskCatalog, services: ServiceCatalog, matrix: Matrix):
+        self.catalog = catalog
+        self.matrix = matrix
+        self._aliases = {s.id: [tuple(raw_tokens(a)) for a in [s.name, *s.aliases]] for s in services.services}
+        self._parents = catalog.variant_parents()
+        # a service's keywords are indexed the first time a question names it: loading stays fast however
+        # many services the catalogue holds, and each service's typo vocabulary stays small
+        self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
+        self._variants: dict[str, PhraseIndex] = {}
+        self._checks: dict[str, list[str]] = {}
+        for sid, st in catalog.by_service.items():
+            if st.variants:
+                self._variants[sid] = PhraseIndex(
+                    (tuple(raw_tokens(alias)), v.id)
+                    for v in st.variants for alias in dict.fromkeys([v.name, v.id.replace("_", " "), *v.aliases])
+                    if raw_tokens(alias))
+            self._checks[sid] = list(dict.fromkeys(c for t in st.tasks for c in t.checks))
+
+    def keywords(self, service_id: str) -> tuple[list[TaskKeyword], Vocabulary]:
+        """The service's task keywords (stemmed topic tokens, weight) and the vocabulary of their words."""
+        found = self._keywords.get(service_id)
+        if found is None:
+            kws = []
+            for task in self.catalog.by_service[service_id].tasks:
+                for text in [task.title, *task.keywords]:
+                    raw = raw_tokens(text)
+                    toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_WORDS))
+                    if toks and not degenerate(raw, toks):
+                        kws.append(TaskKeyword(task, text, toks, _weight(toks)))
+            found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
+        return found
+
+    def catalogue_for(self, service_id: str | None, toks: Sequence[str]) -> tuple[str | None, str | None]:
+        """(service whose tasks answer, variant implied by the service named) for the service a question named."""
+        if service_id is None:
+            return None, None
+        parents = self._parents.get(service_id, [])
+        named = [(p, v) for p, v in parents if self._names(p, toks)]
+        if len(named) == 1:  # "fargate on eks": EKS's tasks, Fargate variant
+            return named[0]
+        if service_id in self.catalog.by_service:
+            return service_id, None
+        if len(parents) == 1:
+            return parents[0]
+        return None, None
+
+    def _names(self, service_id: str, toks: Sequence[str]) -> bool:
+        return any(tuple(toks[i:i + len(a)]) == a for a in self._aliases.get(service_id, ())
+                   for i in range(len(toks) - len(a) + 1))
+
+    def variant_in(self, service_id: str, toks: Sequence[str]) -> str | None:
+        phrases = self._variants.get(service_id)
+        found = phrases.find(toks) if phrases is not None else None
+        return phrases[found] if phrases is not None and found else None
+
+    def best(self, service_id: str, matched: Iterable[str]) -> TaskMatch | None:
+        """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens)."""
+        have = set(matched)
+        best: TaskKeyword | None = None
+        for kw in self.keywords(service_id)[0]:
+            if all(t in have for t in kw.tokens) and (best is None or kw.weight > best.weight):
+                best = kw
+        if best is None:
+            return None
+        return TaskMatch(self.catalog.by_service[service_id], best.task, best)
+
+    def checks_of(self, service_id: str | None) -> list[str]:
+        """Every check that guards some task of this service (the scope of an aspect answer about it)."""
+        return list(self._checks.get(service_id, ())) if service_id else []
+
+    def tasks_in_aspect(self, service_id: str, aspect: str) -> list[Task]:
+        st = self.catalog.by_service.get(service_id)
+        return [t for t in st.tasks if t.aspect == aspect] if st else []

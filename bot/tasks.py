@@ -1,0 +1,272 @@
+"""The task catalogue: who does what for one task of one named service (schema + loading, pure).
+
+One YAML file per service, ``data/tasks/<provider>/<service_slug>.yml`` (schema fixed in
+docs/matrix.md, "Adding a service and its tasks"). A task belongs to one aspect row of
+``data/matrix.yml``; its owner may differ by a variant of the service (ECS launch type, EKS node
+mode, RDS vs Aurora). :func:`load_tasks` checks each file on its own; :func:`catalogue_problems`
+checks the catalogue against the matrix, the services and the check registry (``srm validate``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from bot.datafiles import DataFileError, read_yaml, validation_problems
+from bot.matrix import DATA_DIR, Matrix, Provider, ServiceCatalog
+
+TASKS_DIR = DATA_DIR / "tasks"
+TaskOwner = Literal["provider", "customer", "shared"]
+_ID = r"^[a-z0-9_]+$"
+_CCM = re.compile(r"^[A-Z]{3}-\d{2}$")  # CSA CCM v4 control ids look like "TVM-09"
+
+
+class TaskSource(BaseModel, extra="forbid"):
+    title: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https?://\S+$")
+
+
+class Variant(BaseModel, extra="forbid"):
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    # optional: services.yml ids that mean this variant when a question names them (aws_aurora -> aurora)
+    services: list[str] = Field(default_factory=list)
+
+
+class Task(BaseModel, extra="forbid"):
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=3)
+    aspect: str
+    owner: TaskOwner
+    owner_by_variant: dict[str, TaskOwner] = Field(default_factory=dict)
+    provider_does: str = ""
+    customer_does: str = ""
+    keywords: list[str] = Field(min_length=1)
+    source: str
+    checks: list[str] = Field(default_factory=list)
+    ccm: str = ""
+    disagreement: str = ""
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_lowercase(cls, v: list[str]) -> list[str]:
+        bad = [k for k in v if k != k.lower() or not k.strip()]
+        if bad:
+            raise ValueError(f"keywords must be lowercase phrases: {bad}")
+        return v
+
+    @field_validator("ccm")
+    @classmethod
+    def _ccm_shape(cls, v: str) -> str:
+        if v and not _CCM.match(v):
+            raise ValueError(f"ccm {v!r} must look like a CCM v4 control id such as TVM-09")
+        return v
+
+    @model_validator(mode="after")
+    def _split_is_said(self) -> "Task":
+        if self.disagreement and self.owner != "shared":
+            raise ValueError("a task with a disagreement must be owned 'shared' (give both views)")
+        for owner, where in [(self.owner, "owner"), *((o, f"owner_by_variant.{v}")
+                                                      for v, o in self.owner_by_variant.items())]:
+            if owner == "shared" and not (self.provider_does and self.customer_does):
+                raise ValueError(f"{where} is shared: say provider_does and customer_does")
+        return self
+
+    def owner_for(self, variant: str | None) -> str:
+        return self.owner_by_variant.get(variant, self.owner) if variant else self.owner
+
+    def variant_owners(self, variants: Iterable["Variant"]) -> dict[str, str]:
+        """variant id -> owner, for every variant of the service (the task's owner where not overridden)."""
+        return {v.id: self.owner_by_variant.get(v.id, self.owner) for v in variants}
+
+
+class ServiceTasks(BaseModel, extra="forbid"):
+    service: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    sources: dict[str, TaskSource] = Field(min_length=1)
+    variants: list[Variant] = Field(default_factory=list)
+    tasks: list[Task] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ServiceTasks":
+        problems = []
+        variant_ids = [v.id for v in self.variants]
+        if len(set(variant_ids)) != len(variant_ids):
+            problems.append("variants: duplicate variant id")
+        seen: set[str] = set()
+        for i, t in enumerate(self.tasks):
+            where = f"tasks[{i}] ({t.id})"
+            if t.id in seen:
+                problems.append(f"{where}: duplicate task id")
+            seen.add(t.id)
+            for v in t.owner_by_variant:
+                if v not in variant_ids:
+                    problems.append(f"{where}.owner_by_variant: unknown variant {v!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def source_of(self, task: Task, matrix: Matrix | None = None) -> TaskSource | None:
+        if task.source in self.sources:
+            return self.sources[task.source]
+        if matrix is not None and task.source in matrix.sources:
+            s = matrix.sources[task.source]
+            return TaskSource(title=s.title, url=s.url)
+        return None
+
+    def variant(self, variant_id: str) -> Variant:
+        return next(v for v in self.variants if v.id == variant_id)
+
+
+class TaskCatalog(BaseModel):
+    """Every service's tasks, by service id. ``files`` keeps where each came from (for messages)."""
+
+    by_service: dict[str, ServiceTasks] = Field(default_factory=dict)
+    files: dict[str, str] = Field(default_factory=dict)  # service id -> file path relative to the root
+    folders: dict[str, str] = Field(default_factory=dict)  # service id -> provider folder name
+
+    def tasks(self) -> Iterable[tuple[ServiceTasks, Task]]:
+        for st in self.by_service.values():
+            for t in st.tasks:
+                yield st, t
+
+    def variant_parents(self) -> dict[str, list[tuple[str, str]]]:
+        """services.yml id named in a variant's ``services`` -> [(parent service id, variant id)]."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for st in self.by_service.values():
+            for v in st.variants:
+                for sid in v.services:
+                    out.setdefault(sid, []).append((st.service, v.id))
+        return out
+
+
+def _cache_file(root: Path, paths: list[Path]) -> Path:
+    """Where the parsed YAML of exactly these files (by path, size and mtime) is kept."""
+    base = Path(os.environ.get("SRM_CACHE_DIR") or Path(tempfile.gettempdir()) / "srm-bot-cache")
+    sig = hashlib.sha1(str(root.resolve()).encode())
+    for p in paths:
+        st = p.stat()
+        sig.update(f"{p.name}|{p.parent.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return base / f"tasks-{sig.hexdigest()}.json"
+
+
+def _parsed(root: Path, paths: list[Path]) -> dict[str, Any]:
+    """rel path -> parsed YAML. Parsing YAML is most of the load time, so the parsed data of an unchanged
+    set of files is kept as JSON (like .pyc files); a file that does not parse is never cached."""
+    cache = _cache_file(root, paths)
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    out: dict[str, Any] = {}
+    for path in paths:
+        rel = str(path.relative_to(root))
+        try:
+            out[rel] = read_yaml(path)
+        except DataFileError as exc:
+            out[rel] = exc
+    if not any(isinstance(v, DataFileError) for v in out.values()):
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(out), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only temp dir only costs speed
+    return out
+
+
+def _load_file(data: Any, rel: str) -> ServiceTasks:
+    if isinstance(data, DataFileError):
+        raise DataFileError(rel, data.problems)
+    if not isinstance(data, dict):
+        raise DataFileError(rel, ["file is empty" if data is None else "expected a mapping with service and tasks"])
+    try:
+        return ServiceTasks.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(rel, validation_problems(data, exc)) from None
+
+
+def load_tasks(root: Path | str = TASKS_DIR) -> TaskCatalog:
+    """Every ``<provider>/*.yml`` under root. Raises one DataFileError naming each broken file and entry."""
+    root = Path(root)
+    catalog = TaskCatalog()
+    problems: list[str] = []
+    if not root.is_dir():
+        return catalog
+    paths = sorted(root.glob("*/*.yml"))
+    parsed = _parsed(root, paths)
+    for path in paths:
+        rel = str(path.relative_to(root))
+        try:
+            st = _load_file(parsed[rel], rel)
+        except DataFileError as exc:
+            problems += [f"{rel}: {p}" for p in exc.problems]
+            continue
+        if st.service in catalog.by_service:
+            problems.append(f"{rel}: service {st.service!r} already has tasks in {catalog.files[st.service]}")
+            continue
+        catalog.by_service[st.service] = st
+        catalog.files[st.service] = rel
+        catalog.folders[st.service] = path.parent.name
+    if problems:
+        raise DataFileError(root, problems)
+    return catalog
+
+
+def catalogue_problems(catalog: TaskCatalog, matrix: Matrix, services: ServiceCatalog,
+                       registry: dict[str, Any]) -> list[str]:
+    """Cross-file rules: folder = provider, known service / aspect / source, provider-matched registered checks."""
+    known = {s.id: s for s in services.services}
+    aspects = set(matrix.ids)
+    problems: list[str] = []
+    for sid, st in catalog.by_service.items():
+        rel, folder = catalog.files[sid], catalog.folders[sid]
+        if folder not in {p.value for p in Provider}:
+            problems.append(f"{rel}: folder {folder!r} is not a provider (aws, azure, gcp)")
+        svc = known.get(sid)
+        if svc is None:
+            problems.append(f"{rel}: service: unknown service {sid!r} (add it to services.yml)")
+        elif svc.provider.value != folder:
+            problems.append(f"{rel}: service: {sid} is a {svc.provider.value} service, not {folder}")
+        for j, v in enumerate(st.variants):
+            for other in v.services:
+                if other not in known:
+                    problems.append(f"{rel}: variants[{j}] ({v.id}).services: unknown service {other!r}")
+        for i, t in enumerate(st.tasks):
+            where = f"{rel}: tasks[{i}] ({t.id})"
+            if t.aspect not in aspects:
+                problems.append(f"{where}.aspect: unknown aspect {t.aspect!r}")
+            if st.source_of(t, matrix) is None:
+                problems.append(f"{where}.source: unknown source {t.source!r} (not in this file's sources)")
+            for cid in t.checks:
+                check = registry.get(cid)
+                if check is None:
+                    problems.append(f"{where}.checks: unknown check {cid!r}")
+                    continue
+                check_provider = getattr(check.meta, "provider", "aws")
+                if check_provider != folder:
+                    problems.append(f"{where}.checks: {cid} is a {check_provider} check; "
+                                    f"a {folder} task lists only {folder} checks")
+    return problems
+
+
+def load_checked_tasks(root: Path | str, matrix: Matrix | None, services: ServiceCatalog | None,
+                       registry: dict[str, Any]) -> TaskCatalog:
+    """`srm validate` and `srm doctor`: load every file, then apply the cross-file rules (when the matrix and
+    services loaded). One DataFileError lists every problem, each naming its file and entry."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataFileError(root, ["folder not found (SRM_TASKS)"])
+    catalog = load_tasks(root)
+    if matrix is not None and services is not None:
+        bad = catalogue_problems(catalog, matrix, services, registry)
+        if bad:
+            raise DataFileError(root, bad)
+    return catalog
