@@ -13,6 +13,7 @@ INSTANCE = "AWS::RDS::DBInstance"
 
 @register(CheckMeta(
     id="rds_instance_storage_encrypted",
+    fail_title="Unencrypted RDS DB instances",
     title="RDS DB instances are encrypted at rest",
     service="rds",
     aspect="encryption_at_rest",
@@ -39,6 +40,7 @@ def rds_instance_storage_encrypted(scope: Scope):
 
 @register(CheckMeta(
     id="rds_instance_not_publicly_accessible",
+    fail_title="Publicly accessible RDS DB instances",
     title="RDS DB instances are not publicly accessible",
     service="rds",
     aspect="network_controls",
@@ -62,6 +64,7 @@ def rds_instance_not_publicly_accessible(scope: Scope):
 
 @register(CheckMeta(
     id="rds_instance_backup_retention_7_days",
+    fail_title="RDS DB instances keep backups for less than 7 days",
     title=f"RDS DB instances keep automated backups for at least {MIN_BACKUP_RETENTION_DAYS} days",
     service="rds",
     aspect="backup_dr",
@@ -94,6 +97,7 @@ def rds_instance_backup_retention_7_days(scope: Scope):
 
 @register(CheckMeta(
     id="rds_snapshot_not_public",
+    fail_title="Public RDS DB or cluster snapshots",
     title="Manual RDS DB and DB cluster snapshots are not public",
     service="rds",
     aspect="data_protection",
@@ -129,6 +133,7 @@ def rds_snapshot_not_public(scope: Scope):
 
 @register(CheckMeta(
     id="rds_instance_auto_minor_version_upgrade",
+    fail_title="RDS DB instances without automatic minor upgrades",
     title="RDS DB instances apply minor engine upgrades automatically",
     service="rds",
     aspect="runtime_patching",

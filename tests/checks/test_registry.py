@@ -65,3 +65,11 @@ def test_config_rejects_unknown_check_in_checks_section(tmp_path):
     bad.write_text("checks:\n  no_such_check_here: {x: 1}\n")
     with pytest.raises(DataFileError, match="no_such_check_here"):
         load_config(bad)
+
+
+def test_every_check_declares_its_passing_title_and_its_failure_title():
+    """Lists of failures (digest, backlog, email) read as failures, never as the passing condition."""
+    for check in CHECKS:
+        meta = check.meta
+        assert meta.title and meta.fail_title, meta.id
+        assert meta.fail_title != meta.title, meta.id
