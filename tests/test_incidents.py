@@ -434,4 +434,4 @@ def test_a_resolved_root_keeps_the_region_it_was_about(svc):
     view = svc.view(inc)
     assert view.resources == [] and view.regions == [REGION]
     root = incident_root(view, now=svc.clock.now())
-    assert f"`{ACCOUNT}` · {REGION}" in json.dumps(root)
+    assert f"`{ACCOUNT}` · {REGION}" in json.dumps(root, ensure_ascii=False)
