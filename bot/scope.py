@@ -135,6 +135,7 @@ practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined pr
 purchasing buy buys buying bought negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
+quiz quizzes trivia offsite offsites cabinet
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
@@ -143,7 +144,7 @@ enterprise support|business support|developer support|premium support|premier su
 free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
-study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
+in the office|at the office|study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
 """) if p.strip())
 
 
