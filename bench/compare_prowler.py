@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.prowler_normalise import compare, ours_by_check, prowler_by_check  # noqa: E402
 from bench.scan import aws_env, seed  # noqa: E402
+from bench.seed_edge_data import seed_edge_data  # noqa: E402
 from bot.demo.aws import MotoServer, seed_account  # noqa: E402
 
 REGION = "us-east-1"
@@ -134,6 +135,7 @@ def seed_edges(session: boto3.session.Session) -> list[str]:
         ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
                           MetadataOptions={"HttpTokens": tokens, "HttpEndpoint": endpoint})
         made.append(f"EC2 instance with HttpTokens {tokens}, HttpEndpoint {endpoint}")
+    made += seed_edge_data(session)  # load balancers, CloudFront, API Gateway, alarms, IAM, data stores
     return made
 
 

@@ -12,14 +12,13 @@ each job missed within ``schedule.catch_up_grace_hours`` runs once
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -28,6 +27,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from filelock import FileLock, Timeout
 
 from bot.config import SrmConfig
 from bot.cron import cron_trigger
@@ -51,40 +51,42 @@ class SchedulerLocked(RuntimeError):
 
 
 class SchedulerLock:
+    """One scheduler per database: a portable file lock (filelock; the OS drops it when the process dies)
+    on ``<db>.scheduler.lock``, and the holder's pid in ``<db>.scheduler.pid`` for the refusal message."""
+
     def __init__(self, db_path: Path | str):
         self.db = Path(db_path)
         self.path = Path(f"{db_path}.scheduler.lock")
-        self._fh: IO[str] | None = None
+        self.pid_path = Path(f"{db_path}.scheduler.pid")
+        self._lock: FileLock | None = None
 
-    def acquire(self) -> "SchedulerLock":
+    def acquire(self, *, record_pid: bool = True) -> "SchedulerLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")  # noqa: SIM115 - held open for the scheduler's lifetime
+        lock = FileLock(self.path, timeout=0)
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            fh.close()
+            lock.acquire()
+        except Timeout:
+            try:
+                holder = self.pid_path.read_text().strip() or "unknown"
+            except OSError:
+                holder = "unknown"
             raise SchedulerLocked(
                 f"another srm scheduler (pid {holder}) is already running against {self.db} "
                 f"(lock file {self.path}); only one scheduler may run per database - "
                 "stop that process first") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        self._fh = fh
+        if record_pid:
+            self.pid_path.write_text(f"{os.getpid()}\n")
+        self._lock = lock
         return self
 
     @property
     def held(self) -> bool:
-        return self._fh is not None
+        return self._lock is not None
 
     def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 # -- jobs and slots ------------------------------------------------------------------

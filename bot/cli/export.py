@@ -158,7 +158,6 @@ def securityhub_group() -> None:
 def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
     """Push the current state of a stored run's scopes: import FAILs, resolve ours that pass again or are gone.
     Exit 1 if any finding could not be pushed."""
-    from bot.cli.scan import load_cli_config
     from checks.accounts import TargetError
 
     cfg = load_cli_config()
@@ -210,3 +209,17 @@ def runs_cmd(limit: int, db: Path | None) -> None:
     for r in rows:
         counts = " ".join(f"{k} {v}" for k, v in (r["counts"] or {}).items())
         click.echo(f"{r['id']:>5}  {r['started_at'][:19]}  {r['checks_run']} checks  {r['scopes']} scopes  {counts}")
+
+
+def load_cli_config() -> SrmConfig:
+    """srm.yml as the CLI reads it: a bad environment is a usage error, a bad file exits 2 (SrmGroup)."""
+    from pydantic import ValidationError
+
+    from bot.config import Settings, load_config
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise click.UsageError(f"bad environment setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") \
+            from None
+    return load_config(settings.srm_config)  # DataFileError -> exit 2 in SrmGroup

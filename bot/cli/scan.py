@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli import main
-from bot.cli.export import export_input, output_option, write_document
+from bot.cli.export import export_input, load_cli_config, output_option, write_document
 from bot.exports import EXPORT_FORMATS, render
 from checks.base import Check, Finding, Severity, Status
 
@@ -64,19 +64,6 @@ def select_checks(check_ids: tuple[str, ...], run_all: bool, aspect: str | None,
                 hints += difflib.get_close_matches(cid, list(reg), n=1)
         hint = f" (did you mean {' / '.join(hints)}?)" if hints else ""
         raise click.UsageError(f"{exc.args[0]}{hint}") from None
-
-
-def load_cli_config():
-    from pydantic import ValidationError
-
-    from bot.config import Settings, load_config
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        raise click.UsageError(f"bad environment setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") \
-            from None
-    return load_config(settings.srm_config)  # DataFileError -> exit 2 in SrmGroup
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.doctor.results import DATA_FIX, Level, Result, fail, ok, warn
+from bot.scheduler import SchedulerLock, SchedulerLocked
 from bot.store.inspect import file_health, probe_write_lock
 
 
@@ -75,7 +76,6 @@ def _channel_hints(cfg: Any, owners: Any) -> list[Result]:
 
 # -- database ----------------------------------------------------------------------------
 def check_database(path: Path | str, *, lock_timeout: float = 2.0) -> list[Result]:
-    from bot.scheduler import SchedulerLock
     from bot.store import MIGRATIONS
 
     path, latest = Path(path), MIGRATIONS[-1][0]
@@ -93,7 +93,7 @@ def check_database(path: Path | str, *, lock_timeout: float = 2.0) -> list[Resul
     out = [_schema(path, latest)]
     if out[0].level is not Level.fail:
         out.append(_writable(path, owner, lock_timeout))
-        out.append(_scheduler_lock(SchedulerLock(path).path))
+        out.append(_scheduler_lock(SchedulerLock(path)))
     return out
 
 
@@ -130,17 +130,18 @@ def _writable(path: Path, owner: str, timeout: float) -> Result:
     return ok("database", "writable", f"{path}: a write transaction can start")
 
 
-def _scheduler_lock(lock: Path) -> Result:
-    import fcntl
-
-    if not lock.exists():
+def _scheduler_lock(lock: SchedulerLock) -> Result:
+    """Probe the scheduler's lock without keeping it."""
+    if not lock.path.exists():
         return ok("database", "scheduler", "no scheduler has run against this database yet")
-    with open(lock, encoding="utf-8") as fh:
-        pid = fh.read().strip() or "unknown"
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        except OSError:
-            return ok("database", "scheduler", f"running: pid {pid} holds {lock} (one scheduler per database; "
-                      "other processes use --no-scheduler)")
+    try:
+        pid = lock.pid_path.read_text(encoding="utf-8").strip() or "unknown"
+    except OSError:
+        pid = "unknown"
+    try:
+        lock.acquire(record_pid=False)
+    except SchedulerLocked:
+        return ok("database", "scheduler", f"running: pid {pid} holds {lock.path} (one scheduler per database; "
+                  "other processes use --no-scheduler)")
+    lock.release()
     return ok("database", "scheduler", f"none running (lock free; last pid {pid})")

@@ -1,7 +1,7 @@
 """IAM checks (global, CIS AWS Foundations Benchmark v3.0 section 1)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from checks.base import CheckMeta, Scope, Severity, register
@@ -34,6 +34,7 @@ def _as_list(v: Any) -> list[Any]:
 
 @register(CheckMeta(
     id="iam_root_mfa_enabled", title="The root user has MFA enabled", service="iam", aspect="mfa",
+    fail_title="The root user has no MFA",
     severity=Severity.critical, scope="account", frameworks={"cis": ["1.5"]},
     remediation=("Sign in as root: console account menu > Security credentials > Multi-factor authentication "
                  "> Assign MFA device. Verify with `aws iam get-account-summary` (AccountMFAEnabled = 1)."),
@@ -51,6 +52,7 @@ def iam_root_mfa_enabled(scope: Scope):
 
 @register(CheckMeta(
     id="iam_root_access_keys_absent", title="The root user has no access keys", service="iam",
+    fail_title="The root user has access keys",
     aspect="accounts_identities", severity=Severity.critical, scope="account",
     frameworks={"cis": ["1.4"], "fsbp": ["IAM.4"]},
     remediation=("Sign in as root: console account menu > Security credentials > Access keys > Delete. "
@@ -75,6 +77,7 @@ def _iam_users(scope: Scope) -> list[ReportUser]:
 
 @register(CheckMeta(
     id="iam_user_console_mfa_enabled", title="IAM users with a console password have MFA", service="iam",
+    fail_title="Console IAM users without MFA",
     aspect="mfa", severity=Severity.high, scope="account", frameworks={"cis": ["1.10"], "fsbp": ["IAM.5"]},
     remediation=("Console IAM > Users > user > Security credentials > Assign MFA device, or "
                  "`aws iam create-virtual-mfa-device` + `aws iam enable-mfa-device --user-name USER ...`."),
@@ -113,15 +116,19 @@ def password_policy_problems(policy: dict[str, Any], *, min_length: int = MIN_PA
 
 @register(CheckMeta(
     id="iam_password_policy_strong", title="The IAM password policy is strong", service="iam", aspect="iam",
+    fail_title="The IAM password policy is weak or missing",
     severity=Severity.medium, scope="account", frameworks={"cis": ["1.8", "1.9"]},
     remediation=("Console IAM > Account settings > Password policy > Edit: minimum length 14, prevent reuse "
                  "of 24 passwords, or `aws iam update-account-password-policy --minimum-password-length 14 "
                  "--password-reuse-prevention 24`."),
     iam_actions=["iam:GetAccountPasswordPolicy"], resource_type=ACCOUNT,
+    settings={"min_length": MIN_PASSWORD_LENGTH, "reuse_prevention": MIN_PASSWORD_REUSE_PREVENTION},
+    notes="Expiry is judged by iam_password_policy_expires_passwords, character classes by their own checks.",
 ))
 def iam_password_policy_strong(scope: Scope):
-    required = {"MinimumPasswordLength": MIN_PASSWORD_LENGTH,
-                "PasswordReusePrevention": MIN_PASSWORD_REUSE_PREVENTION, "MaxPasswordAge": MAX_PASSWORD_AGE_DAYS}
+    min_length, min_reuse = int(scope.setting("min_length")), int(scope.setting("reuse_prevention"))
+    required = {"MinimumPasswordLength": min_length,
+                "PasswordReusePrevention": min_reuse, "MaxPasswordAge": MAX_PASSWORD_AGE_DAYS}
     policy = password_policy(scope.inv)
     if policy is None:
         yield scope.failed(scope.account_id, "no password policy",
@@ -130,7 +137,7 @@ def iam_password_policy_strong(scope: Scope):
     ev = {k: policy.get(k) for k in ("MinimumPasswordLength", "PasswordReusePrevention",
                                        "ExpirePasswords", "MaxPasswordAge")}
     ev["required"] = required
-    problems = password_policy_problems(policy)
+    problems = password_policy_problems(policy, min_length=min_length, min_reuse=min_reuse)
     if problems:
         yield scope.failed(scope.account_id, "password policy is weak: " + "; ".join(problems), evidence=ev)
     else:
@@ -139,6 +146,7 @@ def iam_password_policy_strong(scope: Scope):
 
 @register(CheckMeta(
     id="iam_access_keys_rotated_90_days", title="Active IAM access keys are rotated within 90 days",
+    fail_title="IAM access keys older than 90 days",
     service="iam", aspect="iam", severity=Severity.medium, scope="account",
     frameworks={"cis": ["1.14"], "fsbp": ["IAM.3"]},
     remediation=("Create a new key, move callers to it, then deactivate and delete the old one: console IAM > "
@@ -148,7 +156,7 @@ def iam_password_policy_strong(scope: Scope):
     notes="The credential report has no key ids: resource ids are '<user>/access_key_1|2'.",
 ))
 def iam_access_keys_rotated_90_days(scope: Scope):
-    now = datetime.now(timezone.utc)
+    now = scope.now()
     for u in _iam_users(scope):
         for k in u.active_keys:
             rid = f"{u.user}/{k.slot}"
@@ -180,6 +188,7 @@ def _credential_activity(u: ReportUser) -> list[tuple[str, str, datetime | None]
 
 @register(CheckMeta(
     id="iam_credentials_unused_45_days_disabled", title="IAM credentials unused for 45 days are disabled",
+    fail_title="IAM credentials unused for 45+ days are still enabled",
     service="iam", aspect="accounts_identities", severity=Severity.medium, scope="account",
     frameworks={"cis": ["1.12"]},
     remediation=("Console IAM > Users > user > Security credentials: disable console access and deactivate "
@@ -189,7 +198,7 @@ def _credential_activity(u: ReportUser) -> list[tuple[str, str, datetime | None]
     notes="A never-used credential is aged from when it was set (password) or created (key).",
 ))
 def iam_credentials_unused_45_days_disabled(scope: Scope):
-    now = datetime.now(timezone.utc)
+    now = scope.now()
     for u in _iam_users(scope):
         activity = _credential_activity(u)
         stale = [
@@ -221,6 +230,7 @@ def admin_statements(document: dict[str, Any]) -> list[str]:
 
 @register(CheckMeta(
     id="iam_policy_no_full_admin_attached", title="No attached customer-managed policy grants full \"*:*\" admin",
+    fail_title="Attached customer-managed policies grant full \"*:*\" admin",
     service="iam", aspect="iam", severity=Severity.high, scope="account",
     frameworks={"cis": ["1.16"], "fsbp": ["IAM.1"]},
     remediation=("Replace the statement with least-privilege actions, or detach the policy: console IAM > "
@@ -240,6 +250,7 @@ def iam_policy_no_full_admin_attached(scope: Scope):
 
 @register(CheckMeta(
     id="iam_user_no_attached_policies", title="IAM users get permissions only through groups or roles",
+    fail_title="IAM users with policies attached directly",
     service="iam", aspect="iam", severity=Severity.low, scope="account",
     frameworks={"cis": ["1.15"], "fsbp": ["IAM.2"]},
     remediation=("Move the permissions to a group and add the user to it: console IAM > Users > user > "
@@ -261,6 +272,7 @@ def iam_user_no_attached_policies(scope: Scope):
 
 @register(CheckMeta(
     id="iam_support_role_exists", title="A role for AWS Support incidents exists", service="iam",
+    fail_title="No role for AWS Support incidents",
     aspect="incident_response", severity=Severity.low, scope="account", frameworks={"cis": ["1.17"]},
     remediation=("Console IAM > Roles > Create role (trusted: your account) > attach AWSSupportAccess, or "
                  "`aws iam attach-role-policy --role-name ROLE --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess`."),

@@ -13,6 +13,7 @@ INSTANCE = "AWS::RDS::DBInstance"
 
 @register(CheckMeta(
     id="rds_instance_storage_encrypted",
+    fail_title="Unencrypted RDS DB instances",
     title="RDS DB instances are encrypted at rest",
     service="rds",
     aspect="encryption_at_rest",
@@ -39,6 +40,7 @@ def rds_instance_storage_encrypted(scope: Scope):
 
 @register(CheckMeta(
     id="rds_instance_not_publicly_accessible",
+    fail_title="Publicly accessible RDS DB instances",
     title="RDS DB instances are not publicly accessible",
     service="rds",
     aspect="network_controls",
@@ -62,6 +64,7 @@ def rds_instance_not_publicly_accessible(scope: Scope):
 
 @register(CheckMeta(
     id="rds_instance_backup_retention_7_days",
+    fail_title="RDS DB instances keep backups for less than 7 days",
     title=f"RDS DB instances keep automated backups for at least {MIN_BACKUP_RETENTION_DAYS} days",
     service="rds",
     aspect="backup_dr",
@@ -72,26 +75,29 @@ def rds_instance_not_publicly_accessible(scope: Scope):
                  f"DB_ID --backup-retention-period {MIN_BACKUP_RETENTION_DAYS} --apply-immediately`."),
     iam_actions=DESCRIBE_INSTANCES,
     resource_type=INSTANCE,
-    notes="Read replicas are not judged (as in FSBP RDS.11): their backups follow the source.",
+    settings={"min_days": MIN_BACKUP_RETENTION_DAYS},
+    notes=("Read replicas are not judged (as in FSBP RDS.11): their backups follow the source. The id keeps "
+           "its name; the minimum is the min_days setting (default 7)."),
 ))
 def rds_instance_backup_retention_7_days(scope: Scope):
+    minimum = int(scope.setting("min_days"))
     for db in db_instances(scope.inv):
         if db.read_replica_source:
             continue
         days = db.backup_retention_days
-        evidence = {"BackupRetentionPeriod": days, "MinimumDays": MIN_BACKUP_RETENTION_DAYS}
+        evidence = {"BackupRetentionPeriod": days, "MinimumDays": minimum}
         kw = dict(arn=db.arn, evidence=evidence, tags=db.tags)
-        if days >= MIN_BACKUP_RETENTION_DAYS:
+        if days >= minimum:
             yield scope.passed(db.identifier, f"automated backups kept {days} days", **kw)
         elif days == 0:
             yield scope.failed(db.identifier, "automated backups are disabled", **kw)
         else:
-            yield scope.failed(db.identifier, f"automated backups kept only {days} days "
-                               f"(< {MIN_BACKUP_RETENTION_DAYS})", **kw)
+            yield scope.failed(db.identifier, f"automated backups kept only {days} days (< {minimum})", **kw)
 
 
 @register(CheckMeta(
     id="rds_snapshot_not_public",
+    fail_title="Public RDS DB or cluster snapshots",
     title="Manual RDS DB and DB cluster snapshots are not public",
     service="rds",
     aspect="data_protection",
@@ -127,6 +133,7 @@ def rds_snapshot_not_public(scope: Scope):
 
 @register(CheckMeta(
     id="rds_instance_auto_minor_version_upgrade",
+    fail_title="RDS DB instances without automatic minor upgrades",
     title="RDS DB instances apply minor engine upgrades automatically",
     service="rds",
     aspect="runtime_patching",

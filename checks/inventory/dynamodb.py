@@ -54,3 +54,32 @@ def tables(inv: Inventory) -> list[DynamoTable]:
         return out
 
     return inv.memo("dynamodb.tables", fetch)
+
+
+@dataclass(frozen=True)
+class TableDescription:
+    deletion_protection: bool = False
+    error: tuple[str, str] | None = None  # (code, message) when DescribeTable was refused
+
+
+def table_descriptions(inv: Inventory) -> dict[str, TableDescription]:
+    """DescribeTable of every listed table (deletion protection), keyed by table name.
+
+    Shares the ``tables`` listing; a table deleted since the listing is left out.
+    """
+
+    def fetch() -> dict[str, TableDescription]:
+        ddb = inv.client("dynamodb")
+        out: dict[str, TableDescription] = {}
+        for table in tables(inv):
+            try:
+                desc = ddb.describe_table(TableName=table.name)["Table"]
+            except ClientError as exc:
+                code, msg = error_code_of(exc)
+                if code != TABLE_GONE:
+                    out[table.name] = TableDescription(error=(code, msg))
+                continue
+            out[table.name] = TableDescription(bool(desc.get("DeletionProtectionEnabled", False)))
+        return out
+
+    return inv.memo("dynamodb.table_descriptions", fetch)

@@ -176,20 +176,49 @@ class ManagedPolicy:
     document: dict[str, Any]
 
 
-def attached_local_policies(inv: Inventory) -> list[ManagedPolicy]:
-    """Customer-managed policies attached to something, each with its default version's document."""
+def local_policies(inv: Inventory) -> list[ManagedPolicy]:
+    """Every customer-managed policy, attached or not, with its default version's document."""
 
     def fetch() -> list[ManagedPolicy]:
         iam = inv.client("iam")
         out: list[ManagedPolicy] = []
-        for p in paginate(iam, "list_policies", "Policies", Scope="Local", OnlyAttached=True):
+        for p in paginate(iam, "list_policies", "Policies", Scope="Local"):
             version = iam.get_policy_version(PolicyArn=p["Arn"], VersionId=p["DefaultVersionId"])
             out.append(ManagedPolicy(p["PolicyName"], p["Arn"], p["DefaultVersionId"],
                                      int(p.get("AttachmentCount", 0)),
                                      policy_document(version["PolicyVersion"].get("Document"))))
         return out
 
-    return inv.memo("iam.attached_local_policies", fetch)
+    return inv.memo("iam.local_policies", fetch)
+
+
+def attached_local_policies(inv: Inventory) -> list[ManagedPolicy]:
+    """Customer-managed policies attached to something (from the one local policy listing)."""
+    return [p for p in local_policies(inv) if p.attachment_count > 0]
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    name: str
+    arn: str
+    expiration: datetime | None
+
+
+def server_certificates(inv: Inventory) -> list[ServerCertificate]:
+    """SSL/TLS server certificates stored in IAM, with their expiry (one paginated listing)."""
+
+    def fetch() -> list[ServerCertificate]:
+        iam = inv.client("iam")
+        out = []
+        for c in paginate(iam, "list_server_certificates", "ServerCertificateMetadataList"):
+            exp = c.get("Expiration")
+            if isinstance(exp, datetime) and exp.tzinfo is None:
+                exp = exp.replace(tzinfo=timezone.utc)
+            out.append(ServerCertificate(c["ServerCertificateName"], c.get("Arn", ""),
+                                         exp if isinstance(exp, datetime) else None))
+        return sorted(out, key=lambda c: c.name)
+
+    return inv.memo("iam.server_certificates", fetch)
 
 
 @dataclass

@@ -33,6 +33,7 @@ class Trail:
     bucket: str = ""
     log_file_validation: bool = False
     kms_key_id: str = ""
+    log_group_arn: str = ""  # CloudWatchLogsLogGroupArn: where the trail also delivers events, "" if nowhere
     tags: dict[str, str] = field(default_factory=dict)
     error: FetchError | None = None  # GetTrail/ListTags refused for this trail
 
@@ -83,6 +84,7 @@ def _describe_trail(inv: Inventory, info: dict[str, Any]) -> Trail:
         t.bucket = d.get("S3BucketName", "")
         t.log_file_validation = bool(d.get("LogFileValidationEnabled"))
         t.kms_key_id = d.get("KmsKeyId") or ""
+        t.log_group_arn = d.get("CloudWatchLogsLogGroupArn") or ""
         if t.owned:
             resp = ct.list_tags(ResourceIdList=[arn])
             for rt in resp.get("ResourceTagList", []):

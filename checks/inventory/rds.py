@@ -32,6 +32,22 @@ class DbInstance:
     read_replica_source: str  # "" unless this instance is a read replica
     cluster_id: str  # "" unless this instance belongs to an Aurora/Multi-AZ cluster
     tags: dict[str, str] = field(default_factory=dict)
+    deletion_protection: bool = False
+    iam_auth: bool = False  # IAMDatabaseAuthenticationEnabled
+    engine_version: str = ""
+
+
+@dataclass
+class DbCluster:
+    """An Aurora or Multi-AZ DB cluster (DocumentDB and Neptune clusters share the API and are left out)."""
+
+    identifier: str
+    arn: str
+    engine: str
+    deletion_protection: bool
+    iam_auth: bool
+    backup_retention_days: int
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +88,9 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
         or raw.get("ReadReplicaSourceDBClusterIdentifier") or "",
         cluster_id=raw.get("DBClusterIdentifier") or "",
         tags=tags_of(raw.get("TagList")),
+        deletion_protection=bool(raw.get("DeletionProtection", False)),
+        iam_auth=bool(raw.get("IAMDatabaseAuthenticationEnabled", False)),
+        engine_version=raw.get("EngineVersion", ""),
     )
 
 
@@ -83,6 +102,31 @@ def db_instances(inv: Inventory) -> list[DbInstance]:
         return [_instance(d) for d in paginate(rds, "describe_db_instances", "DBInstances")]
 
     return inv.memo("rds.db_instances", fetch)
+
+
+NOT_RDS_ENGINES = ("docdb", "neptune")
+
+
+def db_clusters(inv: Inventory) -> list[DbCluster]:
+    """Every Aurora / Multi-AZ DB cluster in this region (one paginated describe_db_clusters)."""
+
+    def fetch() -> list[DbCluster]:
+        rds = inv.client("rds")
+        out = []
+        for raw in paginate(rds, "describe_db_clusters", "DBClusters"):
+            engine = raw.get("Engine", "")
+            if engine.startswith(NOT_RDS_ENGINES):
+                continue
+            out.append(DbCluster(
+                identifier=raw["DBClusterIdentifier"], arn=raw.get("DBClusterArn", ""), engine=engine,
+                deletion_protection=bool(raw.get("DeletionProtection", False)),
+                iam_auth=bool(raw.get("IAMDatabaseAuthenticationEnabled", False)),
+                backup_retention_days=int(raw.get("BackupRetentionPeriod") or 0),
+                tags=tags_of(raw.get("TagList")),
+            ))
+        return out
+
+    return inv.memo("rds.db_clusters", fetch)
 
 
 def _restore_values(attrs: list[dict[str, Any]]) -> list[str]:

@@ -1,14 +1,33 @@
 """Fixtures for check tests: an in-process moto account and a one-call scan helper."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import boto3
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from moto import mock_aws
 
 from checks.base import Finding, Status
 from checks.registry import select
 from checks.runner import RunResult, Target, run
 
+
+def _sign_one_certificate_with_the_real_clock() -> None:
+    """cryptography's Rust core remembers the datetime class of the first certificate it builds. If that
+    happens under freezegun (test_acm), it keeps FakeDatetime and refuses the real datetimes moto's ACM
+    uses later (TypeError in request_certificate). Building one certificate now, unfrozen, pins the real
+    class, which FakeDatetime instances also satisfy."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([])
+    now = datetime.now(timezone.utc)
+    (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+     .serial_number(1).not_valid_before(now).not_valid_after(now).sign(key, hashes.SHA256()))
+
+
+_sign_one_certificate_with_the_real_clock()
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
 

@@ -5,12 +5,12 @@ import pytest
 
 from bot.matrix import load_matrix
 from checks.base import CHECK_ID_RE, Severity
+from checks.policy import is_read_only
 from checks.registry import load_all
 
 REGISTRY = load_all()
 MATRIX = load_matrix()
 CHECKS = sorted(REGISTRY.values(), key=lambda c: c.meta.id)
-READ_PREFIXES = ("Get", "List", "Describe", "GenerateCredentialReport")
 
 
 def test_at_least_35_checks():
@@ -28,7 +28,7 @@ def test_declarations(check):
     assert set(m.frameworks) <= {"cis", "fsbp"}
     assert m.iam_actions, "a check that calls AWS declares its IAM actions"
     for action in m.iam_actions:
-        assert action.split(":", 1)[1].startswith(READ_PREFIXES), f"{m.id}: {action} is not read-only"
+        assert is_read_only(action), f"{m.id}: {action} is not read-only"
     assert "aws " in m.remediation, f"{m.id}: remediation gives a CLI hint"
     assert m.title and m.resource_type.startswith("AWS::")
     if m.moto == "stubber":
@@ -65,3 +65,11 @@ def test_config_rejects_unknown_check_in_checks_section(tmp_path):
     bad.write_text("checks:\n  no_such_check_here: {x: 1}\n")
     with pytest.raises(DataFileError, match="no_such_check_here"):
         load_config(bad)
+
+
+def test_every_check_declares_its_passing_title_and_its_failure_title():
+    """Lists of failures (digest, backlog, email) read as failures, never as the passing condition."""
+    for check in CHECKS:
+        meta = check.meta
+        assert meta.title and meta.fail_title, meta.id
+        assert meta.fail_title != meta.title, meta.id

@@ -341,6 +341,44 @@ def seed_account(session) -> None:
                          Tags=[{"Key": "team", "Value": "shop"}])
     ddb.update_continuous_backups(TableName="orders",
                                   PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    _seed_edge_and_data(session, vpc)
+
+
+def _seed_edge_and_data(session, vpc) -> None:
+    """Load balancers, CloudFront, API Gateway, OpenSearch, SNS, SQS, IAM extras (wave 2 families)."""
+    c = session.client
+    ec2, elb = c("ec2"), c("elbv2")
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"172.31.{96 + i}.0/24", AvailabilityZone=f"{REGION}{az}")
+               ["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
+    lb = elb.create_load_balancer(Name="srm-audit-alb", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="srm-audit-tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    forward = [{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}]
+    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=forward)
+    cert = c("acm").request_certificate(DomainName="audit.example.com")["CertificateArn"]
+    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-2016-08",
+                        Certificates=[{"CertificateArn": cert}], DefaultActions=forward)
+    c("elb").create_load_balancer(LoadBalancerName="srm-audit-clb", AvailabilityZones=[f"{REGION}a"], Listeners=[
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
+    c("cloudfront").create_distribution(DistributionConfig={
+        "CallerReference": "srm-audit", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "match-viewer"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "app", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+    apigw = c("apigateway")
+    api = apigw.create_rest_api(name="srm-audit-api")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    apigw.create_deployment(restApiId=api, stageName="prod")
+    http_api = c("apigatewayv2").create_api(Name="srm-audit-http", ProtocolType="HTTP")["ApiId"]
+    c("apigatewayv2").create_stage(ApiId=http_api, StageName="live")
+    c("opensearch").create_domain(DomainName="srm-audit-search")
+    c("sns").create_topic(Name="srm-audit-topic")
+    c("sqs").create_queue(QueueName="srm-audit-queue")
+    iam = c("iam")
+    iam.create_policy(PolicyName="srm-audit-spare-admin", PolicyDocument=json.dumps(ADMIN_POLICY))
+    iam.upload_server_certificate(ServerCertificateName="srm-audit-cert", CertificateBody="body", PrivateKey="key")
 
 
 def audit_run(session, checks):
