@@ -66,7 +66,13 @@ class AwsConfig(BaseModel, extra="forbid"):
     accounts: list[AccountConfig] = Field(default_factory=list)
     organizations: OrganizationsConfig = Field(default_factory=OrganizationsConfig)
     regions: list[str] | Literal["all"] = Field(default_factory=list)  # [] -> --region / AWS_DEFAULT_REGION
-    max_workers: int = Field(default=8, ge=1, le=64)
+    max_workers: int = Field(default=8, ge=1, le=64)  # units at once (local executor)
+    # a check / a unit (account, region, service) past this many seconds stops before its next AWS call and
+    # is reported as ERROR Timeout; null: no limit
+    check_timeout_s: float | None = Field(default=300, gt=0)
+    unit_timeout_s: float | None = Field(default=1200, gt=0)
+    executor: Literal["local", "queue"] = "local"  # queue: units on Dramatiq workers through Redis
+    queue_url: str = "redis://127.0.0.1:6379/0"
 
     @model_validator(mode="after")
     def _unique_names(self) -> "AwsConfig":

@@ -100,6 +100,14 @@ class CheckError(BaseModel):
     at: datetime  # when the run that reported it was recorded
 
 
+class ScanRunStatus(BaseModel):
+    """The newest scan run; ``partial`` while not every unit has finished (interrupted or still running)."""
+    id: int
+    started_at: datetime
+    status: str  # running | complete | partial
+    partial: bool
+    units_done: int | None = None
+    units_total: int | None = None
 class FrameworkScore(BaseModel):
     """A framework's score from the latest findings (``srm report`` has the full report)."""
 
@@ -128,6 +136,7 @@ class Digest(BaseModel):
     past_sla: list[OpenIncident] = Field(default_factory=list)
     expiring: list[ExpiringException] = Field(default_factory=list)
     errors: list[CheckError] = Field(default_factory=list)
+    last_run: ScanRunStatus | None = None
     frameworks: list[FrameworkScore] = Field(default_factory=list)  # empty until a scan has stored findings
 
     backlog: dict[str, int] = Field(default_factory=dict)  # backlog items by severity (first-contact failures)
@@ -136,8 +145,10 @@ class Digest(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def quiet(self) -> bool:
-        """Nothing changed since the last digest: the short form (which still states what is open)."""
-        return not (self.new_failures or self.resolved or self.past_sla or self.expiring or self.errors)
+        """Nothing changed since the last digest: the short form (which still states what is open).
+        A partial latest scan (interrupted, or still running) is worth saying, so it is not quiet."""
+        return not (self.new_failures or self.resolved or self.past_sla or self.expiring or self.errors
+                    or (self.last_run is not None and self.last_run.status == "partial"))
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -175,6 +186,7 @@ def build_digest(services: "Services", now: datetime | None = None, since: datet
         expiring=[ExpiringException(**e.model_dump(include=set(ExpiringException.model_fields)))
                   for e in store.exceptions_expiring(now, now + EXPIRING_WITHIN)],
         errors=_latest_errors(services),
+        last_run=_last_run(services),
         frameworks=_framework_scores(services, now) if totals.pass_rate is not None else [],
         **_backlog(services),
     )
@@ -296,6 +308,15 @@ def _past_sla(inc: Incident, now: datetime) -> bool:
     if inc.state is not IncidentState.open or inc.snoozed(now):
         return False
     return inc.escalation_level > 0 or (inc.next_escalation_at is not None and inc.next_escalation_at <= now)
+
+
+def _last_run(services: "Services") -> ScanRunStatus | None:
+    runs = services.store.runs(limit=1)
+    if not runs:
+        return None
+    r = runs[0]
+    return ScanRunStatus(id=r["id"], started_at=r["started_at"], status=r["status"], partial=r["partial"],
+                         units_done=r["units_done"] if r["units_total"] else None, units_total=r["units_total"])
 
 
 def _latest_errors(services: "Services") -> list[CheckError]:

@@ -63,6 +63,9 @@ class ScanOutcome(BaseModel):
     drift: list[DriftEvent] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     delivered: int = 0
+    units_total: int = 0
+    units_resumed: int = 0  # units an earlier, interrupted process had finished (not run again)
+    abandoned_runs: list[int] = Field(default_factory=list)  # older interrupted runs now marked partial
 
 
 class Incidents(IncidentActions):
@@ -188,22 +191,28 @@ class Incidents(IncidentActions):
         """Apply one scan: store its findings, open/update/resolve incidents, then notify."""
         now = self.clock.now()
         with self.store.transaction():
-            accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
-            plan = drift.plan(self.store.load_state(accounts), run)
             run_id = self.store.record_run(run, now)
-            targets = {(a, r) for a, r, _ in run.covered}
-            first_contact = self.store.new_targets(targets) if self.config.baseline else set()
-            self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
-            self.store.mark_targets_seen(targets, now)
-            by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
-            for ev in plan.events:
-                by_pair[ev.pair].append(ev)
-            events = [e for pair in sorted(by_pair)
-                      for e in self._reconcile(*pair, now, by_pair[pair], first_contact=first_contact)]
-            self._announce_backlog(run_id, [e for e in events if e.to_state is S.backlog], now)
-        return ScanOutcome(run_id=run_id, drift=plan.events, events=events, delivered=self.deliver())
+            drift_events, events = self.apply_run(run, run_id, now)
+            self.announce_backlog(run_id, [e for e in events if e.to_state is S.backlog], now)
+        return ScanOutcome(run_id=run_id, drift=drift_events, events=events, delivered=self.deliver())
 
-    def _announce_backlog(self, run_id: int, opened: list[Event], now: datetime) -> None:
+    def apply_run(self, run: RunResult, run_id: int, now: datetime) -> tuple[list[DriftEvent], list[Event]]:
+        """Drift of ``run`` (whole accounts of a scan run) into findings and incidents; call inside a
+        transaction, then :meth:`announce_backlog` for the run and :meth:`deliver` after it commits."""
+        accounts = {a for a, _, _ in run.covered} | {f.account_id for f in run.findings}
+        plan = drift.plan(self.store.load_state(accounts), run)
+        targets = {(a, r) for a, r, _ in run.covered}
+        first_contact = self.store.new_targets(targets) if self.config.baseline else set()
+        self.store.apply_findings(plan.upserts, plan.deletes, now, run_id)
+        self.store.mark_targets_seen(targets, now)
+        by_pair: dict[tuple[str, str], list[DriftEvent]] = defaultdict(list)
+        for ev in plan.events:
+            by_pair[ev.pair].append(ev)
+        events = [e for pair in sorted(by_pair)
+                  for e in self._reconcile(*pair, now, by_pair[pair], first_contact=first_contact)]
+        return plan.events, events
+
+    def announce_backlog(self, run_id: int, opened: list[Event], now: datetime) -> None:
         """One backlog summary per team (and lane) for the backlog items this scan recorded."""
         by_team: dict[str, int] = {}
         for event in opened:

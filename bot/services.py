@@ -16,11 +16,12 @@ from bot.models import Clock, SystemClock
 from bot.notify import Notifiers
 from bot.owners import Owners
 from bot.resolver import Resolver
+from bot.scans import ResumableScan, executor_of, limits_of
 from bot.store import Store
 from checks.accounts import resolve_targets
 from checks.base import Check
 from checks.registry import select
-from checks.runner import RunResult, Target, run
+from checks.runner import RunResult, Target
 
 TargetResolver = Callable[..., list[Target]]
 SCANS_ASKED_AT_ONCE = 2  # scans people asked for (not the scheduler's), running or waiting, per process
@@ -77,10 +78,10 @@ class Services:
                 self._asked.release()
         checks = checks if checks is not None else self.select_checks()
         targets = self.targets(self.config.aws, account=account, region=region)
-        with self._scan_lock:
-            result: RunResult = run(checks, targets, max_workers=self.config.aws.max_workers, progress=progress,
-                                    settings=self.config.checks, clock=self.clock.now)
-            outcome = self.incidents.ingest(result)
-        return result, outcome
+        aws = self.config.aws
+        with self._scan_lock:  # units stored as they finish, accounts applied as they complete (resumable)
+            return ResumableScan(self.store, self.incidents, self.clock).run(
+                checks, targets, executor=executor_of(aws), settings=self.config.checks, limits=limits_of(aws),
+                progress=progress)
 
 

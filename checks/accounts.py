@@ -5,31 +5,34 @@ object shaped like ``bot.config.AwsConfig`` (``accounts``, ``organizations``,
 ``regions``, ``max_workers``) or None for "just use my credentials".
 
 Ways to reach an account, in the order they are tried per configured account:
-  * ``profile``          -> ``boto3.Session(profile_name=...)``
+  * ``profile``          -> a session with ``profile_name=...``
   * ``assume_role_arn``  -> ``sts:AssumeRole`` (RoleSessionName "srm-bot", optional
     ``external_id``) from the profile's session or the default credential chain
   * neither              -> the default credential chain
 Organizations mode lists the ACTIVE member accounts (minus ``exclude``) and assumes
 ``arn:{partition}:iam::{id}:role/{role_name}`` in each.
 
-A single account we cannot get into never sinks the scan: it becomes a Target whose
-``client_factory`` raises :class:`FetchError` with the AWS error code, so the runner
-reports one ERROR per check for it. When nothing at all can be reached (no
-credentials, Organizations listing refused) :class:`TargetError` is raised instead.
+An account reached through a role is connected lazily: the runner assumes the role when the
+account's first unit starts and drops the session after its last, so a large organization is
+never held in memory at once. A single account we cannot get into never sinks the scan: its
+``connect`` raises :class:`FetchError` with the AWS error code and the role, so the runner
+reports one ERROR per check for it and names the account once in ``RunSummary.unreachable``.
+When nothing at all can be reached (no credentials, Organizations listing refused)
+:class:`TargetError` is raised instead.
 
 We never pass ``endpoint_url``: boto3 honours ``AWS_ENDPOINT_URL`` by itself.
 """
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from checks.inventory.core import RETRY_CONFIG, FetchError, error_code_of, paginate
+from checks.inventory.core import RETRY_CONFIG, FetchError, error_code_of, new_session, paginate
 from checks.runner import Target
 
 ROLE_SESSION_NAME = "srm-bot"
@@ -68,6 +71,7 @@ class _Plan:
     regions: list[str] | str | None = None  # None: the config-wide setting
     partition: str = "aws"
     source: Any = None  # a ready session to assume the role from (Organizations)
+    source_profile: str | None = None  # the profile ``source`` was made from (for worker processes)
 
 
 def _account_of_arn(arn: str) -> str:
@@ -87,7 +91,7 @@ def resolve_targets(
     *,
     account: str | None = None,
     region: str | None = None,
-    session_factory: SessionFactory = boto3.Session,
+    session_factory: SessionFactory = new_session,
 ) -> list[Target]:
     """The accounts (and their regions) to scan.
 
@@ -146,13 +150,25 @@ def _organization_plans(org: Any, home: str, session_factory: SessionFactory) ->
         out.append(_Plan(
             name=acct.get("Name") or acct["Id"], account_id=acct["Id"], partition=partition,
             role_arn=f"arn:{partition}:iam::{acct['Id']}:role/{org.role_name}",
-            external_id=org.external_id, source=source))
+            external_id=org.external_id, source=source, source_profile=org.profile))
     return out
 
 
 def _realise(plan: _Plan, home: str, region: str | None, cfg_regions: Any,
              session_factory: SessionFactory, *, fatal: bool = False) -> Target:
-    """Fetch credentials for one plan; a failure becomes an error Target (or TargetError if fatal)."""
+    """A target for one plan. An account reached through a role whose regions are known is connected
+    lazily (the runner opens it for the account's units and drops it after); the others are
+    connected here. A failure becomes an unreachable target (or TargetError if ``fatal``)."""
+    spec: dict[str, Any] = {
+        "name": plan.name, "account_id": plan.account_id, "profile": plan.profile, "role_arn": plan.role_arn,
+        "external_id": plan.external_id, "partition": plan.partition, "home": home,
+        "source_profile": plan.source_profile}
+    if plan.role_arn and (region or (plan.regions or cfg_regions) != "all"):
+        spec["account_id"] = role_account = _account_of_arn(plan.role_arn)
+        return Target(name=plan.name, account_id=role_account, session=None,
+                      regions=_regions(plan, None, home, region, cfg_regions),
+                      partition=_partition_of_arn(plan.role_arn), spec=spec,
+                      connect=functools.partial(_connect, plan, home, session_factory))
     source = None
     try:
         source = plan.source
@@ -172,9 +188,44 @@ def _realise(plan: _Plan, home: str, region: str | None, cfg_regions: Any,
         code, msg = error_code_of(exc)
         if fatal:  # nothing configured and our own credentials fail: nothing to scan
             raise TargetError(code, f"cannot use the default AWS credentials: {msg}") from None
-        return _error_target(plan, code, msg, home, region, cfg_regions, source, session_factory)
+        return _error_target(plan, code, msg, home, region, cfg_regions)
+    spec.update(account_id=account_id, partition=partition)
+    if plan.role_arn:  # regions listed: reconnect lazily rather than hold this session all run
+        return Target(name=plan.name, account_id=account_id, session=None, regions=regions, partition=partition,
+                      spec=spec, connect=functools.partial(_connect, plan, home, session_factory))
     return Target(name=plan.name, account_id=account_id, session=session, regions=regions,
-                  partition=partition)
+                  partition=partition, spec=spec)
+
+
+def _how(plan: _Plan) -> str:
+    return (f"assume {plan.role_arn}" if plan.role_arn
+            else f"use profile {plan.profile!r}" if plan.profile else "use the default credentials")
+
+
+def _connect(plan: _Plan, home: str, session_factory: SessionFactory) -> Any:
+    """A fresh session for the account (FetchError naming the account and role when it fails)."""
+    try:
+        source = plan.source
+        if source is None:
+            source = session_factory(profile_name=plan.profile, region_name=home) if plan.profile \
+                else session_factory(region_name=home)
+        if not plan.role_arn:
+            return source
+        return _assume(source, plan.role_arn, plan.external_id, home, session_factory)
+    except (ClientError, BotoCoreError) as exc:
+        code, msg = error_code_of(exc)
+        raise FetchError(code, f"cannot {_how(plan)} for account {plan.name}: {msg}", "credentials") from None
+
+
+def connect_spec(spec: dict[str, Any], session_factory: SessionFactory = new_session) -> Any:
+    """The session a worker process opens for a target's ``spec`` (its own credential chain as the source)."""
+    source = None
+    if spec.get("source_profile"):
+        source = session_factory(profile_name=spec["source_profile"], region_name=spec["home"])
+    plan = _Plan(name=spec["name"], account_id=spec.get("account_id"), profile=spec.get("profile"),
+                 role_arn=spec.get("role_arn"), external_id=spec.get("external_id"),
+                 partition=spec.get("partition") or "aws", source=source)
+    return _connect(plan, spec["home"], session_factory)
 
 
 def _assume(source: Any, role_arn: str, external_id: str | None, home: str,
@@ -198,24 +249,16 @@ def _regions(plan: _Plan, session: Any, home: str, region: str | None, cfg_regio
     return list(wanted) if wanted else [home]
 
 
-def _error_target(plan: _Plan, code: str, msg: str, home: str, region: str | None, cfg_regions: Any,
-                  source: Any, session_factory: SessionFactory) -> Target:
-    """A target that fails every API call with the reason we could not get in."""
-    how = (f"assume {plan.role_arn}" if plan.role_arn
-           else f"use profile {plan.profile!r}" if plan.profile else "use the default credentials")
-    reason = f"cannot {how} for account {plan.name}: {msg}"
+def _error_target(plan: _Plan, code: str, msg: str, home: str, region: str | None, cfg_regions: Any) -> Target:
+    """A target that cannot be opened: each of its units reports the reason we could not get in."""
+    reason = f"cannot {_how(plan)} for account {plan.name}: {msg}"
 
-    def refuse(service: str, region_name: str) -> Any:
+    def refuse() -> Any:
         raise FetchError(code, reason, "credentials")
 
     wanted = region or plan.regions or cfg_regions
     regions = [region] if region else ([home] if wanted == "all" or not wanted else list(wanted))
     account_id = plan.account_id or (_account_of_arn(plan.role_arn) if plan.role_arn else plan.name)
-    if source is None:
-        try:
-            source = session_factory(region_name=home)
-        except (ClientError, BotoCoreError):
-            source = None  # never used: every client request is refused above
-    return Target(name=plan.name, account_id=account_id, session=source, regions=regions,
+    return Target(name=plan.name, account_id=account_id, session=None, regions=regions,
                   partition=_partition_of_arn(plan.role_arn) if plan.role_arn else plan.partition,
-                  client_factory=refuse)
+                  connect=refuse)

@@ -17,7 +17,7 @@ from bot.datafiles import DataFileError
 from bot.store.preflight import LocalStateError
 
 _COMMAND_MODULES = ("who", "scan", "ops", "incident", "demo", "schedule", "serve", "doctor", "report", "export",
-                    "backup")
+                    "backup", "worker")
 
 
 class SrmGroup(click.Group):

@@ -51,7 +51,7 @@ def _when(dt: datetime | None, tz: ZoneInfo) -> str:
 @db_option
 def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...], db: Path | None) -> None:
     """Run the checks, record drift, and open/update/resolve incidents (printed here)."""
-    from bot.cli.scan import load_cli_config, progress_bar, select_checks, summary_line
+    from bot.cli.scan import load_cli_config, progress_bar, select_checks, summary_line, unreachable_lines
     from bot.main import build_services
     from bot.notify.console import ConsoleReporter
     from checks.accounts import TargetError
@@ -72,6 +72,13 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     for event in out.events:  # shown here; Slack posts stay in the outbox for `srm serve`
         reporter.show(event, services.incidents.view(services.store.incident(event.incident_id)))
     console.print(summary_line(result, len({f.account_id for f in result.findings}) or 1))
+    for line in unreachable_lines(result):
+        console.print(escape(line))
+    for run_id in out.abandoned_runs:
+        console.print(f"run #{run_id} was interrupted before it finished; it stays recorded as partial")
+    if out.units_resumed:
+        console.print(f"run #{out.run_id} resumed: {out.units_resumed} of {out.units_total} units were finished "
+                      "by an interrupted scan and not run again")
     active = services.store.incidents(states=[s for s in IncidentState if s.active])
     console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "
                   f"{len(active)} active incident(s) (`srm incidents`)")

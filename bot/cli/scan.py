@@ -80,11 +80,13 @@ def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def run_checks(selected: list[Check], targets: list, workers: int, settings: dict | None = None):
-    from checks.runner import run
+def run_checks(selected: list[Check], targets: list, workers: int, settings: dict | None = None, aws=None):
+    from checks.runner import Limits, run
 
+    limits = Limits(check_timeout_s=getattr(aws, "check_timeout_s", None),
+                    unit_timeout_s=getattr(aws, "unit_timeout_s", None))
     with progress_bar() as progress:
-        return run(selected, targets, max_workers=workers, progress=progress, settings=settings)
+        return run(selected, targets, max_workers=workers, progress=progress, settings=settings, limits=limits)
 
 
 def summary_line(result, n_targets: int) -> str:
@@ -96,9 +98,16 @@ def summary_line(result, n_targets: int) -> str:
     if s.errors:
         codes = Counter(e.code for e in s.errors).most_common(5)
         line += "; errors: " + ", ".join(f"{c} x{n}" for c, n in codes)
+    if s.units_timed_out:
+        line += f"; {s.units_timed_out} unit(s) timed out"
     if s.partial:  # what could not be seen is unknown: nothing in it was taken for deleted or resolved
         line += f"; partial: {len(s.gaps) or len(s.errors)} gap(s), unseen resources left as they were"
     return line
+
+
+def unreachable_lines(result) -> list[str]:
+    """One ERROR line per account none of whose units could run (its checks are ERROR, never PASS)."""
+    return [f"ERROR account {who}: {why}" for who, why in result.summary.unreachable.items()]
 
 
 def _console() -> Console:
@@ -161,12 +170,14 @@ def check_cmd(ctx: click.Context, check_ids: tuple[str, ...], run_all: bool, asp
     except TargetError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
-    result = run_checks(selected, targets, workers or cfg.aws.max_workers, cfg.checks)
+    result = run_checks(selected, targets, workers or cfg.aws.max_workers, cfg.checks, cfg.aws)
     if fmt == "table":
         render_table(result, len(targets))
     else:
         write_document(render(fmt, export_input(result.findings)), output)
         click.echo(summary_line(result, len(targets)), err=True)
+    for line in unreachable_lines(result):
+        click.echo(line, err=True)
     ctx.exit(exit_code(result.findings, fail_on))
 
 

@@ -167,7 +167,7 @@ def check_aws(aws_cfg: Any, *, session_factory: Callable[..., Any] | None = None
     def probe(t: Any) -> Result:
         name, region = f"account {t.name}", t.regions[0]
         how = (lambda svc: t.client_factory(svc, region)) if t.client_factory else (
-            lambda svc: t.session.client(svc, region_name=region, config=quick))
+            lambda svc: t.open_session().client(svc, region_name=region, config=quick))
         try:
             arn = how("sts").get_caller_identity()
         except (ClientError, BotoCoreError, FetchError) as exc:  # FetchError: a target we could not get into

@@ -67,6 +67,12 @@ def digest_message(digest: Digest, tz: str) -> dict[str, Any]:
                             [f"`{e.check_id}` on {escape(e.resource_id)} - account {e.account_id} ({e.region}) · "
                              f"expires {_when(e.expires_at, zone)} · accepted by <@{e.accepted_by}>"
                              for e in digest.expiring]))
+    if digest.last_run is not None and digest.last_run.partial:
+        run = digest.last_run
+        done = f" ({run.units_done} of {run.units_total} units)" if run.units_total else ""
+        blocks.append(_section(f":construction: *The latest scan (run #{run.id}) is partial*{done}: "
+                               + ("still running" if run.status == "running" else "interrupted; the next scan "
+                                  "of the same checks resumes it") + "."))
     if digest.errors:
         blocks.append(_list(f":warning: *Checks that errored in their latest run* ({len(digest.errors)})",
                             [f"`{e.check_id}` - account {e.account_id} ({e.region}): `{escape(e.code)}`"

@@ -106,6 +106,20 @@ MIGRATIONS: list[tuple[int, str]] = [
     ALTER TABLE outbox ADD COLUMN lease_host TEXT;
     ALTER TABLE sent_messages ADD COLUMN attempted_at TEXT;
     """),
+    (8, """
+    ALTER TABLE scan_runs ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+    ALTER TABLE scan_runs ADD COLUMN plan_key TEXT;
+    ALTER TABLE scan_runs ADD COLUMN owner TEXT;
+    ALTER TABLE scan_runs ADD COLUMN heartbeat_at TEXT;
+    ALTER TABLE scan_runs ADD COLUMN units_total INTEGER;
+    ALTER TABLE scan_runs ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX scan_runs_by_status ON scan_runs (status, plan_key);
+    CREATE TABLE scan_units (
+        run_id INTEGER NOT NULL REFERENCES scan_runs(id), unit_key TEXT NOT NULL, account_id TEXT NOT NULL,
+        finished_at TEXT NOT NULL, owner TEXT NOT NULL, result TEXT, ingested INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, unit_key));
+    CREATE INDEX scan_units_by_account ON scan_units (run_id, account_id, ingested);
+    """),
 ]
 
 

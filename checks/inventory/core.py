@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.loaders import create_loader
 
 T = TypeVar("T")
 _reading = threading.local()  # the memo keys read by the check running on this thread
@@ -32,6 +35,19 @@ RETRY_CONFIG = Config(
     read_timeout=20,
     user_agent_extra="srm-bot",
 )
+
+
+# Service models, endpoint rules and paginators parsed once per process: a botocore session would
+# otherwise keep its own parsed copy of every model its clients use (~40 MiB for the services we read),
+# and an organization scan opens a session per account.
+_SHARED_LOADER = create_loader()
+
+
+def new_session(**kwargs: Any) -> boto3.session.Session:
+    """``boto3.Session(**kwargs)`` sharing this process's model loader with every other session it makes."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", _SHARED_LOADER)
+    return boto3.Session(botocore_session=core, **kwargs)
 
 
 # S3 Control puts the account id in the host name ({account}.s3-control...). Behind an endpoint
@@ -81,6 +97,39 @@ class FetchError(Exception):
         self.code = code
         self.message = message
         self.operation = operation
+
+
+class ScanTimeout(FetchError):
+    """A check or unit ran past its time budget (raised before its next API call)."""
+
+    def __init__(self, message: str, operation: str = ""):
+        super().__init__("Timeout", message, operation)
+
+
+_deadlines = threading.local()  # this thread's (monotonic deadline, what ran out) stack
+
+
+@contextmanager
+def deadline(seconds: float | None, what: str) -> Iterator[None]:
+    """Within the block, this thread's next AWS API call raises :class:`ScanTimeout` once ``seconds``
+    have passed (nested blocks keep the earlier deadline). None: no limit of its own."""
+    stack: list[tuple[float, str]] = _deadlines.__dict__.setdefault("stack", [])
+    if seconds is None:
+        yield
+        return
+    stack.append((time.monotonic() + seconds, f"{what} took longer than {seconds:g} s"))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def check_deadline(**_: Any) -> None:
+    """botocore ``before-call`` hook: stop a thread whose check or unit is out of time."""
+    now = time.monotonic()
+    for at, message in getattr(_deadlines, "stack", ()):
+        if now > at:
+            raise ScanTimeout(message)
 
 
 def error_code_of(exc: BaseException) -> tuple[str, str]:
@@ -148,6 +197,7 @@ class Inventory:
                     if service == "s3control" and _endpoint_override("s3_control"):
                         c.meta.events.register_first("before-sign.s3-control", _strip_account_host_prefix)
                 self.counter.attach(c, self.account_id)
+                c.meta.events.register("before-call.*.*", check_deadline)
                 self._clients[key] = c
             return c
 
@@ -170,6 +220,15 @@ class Inventory:
         if not ok:
             raise value
         return value
+
+    def close(self) -> None:
+        """Drop the clients and everything listed (called when the last unit using it is done)."""
+        with self._guard:
+            self._clients.clear()
+            self._memo.clear()
+            self._locks.clear()
+        self.session = None  # type: ignore[assignment]
+        self._client_factory = None
 
     def arn(self, service: str, resource: str, *, region: str | None = None, account: bool = True) -> str:
         reg = self.region if region is None else region

@@ -82,10 +82,10 @@ def test_assume_role_target_reads_the_other_account(aws):
     role = f"arn:aws:iam::{OTHER_ACCOUNT}:role/srm-readonly"
     [t] = resolve_targets(cfg([acct("prod", role=role, external_id="ext-123")]))
     assert (t.name, t.account_id, t.regions, t.client_factory) == ("prod", OTHER_ACCOUNT, [REGION], None)
-    ident = t.session.client("sts").get_caller_identity()
+    ident = t.open_session().client("sts").get_caller_identity()
     assert ident["Arn"] == f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/srm-readonly/srm-bot"
     mine = aws.client("kms").create_key()["KeyMetadata"]["KeyId"]
-    theirs = t.session.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    theirs = t.open_session().client("kms").create_key()["KeyMetadata"]["KeyId"]
 
     result = run(select(["kms_key_rotation_enabled"]), [t])
 
@@ -100,9 +100,9 @@ def test_profile_account_uses_the_named_profile(aws, tmp_path, monkeypatch):
     [ok, missing] = resolve_targets(cfg([acct("audit", profile="audit"), acct("gone", profile="nope")]))
     assert (ok.name, ok.account_id, ok.client_factory) == ("audit", ACCOUNT_ID, None)
     assert ok.session.get_credentials().access_key == "AKIAAUDIT"
-    assert missing.client_factory is not None
+    assert missing.session is None
     with pytest.raises(FetchError, match="ProfileNotFound"):
-        missing.client_factory("s3", REGION)
+        missing.open_session()
 
 
 def test_assume_role_failure_becomes_error_findings_and_the_scan_goes_on(aws):
@@ -111,7 +111,7 @@ def test_assume_role_failure_becomes_error_findings_and_the_scan_goes_on(aws):
     targets = resolve_targets(cfg([acct("good", role=good), acct("bad", role=bad)], regions=[REGION, "eu-west-1"]),
                               session_factory=refusing_factory("sts.AssumeRole", lambda p: p["RoleArn"] == bad))
     assert [(t.name, t.account_id) for t in targets] == [("good", OTHER_ACCOUNT), ("bad", "444455556666")]
-    targets[0].session.client("kms").create_key()
+    targets[0].open_session().client("kms").create_key()
 
     result = run(select(["kms_key_rotation_enabled", "iam_root_mfa_enabled"]), targets)
 
@@ -148,7 +148,7 @@ def test_organizations_mode_assumes_the_role_in_active_accounts_minus_excluded(a
     assert sorted((t.name, t.account_id) for t in targets) == sorted(
         [("master", ACCOUNT_ID), ("dev", ids["dev"]), ("prod", ids["prod"])])
     for t in targets:
-        arn = t.session.client("sts").get_caller_identity()["Arn"]
+        arn = t.open_session().client("sts").get_caller_identity()["Arn"]
         assert arn == f"arn:aws:sts::{t.account_id}:assumed-role/srm-readonly/srm-bot"
     assert [t.name for t in resolve_targets(cfg(org=org_cfg), account="prod")] == ["prod"]
 

@@ -237,6 +237,24 @@ def test_per_bucket_access_denied_errors_only_that_bucket_and_data(aws):
     assert sum(f.status is Status.ERROR for f in result.findings) == 2
 
 
+def test_a_bucket_whose_region_cannot_be_read_is_an_error_for_every_bucket_check(aws):
+    """Throttled or denied GetBucketLocation: no verdict under a wrong region key (that would be drift noise)."""
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="lost-bucket")
+    s3.create_bucket(Bucket="fine-bucket")
+
+    def factory(service, region):
+        client = aws.client(service, region_name=region)
+        client.meta.events.register("before-call.s3.*", _denied("GetBucketLocation", bucket="lost-bucket"))
+        return client
+
+    result = run(select(BUCKET_CHECKS), [Target("t", ACCOUNT_ID, aws, ["us-east-1"], client_factory=factory)])
+
+    lost = [f for f in result.findings if f.resource_id == "lost-bucket"]
+    assert lost and {(f.status, f.error_code) for f in lost} == {(Status.ERROR, "AccessDenied")}
+    assert {f.region for f in result.findings if f.resource_id == "fine-bucket"} == {"us-east-1"}
+
+
 def _stubbed_target(aws, stubs):
     return Target("t", ACCOUNT_ID, aws, ["us-east-1"], client_factory=lambda s, r: stubs[s])
 

@@ -222,17 +222,17 @@ def test_a_second_recheck_while_one_runs_is_told_so_and_scans_nothing(slack):
 
 def test_scans_people_ask_for_are_bounded_and_the_rest_are_told_to_wait(slack, monkeypatch):
     """Commands and re-checks cannot pile up behind the scan lock and starve the listener threads."""
-    import bot.services
+    from bot.scans import ResumableScan
     from bot.services import SCANS_ASKED_AT_ONCE
 
     gate, started = threading.Event(), []
 
-    def held_run(checks, targets, **kw):  # noqa: ANN001, ANN202 - the real Services.scan, a slow AWS
+    def held_run(self, checks, targets, **kw):  # noqa: ANN001, ANN202 - the real Services.scan, a slow AWS
         started.append(1)
         assert gate.wait(10)
-        return run_of()
+        return run_of(), ScanOutcome(run_id=1)
 
-    monkeypatch.setattr(bot.services, "run", held_run)
+    monkeypatch.setattr(ResumableScan, "run", held_run)
     with mock_aws():
         for _ in range(SCANS_ASKED_AT_ONCE):
             assert slack.command(f"check {VERSIONING}").status == 200
