@@ -31,6 +31,7 @@ from bot.compose import Composer
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
 from bot.scope import (
+    GENERIC_RESOURCES,
     HEADLINES,
     MODEL_CONTEXT_WORDS,
     MODEL_HINTS,
@@ -278,7 +279,10 @@ class Resolver:
         if named is None:  # "cloud kms" names Google even without the word "google"
             product = PRODUCT_PROVIDERS.find(toks)
             named = PRODUCT_PROVIDERS[product] if product else None
-        svc = self._take_service(toks, used, prefer=named, written=" ".join(question.lower().split()))
+        written = " ".join(question.lower().split())
+        svc = self._take_service(toks, used, prefer=named, written=written)
+        # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
+        other = self._take_service(toks, list(used), prefer=named, written=written) if svc else None
         said_provider = self._take_provider(toks, used)
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)
@@ -286,6 +290,9 @@ class Resolver:
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
+        if svc is None and prov is not None:  # "a bucket" once the provider is known names its object storage
+            svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
+                        if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t]), None)
         if svc and model is None:
             model = svc.model
         if model is None:
@@ -308,6 +315,13 @@ class Resolver:
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc)
+        if found is None and other is not None and not off_topic:
+            second = self._find_task(toks, other)
+            if second[2] is not None:
+                cat_sid, variant, found = second
+                base.update(service=other.id, service_name=other.name, provider=other.provider)
+                if not model_stated:
+                    base["service_model"] = other.model
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None

@@ -78,12 +78,16 @@ PROVIDER_WORDS: dict[str, Provider] = {
 _PRODUCTS = {
     Provider.aws: """cloudtrail | cloudwatch | guardduty | security hub | inspector | macie | shield |
         identity center | artifact | nitro | parameter store | secrets manager | cloudhsm | control tower |
-        systems manager | patch manager""",
+        systems manager | patch manager | sse kms | sse s3 | sse c""",
     Provider.azure: """defender | sentinel | key vault | intune | log analytics | managed hsm | service trust portal |
         ad connect | hyper v | purview | azure policy""",
     Provider.gcp: """security command center | cloud armor | cloud kms | secret manager | assured workloads |
         cloud audit logs | chronicle | vpc service controls | binary authorization | shielded vm""",
 }
+# a generic resource word that means one service once the provider is known ("a bucket" on AWS is S3)
+GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
+    word: {Provider.aws: "aws_s3", Provider.gcp: "gcp_cloud_storage", Provider.azure: "azure_blob_storage"}
+    for word in ("bucket", "buckets")}
 PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(
     (tuple(name.split()), prov) for prov, names in _PRODUCTS.items() for name in names.split("|"))
 
@@ -132,9 +136,10 @@ expenses reimburse reimbursement tax taxes capital weather stock stocks ceo foun
 rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
 quota quotas savings wifi printer printers standup calendar birthday pto exam exams
 practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined procurement purchase
-purchasing buy buys buying bought negotiate negotiates negotiating negotiation contract contracts tam
+purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
+quiz quizzes trivia offsite offsites
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
@@ -143,8 +148,11 @@ enterprise support|business support|developer support|premium support|premier su
 free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
-study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
+in the office|at the office|study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
 """) if p.strip())
+
+
+_BOUGHT_THINGS = frozenset("product products app apps tool tools software service services saas platform".split())
 
 
 def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
@@ -157,6 +165,8 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
             "is", "s", "it", "be", "are", "that", "all", "seems", "looks", "work", "works"}
     if t == "hire":
         return prev not in {"new", "a"}
+    if t in {"buy", "buys", "buying", "bought"}:  # "a saas product we buy" names the thing asked about, not a purchase
+        return not (prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS)
     return t in {"fines", "orders", "ordering", "ordered"}
 
 

@@ -24,7 +24,13 @@ def test_case_file_is_big_enough_and_sourced():
     assert sum(1 for c in CASES if c["expect"]["owner"] == "unknown") >= 10
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c['file'][9:]}:{c['q'][:60]}" for c in CASES])
+# a case with ``known_miss`` (one line why) is expected to fail; strict, so that a later fix is noticed
+CASE_PARAMS = [pytest.param(c, id=f"{c['file'][9:]}:{c['q'][:60]}",
+                            marks=[pytest.mark.xfail(strict=True, reason=c["known_miss"])] if c.get("known_miss") else [])
+               for c in CASES]
+
+
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_question(case):
     answer = RESOLVER.who_owns(case["q"], provider=case.get("provider"))
     exp = case["expect"]
