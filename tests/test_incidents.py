@@ -1,6 +1,7 @@
 """Incident lifecycle against a real SQLite file, a recording notifier and frozen time."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +11,7 @@ from bot.config import IncidentsConfig
 from bot.incidents import Incidents
 from bot.models import Actor, EventKind, IncidentState
 from bot.notify.recording import RecordingNotifier
+from bot.slack.blocks_incident import incident_root
 from bot.store import Store
 from checks.base import Severity
 from tests.factories import (
@@ -422,3 +424,14 @@ def test_a_lease_left_by_a_crashed_process_expires(tmp_path, frozen):
     assert bot.deliver() == 0 and bot.notifiers.get("slack").calls == []  # leased: not ours to post yet
     frozen.tick(OUTBOX_LEASE + timedelta(seconds=1))
     assert bot.deliver() == 1 and [c[0] for c in bot.notifiers.get("slack").calls] == ["open"]
+
+
+def test_a_resolved_root_keeps_the_region_it_was_about(svc):
+    svc.ingest(run_of(finding("a")))
+    svc.ingest(run_of(finding("a", "PASS")))
+    inc = only_incident(svc)
+    assert inc.state is S.resolved
+    view = svc.view(inc)
+    assert view.resources == [] and view.regions == [REGION]
+    root = incident_root(view, now=svc.clock.now())
+    assert f"`{ACCOUNT}` · {REGION}" in json.dumps(root, ensure_ascii=False)

@@ -118,11 +118,7 @@ def stored_run_findings(store: Store, run_ref: str) -> tuple[dict, list[Finding]
 @db_option
 def export_cmd(run_ref: str, fmt: str, output: Path | None, db: Path | None) -> None:
     """Export a stored scan run, e.g. `srm export --format sarif -o srm.sarif`."""
-    path = db or Settings().srm_db
-    if not path.exists():
-        click.echo(f"error: no database at {path} (run `srm scan` first, or pass --db)", err=True)
-        sys.exit(2)
-    store = Store(path)
+    store = open_store(db)
     try:
         run, findings = stored_run_findings(store, run_ref)
     finally:
@@ -161,11 +157,7 @@ def securityhub_push_cmd(run_ref: str, db: Path | None) -> None:
     from checks.accounts import TargetError
 
     cfg = load_cli_config()
-    path = db or Settings().srm_db
-    if not path.exists():
-        click.echo(f"error: no database at {path} (run `srm scan` first, or pass --db)", err=True)
-        sys.exit(2)
-    store = Store(path)
+    store = open_store(db)
     try:
         run = stored_run(store, run_ref)
         covered = [tuple(c) for c in run["covered"] or []]
@@ -223,3 +215,12 @@ def load_cli_config() -> SrmConfig:
         raise click.UsageError(f"bad environment setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") \
             from None
     return load_config(settings.srm_config)  # DataFileError -> exit 2 in SrmGroup
+
+
+def open_store(db: Path | None) -> Store:
+    """The database a read-only export reads; exit 2 naming the path when there is none."""
+    path = db or Settings().srm_db
+    if not path.exists():
+        click.echo(f"error: no database at {path} (run `srm scan` first, or pass --db)", err=True)
+        sys.exit(2)
+    return Store(path)

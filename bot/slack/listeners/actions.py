@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from slack_sdk import WebClient
 
 from bot.actions import ACTIONS, BY_ID, ActionSpec, authorize, choices
-from bot.models import Actor
+from bot.models import Actor, Incident
 from bot.services import ScanBusy
 from bot.slack.blocks import escape, notice, zone
 from bot.slack.blocks_incident import accept_risk_modal, recheck_started, refusal
@@ -128,16 +128,26 @@ def register(app: "App", ctx: "SlackContext") -> None:
         work.__name__ = spec.id
         return work
 
+    def clicked_incident(spec: ActionSpec, body: dict[str, Any], action: dict[str, Any],
+                         client: WebClient) -> tuple[Click, Incident] | None:
+        """The click and the incident it names, from the database; None (the clicker told why) otherwise."""
+        click = parse_click(body, action, spec)
+        if click is None:
+            refused(client, body, None, STALE)
+            return None
+        try:
+            return click, services.store.incident(click.value.incident_id)
+        except KeyError as exc:
+            refused(client, body, click.value.incident_id, str(exc.args[0]))
+            return None
+
     def open_modal(spec: ActionSpec) -> Callable[[dict[str, Any], dict[str, Any], WebClient], None]:
         """Accept risk: ask first (spares a justification people may not give), then open the modal."""
         def work(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-            click = parse_click(body, action, spec)
-            if click is None:
-                return refused(client, body, None, STALE)
-            try:
-                inc = services.store.incident(click.value.incident_id)
-            except KeyError as exc:
-                return refused(client, body, click.value.incident_id, str(exc.args[0]))
+            found = clicked_incident(spec, body, action, client)
+            if found is None:
+                return
+            click, inc = found
             why_not = authorize(services.owners, services.incidents.team_of(inc), click.actor.id, spec)
             if why_not:  # checked again (and recorded) when the modal is submitted
                 return refused(client, body, inc.id, why_not)
@@ -149,14 +159,10 @@ def register(app: "App", ctx: "SlackContext") -> None:
         return work
 
     def recheck(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        spec = next(a for a in ACTIONS if a.method == "rechecked")
-        click = parse_click(body, action, spec)
-        if click is None:
-            return refused(client, body, None, STALE)
-        try:
-            inc = services.store.incident(click.value.incident_id)
-        except KeyError as exc:
-            return refused(client, body, click.value.incident_id, str(exc.args[0]))
+        found = clicked_incident(next(a for a in ACTIONS if a.method == "rechecked"), body, action, client)
+        if found is None:
+            return
+        click, inc = found
         key = f"recheck:{inc.id}:{action.get('action_ts') or body.get('trigger_id')}"
         if not services.store.claim_message_key(key):
             return  # the same click delivered twice
