@@ -82,6 +82,7 @@ class Instance:
     http_endpoint: str
     arn: str
     tags: dict[str, str] = field(default_factory=dict)
+    instance_profile_arn: str = ""  # IamInstanceProfile.Arn; "" when no instance profile is attached
 
 
 def security_groups(inv: Inventory) -> list[SecurityGroup]:
@@ -221,6 +222,7 @@ def instances(inv: Inventory) -> list[Instance]:
                     http_endpoint=mo.get("HttpEndpoint", ""),
                     arn=inv.arn("ec2", f"instance/{i['InstanceId']}"),
                     tags=tags_of(i.get("Tags")),
+                    instance_profile_arn=(i.get("IamInstanceProfile") or {}).get("Arn", ""),
                 ))
         return out
 
