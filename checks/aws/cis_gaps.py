@@ -11,7 +11,7 @@ from checks.aws.s3 import BUCKET_ACTIONS
 from checks.base import CheckMeta, Finding, Scope, Severity, register
 from checks.inventory.core import FetchError
 from checks.inventory.ec2 import instances
-from checks.inventory.logging import Trail, trail_activity, trails
+from checks.inventory.logging import Trail, multi_region_activity, trails
 from checks.inventory.s3 import ApiError
 from checks.inventory.s3 import buckets as s3_buckets
 
@@ -121,17 +121,11 @@ def _object_logging(scope: Scope, kind: str) -> Iterator[Finding]:
     """PASS when a logging multi-region trail records S3 object `kind` ("read"/"write") events."""
     seen: list[dict[str, Any]] = []
     errors: list[FetchError] = []
-    for t in trails(scope.inv):
-        if t.error is not None:
-            errors.append(t.error)
+    for item in multi_region_activity(scope.inv):
+        if isinstance(item, FetchError):
+            errors.append(item)
             continue
-        if not t.multi_region:
-            continue
-        try:
-            act = trail_activity(scope.inv, t)
-        except FetchError as exc:
-            errors.append(exc)
-            continue
+        t, act = item
         events = s3_object_events(act.event_selectors, act.advanced_event_selectors)
         row = {"trail": t.arn, "IsLogging": act.is_logging, "s3_object_events": events}
         if act.is_logging and kind in events:

@@ -11,8 +11,8 @@ from checks.inventory.logging import (
     Trail,
     config_recorders,
     guardduty_detectors,
+    multi_region_activity,
     security_hub,
-    trail_activity,
     trail_bucket,
     trails,
 )
@@ -75,17 +75,11 @@ def _owned(scope: Scope) -> list[Trail]:
 def cloudtrail_multiregion_trail_logging(scope: Scope):
     seen: list[dict[str, Any]] = []
     errors: list[FetchError] = []
-    for t in trails(scope.inv):
-        if t.error is not None:
-            errors.append(t.error)
+    for item in multi_region_activity(scope.inv):
+        if isinstance(item, FetchError):
+            errors.append(item)
             continue
-        if not t.multi_region:
-            continue
-        try:
-            act = trail_activity(scope.inv, t)
-        except FetchError as exc:
-            errors.append(exc)
-            continue
+        t, act = item
         mgmt = management_events(act.event_selectors, act.advanced_event_selectors)
         row = {"trail": t.arn, "IsLogging": act.is_logging, "management_events": mgmt}
         if act.is_logging and mgmt == ["read", "write"]:

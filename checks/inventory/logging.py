@@ -12,7 +12,7 @@ Config, GuardDuty and Security Hub are regional and are read once per region.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
@@ -109,6 +109,21 @@ def trail_activity(inv: Inventory, trail: Trail) -> TrailActivity:
         )
 
     return inv.memo(f"logging.trail_activity.{trail.arn}", fetch)
+
+
+def multi_region_activity(inv: Inventory) -> Iterator[tuple[Trail, TrailActivity] | FetchError]:
+    """Each multi-region trail with its activity, lazily (a caller that stops at the first good trail reads
+    no more), or the FetchError of a trail that could not be read (its region coverage is then unknown)."""
+    for t in trails(inv):
+        if t.error is not None:
+            yield t.error
+            continue
+        if not t.multi_region:
+            continue
+        try:
+            yield t, trail_activity(inv, t)
+        except FetchError as exc:
+            yield exc
 
 
 def trail_bucket(inv: Inventory, bucket: str) -> TrailBucket:
