@@ -51,7 +51,8 @@ from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
            "default_resolver"]
 
-GENERIC_TOKENS = frozenset({"security", "secure", "manage", "manag", "management", "service", "protection"})
+GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "managing", "management", "service",
+                                                 "protection"))
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,10 @@ class Resolver:
         matched = self._matched(self.tasks.keywords(cat_sid)[1], [stem(t) for t in raw], raw)
         return cat_sid, variant, self.tasks.best(cat_sid, matched)
 
+    @staticmethod
+    def _task_words(content: list[str]) -> set[str]:
+        return set(content)
+
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
@@ -324,6 +329,13 @@ class Resolver:
                     base["service_model"] = other.model
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
+        top = max(scores.items(), key=_by_score) if scores else None
+        if cat_sid and top and (found is None or found.task.aspect != top[0]):
+            # no task keyword matched whole: the question's aspect and its other words narrow the service's tasks
+            near = self.tasks.closest_in_aspect(cat_sid, top[0], self._task_words(content), content_tokens(
+                raw_tokens(top[1][1])))
+            if near is not None:
+                return self.compose.task_answer(base, near.service, near.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
         if side:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)
@@ -357,6 +369,10 @@ class Resolver:
         return Answer(question=question, owner=owner, explanation=OVERVIEWS[owner], provider=prov,
                       provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)),
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
+
+
+def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
+    return item[1][0], item[0]
 
 
 @lru_cache(maxsize=1)

@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
 from bot.matrix import Matrix, ServiceCatalog
-from bot.scope import PROVIDER_WORDS, PhraseIndex, degenerate
+from bot.scope import PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex, degenerate
 from bot.tasks import ServiceTasks, Task, TaskCatalog
-from bot.textmatch import Vocabulary, content_tokens, raw_tokens
+from bot.textmatch import Vocabulary, content_tokens, raw_tokens, stem
+
+
+# words too light to pick one task over another ("who *turns on* cloudtrail" names no task of it)
+_LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled set sets setting make keep keeps get
+    configure configures configured configuring
+    goes go up use using used look looks after sure problem fault whose right wrong ok""".split())
+
+
+_MIN_NET = 2  # covered minus uncovered words a fallback task needs
 
 
 class TaskKeyword(NamedTuple):
@@ -45,6 +54,11 @@ class TaskIndex:
         self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
         self._variants: dict[str, PhraseIndex] = {}
         self._checks: dict[str, list[str]] = {}
+        self._name_tokens: dict[str, frozenset[str]] = {}
+        # product and service names ("kms", "s3") name a thing, not which task of this service is meant
+        self._product_words = frozenset(stem(t) for toks in self._aliases.values() for a in toks for t in a) | {
+            stem(t) for t in PRODUCT_NAMES}
+        self._words: dict[str, frozenset[str]] = {}
         for sid, st in catalog.by_service.items():
             if st.variants:
                 self._variants[sid] = PhraseIndex(
@@ -100,6 +114,46 @@ class TaskIndex:
         if best is None:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
+
+    def name_tokens(self, service_id: str) -> frozenset[str]:
+        """Stemmed words of the service's own name and aliases: the question named the service, so a task keyword
+        that repeats its name ("cosmos backups" for "cosmosdb backups") needs only its other words."""
+        found = self._name_tokens.get(service_id)
+        if found is None:
+            found = self._name_tokens[service_id] = frozenset(
+                t for toks in self._aliases.get(service_id, ()) for t in content_tokens(toks)
+                if t not in PROVIDER_WORDS)
+        return found
+
+    def closest_in_aspect(self, service_id: str, aspect: str, matched: Iterable[str],
+                          topic: Iterable[str]) -> TaskMatch | None:
+        """The task of ``aspect`` the question's other words point at when no task keyword matched whole.
+
+        ``topic``: the words of the row keyword that found the aspect; they say nothing about which task.
+        The task whose title, keywords and split text share more of the remaining words (the verb, the object:
+        "who *creates* backups", "cloud armor *policies*") than any other wins; none or a tie keeps the aspect
+        answer."""
+        tasks = self.tasks_in_aspect(service_id, aspect)
+        if not tasks:
+            return None
+        have = set(matched) - self.name_tokens(service_id) - set(topic) - _LIGHT_WORDS - self._product_words
+        # a word the task does not cover counts against it: "alb certificate *renewal*" is not "TLS listeners"
+        scored = sorted(((2 * len(have & words) - len(have), i) for i, t in enumerate(tasks)
+                         for words in [self._task_words(service_id, t)]), reverse=True)
+        if scored[0][0] < _MIN_NET or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+            return None
+        task = tasks[scored[0][1]]
+        toks = tuple(content_tokens(raw_tokens(task.title)))
+        return TaskMatch(self.catalog.by_service[service_id], task, TaskKeyword(task, task.title, toks, _weight(toks)))
+
+    def _task_words(self, service_id: str, task: Task) -> frozenset[str]:
+        key = f"{service_id}.{task.id}"
+        found = self._words.get(key)
+        if found is None:
+            text = " ".join([task.title, *task.keywords, task.provider_does, task.customer_does])
+            found = self._words[key] = frozenset(t for t in content_tokens(raw_tokens(text))
+                                                 if t not in PROVIDER_WORDS and not degenerate([t], [t]))
+        return found
 
     def checks_of(self, service_id: str | None) -> list[str]:
         """Every check that guards some task of this service (the scope of an aspect answer about it)."""

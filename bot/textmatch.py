@@ -38,6 +38,13 @@ _JOIN_FIXES = (
     ("cmk", re.compile(r"\bcmks?\b"), "customer managed key"),
     ("pitr", re.compile(r"\bpitr\b"), "point in time recovery"),
     ("k8s", re.compile(r"\bk8s\b"), "kubernetes"),
+    ("db", re.compile(r"\bdbs?\b"), "database"),
+    ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
+    ("sg", re.compile(r"\bsgs?\b"), "security group"),
+    ("cert", re.compile(r"\bcerts?\b"), "certificate"),
+    ("cred", re.compile(r"\bcreds\b"), "credentials"),
+    ("perm", re.compile(r"\bperms\b"), "permissions"),
+    ("lb", re.compile(r"\blbs?\b"), "load balancer"),
 )
 
 # Words that carry no topic: question scaffolding, ownership talk, fillers.
@@ -86,8 +93,10 @@ def stem(token: str) -> str:
         t = t[:-2]
     elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-1]
-    if t != token and t.endswith("ur"):  # configuring/configured -> configure, as "configures" gives
-        t += "e"
+    if len(t) > 7 and t.endswith(("ption", "ction")):  # encryption -> encrypt, protection -> protect
+        t = t[:-3]
+    if len(t) > 4 and t.endswith("e") and not t.endswith("ee"):  # upgrade/upgrading/upgraded -> upgrad
+        t = t[:-1]
     return t
 
 
