@@ -39,6 +39,7 @@ from bot.scope import (
     OVERVIEWS,
     PRODUCT_NAMES,
     PRODUCT_PROVIDERS,
+    PROVIDER_STEMS,
     PROVIDER_WORDS,
     degenerate,
     out_of_scope,
@@ -77,7 +78,7 @@ class Resolver:
         texts = [(a.id, text, raw_tokens(text)) for a in matrix.aspects for text in [a.title, *a.keywords]]
         for aspect_id, text, raw in texts:
             # provider words are set aside in questions, so they cannot be required here
-            toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_WORDS))
+            toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
             if toks and degenerate(raw, toks, bare_ok=True):
                 self._literal.append((tuple(raw), aspect_id, text))
             elif toks and any(t not in GENERIC_TOKENS for t in toks):
@@ -161,7 +162,12 @@ class Resolver:
         # ("suite" is not "gsuite", "services" is not "servicebus"); a long word's plural is another word
         # ("workspace" is not "workspaces"); short names only take swapped letters ("azrue" for "azure"),
         # never another letter ("entry" is not "entra")
-        return frozenset({tok} | {a for a in fuzzy if is_swap_typo(tok, a) or (
+        # a plural of a short name ("ec2s", "vms") is that name, unless the plural is itself a name
+        plural = {tok[:-1]} if (len(tok) >= 4 and tok.endswith("s") and tok not in self._alias_vocab.tokens_set
+                                and tok[:-1] in self._alias_vocab.tokens_set) else set()
+        if tok in PRODUCT_NAMES:  # "codebuild" is AWS's, never a typo of Google's "cloudbuild"
+            fuzzy = frozenset()
+        return frozenset({tok} | plural | {a for a in fuzzy if is_swap_typo(tok, a) or (
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
             and not (len(tok) >= 7 and a == tok + "s"))})
 
@@ -196,6 +202,16 @@ class Resolver:
             for j in range(i, i + n):
                 used[j] = True
         return svc
+
+    def _inside_alias(self, toks: list[str], phrase: tuple[str, ...]) -> bool:
+        """True when ``phrase`` occurs in the question only inside a longer service alias also written there."""
+        n = len(phrase)
+        for i in range(len(toks)):
+            for alias in self._alias_by_first.get(toks[i], ()):
+                if len(alias) > n and tuple(toks[i:i + len(alias)]) == alias and any(
+                        alias[k:k + n] == phrase for k in range(len(alias) - n + 1)):
+                    return True
+        return False
 
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
         found = None
@@ -283,7 +299,8 @@ class Resolver:
         named = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
         if named is None:  # "cloud kms" names Google even without the word "google"
             product = PRODUCT_PROVIDERS.find(toks)
-            named = PRODUCT_PROVIDERS[product] if product else None
+            # ... unless the product's words are part of a longer service name ("artifact registry" is Google's)
+            named = PRODUCT_PROVIDERS[product] if product and not self._inside_alias(toks, product) else None
         written = " ".join(question.lower().split())
         svc = self._take_service(toks, used, prefer=named, written=written)
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not

@@ -75,6 +75,8 @@ PROVIDER_WORDS: dict[str, Provider] = {
     "azure": Provider.azure, "microsoft": Provider.azure, "msft": Provider.azure,
     "gcp": Provider.gcp, "google": Provider.gcp, "gcloud": Provider.gcp,
 }
+# the same words once stemmed ("azure" -> "azur"), for filtering stemmed keyword tokens
+PROVIDER_STEMS = frozenset(PROVIDER_WORDS) | frozenset(stem(w) for w in PROVIDER_WORDS)
 _PRODUCTS = {
     Provider.aws: """cloudtrail | cloudwatch | guardduty | security hub | inspector | macie | shield |
         identity center | artifact | nitro | parameter store | secrets manager | cloudhsm | control tower |
@@ -87,7 +89,11 @@ _PRODUCTS = {
 # a generic resource word that means one service once the provider is known ("a bucket" on AWS is S3)
 GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     word: {Provider.aws: "aws_s3", Provider.gcp: "gcp_cloud_storage", Provider.azure: "azure_blob_storage"}
-    for word in ("bucket", "buckets")}
+    for word in ("bucket", "buckets")} | {
+    # a cache engine named once the provider is known is that provider's managed cache ("redis on azure");
+    # a question that names a VM service ("redis on our ec2 boxes") has its service already
+    word: {Provider.aws: "aws_elasticache", Provider.gcp: "gcp_memorystore", Provider.azure: "azure_cache_redis"}
+    for word in ("redis", "memcached", "valkey")}
 PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(
     (tuple(name.split()), prov) for prov, names in _PRODUCTS.items() for name in names.split("|"))
 
@@ -139,7 +145,7 @@ practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined pr
 purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
-quiz quizzes trivia offsite offsites
+quiz quizzes trivia offsite offsites timezone timezones
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
@@ -149,6 +155,7 @@ free tier|savings plan|savings plans|reserved instance|reserved instances|commit
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
 in the office|at the office|study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
+time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla
 """) if p.strip())
 
 
@@ -198,7 +205,8 @@ PRODUCT_NAMES = frozenset("""
 postgres postgresql mysql mariadb oracle mongodb mongo redis valkey memcached cassandra kafka elasticsearch
 opensearch sqlserver mssql db2 sap hana spark hadoop hive presto trino kubernetes k8s docker containerd
 nginx apache tomcat iis wordpress jenkins terraform ansible windows linux ubuntu debian rhel centos
-bottlerocket graphql grpc ldap kerberos radius saml oidc oauth scim okta
+bottlerocket graphql grpc ldap kerberos radius saml oidc oauth scim okta codebuild codepipeline codecommit codedeploy
+codeartifact github gitlab bitbucket
 """.split())
 # Words too broad to be a keyword on their own (compared stemmed).
 _BROAD = frozenset(stem(w) for w in """security secure manage management service services protection data key keys

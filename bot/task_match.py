@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
 from bot.matrix import Matrix, ServiceCatalog
-from bot.scope import PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex, degenerate
+from bot.scope import PRODUCT_NAMES, PROVIDER_STEMS, PhraseIndex, degenerate
 from bot.tasks import ServiceTasks, Task, TaskCatalog
 from bot.textmatch import Vocabulary, content_tokens, raw_tokens, stem
 
@@ -75,7 +75,7 @@ class TaskIndex:
             for task in self.catalog.by_service[service_id].tasks:
                 for text in [task.title, *task.keywords]:
                     raw = raw_tokens(text)
-                    toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_WORDS))
+                    toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
                     if toks and not degenerate(raw, toks):
                         kws.append(TaskKeyword(task, text, toks, _weight(toks)))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
@@ -122,7 +122,7 @@ class TaskIndex:
         if found is None:
             found = self._name_tokens[service_id] = frozenset(
                 t for toks in self._aliases.get(service_id, ()) for t in content_tokens(toks)
-                if t not in PROVIDER_WORDS)
+                if t not in PROVIDER_STEMS)
         return found
 
     def closest_in_aspect(self, service_id: str, aspect: str, matched: Iterable[str],
@@ -152,7 +152,7 @@ class TaskIndex:
         if found is None:
             text = " ".join([task.title, *task.keywords, task.provider_does, task.customer_does])
             found = self._words[key] = frozenset(t for t in content_tokens(raw_tokens(text))
-                                                 if t not in PROVIDER_WORDS and not degenerate([t], [t]))
+                                                 if t not in PROVIDER_STEMS and not degenerate([t], [t]))
         return found
 
     def checks_of(self, service_id: str | None) -> list[str]:

@@ -38,6 +38,7 @@ _JOIN_FIXES = (
     ("cmk", re.compile(r"\bcmks?\b"), "customer managed key"),
     ("pitr", re.compile(r"\bpitr\b"), "point in time recovery"),
     ("k8s", re.compile(r"\bk8s\b"), "kubernetes"),
+    ("end", re.compile(r"\bend[\s-]+of[\s-]+(life|support|sale)\b"), "eol"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
@@ -143,7 +144,9 @@ class Vocabulary:
             for cand, _score, _i in process.extract(
                 token, self.tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
             ):
-                if len(cand) >= FUZZY_MIN_LEN:
+                # a longer word that starts with this one is a derived word, not a typo ("certificat" is not
+                # "certification")
+                if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and len(cand) - len(token) >= 3):
                     found.add(cand)
         if len(token) >= SWAP_MIN_LEN:
             found.update(t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t))
