@@ -282,10 +282,6 @@ class Resolver:
         matched = self._matched(self.tasks.keywords(cat_sid)[1], [stem(t) for t in raw], raw)
         return cat_sid, variant, self.tasks.best(cat_sid, matched)
 
-    @staticmethod
-    def _task_words(content: list[str]) -> set[str]:
-        return set(content)
-
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
@@ -349,7 +345,7 @@ class Resolver:
         top = max(scores.items(), key=_by_score) if scores else None
         if cat_sid and top and (found is None or found.task.aspect != top[0]):
             # no task keyword matched whole: the question's aspect and its other words narrow the service's tasks
-            near = self.tasks.closest_in_aspect(cat_sid, top[0], self._task_words(content), content_tokens(
+            near = self.tasks.closest_in_aspect(cat_sid, top[0], set(content), content_tokens(
                 raw_tokens(top[1][1])))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)

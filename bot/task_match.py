@@ -4,6 +4,8 @@ A service's tasks are matched only when the question names that service (or a va
 Aurora for RDS): task keywords are specific to a service, so they are never matched across services.
 A keyword matches when every one of its topic tokens is in the question (any order, small typos
 allowed except on product names); the heaviest match wins. Variants are found by their aliases.
+When no keyword matches whole, the aspect row the question matched narrows the service's tasks, and the
+question's remaining words pick one of them (``closest_in_aspect``) only when they clearly point at it.
 """
 from __future__ import annotations
 
@@ -15,14 +17,11 @@ from bot.scope import PRODUCT_NAMES, PROVIDER_STEMS, PhraseIndex, degenerate
 from bot.tasks import ServiceTasks, Task, TaskCatalog
 from bot.textmatch import Vocabulary, content_tokens, raw_tokens, stem
 
-
 # words too light to pick one task over another ("who *turns on* cloudtrail" names no task of it)
 _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled set sets setting make keep keeps get
     configure configures configured configuring
     goes go up use using used look looks after sure problem fault whose right wrong ok""".split())
-
-
-_MIN_NET = 2  # covered minus uncovered words a fallback task needs
+_MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
 
 
 class TaskKeyword(NamedTuple):

@@ -1,7 +1,9 @@
 """Text normalisation and typo-tolerant token matching for the resolver (pure).
 
 Questions and keywords go through the same pipeline: lowercase, punctuation to
-spaces, a light stemmer (patches/patching/patched -> patch), stop words dropped.
+spaces, a light stemmer (patches/patching/patched -> patch; upgrade/upgrading/upgraded -> upgrad;
+encryption/encrypted -> encrypt), stop words dropped. Abbreviations people type (db, sg, nsg, cert, cmk,
+pitr, 2fa, eol ...) are spelled out first, in questions and keywords alike.
 A question token matches a vocabulary token when equal, or, for tokens of five
 characters or more, when rapidfuzz's ratio is at least ``FUZZY_CUTOFF``.
 """
