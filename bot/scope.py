@@ -93,7 +93,11 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     # a cache engine named once the provider is known is that provider's managed cache ("redis on azure");
     # a question that names a VM service ("redis on our ec2 boxes") has its service already
     word: {Provider.aws: "aws_elasticache", Provider.gcp: "gcp_memorystore", Provider.azure: "azure_cache_redis"}
-    for word in ("redis", "memcached", "valkey")}
+    for word in ("redis", "memcached", "valkey")} | {
+    word: {Provider.aws: "aws_elb", Provider.gcp: "gcp_load_balancing", Provider.azure: "azure_load_balancer"}
+    for word in ("balancer", "balancers")} | {
+    word: {Provider.aws: "aws_eks", Provider.gcp: "gcp_gke", Provider.azure: "azure_aks"}
+    for word in ("kubernetes",)}
 PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(
     (tuple(name.split()), prov) for prov, names in _PRODUCTS.items() for name in names.split("|"))
 
