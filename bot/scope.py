@@ -65,6 +65,8 @@ MODEL_HINTS: PhraseIndex = PhraseIndex({
     ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
     ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
     ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,
+    ("self", "hosted"): Model.iaas, **{(os_name, word): Model.iaas for os_name in ("windows", "linux")
+                                       for word in ("server", "servers", "box", "boxes")},
     # third-party SaaS products people name when they mean "a SaaS app"
     **{(name,): Model.saas for name in
        "salesforce workday servicenow zendesk dropbox docusign hubspot okta zoom github jira confluence".split()},
@@ -159,7 +161,7 @@ free tier|savings plan|savings plans|reserved instance|reserved instances|commit
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
 in the office|at the office|study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
-time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla
+time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
 
 
