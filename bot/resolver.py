@@ -272,15 +272,23 @@ class Resolver:
                 break
         return out
 
-    def _find_task(self, toks: list[str], svc: Service | None) -> tuple[str | None, str | None, TaskMatch | None]:
-        """(catalogue service, variant, task match) for a question that names a service with a catalogue."""
+    def _find_task(self, toks: list[str], svc: Service | None, used: list[bool] | None = None
+                   ) -> tuple[str | None, str | None, TaskMatch | None]:
+        """(catalogue service, variant, task match) for a question that names a service with a catalogue.
+        A word taken as part of a service name ("big *query*") does not stand for a verb form of it in a
+        keyword ("who *queried* the table")."""
         cat_sid, variant = self.tasks.catalogue_for(svc.id if svc else None, toks)
         if cat_sid is None:
             return None, None, None
         variant = self.tasks.variant_in(cat_sid, toks) or variant
         raw = [t for t in toks if t not in STOP_WORDS and t not in PROVIDER_WORDS]
-        matched = self._matched(self.tasks.keywords(cat_sid)[1], [stem(t) for t in raw], raw)
-        return cat_sid, variant, self.tasks.best(cat_sid, matched)
+        vocab = self.tasks.keywords(cat_sid)[1]
+        matched = self._matched(vocab, [stem(t) for t in raw], raw)
+        if not any(used or ()):
+            return cat_sid, variant, self.tasks.best(cat_sid, matched)
+        free_raw = [t for t, u in zip(toks, used or ()) if not u and t in raw]
+        free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
+        return cat_sid, variant, self.tasks.best(cat_sid, matched, free)
 
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
@@ -332,9 +340,9 @@ class Resolver:
         for phrase, aspect_id, text in [] if off_topic else self._literal:
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
-        cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc)
+        cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
         if found is None and other is not None and not off_topic:
-            second = self._find_task(toks, other)
+            second = self._find_task(toks, other, used)
             if second[2] is not None:
                 cat_sid, variant, found = second
                 base.update(service=other.id, service_name=other.name, provider=other.provider)

@@ -29,6 +29,7 @@ class TaskKeyword(NamedTuple):
     text: str
     tokens: tuple[str, ...]
     weight: float
+    verbs: frozenset[str] = frozenset()  # stems the keyword writes only as a verb form ("queried", "patching")
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,9 @@ class TaskIndex:
                     raw = raw_tokens(text)
                     toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
                     if toks and not degenerate(raw, toks):
-                        kws.append(TaskKeyword(task, text, toks, _weight(toks)))
+                        verbs = {stem(w) for w in raw if w.endswith(("ed", "ing"))} - {stem(w) for w in raw
+                                                                                      if not w.endswith(("ed", "ing"))}
+                        kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs)))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
         return found
 
@@ -103,13 +106,18 @@ class TaskIndex:
         found = phrases.find(toks) if phrases is not None else None
         return phrases[found] if phrases is not None and found else None
 
-    def best(self, service_id: str, matched: Iterable[str]) -> TaskMatch | None:
-        """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens)."""
+    def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None) -> TaskMatch | None:
+        """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens).
+        ``free``: what the question's words other than the service name match; a keyword's verb form
+        ("who queried the table") is not supplied by a word of the service name ("big query")."""
         have = set(matched)
         best: TaskKeyword | None = None
         for kw in self.keywords(service_id)[0]:
-            if all(t in have for t in kw.tokens) and (best is None or kw.weight > best.weight):
-                best = kw
+            if not all(t in have for t in kw.tokens) or (best is not None and kw.weight <= best.weight):
+                continue
+            if free is not None and any(t in kw.verbs and t not in free for t in kw.tokens):
+                continue
+            best = kw
         if best is None:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
