@@ -353,8 +353,8 @@ class Resolver:
         top = max(scores.items(), key=_by_score) if scores else None
         if cat_sid and top and (found is None or found.task.aspect != top[0]):
             # no task keyword matched whole: the question's aspect and its other words narrow the service's tasks
-            near = self.tasks.closest_in_aspect(cat_sid, top[0], set(content), content_tokens(
-                raw_tokens(top[1][1])))
+            words = self._matched(self.tasks.keywords(cat_sid)[1], content, raw)
+            near = self.tasks.closest_in_aspect(cat_sid, top[0], words, content_tokens(raw_tokens(top[1][1])))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
