@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 from scan import aws_env, free_port, start_moto  # noqa: E402 - bench/scan.py's moto_server helpers
 
+from checks.registry import load_all  # noqa: E402
+
 REGIONS = ["us-east-1", "eu-west-1"]
 SRM = str(Path(sys.executable).parent / "srm")
 OPEN_SSH = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
@@ -186,10 +188,11 @@ def memory(args: argparse.Namespace) -> dict:
 
 
 # -- latency, queue workers and throttling (through the proxy) -------------------------------------------
-def start_proxy(upstream: str, latency_ms: float, rate: float = 0, burst: float = 10) -> tuple[subprocess.Popen, str]:
+def start_proxy(upstream: str, latency_ms: float, rate: float = 0, burst: float = 10,
+                replay: bool = False) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "latency_proxy.py"), "--upstream", upstream,
-                             "--latency-ms", str(latency_ms), "--rate", str(rate), "--burst", str(burst)],
-                            stdout=subprocess.PIPE, text=True)
+                             "--latency-ms", str(latency_ms), "--rate", str(rate), "--burst", str(burst)]
+                            + (["--replay"] if replay else []), stdout=subprocess.PIPE, text=True)
     return proc, f"http://127.0.0.1:{proc.stdout.readline().split()[1]}"
 
 
@@ -236,7 +239,8 @@ def summary_duration(stdout: str) -> float:
 def through_proxy(args: argparse.Namespace) -> dict:
     accounts = account_ids(args.accounts)
     moto, endpoint = start_moto()
-    out: dict = {"mode": args.mode, "accounts": args.accounts, "latency_ms": args.latency_ms, "runs": []}
+    out: dict = {"mode": args.mode, "accounts": args.accounts, "latency_ms": args.latency_ms, "replay": args.replay,
+                 "runs": []}
     try:
         env = aws_env(endpoint)
         os.environ.update(env)
@@ -259,45 +263,76 @@ def through_proxy(args: argparse.Namespace) -> dict:
             r["never_a_wrong_verdict"] = all(n <= base.get(a, Counter()).get(k, 0)
                                              for a, c in r["verdicts"].items() for k, n in c.items())
             r["verdicts_kept"] = sum(sum(c.values()) for c in r["verdicts"].values())
+    out["left_out_moto_cannot_answer"] = args.moto_gaps
     for r in out["runs"]:
         print(json.dumps({k: v for k, v in r.items() if k != "verdicts"}))
     return out
 
 
 def scan_through(env: dict[str, str], proxy_url: str, accounts: list[str], tmp: Path, name: str, workers: int,
-                 extra: str = "") -> tuple[subprocess.CompletedProcess, Path]:
+                 extra: str = "", only: list[str] | None = None) -> tuple[subprocess.CompletedProcess, Path]:
     cfg, db = tmp / f"{name}.yml", tmp / f"{name}.db"
     write_config(cfg, accounts, workers, extra)
     run_env = dict(env, SRM_CONFIG=str(cfg), SRM_DB=str(db), AWS_ENDPOINT_URL=proxy_url)
-    proc = subprocess.run([SRM, "scan"], env=run_env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([SRM, "scan", *[a for c in only or [] for a in ("--check", c)]], env=run_env,
+                          capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         raise SystemExit(f"srm scan failed: {proc.stderr[-2000:]}")
     return proc, db
 
 
+def recorded(env: dict, url: str, accounts: list[str], tmp: Path, args) -> dict:  # noqa: ANN001
+    """With --replay: one scan through the proxy to record moto's answers; the stats before the measured run.
+
+    Checks that moto_server cannot answer (it returns 500 for actions it does not implement, e.g. SSM's
+    DescribeInstanceInformation, and for Access Analyzer) are left out of the measured runs: botocore
+    retries a 500 six times with backoff, which would time moto's gaps, not the latency."""
+    if not args.replay:
+        return proxy_stats(url)
+    _, db = scan_through(env, url, accounts, tmp, "record", 8)
+    with sqlite3.connect(db) as conn:
+        errors = json.loads(conn.execute("SELECT errors FROM scan_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+    args.moto_gaps = sorted({e["check_id"] for e in errors if e["code"] == "500"})
+    args.only = [c for c in load_all() if c not in args.moto_gaps]
+    return proxy_stats(url)
+
+
+def measured_stats(url: str, before: dict) -> dict:
+    after = proxy_stats(url)
+    return {"requests": after["requests"] - before.get("requests", 0),
+            "from_moto": after.get("recorded", after["requests"]) - before.get("recorded", before.get("requests", 0))}
+
+
 def latency_run(env: dict, endpoint: str, accounts: list[str], concurrency: int, tmp: Path, args) -> dict:  # noqa: ANN001
-    proxy, url = start_proxy(endpoint, args.latency_ms)
+    proxy, url = start_proxy(endpoint, args.latency_ms, replay=args.replay)
     try:
-        proc, _ = scan_through(env, url, accounts, tmp, f"lat-{concurrency}", concurrency)
-        requests = proxy_stats(url)["requests"]
+        before = recorded(env, url, accounts, tmp, args)
+        t0 = os.times()
+        proc, _ = scan_through(env, url, accounts, tmp, f"lat-{concurrency}", concurrency, only=args.only)
+        t1 = os.times()
+        stats = measured_stats(url, before)
     finally:
         proxy.kill()
     wall = summary_duration(proc.stdout)
-    ideal = requests * args.latency_ms / 1000 / concurrency
-    return {"concurrency": concurrency, "requests": requests, "wall_s": wall, "ideal_s": round(ideal, 2),
-            "ratio": round(wall / ideal, 2)}
+    ideal = stats["requests"] * args.latency_ms / 1000 / concurrency
+    cpu = (t1.children_user + t1.children_system) - (t0.children_user + t0.children_system)
+    return {"concurrency": concurrency, **stats, "wall_s": wall, "ideal_s": round(ideal, 2),
+            "ratio": round(wall / ideal, 2), "scanner_cpu_s": round(cpu, 2),
+            "scanner_cpu_ms_per_request": round(cpu * 1000 / max(1, stats["requests"]), 2)}
 
 
 def queue_run(env: dict, endpoint: str, accounts: list[str], workers: int, tmp: Path, args) -> dict:  # noqa: ANN001
-    proxy, url = start_proxy(endpoint, args.latency_ms)
+    proxy, url = start_proxy(endpoint, args.latency_ms, replay=args.replay)
+    before = recorded(env, url, accounts, tmp, args)
     redis_proc, redis_url = start_redis(tmp)
     wenv = dict(env, AWS_ENDPOINT_URL=url, SRM_QUEUE_URL=redis_url)
     procs = start_workers(workers, args.threads, wenv)
     try:
         time.sleep(3)  # let the workers import and start polling, so their start-up is not timed
         extra = f"  executor: queue\n  queue_url: '{redis_url}'\n"
-        proc, _ = scan_through(env, url, accounts, tmp, f"queue-{workers}", args.threads, extra)
-        requests = proxy_stats(url)["requests"]
+        proc, _ = scan_through(env, url, accounts, tmp, f"queue-{workers}", args.threads, extra, only=args.only)
+        stats = measured_stats(url, before)
+        requests = stats["requests"]
     finally:
         stop_workers(procs)
         redis_proc.terminate()
@@ -305,7 +340,7 @@ def queue_run(env: dict, endpoint: str, accounts: list[str], workers: int, tmp: 
     wall = summary_duration(proc.stdout)
     slots = workers * args.threads
     ideal = requests * args.latency_ms / 1000 / slots
-    return {"workers": workers, "threads": args.threads, "requests": requests, "wall_s": wall,
+    return {"workers": workers, "threads": args.threads, **stats, "wall_s": wall,
             "ideal_s": round(ideal, 2), "ratio": round(wall / ideal, 2)}
 
 
@@ -338,8 +373,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4, help="queue: threads per worker process")
     ap.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[0, 20, 2])
     ap.add_argument("--burst", type=float, default=5)
+    ap.add_argument("--replay", action="store_true",
+                    help="latency/queue: record moto's answers in a first scan, then measure on replayed answers")
     ap.add_argument("--out")
     args = ap.parse_args()
+    args.only, args.moto_gaps = None, []
     result = memory(args) if args.mode == "memory" else through_proxy(args)
     import boto3
     import moto

@@ -20,6 +20,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from checks.accounts import connect_spec
+from checks.executors import settle_heap
 from checks.inventory.core import ApiCallCounter, FetchError, Inventory
 from checks.queue import ACTOR, QUEUE, push_result
 from checks.registry import load_all
@@ -31,6 +32,8 @@ broker = RedisBroker(url=os.environ.get("SRM_QUEUE_URL", "redis://127.0.0.1:6379
 dramatiq.set_broker(broker)
 _sessions: OrderedDict[str, Any] = OrderedDict()
 _lock = threading.Lock()
+load_all()
+settle_heap()  # the start-up heap (modules, the check registry) stays out of the collector's sight for good
 
 
 def _session(spec: dict[str, Any]) -> Any:
