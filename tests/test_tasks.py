@@ -63,7 +63,7 @@ def test_broken_entry_names_file_and_entry(tmp_path, edit, expected):
     (lambda d: d["tasks"][0].update(source="nowhere"), "tasks[0] (os_patching).source: unknown source"),
     (lambda d: d["tasks"][0].update(checks=["rds_made_up_check"]), "unknown check 'rds_made_up_check'"),
     (lambda d: d.update(service="aws_nope"), "unknown service 'aws_nope'"),
-    (lambda d: d.update(service="azure_logic_apps"), "azure_logic_apps is a azure service, not aws"),
+    (lambda d: d.update(service="azure_static_web_apps"), "azure_static_web_apps is a azure service, not aws"),
 ])
 def test_cross_file_rules_name_file_and_entry(tmp_path, edit, expected):
     catalog = load_tasks(_copy_with(tmp_path, "aws/rds.yml", edit))
