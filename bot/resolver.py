@@ -290,11 +290,21 @@ class Resolver:
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
         return cat_sid, variant, self.tasks.best(cat_sid, matched, free)
 
+    def _headline(self, toks: list[str]) -> tuple[str, ...] | None:
+        """AWS's headline split asked as such; "*application layer* security in the cloud" asks about a topic."""
+        for i, phrase in HEADLINES.occurrences(toks):
+            before = [t for t in toks[:i] if t not in STOP_WORDS]
+            prev = stem(before[-1]) if before else ""
+            if prev in self._vocab.tokens_set and prev not in GENERIC_TOKENS and prev not in PROVIDER_STEMS:
+                continue
+            return phrase
+        return None
+
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
         toks = raw_tokens(question)
-        headline = HEADLINES.find(toks)
+        headline = self._headline(toks)
         if headline:
             return self._overview(question, toks, HEADLINES[headline], provider)
         used = [False] * len(toks)

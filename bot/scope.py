@@ -183,9 +183,50 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
     return t in {"fines", "orders", "ordering", "ordered"}
 
 
+# --- questions that are not about a duty at all (whatever cloud words they carry) -----------------------------
+# a physical, household or clothing sense of a word ("patch the hole in the *wall*", "iron-on patches for *hoodies*")
+_PHYSICAL_THINGS = frozenset("""wall walls kitchen kitchens ceiling ceilings roof roofs floor floors carpet carpets
+doorway fridge toilet toilets bathroom couch sofa furniture paint painting drywall plaster
+hoodie hoodies shirt shirts tshirt tshirts jacket jackets sweater sweaters jeans trousers pants socks sock jersey
+jerseys sticker stickers mug mugs tyre tyres tire tires bike bikes car cars garden lawn
+iron""".split())
+# events, people and internal logistics, not duties ("who's presenting the demo", "the jira board for X")
+_EVENT_WORDS = frozenset("""presenting presenter presenters presentation presentations demo demos demoing keynote
+keynotes announcement announcements announced newsletter podcast meetup meetups hackathon lunchandlearn""".split())
+_NOT_A_DUTY_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
+what s new|whats new|what is new|what s changed|whats changed|release notes|is there an outage|is there any outage
+any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
+my password|my laptop|my account|slack channel|jira board|jira ticket|jira project|confluence page|wiki page
+terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
+code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
+""") if p.strip())
+# how-to, version and limit trivia: out of scope unless the question also asks whose job it is
+_HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
+    "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for"))
+_TRIVIA_NOUNS = frozenset("limit limits version versions".split())
+_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest".split())
+_DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
+us we our ours job duty problem fault automatic automatically builtin built""".split())
+
+
+def not_a_duty(raw: Sequence[str]) -> bool:
+    """True when the question does not ask who is responsible for a duty: a physical or household sense, an
+    event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
+    version and limit trivia with no word about whose job it is."""
+    if _PHYSICAL_THINGS.intersection(raw) or _EVENT_WORDS.intersection(raw):
+        return True
+    if _NOT_A_DUTY_PHRASES.find(raw) is not None:
+        return True
+    if _DUTY_CUES.intersection(raw):
+        return False
+    if _HOW_TO.find(raw) is not None:
+        return True
+    return any(t in _TRIVIA_NOUNS and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
+
+
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
-    if _OUT_OF_SCOPE_WORDS.intersection(content):
+    if _OUT_OF_SCOPE_WORDS.intersection(content) or not_a_duty(raw):
         return True
     if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))):
         return True

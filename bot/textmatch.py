@@ -49,6 +49,10 @@ _JOIN_FIXES = (
     ("cred", re.compile(r"\bcreds\b"), "credentials"),
     ("perm", re.compile(r"\bperms\b"), "permissions"),
     ("lb", re.compile(r"\blbs?\b"), "load balancer"),
+    # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
+    ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
+    ("managed", re.compile(r"\b(aws|amazon|google|microsoft|azure)[\s-]+managed\b"), r"\1 providermanaged"),
+    ("managed", re.compile(r"\b(service|platform)-managed\b"), "providermanaged"),
 )
 
 # Words that carry no topic: question scaffolding, ownership talk, fillers.
