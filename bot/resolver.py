@@ -44,6 +44,7 @@ from bot.scope import (
     degenerate,
     out_of_scope,
     overview_side,
+    provider_from_context,
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
@@ -323,6 +324,11 @@ class Resolver:
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)
             said_provider = PRODUCT_PROVIDERS[product] if product else None
+        if said_provider is None and svc is None and named is None:  # "owner on the prod subscription" is Azure's
+            hint = provider_from_context(toks)
+            if hint is not None:
+                said_provider = hint[0]
+                svc = self.services.get(hint[1]) if hint[1] else None
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider

@@ -81,7 +81,7 @@ PROVIDER_WORDS: dict[str, Provider] = {
 PROVIDER_STEMS = frozenset(PROVIDER_WORDS) | frozenset(stem(w) for w in PROVIDER_WORDS)
 _PRODUCTS = {
     Provider.aws: """cloudtrail | cloudwatch | guardduty | security hub | inspector | macie | shield |
-        identity center | artifact | nitro | parameter store | secrets manager | cloudhsm | control tower |
+        identity center | aws artifact | nitro | re invent | reinvent | parameter store | secrets manager | cloudhsm | control tower |
         systems manager | patch manager | sse kms | sse s3 | sse c""",
     Provider.azure: """defender | sentinel | key vault | intune | log analytics | managed hsm | service trust portal |
         ad connect | hyper v | purview | azure policy""",
@@ -100,6 +100,29 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     for word in ("balancer", "balancers")} | {
     word: {Provider.aws: "aws_eks", Provider.gcp: "gcp_gke", Provider.azure: "azure_aks"}
     for word in ("kubernetes",)}
+# words that name no service but one provider's own thing once the rest of the question says what kind of thing:
+# an Azure *subscription* or a Google Cloud *project* with roles on it, Microsoft *Teams* with chats or guests.
+# (words, context words, provider, service it names or None); used only when nothing else names a provider
+_ACCESS_CONTEXT = frozenset("""owner owners contributor contributors reader readers editor editors viewer viewers
+rbac iam role roles permission permissions access privilege privileges admin admins administrator administrators
+policy policies assignment assignments""".split())
+PROVIDER_CONTEXT: tuple[tuple[frozenset[str], frozenset[str], Provider, str | None], ...] = (
+    (frozenset({"subscription", "subscriptions"}), _ACCESS_CONTEXT, Provider.azure, None),
+    (frozenset({"project", "projects"}), _ACCESS_CONTEXT | {"service", "account", "accounts"}, Provider.gcp, None),
+    (frozenset({"teams"}), frozenset("""chat chats meeting meetings call calls channel channels guest guests external
+     federation federated recording recordings message messages messaging""".split()), Provider.azure, "microsoft_365"),
+)
+
+
+def provider_from_context(toks: Sequence[str]) -> tuple[Provider, str | None] | None:
+    """(provider, service id or None) a provider-specific word implies in its context, or None."""
+    words = set(toks)
+    for names, context, prov, service in PROVIDER_CONTEXT:
+        if names & words and context & words:
+            return prov, service
+    return None
+
+
 PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(
     (tuple(name.split()), prov) for prov, names in _PRODUCTS.items() for name in names.split("|"))
 
