@@ -286,10 +286,10 @@ class Resolver:
         vocab = self.tasks.keywords(cat_sid)[1]
         matched = self._matched(vocab, [stem(t) for t in raw], raw)
         if not any(used or ()):
-            return cat_sid, variant, self.tasks.best(cat_sid, matched)
+            return cat_sid, variant, self.tasks.best(cat_sid, matched, written=toks)
         free_raw = [t for t, u in zip(toks, used or ()) if not u and t in raw]
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
-        return cat_sid, variant, self.tasks.best(cat_sid, matched, free)
+        return cat_sid, variant, self.tasks.best(cat_sid, matched, free, written=toks)
 
     def _headline(self, toks: list[str]) -> tuple[str, ...] | None:
         """AWS's headline split asked as such; "*application layer* security in the cloud" asks about a topic."""
@@ -376,6 +376,11 @@ class Resolver:
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
         if side:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)
+        if not scores and cat_sid and not off_topic:
+            # the service is named but no row or task keyword matched whole: its task the other words point at
+            near = self.tasks.closest_task(cat_sid, set(content))
+            if near is not None:
+                return self.compose.task_answer(base, near.service, near.task, variant)
         if not scores:
             alts = self._suggest(content)
             hint = ", ".join(f"*{a.title}*" for a in alts) or "a topic such as *OS patching*, *MFA* or *backups*"

@@ -183,7 +183,7 @@ enterprise support|business support|developer support|premium support|premier su
 free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
-in the office|at the office|study for|prep for|how many|per month|per hour|per year|per gb|per user|per request|per vcpu
+in the office|at the office|study for|prep for|per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
 
@@ -219,15 +219,19 @@ keynotes announcement announcements announced newsletter podcast meetup meetups 
 _NOT_A_DUTY_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
 what s new|whats new|what is new|what s changed|whats changed|release notes|is there an outage|is there any outage
 any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
-my password|my laptop|my account|slack channel|jira board|jira ticket|jira project|confluence page|wiki page
+my password|my laptop|my account|review my|my pr|my pull request|help me
+slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for"))
-_TRIVIA_NOUNS = frozenset("limit limits version versions".split())
+_TRIVIA_NOUNS = frozenset("limit limits version versions size sizes".split())
 _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest".split())
+_HOW_MANY = PhraseIndex({("how", "many"): True})
+# words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
+_ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
 _DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
 us we our ours job duty problem fault automatic automatically builtin built""".split())
 
@@ -239,6 +243,10 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     if _PHYSICAL_THINGS.intersection(raw) or _EVENT_WORDS.intersection(raw):
         return True
     if _NOT_A_DUTY_PHRASES.find(raw) is not None:
+        return True
+    if _ASKS_WHOSE.intersection(raw):
+        return False
+    if _HOW_MANY.find(raw) is not None:  # "how many vcpus can our vm have" asks an amount
         return True
     if _DUTY_CUES.intersection(raw):
         return False

@@ -21,6 +21,9 @@ from bot.textmatch import Vocabulary, content_tokens, raw_tokens, stem
 _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled set sets setting make keep keeps get
     configure configures configured configuring
     goes go up use using used look looks after sure problem fault whose right wrong ok""".split())
+# question words that say nothing about which task ("if", "went", "actually")
+_FILLER = frozenset(stem(w) for w in """if has have had going gone went got inside within around again still
+actually anyway something anything everything thing things new old way ways time times lot lots bit""".split())
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
 
 
@@ -30,6 +33,7 @@ class TaskKeyword(NamedTuple):
     tokens: tuple[str, ...]
     weight: float
     verbs: frozenset[str] = frozenset()  # stems the keyword writes only as a verb form ("queried", "patching")
+    literal: tuple[str, ...] = ()  # matched only as written: "our own key" would shrink to the one word "key"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class TaskMatch:
 
 def _weight(tokens: Sequence[str]) -> float:
     return sum(min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
+
+
+def _written(phrase: tuple[str, ...], toks: Sequence[str]) -> bool:
+    n = len(phrase)
+    return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
 class TaskIndex:
@@ -56,8 +65,9 @@ class TaskIndex:
         self._checks: dict[str, list[str]] = {}
         self._name_tokens: dict[str, frozenset[str]] = {}
         # product and service names ("kms", "s3") name a thing, not which task of this service is meant
-        self._product_words = frozenset(stem(t) for toks in self._aliases.values() for a in toks for t in a) | {
-            stem(t) for t in PRODUCT_NAMES}
+        # (words of one-word names only: "aws backup" does not make "backups" a product name)
+        self._product_words = frozenset(stem(a[0]) for toks in self._aliases.values() for a in toks
+                                        if len(a) == 1) | {stem(t) for t in PRODUCT_NAMES}
         self._words: dict[str, frozenset[str]] = {}
         for sid, st in catalog.by_service.items():
             if st.variants:
@@ -76,10 +86,19 @@ class TaskIndex:
                 for text in [task.title, *task.keywords]:
                     raw = raw_tokens(text)
                     toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
-                    if toks and not degenerate(raw, toks):
-                        verbs = {stem(w) for w in raw if w.endswith(("ed", "ing"))} - {stem(w) for w in raw
-                                                                                      if not w.endswith(("ed", "ing"))}
-                        kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs)))
+                    if not toks:
+                        continue
+                    if degenerate(raw, toks):
+                        # the service is named, so a keyword written as one broad word ("backups") is specific
+                        # enough; one that only shrinks to it ("our own key") must be written as it stands
+                        if len(raw) == 1:
+                            kws.append(TaskKeyword(task, text, toks, _weight(toks)))
+                        else:
+                            kws.append(TaskKeyword(task, text, toks, _weight(raw), literal=tuple(raw)))
+                        continue
+                    verbs = {stem(w) for w in raw if w.endswith(("ed", "ing"))} - {stem(w) for w in raw
+                                                                                  if not w.endswith(("ed", "ing"))}
+                    kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs)))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
         return found
 
@@ -106,7 +125,8 @@ class TaskIndex:
         found = phrases.find(toks) if phrases is not None else None
         return phrases[found] if phrases is not None and found else None
 
-    def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None) -> TaskMatch | None:
+    def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None,
+             written: Sequence[str] = ()) -> TaskMatch | None:
         """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens).
         ``free``: what the question's words other than the service name match; a keyword's verb form
         ("who queried the table") is not supplied by a word of the service name ("big query")."""
@@ -114,6 +134,8 @@ class TaskIndex:
         best: TaskKeyword | None = None
         for kw in self.keywords(service_id)[0]:
             if not all(t in have for t in kw.tokens) or (best is not None and kw.weight <= best.weight):
+                continue
+            if kw.literal and not _written(kw.literal, written):
                 continue
             if free is not None and any(t in kw.verbs and t not in free for t in kw.tokens):
                 continue
@@ -140,7 +162,25 @@ class TaskIndex:
         The task whose title, keywords and split text share more of the remaining words (the verb, the object:
         "who *creates* backups", "cloud armor *policies*") than any other wins; none or a tie keeps the aspect
         answer."""
-        tasks = self.tasks_in_aspect(service_id, aspect)
+        return self._closest(service_id, self.tasks_in_aspect(service_id, aspect), matched, topic)
+
+    def closest_task(self, service_id: str, matched: Iterable[str]) -> TaskMatch | None:
+        """The service's task the question's words clearly point at when no keyword or row matched whole
+        ("does aws keep a *copy* of our ebs *volume* if a *disk* dies"); none or a tie gives None."""
+        st = self.catalog.by_service.get(service_id)
+        if st is None:
+            return None
+        have = set(matched) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
+        covered = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(st.tasks)),
+                         reverse=True)
+        if not covered or covered[0][0] < 1 or (len(covered) > 1 and covered[1][0] >= covered[0][0]):
+            return None
+        task = st.tasks[covered[0][1]]
+        toks = tuple(content_tokens(raw_tokens(task.title)))
+        return TaskMatch(st, task, TaskKeyword(task, task.title, toks, _weight(toks)))
+
+    def _closest(self, service_id: str, tasks: list[Task], matched: Iterable[str],
+                 topic: Iterable[str]) -> TaskMatch | None:
         if not tasks:
             return None
         have = set(matched) - self.name_tokens(service_id) - set(topic) - _LIGHT_WORDS - self._product_words
