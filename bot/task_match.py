@@ -43,8 +43,13 @@ class TaskMatch:
     keyword: TaskKeyword
 
 
+# words that say whose thing it is ("our own cert", "customer-managed key", "google-managed key"; see textmatch):
+# a keyword that has one names the side outright, so it outweighs a longer keyword without one
+_WHOSE_MARKERS = frozenset(stem(w) for w in ("byo", "customermanaged", "providermanaged"))
+
+
 def _weight(tokens: Sequence[str]) -> float:
-    return sum(min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
+    return sum(20.0 if t in _WHOSE_MARKERS else min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
 
 
 def _written(phrase: tuple[str, ...], toks: Sequence[str]) -> bool:

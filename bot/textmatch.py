@@ -49,6 +49,9 @@ _JOIN_FIXES = (
     ("cred", re.compile(r"\bcreds\b"), "credentials"),
     ("perm", re.compile(r"\bperms\b"), "permissions"),
     ("lb", re.compile(r"\blbs?\b"), "load balancer"),
+    # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
+    ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
+    ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
     # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
     ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
     ("managed", re.compile(r"\b(aws|amazon|google|microsoft|azure)[\s-]+managed\b"), r"\1 providermanaged"),
