@@ -109,6 +109,8 @@ policy policies assignment assignments""".split())
 PROVIDER_CONTEXT: tuple[tuple[frozenset[str], frozenset[str], Provider, str | None], ...] = (
     (frozenset({"subscription", "subscriptions"}), _ACCESS_CONTEXT, Provider.azure, None),
     (frozenset({"project", "projects"}), _ACCESS_CONTEXT | {"service", "account", "accounts"}, Provider.gcp, None),
+    # "basic" is the name of Azure's free DDoS tier (AWS says Shield Standard, Google standard protection)
+    (frozenset({"basic"}), frozenset({"ddos"}), Provider.azure, None),
     (frozenset({"teams"}), frozenset("""chat chats meeting meetings call calls channel channels guest guests external
      federation federated recording recordings message messages messaging""".split()), Provider.azure, "microsoft_365"),
 )
