@@ -34,6 +34,7 @@ class TaskKeyword(NamedTuple):
     weight: float
     verbs: frozenset[str] = frozenset()  # stems the keyword writes only as a verb form ("queried", "patching")
     literal: tuple[str, ...] = ()  # matched only as written: "our own key" would shrink to the one word "key"
+    raw: frozenset[str] = frozenset()  # the keyword's words as written, for its particles ("drive is *down*")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ _WHOSE_MARKERS = frozenset(stem(w) for w in ("byo", "customermanaged", "provider
 
 def _weight(tokens: Sequence[str]) -> float:
     return sum(20.0 if t in _WHOSE_MARKERS else min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
+
+
+# a particle's meaning comes from the word before it: "drive is *down*" is not "locking that *down*"
+_PARTICLES = frozenset("down up out off over".split())
+
+
+def _particles_fit(kw_raw: frozenset[str], toks: Sequence[str]) -> bool:
+    """Each particle of the keyword follows, in the question, a word of the keyword ("is drive down"); a keyword
+    that starts with one ("up and available") says nothing about the word before it."""
+    return all(any(toks[i] == p and i and toks[i - 1] in kw_raw for i in range(len(toks)))
+               for p in _PARTICLES & kw_raw)
 
 
 def _written(phrase: tuple[str, ...], toks: Sequence[str]) -> bool:
@@ -103,7 +115,8 @@ class TaskIndex:
                         continue
                     verbs = {stem(w) for w in raw if w.endswith(("ed", "ing"))} - {stem(w) for w in raw
                                                                                   if not w.endswith(("ed", "ing"))}
-                    kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs)))
+                    kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs),
+                                           raw=frozenset(raw) if _PARTICLES.intersection(raw[1:]) else frozenset()))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
         return found
 
@@ -141,6 +154,8 @@ class TaskIndex:
             if not all(t in have for t in kw.tokens) or (best is not None and kw.weight <= best.weight):
                 continue
             if kw.literal and not _written(kw.literal, written):
+                continue
+            if kw.raw and written and not _particles_fit(kw.raw, written):
                 continue
             if free is not None and any(t in kw.verbs and t not in free for t in kw.tokens):
                 continue
