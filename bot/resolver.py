@@ -106,12 +106,16 @@ class Resolver:
                     self._raw_to_stem.setdefault(t, stem(t))
         self._raw_vocab = Vocabulary(self._raw_to_stem)
         self._aliases: dict[tuple[str, ...], Service] = {}
+        # a name two providers both use ("certificate manager", "backup vault"): the rest of the question decides
+        self._shared_names: dict[tuple[str, ...], list[Service]] = {}
         self._features: set[tuple[str, ...]] = set()
         for s in services.services:
             for alias in [s.name, *s.aliases]:
                 toks = tuple(raw_tokens(alias))
                 if toks:
                     self._aliases.setdefault(toks, s)
+                    if s not in self._shared_names.setdefault(toks, []):
+                        self._shared_names[toks].append(s)
         for s in services.services:
             for feature in s.features:
                 toks = tuple(raw_tokens(feature))
@@ -199,10 +203,19 @@ class Resolver:
         if best is None:
             return None
         (named, _, _), n, i, svc = best
+        alias = tuple(toks[i:i + n])
+        if prefer is None and len(self._shared_names.get(alias, ())) > 1:
+            svc = self._by_context(toks, self._shared_names[alias], svc)
         if named:  # a feature ("security groups") is also the topic of the question: leave its words in
             for j in range(i, i + n):
                 used[j] = True
         return svc
+
+    def _by_context(self, toks: list[str], candidates: list[Service], first: Service) -> Service:
+        """Of the services that share a name, the one whose task catalogue the question's words match;
+        the first listed when none or several do."""
+        fits = [s for s in candidates if self._find_task(toks, s)[2] is not None]
+        return fits[0] if len(fits) == 1 else first
 
     def _inside_alias(self, toks: list[str], phrase: tuple[str, ...]) -> bool:
         """True when ``phrase`` occurs in the question only inside a longer service alias also written there."""
