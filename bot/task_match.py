@@ -15,7 +15,7 @@ from typing import Iterable, NamedTuple, Sequence
 from bot.matrix import Matrix, ServiceCatalog
 from bot.scope import PRODUCT_NAMES, PROVIDER_STEMS, PhraseIndex, degenerate
 from bot.tasks import ServiceTasks, Task, TaskCatalog
-from bot.textmatch import Vocabulary, content_tokens, raw_tokens, stem
+from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
 
 # words too light to pick one task over another ("who *turns on* cloudtrail" names no task of it)
 _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled set sets setting make keep keeps get
@@ -113,8 +113,11 @@ class TaskIndex:
                         else:
                             kws.append(TaskKeyword(task, text, toks, _weight(raw), literal=tuple(raw)))
                         continue
-                    verbs = {stem(w) for w in raw if w.endswith(("ed", "ing"))} - {stem(w) for w in raw
-                                                                                  if not w.endswith(("ed", "ing"))}
+                    # an -ing/-ed word right before another topic word modifies it ("*landing* zone", "*managed*
+                    # disks"): a noun, which a service name may supply
+                    verbs = {stem(w) for k, w in enumerate(raw) if w.endswith(("ed", "ing")) and not (
+                        k + 1 < len(raw) and raw[k + 1] not in STOP_WORDS)} - {
+                        stem(w) for w in raw if not w.endswith(("ed", "ing"))}
                     kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs),
                                            raw=frozenset(raw) if _PARTICLES.intersection(raw[1:]) else frozenset()))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
