@@ -49,6 +49,8 @@ _JOIN_FIXES = (
     ("cred", re.compile(r"\bcreds\b"), "credentials"),
     ("perm", re.compile(r"\bperms\b"), "permissions"),
     ("lb", re.compile(r"\blbs?\b"), "load balancer"),
+    ("svc", re.compile(r"\bsvcs?\b"), "service"),
+    ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
