@@ -31,6 +31,7 @@ from bot.compose import Composer
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
 from bot.scope import (
+    ATTACHED_RESOURCES,
     GENERIC_RESOURCES,
     HEADLINES,
     MODEL_CONTEXT_WORDS,
@@ -348,6 +349,10 @@ class Resolver:
         if svc is None and prov is not None:  # "a bucket" once the provider is known names its object storage
             svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
                         if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t]), None)
+        if svc is not None and other is None:  # "waf rules in front of our alb": the provider's WAF is named too
+            other = next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks
+                          if t in ATTACHED_RESOURCES and svc.provider in GENERIC_RESOURCES[t]
+                          and GENERIC_RESOURCES[t][svc.provider] != svc.id), None)
         if svc and model is None:
             model = svc.model
         if model is None:

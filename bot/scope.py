@@ -99,7 +99,9 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     word: {Provider.aws: "aws_elb", Provider.gcp: "gcp_load_balancing", Provider.azure: "azure_load_balancer"}
     for word in ("balancer", "balancers")} | {
     word: {Provider.aws: "aws_eks", Provider.gcp: "gcp_gke", Provider.azure: "azure_aks"}
-    for word in ("kubernetes",)}
+    for word in ("kubernetes",)} | {
+    # Azure's WAF is a feature of Front Door and Application Gateway, not a service of its own
+    word: {Provider.aws: "aws_waf", Provider.gcp: "gcp_cloud_armor"} for word in ("waf", "wafs")}
 # words that name no service but one provider's own thing once the rest of the question says what kind of thing:
 # an Azure *subscription* or a Google Cloud *project* with roles on it, Microsoft *Teams* with chats or guests.
 # (words, context words, provider, service it names or None); used only when nothing else names a provider
@@ -125,6 +127,8 @@ def provider_from_context(toks: Sequence[str]) -> tuple[Provider, str | None] | 
     return None
 
 
+# of those, words for a service that sits in front of another ("the waf in front of our alb"): named beside it
+ATTACHED_RESOURCES = frozenset({"waf", "wafs"})
 PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(
     (tuple(name.split()), prov) for prov, names in _PRODUCTS.items() for name in names.split("|"))
 
