@@ -41,6 +41,7 @@ _JOIN_FIXES = (
     ("pitr", re.compile(r"\bpitr\b"), "point in time recovery"),
     ("k8s", re.compile(r"\bk8s\b"), "kubernetes"),
     ("end", re.compile(r"\bend[\s-]+of[\s-]+(life|support|sale)\b"), "eol"),
+    ("support", re.compile(r"\b(out[\s-]+of|no[\s-]+longer)[\s-]+support(ed)?\b"), "eol"),
     ("out", re.compile(r"\bout[\s-]+of[\s-]+(disk[\s-]+space|disk|space|storage[\s-]+space)\b"), "out of storage"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
