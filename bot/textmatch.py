@@ -50,6 +50,9 @@ _JOIN_FIXES = (
     ("cred", re.compile(r"\bcreds\b"), "credentials"),
     ("perm", re.compile(r"\bperms\b"), "permissions"),
     ("lb", re.compile(r"\blbs?\b"), "load balancer"),
+    # a language package manager's packages are the app's dependencies, not the OS's packages
+    ("", re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
+                    r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
