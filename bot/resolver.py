@@ -330,6 +330,9 @@ class Resolver:
             product = PRODUCT_PROVIDERS.find(toks)
             # ... unless the product's words are part of a longer service name ("artifact registry" is Google's)
             named = PRODUCT_PROVIDERS[product] if product and not self._inside_alias(toks, product) else None
+        hint = provider_from_context(toks) if named is None else None
+        if hint is not None:  # "iam roles on our projects": Google's, though "iam" alone names no provider
+            named = hint[0]
         written = " ".join(question.lower().split())
         svc = self._take_service(toks, used, prefer=named, written=written)
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
@@ -338,11 +341,9 @@ class Resolver:
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)
             said_provider = PRODUCT_PROVIDERS[product] if product else None
-        if said_provider is None and svc is None and named is None:  # "owner on the prod subscription" is Azure's
-            hint = provider_from_context(toks)
-            if hint is not None:
-                said_provider = hint[0]
-                svc = self.services.get(hint[1]) if hint[1] else None
+        if said_provider is None and svc is None and hint is not None:  # "owner on the prod subscription" is Azure's
+            said_provider = hint[0]
+            svc = self.services.get(hint[1]) if hint[1] else None
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
