@@ -6,6 +6,8 @@ Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch
 3. named services (aliases from services.yml, typo-tolerant) give provider and model; a service
    feature ("security groups") gives them too but stays in the question as its topic;
 4. provider words (aws, amazon, azure, microsoft, gcp, google, or their security products) are set aside;
+   with none, a provider's own word in context names it ("owner on the prod *subscription*" is Azure's,
+   "roles on our *projects*" Google's); a name two providers share goes to the one whose tasks the words match;
 5. with no model yet, words that imply one ("managed database", "our vms", "salesforce") give it;
 6. what is left is matched against each row's title and keywords: a keyword
    matches when every one of its topic tokens is in the question (any order,
@@ -14,6 +16,7 @@ Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch
    service's task keywords are matched too; a task that matches is the answer (its owner for the
    variant named, or per-variant owners and a question when the variant decides), unless a longer
    row keyword says the question is about something else. The answer is built in bot/compose.py.
+8. a named service with no row or task match answers the one task its other words clearly point at.
 No keyword fully matched, or an out-of-scope topic (billing, pricing, on-call, ...), gives
 ``unknown`` with did-you-mean suggestions: never a confident answer for a topic
 the matrix does not cover. When the model is not known and the row's owner

@@ -10,7 +10,10 @@
 * ``HEADLINES``, ``overview_side`` and ``OVERVIEWS``: AWS's headline split ("security of the cloud") or
   a question with no topic but a side ("what is AWS responsible for?"), answered as an overview.
 * ``out_of_scope``: topics a responsibility matrix must not answer (billing, pricing, hiring,
-  support plans, on-call rotas, fines, office IT...), however security-like the rest of the question is.
+  support plans, on-call rotas, fines, office IT...), however security-like the rest of the question is;
+  ``not_a_duty``: questions that ask no duty at all (physical or household senses, events, personal IT
+  requests, news, outage status, tooling snippets, how-to / version / limit trivia without "who/whose").
+* ``PROVIDER_CONTEXT``: a provider's own word in context (Azure subscription or Google project with roles).
 """
 from __future__ import annotations
 
