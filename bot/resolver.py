@@ -45,6 +45,7 @@ from bot.scope import (
     PRODUCT_PROVIDERS,
     PROVIDER_STEMS,
     PROVIDER_WORDS,
+    asks_a_duty,
     degenerate,
     out_of_scope,
     overview_side,
@@ -398,7 +399,7 @@ class Resolver:
         side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
         if side:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)
-        if not scores and cat_sid and not off_topic:
+        if not scores and cat_sid and not off_topic and asks_a_duty(toks):
             # the service is named but no row or task keyword matched whole: its task the other words point at
             near = self.tasks.closest_task(cat_sid, set(content))
             if near is not None:

@@ -231,6 +231,7 @@ any outage|outage right now|down right now|is it down|status page|reset my|unloc
 my password|my laptop|my account|review my|my pr|my pull request|help me
 slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
+difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
@@ -243,6 +244,11 @@ _HOW_MANY = PhraseIndex({("how", "many"): True})
 _ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
 _DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
 us we our ours job duty problem fault automatic automatically builtin built""".split())
+
+
+def asks_a_duty(raw: Sequence[str]) -> bool:
+    """The question has a word about whose job something is ("who", "us", "built in", ...)."""
+    return bool(_DUTY_CUES.intersection(raw))
 
 
 def not_a_duty(raw: Sequence[str]) -> bool:

@@ -60,7 +60,8 @@ _PARTICLES = frozenset("down up out off over".split())
 def _particles_fit(kw_raw: frozenset[str], toks: Sequence[str]) -> bool:
     """Each particle of the keyword follows, in the question, a word of the keyword ("is drive down"); a keyword
     that starts with one ("up and available") says nothing about the word before it."""
-    return all(any(toks[i] == p and i and toks[i - 1] in kw_raw for i in range(len(toks)))
+    stems = {stem(w) for w in kw_raw}
+    return all(any(toks[i] == p and i and stem(toks[i - 1]) in stems for i in range(len(toks)))
                for p in _PARTICLES & kw_raw)
 
 

@@ -60,7 +60,7 @@ _JOIN_FIXES = (
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
     # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
     ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
-    ("managed", re.compile(r"\b(aws|amazon|google|microsoft|azure)[\s-]+managed\b"), r"\1 providermanaged"),
+    ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure)[\s-]+(managed|manages)\b"), r"\1 providermanaged"),
     ("managed", re.compile(r"\b(service|platform)-managed\b"), "providermanaged"),
 )
 
