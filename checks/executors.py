@@ -158,6 +158,9 @@ class _PoolRun:
     def _feed(self) -> None:
         try:
             for unit in self.job.units:
+                # results the caller has not taken yet hold findings: past a few, wait for the caller
+                while self.finished.qsize() >= 2 * self.executor.max_workers and not self.stopping.is_set():
+                    time.sleep(0.02)
                 while not self.slots.acquire(timeout=0.5):
                     if self.stopping.is_set():
                         return

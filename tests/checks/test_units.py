@@ -9,8 +9,9 @@ import weakref
 import boto3
 
 from checks.base import Check, CheckMeta, Severity, Status
-from checks.executors import LocalExecutor
+from checks.executors import LocalExecutor, ScanJob
 from checks.runner import GLOBAL_REGION, Limits, Target, plan_units, run, run_units
+from checks.units import Unit, UnitResult
 from tests.checks.conftest import ACCOUNT_ID, REGION
 
 OTHER = "111122223333"
@@ -128,3 +129,32 @@ def test_a_unit_stuck_outside_aws_calls_is_given_up_and_the_scan_finishes(aws):
     assert time.monotonic() - t0 < 5
     assert {(f.check_id, f.status, f.error_code) for f in result.findings} == {
         ("test_check_stuck", Status.ERROR, "Timeout"), ("test_check_fine", Status.PASS, None)}
+
+
+def test_the_pool_keeps_units_running_while_the_caller_works_on_a_result():
+    """The caller's work per result (findings, drift, incidents) must not leave the pool's slots empty."""
+    lock, running, peak, started = threading.Lock(), [0], [0], []
+
+    class Recording(LocalExecutor):
+        def _work(self, unit, job, leases, started_at):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+                started.append(unit.key)
+            time.sleep(0.01)
+            with lock:
+                running[0] -= 1
+            return UnitResult(key=unit.key, account_id=unit.account_id, region=unit.region, service=unit.service)
+
+    units = [Unit(ACCOUNT_ID, REGION, f"svc{i}", ()) for i in range(40)]
+    results = Recording(max_workers=2).run(ScanJob(units=units, targets={}, checks={}))
+    first = next(results)
+    time.sleep(0.5)  # the caller is busy with the first result
+    with lock:
+        started_meanwhile = len(started)
+    rest = list(results)
+    assert first.key == units[0].key or first.key == units[1].key
+    assert peak[0] == 2  # never more than max_workers
+    # units went on starting while the caller was busy, up to the bound on results it has not taken (2 x workers)
+    assert 2 * 2 <= started_meanwhile <= 2 * 2 + 2 + 1
+    assert sorted(r.key for r in [first, *rest]) == sorted(u.key for u in units)
