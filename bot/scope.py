@@ -233,11 +233,12 @@ slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
 difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
+patch notes|patch note
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for"))
-_TRIVIA_NOUNS = frozenset("limit limits version versions size sizes".split())
+_TRIVIA_NOUNS = frozenset("limit limits version versions size sizes number quota quotas".split())
 _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest".split())
 _HOW_MANY = PhraseIndex({("how", "many"): True})
 # words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -19,8 +19,15 @@ FUZZY_CUTOFF = 84.0
 FUZZY_MIN_LEN = 5
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_VERSION_MOVE = re.compile(r"\b[v]?(\d+)((?:\.\d+)*)\s*(?:->|→|-+>|\bto\b)\s*[v]?(\d+)((?:\.\d+)*)\b")
+
+
+def _version_move(m: re.Match[str]) -> str:
+    return "major version upgrade" if m.group(1) != m.group(3) else "version upgrade"
+
+
 # (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)
-_JOIN_FIXES = (
+_JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
@@ -54,6 +61,11 @@ _JOIN_FIXES = (
     ("", re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
+    # "mysql 5.7 -> 8.0", "postgres 13 to 16": a move between versions is an upgrade, a major one when the
+    # leading number changes
+    ("->", _VERSION_MOVE, _version_move),
+    ("→", _VERSION_MOVE, _version_move),
+    (" to ", _VERSION_MOVE, _version_move),
     ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
