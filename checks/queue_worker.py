@@ -33,7 +33,7 @@ dramatiq.set_broker(broker)
 _sessions: OrderedDict[str, Any] = OrderedDict()
 _lock = threading.Lock()
 load_all()
-settle_heap()  # the start-up heap (modules, the check registry) stays out of the collector's sight for good
+settle_heap(collect=True)  # the start-up heap (modules, the check registry) stays out of the collector's sight for good
 
 
 def _session(spec: dict[str, Any]) -> Any:
