@@ -242,9 +242,9 @@ def settle_heap(collect: bool = False) -> None:
     collection walks the whole heap while holding the GIL: measured on a 3-account scan at 4 units in
     flight, 7 full collections took 4.2 s (up to 1.3 s each), during which no unit could read an answer.
     With the start-up heap frozen they took 1.5 s and the scan's wall time fell from 18.3 s to 11.2 s
-    (bench/org_scan.py latency). No collection first (``collect``: only for a process that freezes once,
-    for good): a full collection per scan cost more than it saved in a process that scans often (the test
-    suite), and garbage frozen with the rest is collected after ``gc.unfreeze``."""
+    (bench/org_scan.py latency). No collection first unless ``collect`` (a process that freezes once, for
+    good: the queue worker): garbage frozen with the rest is collected after ``gc.unfreeze``. Only large
+    scans freeze at all (see ``SETTLE_HEAP_MIN_UNITS``)."""
     if collect:
         gc.collect()
     gc.freeze()
