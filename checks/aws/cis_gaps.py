@@ -11,7 +11,7 @@ from checks.aws.s3 import BUCKET_ACTIONS
 from checks.base import CheckMeta, Finding, Scope, Severity, register
 from checks.inventory.core import FetchError
 from checks.inventory.ec2 import instances
-from checks.inventory.logging import Trail, multi_region_activity, trails
+from checks.inventory.logging import Trail, multi_region_activity, recorded_read_write, trails
 from checks.inventory.s3 import ApiError
 from checks.inventory.s3 import buckets as s3_buckets
 
@@ -95,26 +95,9 @@ def cloudtrail_trail_bucket_access_logging(scope: Scope):
 def s3_object_events(event_selectors: list[dict[str, Any]],
                      advanced_selectors: list[dict[str, Any]]) -> list[str]:
     """Which S3 object data events ("read", "write") the selectors record, sorted."""
-    found: set[str] = set()
-    for sel in event_selectors:
-        if any(d.get("Type") == S3_OBJECT for d in sel.get("DataResources", [])):
-            rw = sel.get("ReadWriteType", "All")  # API default: All
-            found |= {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}.get(rw, set())
-    for sel in advanced_selectors:
-        fields = {f.get("Field"): f for f in sel.get("FieldSelectors", [])}
-        if "Data" not in (fields.get("eventCategory") or {}).get("Equals", []):
-            continue
-        if S3_OBJECT not in (fields.get("resources.type") or {}).get("Equals", []):
-            continue
-        ro = fields.get("readOnly")
-        if ro is None:
-            found |= {"read", "write"}
-            continue
-        for v in ro.get("Equals", []):
-            found.add("read" if str(v).lower() == "true" else "write")
-        for v in ro.get("NotEquals", []):
-            found.add("write" if str(v).lower() == "true" else "read")
-    return sorted(found)
+    return recorded_read_write(
+        event_selectors, advanced_selectors, category="Data", resource_type=S3_OBJECT,
+        basic_covers=lambda sel: any(d.get("Type") == S3_OBJECT for d in sel.get("DataResources", [])))
 
 
 def _object_logging(scope: Scope, kind: str) -> Iterator[Finding]:

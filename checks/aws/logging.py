@@ -12,6 +12,7 @@ from checks.inventory.logging import (
     config_recorders,
     guardduty_detectors,
     multi_region_activity,
+    recorded_read_write,
     security_hub,
     trail_bucket,
     trails,
@@ -24,24 +25,8 @@ TRAIL_LIST = ["cloudtrail:ListTrails", "cloudtrail:GetTrail", "cloudtrail:ListTa
 def management_events(event_selectors: list[dict[str, Any]],
                       advanced_selectors: list[dict[str, Any]]) -> list[str]:
     """Which management events ("read", "write") the selectors record, sorted."""
-    found: set[str] = set()
-    for sel in event_selectors:
-        if sel.get("IncludeManagementEvents", True):  # API default: true
-            rw = sel.get("ReadWriteType", "All")  # API default: All
-            found |= {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}.get(rw, set())
-    for sel in advanced_selectors:
-        fields = {f.get("Field"): f for f in sel.get("FieldSelectors", [])}
-        if "Management" not in (fields.get("eventCategory") or {}).get("Equals", []):
-            continue
-        ro = fields.get("readOnly")
-        if ro is None:
-            found |= {"read", "write"}
-            continue
-        for v in ro.get("Equals", []):
-            found.add("read" if str(v).lower() == "true" else "write")
-        for v in ro.get("NotEquals", []):
-            found.add("write" if str(v).lower() == "true" else "read")
-    return sorted(found)
+    return recorded_read_write(event_selectors, advanced_selectors, category="Management",
+                               basic_covers=lambda sel: sel.get("IncludeManagementEvents", True))  # API default: true
 
 
 def _trail_kw(t: Trail) -> dict[str, Any]:

@@ -12,7 +12,7 @@ Config, GuardDuty and Security Hub are regional and are read once per region.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
@@ -109,6 +109,36 @@ def trail_activity(inv: Inventory, trail: Trail) -> TrailActivity:
         )
 
     return inv.memo(f"logging.trail_activity.{trail.arn}", fetch)
+
+
+_READ_WRITE = {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}
+
+
+def recorded_read_write(event_selectors: list[dict[str, Any]], advanced_selectors: list[dict[str, Any]], *,
+                        category: str, basic_covers: Callable[[dict[str, Any]], bool],
+                        resource_type: str | None = None) -> list[str]:
+    """Which of "read" and "write" a trail's selectors record, sorted, for events of ``category``
+    ("Management", or "Data" of ``resource_type``): ``basic_covers(selector)`` says whether a basic event
+    selector includes them; an advanced selector must name the category (and resource type)."""
+    found: set[str] = set()
+    for sel in event_selectors:
+        if basic_covers(sel):
+            found |= _READ_WRITE.get(sel.get("ReadWriteType", "All"), set())  # API default: All
+    for sel in advanced_selectors:
+        fields = {f.get("Field"): f for f in sel.get("FieldSelectors", [])}
+        if category not in (fields.get("eventCategory") or {}).get("Equals", []):
+            continue
+        if resource_type is not None and resource_type not in (fields.get("resources.type") or {}).get("Equals", []):
+            continue
+        ro = fields.get("readOnly")
+        if ro is None:
+            found |= {"read", "write"}
+            continue
+        for v in ro.get("Equals", []):
+            found.add("read" if str(v).lower() == "true" else "write")
+        for v in ro.get("NotEquals", []):
+            found.add("write" if str(v).lower() == "true" else "read")
+    return sorted(found)
 
 
 def multi_region_activity(inv: Inventory) -> Iterator[tuple[Trail, TrailActivity] | FetchError]:
