@@ -19,7 +19,7 @@ FUZZY_CUTOFF = 84.0
 FUZZY_MIN_LEN = 5
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
-_VERSION_MOVE = re.compile(r"\b[v]?(\d+)((?:\.\d+)*)\s*(?:->|→|-+>|\bto\b)\s*[v]?(\d+)((?:\.\d+)*)\b")
+_VERSION_MOVE = re.compile(r"\bv?(\d+)((?:\.\d+)*)\s*(?:-+>|→|\bto\b)\s*v?(\d+)((?:\.\d+)*)\b")
 
 
 def _version_move(m: re.Match[str]) -> str:
@@ -63,7 +63,7 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     # "mysql 5.7 -> 8.0", "postgres 13 to 16": a move between versions is an upgrade, a major one when the
     # leading number changes
-    ("->", _VERSION_MOVE, _version_move),
+    (">", _VERSION_MOVE, _version_move),
     ("→", _VERSION_MOVE, _version_move),
     (" to ", _VERSION_MOVE, _version_move),
     ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
