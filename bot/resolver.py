@@ -6,8 +6,9 @@ Pipeline for one question (word lists in bot/scope.py, matching in bot/textmatch
 3. named services (aliases from services.yml, typo-tolerant) give provider and model; a service
    feature ("security groups") gives them too but stays in the question as its topic;
 4. provider words (aws, amazon, azure, microsoft, gcp, google, or their security products) are set aside;
-   with none, a provider's own word in context names it ("owner on the prod *subscription*" is Azure's,
-   "roles on our *projects*" Google's); a name two providers share goes to the one whose tasks the words match;
+   with none, a provider's own term names it (data/provider_vocabulary.yml: "owner on the prod *subscription*" is
+   Azure's, "*cmek*" Google's, "*kms* keys" AWS's), unless the question names another provider's service;
+   a name two providers share goes to the one whose tasks the words match;
 5. with no model yet, words that imply one ("managed database", "our vms", "salesforce") give it;
 6. what is left is matched against each row's title and keywords: a keyword
    matches when every one of its topic tokens is in the question (any order,
@@ -49,11 +50,11 @@ from bot.scope import (
     degenerate,
     out_of_scope,
     overview_side,
-    provider_from_context,
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
+from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
            "default_resolver"]
@@ -72,8 +73,9 @@ class _Keyword:
 
 class Resolver:
     def __init__(self, matrix: Matrix, services: ServiceCatalog, owners: Owners | None = None,
-                 tasks: TaskCatalog | None = None):
+                 tasks: TaskCatalog | None = None, vocabulary: ProviderVocabulary | None = None):
         self.matrix = matrix
+        self.vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
         self.services = {s.id: s for s in services.services}
         self.owners = owners
         self._aspects = {a.id: a for a in matrix.aspects}
@@ -334,11 +336,16 @@ class Resolver:
             product = PRODUCT_PROVIDERS.find(toks)
             # ... unless the product's words are part of a longer service name ("artifact registry" is Google's)
             named = PRODUCT_PROVIDERS[product] if product and not self._inside_alias(toks, product) else None
-        hint = provider_from_context(toks) if named is None else None
-        if hint is not None:  # "iam roles on our projects": Google's, though "iam" alone names no provider
-            named = hint[0]
+        # a provider's own term ("iam roles on our *projects*", "*kms* keys", "*gs://*"): data/provider_vocabulary.yml
+        hint = self.vocabulary.find(question) if named is None else None
+        if hint is not None:
+            named = hint.provider
         written = " ".join(question.lower().split())
         svc = self._take_service(toks, used, prefer=named, written=written)
+        if svc is None and hint is not None:  # a service the question names outranks a provider's term
+            svc = self._take_service(toks, used, written=written)
+            if svc is not None and svc.provider is not hint.provider:
+                hint = named = None
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
         other = self._take_service(toks, list(used), prefer=named, written=written) if svc else None
         said_provider = self._take_provider(toks, used)
@@ -346,8 +353,8 @@ class Resolver:
             product = PRODUCT_PROVIDERS.find(toks)
             said_provider = PRODUCT_PROVIDERS[product] if product else None
         if said_provider is None and svc is None and hint is not None:  # "owner on the prod subscription" is Azure's
-            said_provider = hint[0]
-            svc = self.services.get(hint[1]) if hint[1] else None
+            said_provider = hint.provider
+            svc = self.services.get(hint.service) if hint.service else None
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider

@@ -13,7 +13,8 @@
   support plans, on-call rotas, fines, office IT...), however security-like the rest of the question is;
   ``not_a_duty``: questions that ask no duty at all (physical or household senses, events, personal IT
   requests, news, outage status, tooling snippets, how-to / version / limit trivia without "who/whose").
-* ``PROVIDER_CONTEXT``: a provider's own word in context (Azure subscription or Google project with roles).
+A provider's own word in context (an Azure subscription with roles, a Google project, "kms", "gs://") is data:
+data/provider_vocabulary.yml, read by bot/vocabulary.py.
 """
 from __future__ import annotations
 
@@ -105,31 +106,6 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     for word in ("kubernetes",)} | {
     # Azure's WAF is a feature of Front Door and Application Gateway, not a service of its own
     word: {Provider.aws: "aws_waf", Provider.gcp: "gcp_cloud_armor"} for word in ("waf", "wafs")}
-# words that name no service but one provider's own thing once the rest of the question says what kind of thing:
-# an Azure *subscription* or a Google Cloud *project* with roles on it, Microsoft *Teams* with chats or guests.
-# (words, context words, provider, service it names or None); used only when nothing else names a provider
-_ACCESS_CONTEXT = frozenset("""owner owners contributor contributors reader readers editor editors viewer viewers
-rbac iam role roles permission permissions access privilege privileges admin admins administrator administrators
-policy policies assignment assignments""".split())
-PROVIDER_CONTEXT: tuple[tuple[frozenset[str], frozenset[str], Provider, str | None], ...] = (
-    (frozenset({"subscription", "subscriptions"}), _ACCESS_CONTEXT, Provider.azure, None),
-    (frozenset({"project", "projects"}), _ACCESS_CONTEXT | {"service", "account", "accounts"}, Provider.gcp, None),
-    # "basic" is the name of Azure's free DDoS tier (AWS says Shield Standard, Google standard protection)
-    (frozenset({"basic"}), frozenset({"ddos"}), Provider.azure, None),
-    (frozenset({"teams"}), frozenset("""chat chats meeting meetings call calls channel channels guest guests external
-     federation federated recording recordings message messages messaging""".split()), Provider.azure, "microsoft_365"),
-)
-
-
-def provider_from_context(toks: Sequence[str]) -> tuple[Provider, str | None] | None:
-    """(provider, service id or None) a provider-specific word implies in its context, or None."""
-    words = set(toks)
-    for names, context, prov, service in PROVIDER_CONTEXT:
-        if names & words and context & words:
-            return prov, service
-    return None
-
-
 # of those, words for a service that sits in front of another ("the waf in front of our alb"): named beside it
 ATTACHED_RESOURCES = frozenset({"waf", "wafs"})
 PRODUCT_PROVIDERS: PhraseIndex = PhraseIndex(

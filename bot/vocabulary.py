@@ -1,0 +1,73 @@
+"""Provider vocabulary: words that are one provider's own term, so they name that provider without naming it
+("kms keys" are AWS's, "cmek" and "gs://" Google's, a "resource group" Azure's). Data: data/provider_vocabulary.yml.
+
+A term is matched on the question's plain words (lowercase letters and digits, before the resolver's spelling
+fixes, so "2sv" and "gs://" are seen as typed), as a phrase; with ``context``, only when one of those words is in
+the question too ("subscription" is Azure's next to "owner" or "prod", not in "sns subscription"). A term never
+outranks a provider or a service the question names (see bot/resolver.py). ``check_services`` is run by
+``srm validate``: every service a term names exists and is that provider's.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from pydantic import BaseModel, Field
+
+from bot.datafiles import DataFileError, load_yaml_model
+from bot.matrix import DATA_DIR, Provider, ServiceCatalog
+
+VOCABULARY_PATH = DATA_DIR / "provider_vocabulary.yml"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class Term(BaseModel, extra="forbid"):
+    phrases: list[str] = Field(min_length=1)
+    provider: Provider
+    service: str | None = None  # the service the term names, if one
+    context: list[str] = Field(default_factory=list)  # one of these words must be in the question too
+    why: str = Field(min_length=10)  # the provider's own usage that makes the term its own
+    source: str = Field(pattern=r"^https://")
+
+
+class ProviderVocabulary(BaseModel, extra="forbid"):
+    version: int
+    terms: list[Term]
+
+    def model_post_init(self, _context: object) -> None:
+        self._index: dict[str, list[tuple[tuple[str, ...], Term]]] = {}
+        for term in self.terms:
+            for phrase in term.phrases:
+                words = tuple(_WORD.findall(phrase.lower()))
+                if words:
+                    self._index.setdefault(words[0], []).append((words, term))
+        for entries in self._index.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    def find(self, question: str) -> Term | None:
+        """The first term (leftmost, then longest phrase) the question uses, with its context if it needs one."""
+        words = plain_words(question)
+        present = set(words)
+        for i, w in enumerate(words):
+            for phrase, term in self._index.get(w, ()):
+                if tuple(words[i:i + len(phrase)]) == phrase and (not term.context or present & set(term.context)):
+                    return term
+        return None
+
+
+def plain_words(question: str) -> list[str]:
+    return _WORD.findall(question.lower())
+
+
+def load_vocabulary(path: Path | str = VOCABULARY_PATH) -> ProviderVocabulary:
+    return load_yaml_model(Path(path), ProviderVocabulary)
+
+
+def check_services(vocab: ProviderVocabulary, services: ServiceCatalog, path: Path | str = VOCABULARY_PATH) -> None:
+    """Raise DataFileError unless every service a term names exists and belongs to the term's provider."""
+    by_id = {s.id: s for s in services.services}
+    bad = [f"terms[{i}] ({t.phrases[0]}).service: {'unknown service' if t.service not in by_id else 'not a service of'}"
+           f" {t.service!r}{'' if t.service not in by_id else ' ' + t.provider.value}"
+           for i, t in enumerate(vocab.terms) if t.service
+           and (t.service not in by_id or by_id[t.service].provider is not t.provider)]
+    if bad:
+        raise DataFileError(path, bad)
