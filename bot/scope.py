@@ -116,6 +116,11 @@ OVERVIEWS: dict[Owner, str] = {
     Owner.provider: (
         "Security *of* the cloud is the provider's: the data centres, hardware, network, hypervisor and "
         "the software that runs the services. Ask about a specific duty for the per-row answer."),
+    Owner.shared: (
+        "Security as a whole is shared: the provider secures the cloud itself (data centres, hardware, network, "
+        "hypervisor, the services' own software), you secure what you put in it and configure (data, identities "
+        "and access, network rules, encryption choices, applications). Where the line falls depends on the "
+        "service: ask about one duty for its owner."),
     Owner.customer: (
         "Security *in* the cloud is yours: your data, identities and access, network and firewall "
         "configuration, guest OS patching on IaaS, encryption choices and applications. How much of it "
@@ -136,10 +141,18 @@ _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "v
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
 
 
+_WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
+_ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs"}
+
+
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a question with no topic ("what is the customer responsible for?"): the side it asks about,
-    the first one named (customer, or provider/AWS/Azure/Google), or None."""
-    if not set(content) <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
+    the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a
+    whole ("on google cloud is security overall google's job or ours") is the shared model itself."""
+    words = set(content)
+    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS and _ASKS_WHO.intersection(raw):
+        return Owner.shared
+    if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
         return None
     side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
     if side is None:
