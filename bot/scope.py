@@ -200,6 +200,8 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
     if t == "hire":
         return prev not in {"new", "a"}
     if t in {"buy", "buys", "buying", "bought"}:  # "a saas product we buy" names the thing asked about, not a purchase
+        if prev in {"t", "not", "never", "without", "nt"}:  # "we didn't buy a ddos plan: are we still covered"
+            return False
         return not (prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS)
     return t in {"fines", "orders", "ordering", "ordered"}
 

@@ -122,6 +122,8 @@ def stem(token: str) -> str:
         t = t[:-2]
     elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-1]
+    if len(t) > 5 and t.endswith("ell") and len(token) > len(t):  # British double l: labelling/labelled -> label
+        t = t[:-1]
     if len(t) > 7 and t.endswith(("ption", "ction")):  # encryption -> encrypt, protection -> protect
         t = t[:-3]
     if len(t) > 4 and t.endswith("e") and not t.endswith("ee"):  # upgrade/upgrading/upgraded -> upgrad
