@@ -38,6 +38,7 @@ from bot.scope import (
     ATTACHED_RESOURCES,
     GENERIC_RESOURCES,
     HEADLINES,
+    MANAGED_RESOURCES,
     MODEL_CONTEXT_WORDS,
     MODEL_HINTS,
     MODEL_PHRASES,
@@ -311,6 +312,25 @@ class Resolver:
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
         return cat_sid, variant, self.tasks.best(cat_sid, matched, free, written=toks)
 
+    def _agreed_task(self, toks: list[str], used: list[bool]) -> tuple[TaskMatch, str] | None:
+        """(task, names) for a resource word no provider was named with ("*bucket* versioning"): when the providers'
+        services for it that have a task the words match all give it one owner on every variant, that owner holds
+        whichever provider is meant."""
+        word = next((t for t in toks if t in MANAGED_RESOURCES), None)
+        if word is None:
+            return None
+        hits = []
+        for sid in GENERIC_RESOURCES[word].values():
+            found = self._find_task(toks, self.services[sid], used)[2]
+            if found is not None:
+                owners = {found.task.owner, *found.task.variant_owners(found.service.variants).values()}
+                hits.append((found, owners))
+        # one provider's task is enough when its keyword is specific ("bucket versioning") and no other disagrees
+        if not hits or len(set().union(*(o for _, o in hits))) != 1 or (
+                len(hits) == 1 and len(hits[0][0].keyword.tokens) < 2):
+            return None
+        return hits[0][0], " / ".join(self.services[h.service.service].name for h, _ in hits)
+
     def _headline(self, toks: list[str]) -> tuple[str, ...] | None:
         """AWS's headline split asked as such; "*application layer* security in the cloud" asks about a topic."""
         for i, phrase in HEADLINES.occurrences(toks):
@@ -337,7 +357,8 @@ class Resolver:
             # ... unless the product's words are part of a longer service name ("artifact registry" is Google's)
             named = PRODUCT_PROVIDERS[product] if product and not self._inside_alias(toks, product) else None
         # a provider's own term ("iam roles on our *projects*", "*kms* keys", "*gs://*"): data/provider_vocabulary.yml
-        hint = self.vocabulary.find(question) if named is None else None
+        term = self.vocabulary.find(question)
+        hint = term if named is None else None
         if hint is not None:
             named = hint.provider
         written = " ".join(question.lower().split())
@@ -361,6 +382,8 @@ class Resolver:
         if svc is None and prov is not None:  # "a bucket" once the provider is known names its object storage
             svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
                         if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t]), None)
+        if svc is None and term is not None and term.service and prov is term.provider:
+            svc = self.services[term.service]  # "snapshot schedules for our *pds*" once Google is named
         if svc is not None and other is None:  # "waf rules in front of our alb": the provider's WAF is named too
             other = next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks
                           if t in ATTACHED_RESOURCES and svc.provider in GENERIC_RESOURCES[t]
@@ -396,6 +419,9 @@ class Resolver:
                     base["service_model"] = other.model
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
+        agreed = self._agreed_task(toks, used) if svc is None and prov is None and not off_topic else None
+        if agreed is not None and (not scores or agreed[0].task.aspect in scores):  # the row's words decide
+            return self.compose.task_answer(dict(base, service_name=agreed[1]), agreed[0].service, agreed[0].task, None)
         top = max(scores.items(), key=_by_score) if scores else None
         if cat_sid and top and (found is None or found.task.aspect != top[0]):
             # no task keyword matched whole: the question's aspect and its other words narrow the service's tasks

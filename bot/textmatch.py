@@ -61,6 +61,9 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("", re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
+    # "how long logs stay / backups are kept" asks the retention
+    ("how long", re.compile(r"\bhow long\b(?=(?:\s+\S+){0,6}?\s+(?:kept|keep|keeps|stay|stays|retain|retained|stored|"
+                            r"held|hold|holds|around)\b)"), "how long retention"),
     # "mysql 5.7 -> 8.0", "postgres 13 to 16": a move between versions is an upgrade, a major one when the
     # leading number changes
     (">", _VERSION_MOVE, _version_move),

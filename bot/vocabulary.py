@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 from bot.datafiles import DataFileError, load_yaml_model

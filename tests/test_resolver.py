@@ -9,6 +9,7 @@ import yaml
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
 from bot.resolver import Resolver
+from bot.vocabulary import check_services, load_vocabulary
 
 # who_owns_cases.yml plus the blind sets (who_owns_blind*.yml), each written from the public pages
 CASE_FILES = sorted((Path(__file__).parent / "data").glob("who_owns_*.yml"))
@@ -128,3 +129,67 @@ def test_no_topic_but_a_side_is_an_overview():
     assert (a.owner, a.aspect, a.provider.value) == (Owner.provider, None, "aws")
     assert RESOLVER.who_owns("what is the customer responsible for?").owner is Owner.customer
     assert RESOLVER.who_owns("who owns it?").owner is Owner.unknown
+
+
+# --- provider vocabulary (data/provider_vocabulary.yml) ------------------------------------------------------
+VOCABULARY = load_vocabulary()
+
+
+def test_vocabulary_services_exist_and_belong_to_the_terms_provider():
+    check_services(VOCABULARY, load_services())
+    assert len(VOCABULARY.terms) >= 10
+
+
+@pytest.mark.parametrize("term", VOCABULARY.terms, ids=[t.phrases[0] for t in VOCABULARY.terms])
+def test_each_vocabulary_term_names_its_provider(term):
+    for phrase in term.phrases:
+        context = f"{term.context[0]} " if term.context else ""
+        a = RESOLVER.who_owns(f"who is responsible for the {context}{phrase} settings")
+        assert a.provider is term.provider, (phrase, a.provider)
+        if term.service:
+            assert a.service == term.service, (phrase, a.service)
+
+
+def test_vocabulary_term_needs_its_context_and_yields_to_a_named_service():
+    assert VOCABULARY.find("who can scp files onto the box") is None  # secure copy, not a service control policy
+    assert RESOLVER.who_owns("who can scp files onto the box").provider is None
+    # "subscription" is Azure's next to roles, but an SNS or Pub/Sub subscription names its own service
+    assert RESOLVER.who_owns("who grants owner on the prod subscription").provider.value == "azure"
+    assert RESOLVER.who_owns("who secures the sns subscription endpoints").service == "aws_sns"
+    assert RESOLVER.who_owns("who manages access to the pub/sub subscription").service == "gcp_pubsub"
+    # a provider named outright wins over the term
+    assert RESOLVER.who_owns("who rotates kms keys on google cloud").provider.value == "gcp"
+
+
+def test_vocabulary_term_names_its_service_once_its_provider_is_named():
+    a = RESOLVER.who_owns("do we set up snapshot schedules for our pds or does google")
+    assert (a.provider.value, a.service) == ("gcp", "gcp_persistent_disk")
+
+
+def test_security_as_a_whole_is_the_shared_model():
+    for q, prov in [("on google cloud is security overall google's job or ours", "gcp"),
+                    ("for azure, whose job is security in general, microsoft's or ours", "azure"),
+                    ("who is responsible for security?", None)]:
+        a = RESOLVER.who_owns(q)
+        assert (a.owner, a.aspect) == (Owner.shared, None), q
+        assert (a.provider.value if a.provider else None) == prov
+    assert RESOLVER.who_owns("what is aws responsible for?").owner is Owner.provider
+
+
+def test_a_region_outage_for_our_app_is_workload_resilience_not_the_region_itself():
+    a = RESOLVER.who_owns("if a whole aws region goes down whose job is it that our app keeps running elsewhere")
+    assert (a.owner, a.aspect) == (Owner.customer, "backup_dr")
+    assert RESOLVER.who_owns("who keeps the aws region itself up during an outage").owner is Owner.provider
+
+
+def test_a_bucket_with_no_provider_takes_the_owner_the_providers_agree_on():
+    a = RESOLVER.who_owns("bucket versioning, do we have to switch it on ourselves")
+    assert (a.owner, a.provider, a.service) == (Owner.customer, None, None)
+    # a redis may run on our own VM: no agreement is read into it
+    assert RESOLVER.who_owns("who patches redis").owner is Owner.depends
+
+
+def test_negated_purchase_is_not_a_purchase_question():
+    a = RESOLVER.who_owns("we didn't buy any ddos plan, is azure still protecting our public ips at the infra level")
+    assert (a.owner, a.aspect) == (Owner.provider, "ddos_protection")
+    assert RESOLVER.who_owns("should we buy ddos protection").owner is Owner.unknown

@@ -107,12 +107,14 @@ def live_statuses(check_ids: list[str]) -> list[GuardStatus]:
 
 @main.command("validate")
 def validate_cmd() -> None:
-    """Check every data file (matrix, services, owners, config, frameworks); exit 2 on any problem."""
+    """Check every data file (matrix, services, owners, tasks, provider vocabulary, config, frameworks); exit 2 on any
+    problem."""
     from bot.config import Settings, load_config
     from bot.frameworks import check_framework_ids
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
     from bot.tasks import load_checked_tasks
+    from bot.vocabulary import check_services, load_vocabulary
     from checks.registry import load_all
 
     s = Settings()
@@ -127,6 +129,8 @@ def validate_cmd() -> None:
         ("services", lambda: load_services(s.srm_services)),
         ("owners", lambda: load_owners(s.srm_owners, aspect_ids=loaded["matrix"].ids if "matrix" in loaded else None)),
         ("tasks", tasks_step),
+        ("vocabulary", lambda: check_services(load_vocabulary(), loaded["services"]) if "services" in loaded
+         else load_vocabulary()),
         ("config", lambda: load_config(s.srm_config)),
         ("frameworks", lambda: check_framework_ids()),
     ]
