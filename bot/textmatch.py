@@ -41,7 +41,7 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("provider", re.compile(r"\bidentity[\s-]+providers?\b"), "idp"),
     ("up", re.compile(r"\b(backs|backing|backed)[\s-]+up\b"), "backup"),
     # one spelling for words people abbreviate: questions and keywords go through the same table
-    ("2", re.compile(r"\b(2fa|2sv|2 step verification)\b"), "mfa"),
+    ("2", re.compile(r"\b(2fa|2sv|2[\s-]*step[\s-]+verification)\b"), "mfa"),
     ("step", re.compile(r"\btwo[\s-]+step[\s-]+verification\b"), "mfa"),
     ("ssl", re.compile(r"\bssl\b"), "tls"),
     ("cmk", re.compile(r"\bcmks?\b"), "customer managed key"),
