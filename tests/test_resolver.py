@@ -193,3 +193,24 @@ def test_negated_purchase_is_not_a_purchase_question():
     a = RESOLVER.who_owns("we didn't buy any ddos plan, is azure still protecting our public ips at the infra level")
     assert (a.owner, a.aspect) == (Owner.provider, "ddos_protection")
     assert RESOLVER.who_owns("should we buy ddos protection").owner is Owner.unknown
+
+
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key written twice in one mapping (plain YAML keeps the last one silently)."""
+
+
+def _no_duplicate_keys(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+    dups = {k for k in keys if keys.count(k) > 1}
+    assert not dups, f"{node.start_mark.name}:{node.start_mark.line + 1}: key(s) written twice: {sorted(dups)}"
+    return loader.construct_mapping(node, deep)
+
+
+_DuplicateKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
+def test_data_files_write_no_key_twice():
+    data = Path(__file__).parent.parent / "data"
+    for path in [*data.glob("*.yml"), *data.glob("tasks/*/*.yml")]:
+        with path.open() as f:
+            yaml.load(f, Loader=_DuplicateKeyLoader)  # noqa: S506 - a SafeLoader subclass
