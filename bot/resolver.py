@@ -266,8 +266,9 @@ class Resolver:
                 hit = frozenset({t}) & self._vocab.tokens_set
             else:
                 hit = self._vocab.matches(t)
-                if not hit and i < len(raw) and len(raw[i]) >= 6:
-                    hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i]))
+                if not hit and i < len(raw) and len(raw[i]) >= 6:  # a typo keeps its first letter ("scaling" is
+                    hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i])  # not "cabling")
+                                    if r[0] == raw[i][0])
             matched |= hit
         best: dict[str, tuple[float, str]] = {}
         candidates = {id(kw): kw for t in matched for kw in self._kw_by_token.get(t, ())}
