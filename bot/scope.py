@@ -232,9 +232,11 @@ patch notes|patch note
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
-    "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for"))
+    "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
+    # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
+    "when did", "when was", "when were", "log into", "log in to", "sign into"))
 _TRIVIA_NOUNS = frozenset("limit limits version versions size sizes number quota quotas".split())
-_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest".split())
+_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there".split())
 _HOW_MANY = PhraseIndex({("how", "many"): True})
 # words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
 _ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
