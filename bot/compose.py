@@ -13,8 +13,10 @@ from __future__ import annotations
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
 from bot.owners import Owners
+from bot.scope import asks_opt_in
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
+from bot.textmatch import raw_tokens
 
 PROVIDER_NAME = {Provider.aws: "AWS", Provider.azure: "Microsoft", Provider.gcp: "Google"}
 CHECKS_PROVIDER = Provider.aws  # every registered check reads AWS
@@ -79,6 +81,8 @@ class Composer:
                           next_step=f"Say which one you use ({names}) for one owner.")
         owner = Owner(task.owner_for(variant))
         lead = f"For {st.variant(variant).name}: " if variant else ""
+        if owner is Owner.shared and asks_opt_in(raw_tokens(base.get("question", "")), task.customer_does):
+            owner, lead = Owner.customer, f"{lead}Turning it on is yours. "  # "who turns on image scanning"
         if owner is Owner.provider:
             text = f"{lead}{prov_name} does this on {subject}: {task.provider_does}"
             if task.customer_does:

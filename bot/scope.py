@@ -244,6 +244,24 @@ _DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibili
 us we our ours job duty problem fault automatic automatically builtin built""".split())
 
 
+# asking who *turns on* a feature asks the customer's half of a split task whose customer side is that opt-in;
+# "enabled"/"turned on" describe a state ("with auto upgrades enabled, who upgrades") and are not asked here
+_OPT_IN_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "turn on", "turns on", "switch on", "switches on", "enable", "enables", "activate", "activates", "opt in",
+    "opts in", "turn it on", "switch it on", "turn that on", "switch that on"))
+_OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "opt in", "opts in", "activate")
+_DEFAULT_WORDS = frozenset("default defaults automatically itself".split())
+
+
+def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
+    """The question asks who turns a feature on, with no word about defaults, and the customer's side of the
+    task is turning it on."""
+    if _OPT_IN_ASKS.find(raw) is None or _DEFAULT_WORDS.intersection(raw):
+        return False
+    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
+    return any(v in does for v in _OPT_IN_DOES)
+
+
 def asks_a_duty(raw: Sequence[str]) -> bool:
     """The question has a word about whose job something is ("who", "us", "built in", ...)."""
     return bool(_DUTY_CUES.intersection(raw))

@@ -214,3 +214,10 @@ def test_data_files_write_no_key_twice():
     for path in [*data.glob("*.yml"), *data.glob("tasks/*/*.yml")]:
         with path.open() as f:
             yaml.load(f, Loader=_DuplicateKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def test_who_turns_on_a_feature_asks_the_customer_half_of_a_split_task():
+    a = RESOLVER.who_owns("who enables automatic minor version upgrade on rds")
+    assert (a.owner, a.task.id) == (Owner.customer, "aws_rds.engine_minor_patching")
+    # a state ("with it enabled") or a default asks something else: the task's split stands
+    assert RESOLVER.who_owns("is image scanning enabled by default in artifact registry").owner is Owner.shared
