@@ -13,7 +13,7 @@ from __future__ import annotations
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
 from bot.owners import Owners
-from bot.scope import asks_opt_in
+from bot.scope import asks_opt_in, states_on
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
 from bot.textmatch import raw_tokens
@@ -81,8 +81,11 @@ class Composer:
                           next_step=f"Say which one you use ({names}) for one owner.")
         owner = Owner(task.owner_for(variant))
         lead = f"For {st.variant(variant).name}: " if variant else ""
-        if owner is Owner.shared and asks_opt_in(raw_tokens(base.get("question", "")), task.customer_does):
+        asked = raw_tokens(base.get("question", ""))
+        if owner is Owner.shared and asks_opt_in(asked, task.customer_does):
             owner, lead = Owner.customer, f"{lead}Turning it on is yours. "  # "who turns on image scanning"
+        elif owner is not Owner.provider and task.provider_does and states_on(asked, task.provider_does, task.customer_does):
+            owner, lead = Owner.provider, f"{lead}With it on: "  # "zone redundant ha is on: who fails it over"
         if owner is Owner.provider:
             text = f"{lead}{prov_name} does this on {subject}: {task.provider_does}"
             if task.customer_does:

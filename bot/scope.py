@@ -262,6 +262,35 @@ def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
     return any(v in does for v in _OPT_IN_DOES)
 
 
+# the question says the feature is already on ("zone redundant ha *is on*, who fails it over") and asks who does
+# the work: the provider's half of a task whose provider side is doing it once the feature is on
+_STATE_ON: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "is on", "are on", "s on", "turned on", "switched on", "is enabled", "are enabled", "enabled"))
+_PROVIDER_WHEN_ON = re.compile(r"\b(once|when|if|after|with)\b.*\b(enabled|turned on|switched on|is on|are on|"
+                               r"configured|you turn it on|you enable it)\b")
+
+
+_AUX = frozenset("actually will would does do did is should must then really".split())
+
+
+def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> bool:
+    """The question says the feature is on (not who turned it on), the provider's side of the task is what happens
+    once it is on, and the verb asked ("who *fails* it over") is the provider's side, not the customer's ("who
+    *restores* it")."""
+    found = next((i for i, p in _STATE_ON.occurrences(raw)), None)
+    if found is None or (found and raw[found - 1] == "who") or _OPT_IN_ASKS.find(raw) is not None:
+        return False
+    if not _PROVIDER_WHEN_ON.search(provider_does.lower()):
+        return False
+    at = next((i for i, t in enumerate(raw) if t == "who"), None)
+    verb = next((t for t in raw[at + 1:at + 4] if t not in _AUX), None) if at is not None else None
+    if verb is None:
+        return False
+    said = {stem(w) for w in re.findall(r"[a-z]+", provider_does.lower())}
+    theirs = {stem(w) for w in re.findall(r"[a-z]+", customer_does.lower())}
+    return stem(verb) in said and stem(verb) not in theirs
+
+
 def asks_a_duty(raw: Sequence[str]) -> bool:
     """The question has a word about whose job something is ("who", "us", "built in", ...)."""
     return bool(_DUTY_CUES.intersection(raw))

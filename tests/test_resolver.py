@@ -221,3 +221,11 @@ def test_who_turns_on_a_feature_asks_the_customer_half_of_a_split_task():
     assert (a.owner, a.task.id) == (Owner.customer, "aws_rds.engine_minor_patching")
     # a state ("with it enabled") or a default asks something else: the task's split stands
     assert RESOLVER.who_owns("is image scanning enabled by default in artifact registry").owner is Owner.shared
+
+
+def test_a_feature_said_to_be_on_asks_the_work_the_provider_does_once_it_is_on():
+    a = RESOLVER.who_owns("zone redundant ha is on for our postgres flex server, if the primary zone dies who fails it over")
+    assert (a.owner, a.task.id) == (Owner.provider, "azure_postgresql.high_availability")
+    # the verb asked is the customer's side of the task: no change
+    a = RESOLVER.who_owns("pitr is enabled on our dynamodb table, who restores it after a bad deploy")
+    assert a.owner is Owner.customer
