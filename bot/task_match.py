@@ -25,6 +25,8 @@ _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled se
 _FILLER = frozenset(stem(w) for w in """if has have had going gone went got inside within around again still
 actually anyway something anything everything thing things new old way ways time times lot lots bit""".split())
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
+# stop words (question scaffolding: "who is the owner") that are a topic inside a keyword ("object ownership")
+_TOPIC_STOP_WORDS = frozenset({"ownership", "owner", "owners"})
 
 
 class TaskKeyword(NamedTuple):
@@ -105,6 +107,11 @@ class TaskIndex:
                     raw = raw_tokens(text)
                     toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
                     if not toks:
+                        continue
+                    if len(toks) == 1 and _TOPIC_STOP_WORDS.intersection(raw):
+                        # a keyword that shrinks to one word because its topic word is a stop word ("object
+                        # *ownership*") is matched only as written: "objects" alone is not it
+                        kws.append(TaskKeyword(task, text, toks, _weight(toks), literal=tuple(raw)))
                         continue
                     if degenerate(raw, toks):
                         # the service is named, so a keyword written as one broad word ("backups") is specific
