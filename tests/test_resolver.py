@@ -9,6 +9,8 @@ import yaml
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
 from bot.resolver import Resolver
+from bot.task_match import TaskIndex
+from bot.tasks import ServiceTasks, TaskCatalog
 from bot.vocabulary import check_services, load_vocabulary
 
 # who_owns_cases.yml plus the blind sets (who_owns_blind*.yml), each written from the public pages
@@ -229,3 +231,14 @@ def test_a_feature_said_to_be_on_asks_the_work_the_provider_does_once_it_is_on()
     # the verb asked is the customer's side of the task: no change
     a = RESOLVER.who_owns("pitr is enabled on our dynamodb table, who restores it after a bad deploy")
     assert a.owner is Owner.customer
+
+
+def test_a_keyword_whose_topic_is_a_stop_word_matches_only_as_written():
+    s3 = ServiceTasks.model_validate({
+        "service": "aws_s3", "sources": {"p": {"title": "S3 page", "url": "https://docs.aws.amazon.com/s3"}},
+        "tasks": [{"id": "ownership", "title": "Set object ownership to bucket owner enforced", "aspect": "iam",
+                   "owner": "provider", "provider_does": "Creates buckets with ACLs off.", "customer_does": "",
+                   "keywords": ["object ownership"], "source": "p"}]})
+    index = TaskIndex(TaskCatalog(by_service={"aws_s3": s3}), load_services(), MATRIX)
+    assert index.best("aws_s3", {"object"}, written=["tagging", "s3", "objects"]) is None
+    assert index.best("aws_s3", {"object"}, written=["object", "ownership"]).task.id == "ownership"
