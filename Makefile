@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP) lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # import contracts (layers), ruff and the type check: CI fails on an upward import, a lint error or a type error
 lint: $(STAMP)

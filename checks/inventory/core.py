@@ -21,11 +21,12 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
 import boto3
-import botocore.client
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from botocore.loaders import create_loader
+
+from checks.inventory import client_cost  # noqa: F401 - installs the per-process client-making caches
 
 T = TypeVar("T")
 _reading = threading.local()  # the memo keys read by the check running on this thread
@@ -42,39 +43,6 @@ RETRY_CONFIG = Config(
 # otherwise keep its own parsed copy of every model its clients use (~40 MiB for the services we read),
 # and an organization scan opens a session per account.
 _SHARED_LOADER = create_loader()
-
-
-class _ClientClasses:
-    """One generated client class per service for the whole process.
-
-    botocore builds a new Python class for every client it creates (a method per operation: EC2 has
-    ~700), although for one service and API version the class is always the same; an organization scan
-    creates ~24 clients per (account, region). Measured on a 6-account scan at 8 units in flight: class
-    building was a quarter of the scan's GIL time, and reusing the class cut the wall time by ~10%
-    (bench/org_scan.py latency). The cache wraps botocore's ``ClientCreator._create_client_class``;
-    the handlers boto3 registers on ``creating-client-class`` are the same for every session we make."""
-
-    def __init__(self) -> None:
-        self.classes: dict[tuple[str, str], type] = {}
-        self.lock = threading.Lock()
-        self.build = botocore.client.ClientCreator._create_client_class
-
-    def __call__(self, creator: Any, service_name: str, service_model: Any) -> type:
-        key = (service_name, service_model.api_version)
-        with self.lock:
-            cls = self.classes.get(key)
-        if cls is None:
-            cls = self.build(creator, service_name, service_model)
-            with self.lock:
-                cls = self.classes.setdefault(key, cls)
-        return cls
-
-
-if not getattr(botocore.client.ClientCreator, "_srm_class_cache", False):  # once per process
-    _client_classes = _ClientClasses()
-    botocore.client.ClientCreator._create_client_class = (  # type: ignore[method-assign]
-        lambda creator, name, model: _client_classes(creator, name, model))
-    botocore.client.ClientCreator._srm_class_cache = True  # type: ignore[attr-defined]
 
 
 def new_session(**kwargs: Any) -> boto3.session.Session:

@@ -1,0 +1,44 @@
+"""The per-process caches of checks/inventory/client_cost.py rely on botocore behaving as pinned here."""
+from __future__ import annotations
+
+import copy
+
+import botocore.hooks
+from moto import mock_aws
+
+from checks.inventory.core import RETRY_CONFIG, new_session
+
+
+def _clients(service: str, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> list:
+    return [new_session().client(service, region_name=r, config=RETRY_CONFIG) for r in regions]
+
+
+def test_clients_of_one_service_share_their_class_and_model_but_not_their_region_or_handlers() -> None:
+    a, b = _clients("ec2")
+    assert type(a) is type(b)
+    assert a.meta.service_model is b.meta.service_model
+    assert (a.meta.region_name, b.meta.region_name) == ("us-east-1", "eu-west-1")
+    assert a.meta.events is not b.meta.events
+    seen: list[str] = []
+    a.meta.events.register("before-call.ec2.DescribeVpcs", lambda **_: seen.append("a"))
+    with mock_aws():
+        a.describe_vpcs()
+        b.describe_vpcs()
+    assert seen == ["a"]  # a handler registered on one client never fires for another
+
+
+def test_event_aliasers_with_the_default_table_share_one_cache_and_still_translate() -> None:
+    (a,), (b,) = _clients("sts", ("us-east-1",)), _clients("sts", ("us-east-1",))
+    assert a.meta.events._alias_name_cache is b.meta.events._alias_name_cache
+    assert a.meta.events._alias_event_name("before-call.autoscaling-plans.X") == "before-call.auto-scaling-plans.X"
+    own = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter(), {"foo": "bar"})
+    assert own._alias_name_cache is not a.meta.events._alias_name_cache  # another table: its own cache
+    assert own._alias_event_name("x.foo.y") == "x.bar.y"
+    assert copy.copy(a.meta.events)._alias_name_cache is a.meta.events._alias_name_cache
+
+
+def test_cached_clients_answer_like_any_client() -> None:
+    with mock_aws():
+        for s3 in _clients("s3", ("us-east-1",)) * 2:
+            s3.create_bucket(Bucket="pinned-bucket")
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["pinned-bucket"]
