@@ -7,8 +7,9 @@ Run: .venv/bin/python bench/org_scan.py memory   [--sizes 1,10,100] [--n 5] [--w
 
 Accounts are reached by AssumeRole (``arn:aws:iam::<id>:role/srm``) and seeded alike: N of each kind the
 checks read, in each of two regions (us-east-1, eu-west-1). ``memory`` runs the real ``srm scan`` (units,
-store, drift, incidents) in a fresh process per size and reads its peak RSS; API calls come from its
-summary, verdicts (status counts per region and check) from its store. ``latency``/``queue``/``throttle``
+store, drift, incidents) in a fresh process per size and samples its memory; API calls come from its
+summary, verdicts (status counts per region and check) from its store; memory is the peak of the whole process
+tree (the scanner and its worker processes, ``aws.processes``), summed RSS and PSS. ``latency``/``queue``/``throttle``
 put bench/latency_proxy.py between the scanner and moto. Numbers go in bench/README.md; raw results in
 bench/results-org-<mode>.json.
 """
@@ -98,21 +99,55 @@ def seed(accounts: list[str], n: int) -> float:
 
 
 # -- one `srm scan` in a fresh process --------------------------------------------------------------
+PROCESSES = 0  # aws.processes for the scans (--processes; 0: the default, one per CPU for large scans)
+
+
 def write_config(path: Path, accounts: list[str], workers: int, extra: str = "") -> None:
-    path.write_text(f"aws:\n  max_workers: {workers}\n  regions: [{', '.join(REGIONS)}]\n{extra}  accounts:\n"
+    path.write_text(f"aws:\n  max_workers: {workers}\n  processes: {PROCESSES}\n  regions: [{', '.join(REGIONS)}]\n{extra}  accounts:\n"
                     + "".join(f"    - {{name: a{a}, assume_role_arn: 'arn:aws:iam::{a}:role/srm'}}\n"
                               for a in accounts))
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run ``cmd``; (process, wall seconds, its peak RSS in MiB) — the wrapper runs nothing else."""
-    code = ("import json,resource,subprocess,sys,time;t=time.perf_counter();"
-            "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
-            "print(json.dumps({'rc':p.returncode,'out':p.stdout,'err':p.stderr,'wall':time.perf_counter()-t,"
-            "'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}))")
-    out = subprocess.run([sys.executable, "-c", code, *cmd], env=env, capture_output=True, text=True, check=True)
+_TREE_PEAK = """
+import json, subprocess, sys, time, psutil
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+root, peak_rss, peak_pss = psutil.Process(p.pid), 0, 0
+def tree_mib():
+    rss = pss = 0
+    try:
+        procs = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return 0, 0
+    for q in procs:
+        try:
+            m = q.memory_full_info()
+            rss, pss = rss + m.rss, pss + m.pss
+        except psutil.Error:
+            pass
+    return rss / 2**20, pss / 2**20
+import threading
+out = {}
+reader = threading.Thread(target=lambda: out.update(zip(("out", "err"), p.communicate())))
+reader.start()
+while reader.is_alive():
+    rss, pss = tree_mib()
+    peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+    reader.join(0.2)
+print(json.dumps({"rc": p.returncode, "out": out["out"], "err": out["err"], "wall": time.perf_counter() - t,
+                  "rss": peak_rss, "pss": peak_pss}))
+"""
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float, float, float]:
+    """Run ``cmd``; (process, wall seconds, peak RSS and peak PSS in MiB of its whole process tree: the scanner and
+    the worker processes it starts, sampled every 0.2 s; RSS counts pages shared by forked workers once per
+    process, PSS shares them out) - the wrapper runs nothing else."""
+    out = subprocess.run([sys.executable, "-c", _TREE_PEAK, *cmd], env=env, capture_output=True, text=True,
+                         check=True)
     r = json.loads(out.stdout)
-    return subprocess.CompletedProcess(cmd, r["rc"], r["out"], r["err"]), round(r["wall"], 2), round(r["rss"], 1)
+    return (subprocess.CompletedProcess(cmd, r["rc"], r["out"], r["err"]), round(r["wall"], 2), round(r["rss"], 1),
+            round(r["pss"], 1))
 
 
 def verdicts(db: Path) -> dict[str, Counter]:
@@ -134,13 +169,13 @@ def scan_size(env: dict[str, str], accounts: list[str], workers: int, tmp: Path)
     cfg, db = tmp / f"srm-{len(accounts)}.yml", tmp / f"srm-{len(accounts)}.db"
     write_config(cfg, accounts, workers)
     run_env = dict(env, SRM_CONFIG=str(cfg), SRM_DB=str(db))
-    proc, wall, rss = measured([SRM, "scan"], run_env)
+    proc, wall, rss, pss = measured([SRM, "scan"], run_env)
     if proc.returncode != 0:
         raise SystemExit(f"srm scan failed: {proc.stderr[-2000:]}")
     calls, dup = api_calls(proc.stdout)
     per_account = verdicts(db)
     errors = int(re.search(r"ERROR (\d+)", proc.stdout).group(1))
-    return {"accounts": len(accounts), "wall_s": wall, "peak_rss_mib": rss, "api_calls": calls, "duplicates": dup,
+    return {"accounts": len(accounts), "wall_s": wall, "peak_rss_mib": rss, "peak_pss_mib": pss, "api_calls": calls, "duplicates": dup,
             "errors": errors, "verdicts": per_account, "findings": sum(sum(c.values()) for c in per_account.values())}
 
 
@@ -159,7 +194,8 @@ def memory(args: argparse.Namespace) -> dict:
             for k in sizes:
                 results.append(scan_size(env, accounts[:k], args.workers, Path(tmp)))
                 r = results[-1]
-                print(f"  {k} account(s): {r['wall_s']} s, peak RSS {r['peak_rss_mib']} MiB, {r['api_calls']} calls, "
+                print(f"  {k} account(s): {r['wall_s']} s, peak RSS {r['peak_rss_mib']} MiB (PSS {r['peak_pss_mib']}), "
+                      f"{r['api_calls']} calls, "
                       f"{r['errors']} ERROR", file=sys.stderr, flush=True)
     finally:
         proc.terminate()
@@ -375,14 +411,18 @@ def main() -> None:
     ap.add_argument("--burst", type=float, default=5)
     ap.add_argument("--replay", action="store_true",
                     help="latency/queue: record moto's answers in a first scan, then measure on replayed answers")
+    ap.add_argument("--processes", type=int, default=0,
+                    help="aws.processes of the scans: 0 (default) one per CPU for scans of 100+ units, 1 one process")
     ap.add_argument("--out")
     args = ap.parse_args()
     args.only, args.moto_gaps = None, []
+    global PROCESSES
+    PROCESSES = args.processes
     result = memory(args) if args.mode == "memory" else through_proxy(args)
     import boto3
     import moto
 
-    result["meta"] = {"python": sys.version.split()[0], "boto3": boto3.__version__, "moto": moto.__version__,
+    result["meta"] = {"processes": args.processes, "python": sys.version.split()[0], "boto3": boto3.__version__, "moto": moto.__version__,
                       "cpus": os.cpu_count(), "load_avg": os.getloadavg()}
     path = Path(args.out or ROOT / "bench" / f"results-org-{args.mode}.json")
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")

@@ -23,6 +23,7 @@ from bot.models import Clock, DriftEvent, Event, IncidentState
 from bot.store import Store
 from checks.base import Check, Finding
 from checks.executors import Executor, LocalExecutor
+from checks.process_pool import ProcessExecutor
 from checks.runner import RunResult, Tally, Target, plan_units, run_units, sort_findings, summarize
 from checks.units import Limits, Unit, UnitResult
 
@@ -65,12 +66,16 @@ def limits_of(aws_cfg: Any) -> Limits:
 
 
 def executor_of(aws_cfg: Any) -> Executor:
-    """The configured executor: the local pool, or the Redis task queue (``aws.executor: queue``)."""
+    """The configured executor: the local pool (on several processes for a large scan, ``aws.processes``),
+    or the Redis task queue (``aws.executor: queue``)."""
     if getattr(aws_cfg, "executor", "local") == "queue":
         from checks.queue import QueueExecutor  # dramatiq and redis load only when the queue is used
 
         return QueueExecutor(aws_cfg.queue_url, unit_timeout_s=getattr(aws_cfg, "unit_timeout_s", None))
-    return LocalExecutor(getattr(aws_cfg, "max_workers", 8))
+    processes = getattr(aws_cfg, "processes", 0)
+    if processes == 1:
+        return LocalExecutor(getattr(aws_cfg, "max_workers", 8))
+    return ProcessExecutor(processes, getattr(aws_cfg, "max_workers", 8))
 
 
 class ResumableScan:
