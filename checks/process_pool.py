@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import socket
 import threading
 import time
 import traceback
@@ -173,7 +174,7 @@ def _run_share(share: _Share, outbox: Any) -> None:
         job = ScanJob(units=share.units, targets=targets, checks=checks, settings=share.settings, clock=clock,
                       limits=share.limits)
         for result in LocalExecutor(share.threads).run(job):
-            result.ran_on = f"pid {os.getpid()}"
+            result.ran_on = f"{socket.gethostname()}:{os.getpid()}"
             outbox.put(("result", share.index, result.model_dump_json()))
     except BaseException:  # noqa: BLE001 - reported to the coordinator, which turns the rest into ERROR
         outbox.put(("failed", share.index, traceback.format_exc(limit=5)[-2000:]))

@@ -49,7 +49,7 @@ class UnitResult(BaseModel):
     duration_s: float = 0.0
     gaps: list[str] = Field(default_factory=list)  # what its listings could not see ("account/region key: what")
     timed_out: bool = False
-    ran_on: str = ""  # host:pid of the process that ran it (set by queue workers)
+    ran_on: str = ""  # host:pid of the process that ran it (set by queue and process-pool workers)
     error: str = ""  # why the whole unit failed (cannot reach the account, timed out), else ""
 
 

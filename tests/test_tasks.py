@@ -66,7 +66,13 @@ def test_broken_entry_names_file_and_entry(tmp_path, edit, expected):
     (lambda d: d.update(service="azure_static_web_apps"), "azure_static_web_apps is a azure service, not aws"),
 ])
 def test_cross_file_rules_name_file_and_entry(tmp_path, edit, expected):
-    catalog = load_tasks(_copy_with(tmp_path, "aws/rds.yml", edit))
+    root = _copy_with(tmp_path, "aws/rds.yml", edit)
+    # the service it now names may have its own file: drop that one, so only the cross-file rule is left to break
+    service = yaml.safe_load((root / "aws/rds.yml").read_text())["service"]
+    for other in root.glob("*/*.yml"):
+        if other != root / "aws/rds.yml" and yaml.safe_load(other.read_text())["service"] == service:
+            other.unlink()
+    catalog = load_tasks(root)
     problems = catalogue_problems(catalog, MATRIX, SERVICES, REGISTRY)
     assert any("aws/rds.yml" in p and expected in p for p in problems), problems
 
