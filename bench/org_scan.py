@@ -99,7 +99,7 @@ def seed(accounts: list[str], n: int) -> float:
 
 
 # -- one `srm scan` in a fresh process --------------------------------------------------------------
-PROCESSES = 0  # aws.processes for the scans (--processes; 0: the default, one per CPU for large scans)
+PROCESSES = 1  # aws.processes for the scans (--processes; 1: the default, one process; 0: one per CPU)
 
 
 def write_config(path: Path, accounts: list[str], workers: int, extra: str = "") -> None:
@@ -411,8 +411,8 @@ def main() -> None:
     ap.add_argument("--burst", type=float, default=5)
     ap.add_argument("--replay", action="store_true",
                     help="latency/queue: record moto's answers in a first scan, then measure on replayed answers")
-    ap.add_argument("--processes", type=int, default=0,
-                    help="aws.processes of the scans: 0 (default) one per CPU for scans of 100+ units, 1 one process")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="aws.processes of the scans: 1 (default) one process; N or 0 (one per CPU) worker processes")
     ap.add_argument("--out")
     args = ap.parse_args()
     args.only, args.moto_gaps = None, []

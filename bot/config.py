@@ -67,9 +67,9 @@ class AwsConfig(BaseModel, extra="forbid"):
     organizations: OrganizationsConfig = Field(default_factory=OrganizationsConfig)
     regions: list[str] | Literal["all"] = Field(default_factory=list)  # [] -> --region / AWS_DEFAULT_REGION
     max_workers: int = Field(default=8, ge=1, le=64)  # units at once (local executor)
-    # worker processes a large local scan (100+ units, 2+ accounts) is spread over: 0 = one per CPU (at most 8),
-    # 1 = this process only (docs/scaling.md)
-    processes: int = Field(default=0, ge=0, le=64)
+    # worker processes a large local scan (100+ units, 2+ accounts) is spread over: 1 (default) = this process only,
+    # 0 = one per CPU (at most 8); each worker adds ~130 MiB (docs/scaling.md)
+    processes: int = Field(default=1, ge=0, le=64)
     # a check / a unit (account, region, service) past this many seconds stops before its next AWS call and
     # is reported as ERROR Timeout; null: no limit
     check_timeout_s: float | None = Field(default=300, gt=0)

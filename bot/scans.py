@@ -72,7 +72,7 @@ def executor_of(aws_cfg: Any) -> Executor:
         from checks.queue import QueueExecutor  # dramatiq and redis load only when the queue is used
 
         return QueueExecutor(aws_cfg.queue_url, unit_timeout_s=getattr(aws_cfg, "unit_timeout_s", None))
-    processes = getattr(aws_cfg, "processes", 0)
+    processes = getattr(aws_cfg, "processes", 1)
     if processes == 1:
         return LocalExecutor(getattr(aws_cfg, "max_workers", 8))
     return ProcessExecutor(processes, getattr(aws_cfg, "max_workers", 8))

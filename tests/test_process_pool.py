@@ -7,7 +7,9 @@ from typing import Any, Iterator
 
 import pytest
 
+from bot.config import AwsConfig
 from bot.demo.aws import MotoServer
+from bot.scans import executor_of
 from checks import process_pool
 from checks.executors import LocalExecutor
 from checks.process_pool import ProcessExecutor
@@ -68,3 +70,10 @@ def test_a_worker_that_dies_reports_its_unfinished_units_as_errors_and_loses_non
     assert "exited with code 7" in crashed[0].error
     assert {f for f in found if f[0] != ACCOUNTS[1]} == {f for f in local if f[0] != ACCOUNTS[1]}
     assert all(f.status.value == "ERROR" for r in crashed for f in r.findings)
+
+
+def test_the_configuration_chooses_one_process_unless_told_otherwise():
+    assert type(executor_of(AwsConfig())) is LocalExecutor
+    spread = executor_of(AwsConfig(processes=3, max_workers=9))
+    assert isinstance(spread, ProcessExecutor) and (spread.processes, spread.max_workers) == (3, 9)
+    assert executor_of(AwsConfig(processes=0)).processes >= 1  # one per CPU
