@@ -219,6 +219,23 @@ class Resolver:
                 used[j] = True
         return svc
 
+    def _most_named_provider(self, toks: list[str], written: str) -> Provider | None:
+        """The provider most of the services named belong to, when they belong to more than one ("basic ddos
+        protection for our *cloudfront* + *r53* on *shield standard*": three AWS names outvote one Azure tier
+        name); None when no provider has more names than every other."""
+        used = [False] * len(toks)
+        count: dict[Provider, int] = {}
+        for _ in range(len(toks)):
+            before = sum(used)
+            svc = self._take_service(toks, used, written=written)
+            if svc is None or sum(used) == before:  # only features left (they leave their words in): not counted
+                break
+            count[svc.provider] = count.get(svc.provider, 0) + 1
+        if len(count) < 2:
+            return None
+        ranked = sorted(count.items(), key=lambda kv: -kv[1])
+        return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
     def _by_context(self, toks: list[str], candidates: list[Service], first: Service) -> Service:
         """Of the services that share a name, the one whose task catalogue the question's words match;
         the first listed when none or several do."""
@@ -359,10 +376,12 @@ class Resolver:
             named = PRODUCT_PROVIDERS[product] if product and not self._inside_alias(toks, product) else None
         # a provider's own term ("iam roles on our *projects*", "*kms* keys", "*gs://*"): data/provider_vocabulary.yml
         term = self.vocabulary.find(question)
+        written = " ".join(question.lower().split())
+        if named is None:  # services of two providers named: the one most of them belong to (outranks a term)
+            named = self._most_named_provider(toks, written)
         hint = term if named is None else None
         if hint is not None:
             named = hint.provider
-        written = " ".join(question.lower().split())
         svc = self._take_service(toks, used, prefer=named, written=written)
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
             svc = self._take_service(toks, used, written=written)

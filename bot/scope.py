@@ -216,7 +216,8 @@ _PHYSICAL_THINGS = frozenset("""wall walls kitchen kitchens ceiling ceilings roo
 doorway fridge toilet toilets bathroom couch sofa furniture paint painting drywall plaster
 hoodie hoodies shirt shirts tshirt tshirts jacket jackets sweater sweaters jeans trousers pants socks sock jersey
 jerseys sticker stickers mug mugs tyre tyres tire tires bike bikes car cars garden lawn
-iron""".split())
+iron
+typo typos readme spelling grammar""".split())  # and the editing sense ("patch the typo in the readme")
 # events, people and internal logistics, not duties ("who's presenting the demo", "the jira board for X")
 _EVENT_WORDS = frozenset("""presenting presenter presenters presentation presentations demo demos demoing keynote
 keynotes announcement announcements announced newsletter podcast meetup meetups hackathon lunchandlearn""".split())
@@ -229,12 +230,15 @@ terraform module|terraform modules|terraform example|helm chart|helm charts|clou
 difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 patch notes|patch note
+meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
     # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
-    "when did", "when was", "when were", "log into", "log in to", "sign into"))
+    "when did", "when was", "when were", "log into", "log in to", "sign into",
+    # dates ("which day patch tuesday falls on")
+    "which day", "what day", "which date", "what date", "falls on"))
 _TRIVIA_NOUNS = frozenset("limit limits version versions size sizes number quota quotas".split())
 _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there".split())
 _HOW_MANY = PhraseIndex({("how", "many"): True})
@@ -332,9 +336,13 @@ _VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"}
 def _asks_a_price(toks: Sequence[str], i: int) -> bool:
     """ "how much is/does/would ..." asks a price or an amount, unless it asks how much is *on us* or
     *of* a duty."""
-    if tuple(toks[i:i + 2]) != ("how", "much") or toks[i + 2] not in _VERBS_OF_AMOUNT:
+    if tuple(toks[i:i + 2]) != ("how", "much"):
         return False
-    return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[i + 3:i + 7])
+    # "how much is ...", or "how much storage/space do we get": one or two words of what, then the verb
+    at = next((k for k in range(i + 2, min(i + 5, len(toks))) if toks[k] in _VERBS_OF_AMOUNT), None)
+    if at is None or (at > i + 2 and _ASKS_WHOSE.intersection(toks)):  # "how much downtime ..., who handles it"
+        return False
+    return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[at + 1:at + 5])
 
 
 # Product, database and engine names: a question word that is one of these is meant as written, so it
