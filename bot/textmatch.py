@@ -26,6 +26,17 @@ def _version_move(m: re.Match[str]) -> str:
     return "major version upgrade" if m.group(1) != m.group(3) else "version upgrade"
 
 
+# "still on 1.3, whose job is upgrading it to 2.x": the version it is on, then the one it goes to (dotted, so that
+# "on 2 nodes, scaling to 4" is not a version)
+_VERSION_ON_TO = re.compile(r"\bon\s+v?(\d+)(\.\d+)?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
+
+
+def _version_on_to(m: re.Match[str]) -> str:
+    if not (m.group(2) or m.group(4)):
+        return m.group(0)
+    return "on major version upgrade" if m.group(1) != m.group(3) else "on version upgrade"
+
+
 # (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)
 _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
@@ -78,6 +89,7 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     (">", _VERSION_MOVE, _version_move),
     ("→", _VERSION_MOVE, _version_move),
     (" to ", _VERSION_MOVE, _version_move),
+    ("on ", _VERSION_ON_TO, _version_on_to),
     ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
