@@ -400,8 +400,9 @@ class Resolver:
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
         if svc is None and prov is not None:  # "a bucket" once the provider is known names its object storage
+            in_product = set(PRODUCT_PROVIDERS.find(toks) or ())  # ... but not inside a product's name ("shielded vm")
             svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
-                        if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t]), None)
+                        if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product), None)
         if svc is None and term is not None and term.service and prov is term.provider:
             svc = self.services[term.service]  # "snapshot schedules for our *pds*" once Google is named
         if svc is not None and other is None:  # "waf rules in front of our alb": the provider's WAF is named too

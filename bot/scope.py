@@ -104,6 +104,9 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     for word in ("balancer", "balancers")} | {
     word: {Provider.aws: "aws_eks", Provider.gcp: "gcp_gke", Provider.azure: "azure_aks"}
     for word in ("kubernetes",)} | {
+    # "our vm" once the provider is known is its virtual machine service
+    word: {Provider.aws: "aws_ec2", Provider.gcp: "gcp_compute_engine", Provider.azure: "azure_vm"}
+    for word in ("vm", "vms")} | {
     # a bastion host on Azure is Azure Bastion; on AWS and Google it is a VM the customer runs
     word: {Provider.azure: "azure_bastion"} for word in ("bastion", "bastions")} | {
     # Azure's WAF is a feature of Front Door and Application Gateway, not a service of its own
