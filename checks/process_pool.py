@@ -35,6 +35,7 @@ from checks.units import Limits, Unit, UnitResult, failed_unit, fixed_clock
 
 PROCESS_MIN_UNITS = 100  # an account at 2 regions is ~45 units
 POLL_S = 0.5
+STALL_S = 600.0  # no result from any worker for this long (and past 2 x the unit timeout): the rest is ERROR
 
 
 def auto_processes() -> int:
@@ -103,6 +104,8 @@ class _Workers:
 
     def __init__(self, shares: list[_Share], job: ScanJob, method: str | None = None):
         self.shares, self.job = shares, job
+        # units report within their own timeouts; silence for much longer than that means a hung worker
+        self.stall_s = max(STALL_S, 2 * (job.limits.unit_timeout_s or 0))
         # fork is cheap (the parent has loaded boto3 and the checks) but safe only with no other thread
         # alive; a long-running bot (scheduler, Slack server) spawns fresh interpreters instead
         if method is None:
@@ -118,12 +121,18 @@ class _Workers:
         try:
             for p in self.procs:
                 p.start()
+            heard = time.monotonic()
             while any(self.waiting.values()):
                 try:
                     message = self.inbox.get(timeout=POLL_S)
                 except queue.Empty:
                     yield from self._crashed()
+                    if time.monotonic() - heard > self.stall_s:  # alive but silent: a hung worker
+                        for share in self.shares:
+                            yield from self._give_up(share.index, "WorkerTimeout",
+                                                     f"no result from any worker process for {self.stall_s:g} s")
                     continue
+                heard = time.monotonic()
                 yield from self._take(message)
         finally:
             for p in self.procs:

@@ -1,16 +1,18 @@
 """Units on worker processes of this machine (checks/process_pool.py) against moto_server accounts."""
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import threading
+import time
 from types import SimpleNamespace as NS
-from typing import Any, Iterator
 
 import pytest
 
 from bot.config import AwsConfig
 from bot.demo.aws import MotoServer
 from bot.scans import executor_of
-from checks import process_pool
 from checks.executors import LocalExecutor
 from checks.process_pool import ProcessExecutor
 from tests.test_queue_workers import ACCOUNTS, scan, seed, targets
@@ -30,10 +32,9 @@ def org(moto_accounts, monkeypatch):
     return targets(NS(env=env), monkeypatch)
 
 
-@pytest.mark.parametrize("method", ["spawn", "fork"])
-def test_units_on_two_processes_find_what_the_local_pool_finds(org, method):
+def test_units_on_two_processes_find_what_the_local_pool_finds(org):
     local, _ = scan(org, LocalExecutor(4))
-    spread, results = scan(org, ProcessExecutor(2, 4, min_units=1, start_method=method))
+    spread, results = scan(org, ProcessExecutor(2, 4, min_units=1))  # fork only with no other thread alive
 
     assert spread == local
     assert {s for *_, s in spread} == {"PASS", "FAIL"}  # no ERROR: every unit ran for real
@@ -51,23 +52,33 @@ def test_a_small_scan_stays_in_this_process(org):
     assert {r.ran_on for r in results} == {""}
 
 
-class _DiesAfterOne(LocalExecutor):
-    def run(self, job: Any) -> Iterator[Any]:
-        for i, result in enumerate(super().run(job)):
-            if ACCOUNTS[1] in {u.account_id for u in job.units} and i == 1:
-                os._exit(7)  # the worker process dies mid-share
-            yield result
+def _kill_when_started(name: str, killed: list[int]) -> None:
+    """Kill the worker process called ``name`` as soon as it exists: a spawned worker takes a second or more to
+    import before it can run a unit, so it dies with every unit of its share unreported."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for proc in multiprocessing.active_children():
+            if proc.name == name and proc.pid:
+                os.kill(proc.pid, signal.SIGKILL)
+                killed.append(proc.pid)
+                return
+        time.sleep(0.01)
 
 
-def test_a_worker_that_dies_reports_its_unfinished_units_as_errors_and_loses_none(org, monkeypatch):
-    monkeypatch.setattr(process_pool, "LocalExecutor", _DiesAfterOne)  # carried into the forked workers
+def test_a_worker_that_dies_reports_its_unfinished_units_as_errors_and_loses_none(org):
     local, local_results = scan(org, LocalExecutor(4))
-    found, results = scan(org, ProcessExecutor(2, 4, min_units=1, start_method="fork"))
+    killed: list[int] = []
+    killer = threading.Thread(target=_kill_when_started, args=("srm-units-1", killed))  # ACCOUNTS[1]'s share
+    killer.start()
+    found, results = scan(org, ProcessExecutor(2, 4, min_units=1, start_method="spawn"))
+    killer.join()
 
+    assert killed
     assert sorted(r.key for r in results) == sorted(r.key for r in local_results)  # every unit, once
     crashed = [r for r in results if r.error.startswith("WorkerCrashed")]
-    assert crashed and all(r.account_id == ACCOUNTS[1] for r in crashed)
-    assert "exited with code 7" in crashed[0].error
+    assert {r.account_id for r in crashed} == {ACCOUNTS[1]}
+    assert len(crashed) == sum(1 for r in local_results if r.account_id == ACCOUNTS[1])
+    assert "exited with code -9" in crashed[0].error
     assert {f for f in found if f[0] != ACCOUNTS[1]} == {f for f in local if f[0] != ACCOUNTS[1]}
     assert all(f.status.value == "ERROR" for r in crashed for f in r.findings)
 
