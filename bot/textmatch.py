@@ -22,8 +22,12 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 _VERSION_MOVE = re.compile(r"\bv?(\d+)((?:\.\d+)*)\s*(?:-+>|→|\bto\b)\s*v?(\d+)((?:\.\d+)*)\b")
 
 
+def _upgrade(old_major: str, new_major: str) -> str:
+    return "major version upgrade" if old_major != new_major else "version upgrade"
+
+
 def _version_move(m: re.Match[str]) -> str:
-    return "major version upgrade" if m.group(1) != m.group(3) else "version upgrade"
+    return _upgrade(m.group(1), m.group(3))
 
 
 # "still on 1.3, whose job is upgrading it to 2.x": the version it is on, then the one it goes to (dotted, so that
@@ -34,7 +38,7 @@ _VERSION_ON_TO = re.compile(r"\bon\s+v?(\d+)(\.\d+)?(?=\b.*\bto\s+v?(\d+)(\.(?:\
 def _version_on_to(m: re.Match[str]) -> str:
     if not (m.group(2) or m.group(4)):
         return m.group(0)
-    return "on major version upgrade" if m.group(1) != m.group(3) else "on version upgrade"
+    return "on " + _upgrade(m.group(1), m.group(3))
 
 
 # (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)

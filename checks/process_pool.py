@@ -79,8 +79,9 @@ class ProcessExecutor:
             return None
         now = job.clock().isoformat() if job.clock else None
         owner = {a: i % wanted for i, a in enumerate(accounts)}
-        threads = -(-self.max_workers // wanted)
-        shares = [_Share(i, [], {}, {}, now, job.limits, threads) for i in range(wanted)]
+        # max_workers in flight in all: the remainder goes one each to the first shares
+        share_of, extra = divmod(self.max_workers, wanted)
+        shares = [_Share(i, [], {}, {}, now, job.limits, share_of + (i < extra)) for i in range(wanted)]
         for unit in job.units:
             share = shares[owner[unit.account_id]]
             share.units.append(unit)
