@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
+from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
 from bot.scope import (
@@ -146,6 +147,10 @@ class Resolver:
         # names of products, databases and services: matched as written, never as a typo of a keyword word
         self._names = PRODUCT_NAMES | {t for toks in self._aliases for t in toks if len(t) >= 4}
         self.compose = Composer(matrix, self.tasks, owners)
+        rows = [t for a in matrix.aspects for t in [a.title, *a.keywords]]
+        self.duty = DutyFrame(catalogue_words(rows, (t for _, task in self.tasks.catalog.tasks()
+                                                     for t in [task.title, *task.keywords]),
+                                              (" ".join(toks) for toks in self._aliases)), catalogue_words(rows))
 
     # -- detection -----------------------------------------------------------------
     def _take_models(self, toks: list[str], used: list[bool]) -> Model | None:
@@ -189,8 +194,10 @@ class Resolver:
         """The service named; with a provider named outright (``prefer``), only that provider's services:
         context decides a name two stacks share."""
         cands = [self._alias_candidates(t) for t in toks]
-        # rank: a named service beats a feature, a longer alias a shorter one, exact words typos; then first wins
-        best: tuple[tuple[bool, int, int], int, int, Service] | None = None  # (rank, length, start, service)
+        # rank: a named service beats a feature, the thing asked about where it sits ("acm cert attached to
+        # *cloudfront*"), a longer alias a shorter one, exact words typos; then first wins
+        placed = placed_after(toks)
+        best: tuple[tuple[bool, bool, int, int], int, int, Service] | None = None  # (rank, length, start, service)
         for i in range(len(toks)):
             if used[i]:
                 continue
@@ -205,12 +212,12 @@ class Resolver:
                         continue
                     if all(alias[k] in cands[i + k] for k in range(n)):
                         exact = sum(alias[k] == toks[i + k] for k in range(n))
-                        rank = (alias not in self._features, n, exact)
+                        rank = (alias not in self._features, i not in placed, n, exact)
                         if best is None or rank > best[0]:
                             best = (rank, n, i, self._aliases[alias])
         if best is None:
             return None
-        (named, _, _), n, i, svc = best
+        (named, _, _, _), n, i, svc = best
         alias = tuple(toks[i:i + n])
         if prefer is None and len(self._shared_names.get(alias, ())) > 1:
             svc = self._by_context(toks, self._shared_names[alias], svc)
@@ -324,11 +331,16 @@ class Resolver:
         raw = [t for t in toks if t not in STOP_WORDS and t not in PROVIDER_WORDS]
         vocab = self.tasks.keywords(cat_sid)[1]
         matched = self._matched(vocab, [stem(t) for t in raw], raw)
+        word = asked_duty(toks, self.duty)
+        asked = stem(word) if word else None
+        # a participle placing the thing on another service ("*attached* to cloudfront") says where it sits
+        state = frozenset(stem(w) for i, w in placed_after(toks).items() if w.endswith("ed")
+                          and toks[i] in self._alias_by_first)
         if not any(used or ()):
-            return cat_sid, variant, self.tasks.best(cat_sid, matched, written=toks)
+            return cat_sid, variant, self.tasks.best(cat_sid, matched, written=toks, asked=asked, state=state)
         free_raw = [t for t, u in zip(toks, used or ()) if not u and t in raw]
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
-        return cat_sid, variant, self.tasks.best(cat_sid, matched, free, written=toks)
+        return cat_sid, variant, self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state)
 
     def _agreed_task(self, toks: list[str], used: list[bool]) -> tuple[TaskMatch, str] | None:
         """(task, names) for a resource word no provider was named with ("*bucket* versioning"): when the providers'
@@ -421,7 +433,7 @@ class Resolver:
                     service=svc.id if svc else None, service_name=svc.name if svc else None,
                     service_model=model, service_model_stated=model_stated or svc is not None)
 
-        off_topic = out_of_scope(toks, content)
+        off_topic = out_of_scope(toks, content) or self.duty.asks_no_duty(toks)
         scores = {} if off_topic else self._score_aspects(content, raw)
         if not scores and svc and not off_topic:
             # the service name may itself be the topic ("who owns azure ad?"): score with it put back

@@ -72,6 +72,12 @@ def _written(phrase: tuple[str, ...], toks: Sequence[str]) -> bool:
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
+def _same_word(a: str, b: str) -> bool:
+    """Two stems of one word ("renew", "renewal"; "rotat", "rotation")."""
+    n = min(len(a), len(b), 5)
+    return n >= 3 and a[:n] == b[:n]
+
+
 class TaskIndex:
     def __init__(self, catalog: TaskCatalog, services: ServiceCatalog, matrix: Matrix):
         self.catalog = catalog
@@ -155,14 +161,24 @@ class TaskIndex:
         return phrases[found] if phrases is not None and found else None
 
     def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None,
-             written: Sequence[str] = ()) -> TaskMatch | None:
+             written: Sequence[str] = (), asked: str | None = None, state: frozenset[str] = frozenset()
+             ) -> TaskMatch | None:
         """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens).
         ``free``: what the question's words other than the service name match; a keyword's verb form
-        ("who queried the table") is not supplied by a word of the service name ("big query")."""
+        ("who queried the table") is not supplied by a word of the service name ("big query").
+        ``asked``: the (stemmed) duty word the question asks about; a keyword that holds it outranks one that
+        holds a participle of ``state`` instead, which only says where the thing sits ("cert *attached* to
+        cloudfront, do we need to *renew* it")."""
         have = set(matched)
+        state = state - {asked}
         best: TaskKeyword | None = None
+        best_rank: tuple[bool, float] = (False, 0.0)
         for kw in self.keywords(service_id)[0]:
-            if not all(t in have for t in kw.tokens) or (best is not None and kw.weight <= best.weight):
+            if not all(t in have for t in kw.tokens):
+                continue
+            rank = (not (asked is not None and state.intersection(kw.tokens)
+                         and not any(_same_word(asked, t) for t in kw.tokens)), kw.weight)
+            if best is not None and rank <= best_rank:
                 continue
             if kw.literal and not _written(kw.literal, written):
                 continue
@@ -170,7 +186,7 @@ class TaskIndex:
                 continue
             if free is not None and any(t in kw.verbs and t not in free for t in kw.tokens):
                 continue
-            best = kw
+            best, best_rank = kw, rank
         if best is None:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)

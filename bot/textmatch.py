@@ -76,6 +76,9 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("", re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
+    ("auth", re.compile(r"\bauthn\b"), "authentication"),
+    ("auth", re.compile(r"\bauthz\b"), "authorization"),
+    ("distro", re.compile(r"\bdistros?\b"), "distribution"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
     ("", re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
                     r"purchase|have|has|paid for|pay for|subscribed to|subscribe to)\s+(?:(?:a|an|any|the)\s+)?"),

@@ -1,0 +1,238 @@
+"""Does a question ask who does a duty? (pure; the topic words come from the catalogue itself)
+
+An owner is given only for a question that carries a duty. Two frames say a question is *not* about one,
+whatever cloud words it carries:
+
+* the **who-frame** names what is asked: "who *rotates* the *keys*", "who's *the owner of* the *invite*",
+  "who's on the hook for the *images*". The verb asked and the head noun of its object decide: the object must
+  be a thing the catalogue knows (a word of a matrix row, a task, a service name) or stand for one ("who renews
+  *it*"). "who's *taking notes* at the bigquery retro", "can someone *patch me* into the bridge", "whose turn is
+  it to *rotate the retro facilitator*" name people, papers and events: no duty, however cloudy the rest is.
+* the **fact-frame**: a question opened by what / which / when / where / how long (fast, big, often, ...) with
+  no word about whose job it is asks a fact (a port, a format, a duration, a date, a default quota), not an owner;
+  so does a how-to ("how do I write a query with boto3").
+
+A question with neither frame ("node os on gke autopilot", "our rds certs, us or aws?") names its topic
+and is left to the matchers.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import re
+from functools import lru_cache
+from itertools import chain
+
+from rapidfuzz import fuzz, process
+
+from bot.textmatch import STOP_WORDS, stem
+
+# words between "who" and the verb asked ("who's actually gonna patch", "who is supposed to renew")
+_AUX = frozenset("""s is are was were will would should shall does do did actually really usually normally typically
+even ever then gonna going to supposed meant expected has have had need needs must can could ll d re m also still
+currently right now generally exactly ultimately""".split())
+# a responsibility phrase: the object follows it ("who's *in charge of* the keys")
+_RESPONSIBILITY = (("the", "owner", "of"), ("owner", "of"), ("owns",), ("own",), ("responsible", "for"),
+                   ("accountable", "for"), ("in", "charge", "of"), ("on", "the", "hook", "for"), ("on", "point", "for"),
+                   ("takes", "care", "of"), ("take", "care", "of"), ("looks", "after"), ("look", "after"),
+                   ("deals", "with"), ("deal", "with"), ("handles",), ("handle",), ("manages",), ("manage",),
+                   ("does",), ("do",))
+# a clause follows ("who *makes sure* the node patches get onto our nodes"): its words are not an object
+_CLAUSE = (("makes", "sure"), ("make", "sure"), ("ensures",), ("ensure",), ("checks", "that"), ("decides",),
+           ("decide",))
+# determiners and possessives before an object's words
+_DETERMINERS = frozenset("""the a an our their its this that these those any all some my your his her each every
+new old other extra spare""".split())
+# words that end an object's noun phrase
+_BOUNDARY = frozenset("""on in at for of to from with behind across into onto under over between during after before
+via per and or but so if when while because since than then like as about around by against without within up down
+out off is are was were be been will would should can could does do did has have had we us you they it i""".split())
+# an object that stands for the thing already named ("who renews *it*") or asks what ("who does *what*")
+_STANDS_FOR = frozenset("""it that this them these those one ones what which everything anything something stuff
+thing things part parts bit bits side work""".split())
+# people: a duty is done to a system, not to a person ("patch *me* into the bridge")
+_PEOPLE = frozenset("""me him her myself yourself someone somebody anyone anybody everyone everybody people person
+guy guys folks""".split())
+
+# words that end a noun phrase besides prepositions: pronouns, question words, time words
+_NP_END = frozenset("""we us you they it i our their my your who whom whose what which when where why how that this
+these those last next yesterday today tonight tomorrow there here""".split())
+# words that close a sentence without naming anything ("who patches the control plane, etcd *etc*")
+_FILLERS = frozenset("""etc anyway anyways whatever though too lol pls plz now today again either also here there
+tbh btw fyi""".split())
+_QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some".split())
+# "can *someone* patch ...": an asking word like "who"
+_WHO = frozenset({"who", "whose", "whom", "someone", "somebody", "anyone", "anybody"})
+_QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some".split())
+_ASKING_AUX = frozenset("can could will would does do did is should must".split())
+_MODALS = frozenset({"should", "would", "could", "must", "might", "will", "may"})
+
+# fact questions: what is asked is a fact, not an owner
+_FACT_OPENERS = frozenset({"what", "whats", "which", "when", "where"})
+_HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
+# "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
+# fails, is promoting a replica something we do")
+_FACT_VERBS = frozenset("""is are was were will would does do did can could should s""".split())
+# words that say whose job something is: with one of them a what-question asks a duty ("what do *we* have to do")
+_WHOSE = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
+problem fault ours theirs yours automatic automatically auto builtin handled handles handle
+manage manages managed care happens happen""".split())
+_WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
+                  ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
+                  ("is", "it", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"), ("for", "us"), ("to", "do"))
+
+
+def _skip_aux(toks: Sequence[str], i: int) -> int:
+    """Index of the first word from ``i`` on that is not an auxiliary ("has" before "to" is one; "who *has* the
+    spare key" is the verb)."""
+    while i < len(toks) and toks[i] in _AUX:
+        if toks[i] in {"has", "have", "had"} and (i + 1 >= len(toks) or toks[i + 1] != "to") and not (
+                i and toks[i - 1] in _MODALS):  # "who should have caught that": an auxiliary
+            break
+        i += 1
+    return i
+
+
+def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
+    """The words of the noun phrase starting at ``i`` (determiners and fillers left out)."""
+    while i < len(toks) and toks[i] in _DETERMINERS:
+        i += 1
+    while i + 1 < len(toks) and toks[i] in _QUANTITIES and toks[i + 1] == "of":  # "a *bunch of* firestore docs"
+        i += 2
+        while i < len(toks) and toks[i] in _DETERMINERS:
+            i += 1
+    words = []
+    while i < len(toks) and toks[i] not in _BOUNDARY and toks[i] not in _NP_END:
+        if toks[i] not in _FILLERS:
+            words.append(toks[i])
+        i += 1
+    return words
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def catalogue_words(*texts: Iterable[str]) -> set[str]:
+    """The words of the catalogue's texts (one pass of one regex: loading stays fast)."""
+    return set(_WORD.findall(" ".join(chain(*texts)).lower()))
+
+
+class DutyFrame:
+    """``asks_no_duty(toks)``: the question's frame says it asks no duty (see module doc)."""
+
+    def __init__(self, topic_words: Iterable[str], duty_words: Iterable[str]):
+        """``topic_words``: every word of the catalogue's keywords, titles and names; ``duty_words``: the words of
+        the matrix rows' keywords (the duties themselves: patch, rotate, encrypt, ...)."""
+        self.topic = frozenset(stem(w) for w in topic_words) - {stem(w) for w in _PEOPLE}
+        self.duties = frozenset(stem(w) for w in duty_words)
+        self._sorted = sorted(self.topic)
+        self._is_topic = lru_cache(maxsize=4096)(self._topic_word)
+
+    def _topic_word(self, word: str, fuzzy_from: int = 6) -> bool:
+        """A word of the catalogue, or a typo of one that keeps its first letter ("who patches the *kernal*")."""
+        if word in _STANDS_FOR:
+            return True
+        if word in _PEOPLE:
+            return False
+        s = stem(word)
+        if s in self.topic:
+            return True
+        near = process.extractOne(s, self._sorted, scorer=fuzz.ratio, score_cutoff=80) if len(s) >= fuzzy_from else None
+        return near is not None and near[0][0] == s[0]
+
+    def asked(self, toks: Sequence[str]) -> tuple[str | None, list[str]] | None:
+        """(verb, object noun phrase) the first who-frame asks about; verb None for a responsibility phrase; None when
+        the question has no who-frame."""
+        at = next((i for i, t in enumerate(toks) if t in {"who", "whose", "whom"}), None)
+        if at is None:  # "can *someone* patch me into the bridge" (not "somebody deleted the docs")
+            at = next((i for i, t in enumerate(toks) if t in _WHO and i and toks[i - 1] in _ASKING_AUX), None)
+        if at is None:
+            return None
+        if toks[at] == "whose":  # "whose job is it to rotate X", "whose turn is it to ..."
+            to = next((k for k in range(at + 1, min(at + 8, len(toks))) if toks[k] == "to"), None)
+            if to is None:
+                return None
+            at = to
+        i = _skip_aux(toks, at + 1)
+        if any(tuple(toks[i:i + len(p)]) == p for p in _CLAUSE):
+            return toks[i], []
+        for phrase in _RESPONSIBILITY:
+            if tuple(toks[i:i + len(phrase)]) == phrase:
+                at = i + len(phrase)
+                if at < len(toks) and toks[at].endswith("ing") and not self._is_topic(toks[at]):
+                    return toks[at], _noun_phrase(toks, at + 1)  # "responsible for *knowing* which datasets"
+                return None, _noun_phrase(toks, at)
+        if i >= len(toks):
+            return None
+        return toks[i], _noun_phrase(toks, i + 1)
+
+    def asks_no_duty(self, toks: Sequence[str]) -> bool:
+        asked = self.asked(toks)
+        if asked is not None:
+            verb, phrase = asked
+            if not phrase:
+                return False
+            # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
+            # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
+            short = 5 if verb is not None and stem(verb) in self.duties else 6
+            return not self._is_topic(phrase[-1], short)
+        return self.asks_a_fact(toks)
+
+    @staticmethod
+    def asks_a_fact(toks: Sequence[str]) -> bool:
+        """Opened by what/which/when/where or "how long/fast/...", with no word about whose job it is."""
+        if not toks:
+            return False
+        first, second = toks[0], toks[1] if len(toks) > 1 else ""
+        opens = (first in {"what", "whats", "which"} or (first in _FACT_OPENERS and second in _FACT_VERBS)
+                 or (first == "how" and (second in _HOW_FACTS or second == "to" or (
+                     second in {"do", "can", "should", "would"} and len(toks) > 2 and toks[2] in {"i", "you"}))))
+        if not opens or _WHOSE.intersection(toks):
+            return False
+        pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
+                                                                         for i in range(len(toks) - 2)}
+        return not any(p in pairs for p in _WHOSE_PHRASES)
+
+
+# "do we need *to renew* it", "is it on us *to rotate*", "whose job is it *to* ..."
+_TO_VERB_AFTER = frozenset("need needs have has had got supposed meant expected going us job duty responsibility".split())
+_GENERIC_DOERS = frozenset("""handles handle handling handled manages manage managing does do doing deals deal owns own
+takes take taking looks look covers cover sorts sort""".split())
+# a state participle and its preposition: what follows it is where the thing sits, not what is asked about
+_PLACE_WORDS = frozenset("to on in behind onto into for by under".split())
+_FRONT = ("in", "front", "of")
+
+
+def asked_duty(toks: Sequence[str], frame: DutyFrame) -> str | None:
+    """The word of the duty the question asks about: the verb after "who" ("who *renews* it"), its object after a
+    verb that stands for any duty ("who handles the *renewal*"), or the verb after "need to" / "have to" ("do we
+    need to *renew* it"); None when the question says none."""
+    asked = frame.asked(toks)
+    if asked is not None:
+        verb, phrase = asked
+        if verb is not None and verb not in _GENERIC_DOERS:
+            return verb
+        if phrase:
+            return phrase[-1]
+    for i, t in enumerate(toks[:-1]):
+        if t == "to" and i and toks[i - 1] in _TO_VERB_AFTER and toks[i + 1] not in STOP_WORDS:
+            return toks[i + 1]
+    return None
+
+
+def placed_after(toks: Sequence[str]) -> dict[int, str]:
+    """Positions of words that say where the thing asked about sits, each with the participle that places it
+    ("cert *attached to* cloudfront", "sitting on our distro"; "" for "the waf *in front of* our alb")."""
+    out: dict[int, str] = {}
+    for i, t in enumerate(toks):
+        start, word = None, ""
+        if t.endswith(("ed", "ing")) and len(t) > 4 and i + 1 < len(toks) and toks[i + 1] in _PLACE_WORDS:
+            start, word = i + 2, t
+        elif tuple(toks[i:i + 3]) == _FRONT or t == "behind":
+            start = i + (3 if t == "in" else 1)
+        if start is None:
+            continue
+        while start < len(toks) and toks[start] in _DETERMINERS:
+            start += 1
+        out.update((k, word) for k in range(start, min(start + 3, len(toks))))
+    return out
