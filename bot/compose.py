@@ -69,8 +69,11 @@ class Composer:
         prov: Provider | None = base.get("provider")
         prov_name = PROVIDER_NAME[prov] if prov else "The provider"
         subject = base.get("service_name") or st.service
+        asked = raw_tokens(base.get("question", ""))
         owners = task.variant_owners(st.variants)
-        if variant is None and len(set(owners.values())) > 1:
+        # who *turns on* a feature, or who acts once it *is on*: may give every variant one owner
+        settled = {_adjusted(Owner(o), asked, task)[0] for o in owners.values()}
+        if variant is None and len(set(owners.values())) > 1 and len(settled) > 1:
             variants = [VariantOwner(id=v.id, name=v.name, owner=owners[v.id]) for v in st.variants]
             parts = "; ".join(f"{v.name}: {v.owner}" for v in variants)
             names = ", ".join(v.name for v in variants)
@@ -79,13 +82,13 @@ class Composer:
                           explanation=(f"{task.title} on {subject} depends on how you run it ({parts}). "
                                        "Which one do you use?"),
                           next_step=f"Say which one you use ({names}) for one owner.")
-        owner = Owner(task.owner_for(variant))
         lead = f"For {st.variant(variant).name}: " if variant else ""
-        asked = raw_tokens(base.get("question", ""))
-        if owner is Owner.shared and asks_opt_in(asked, task.customer_does):
-            owner, lead = Owner.customer, f"{lead}Turning it on is yours. "  # "who turns on image scanning"
-        elif owner is not Owner.provider and task.provider_does and states_on(asked, task.provider_does, task.customer_does):
-            owner, lead = Owner.provider, f"{lead}With it on: "  # "zone redundant ha is on: who fails it over"
+        if variant is None and len(set(owners.values())) > 1:
+            owner, said = next(iter(settled)), ""
+            lead = "Whichever way you run it: " if owner is not Owner.shared else ""
+        else:
+            owner, said = _adjusted(Owner(task.owner_for(variant)), asked, task)
+        lead += said
         if owner is Owner.provider:
             text = f"{lead}{prov_name} does this on {subject}: {task.provider_does}"
             if task.customer_does:
@@ -178,3 +181,12 @@ class Composer:
         who = answer.team_name or "the owning team"
         what = answer.customer_does or "the customer part"
         return f"Confirm that {who} does this: {what}"
+
+
+def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
+    """The owner of the half of a split task the question asks about, and what to say of it."""
+    if owner is Owner.shared and asks_opt_in(asked, task.customer_does):
+        return Owner.customer, "Turning it on is yours. "  # "who turns on image scanning"
+    if owner is not Owner.provider and task.provider_does and states_on(asked, task.provider_does, task.customer_does):
+        return Owner.provider, "With it on: "  # "zone redundant ha is on: who fails it over"
+    return owner, ""

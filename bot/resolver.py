@@ -56,7 +56,7 @@ from bot.scope import (
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
-from bot.vocabulary import ProviderVocabulary, load_vocabulary
+from bot.vocabulary import ProviderVocabulary, Term, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
            "default_resolver"]
@@ -259,6 +259,11 @@ class Resolver:
                     return True
         return False
 
+    def _term_spans(self, term: Term, svc: Service) -> bool:
+        """True when one of the service's names is written inside a phrase of the provider's term."""
+        phrases = [" ".join(raw_tokens(p)) for p in term.phrases]
+        return any(f" {' '.join(toks)} " in f" {p} " for toks, s in self._aliases.items() if s is svc for p in phrases)
+
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
         found = None
         for i, t in enumerate(toks):
@@ -395,10 +400,15 @@ class Resolver:
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
+        via_term = False  # the service is a provider term's, not named
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
             svc = self._take_service(toks, used, written=written)
             if svc is not None and svc.provider is not hint.provider:
-                hint = named = None
+                if self._term_spans(hint, svc):  # "external passthrough *network lb*" is Google's term, not AWS's NLB
+                    svc = self.services.get(hint.service) if hint.service else None
+                    via_term = True
+                else:
+                    hint = named = None
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
         other = self._take_service(toks, list(used), prefer=named, written=written) if svc else None
         said_provider = self._take_provider(toks, used)
@@ -408,6 +418,7 @@ class Resolver:
         if said_provider is None and svc is None and hint is not None:  # "owner on the prod subscription" is Azure's
             said_provider = hint.provider
             svc = self.services.get(hint.service) if hint.service else None
+            via_term = True
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
@@ -417,6 +428,11 @@ class Resolver:
                         if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product), None)
         if svc is None and term is not None and term.service and prov is term.provider:
             svc = self.services[term.service]  # "snapshot schedules for our *pds*" once Google is named
+            via_term = True
+        # two terms of the provider ("advanced network ddos" for the vms behind our "passthrough network lb"): the
+        # second term's service is weighed against the first's
+        by_term = self.vocabulary.services_named(question, svc) if via_term and svc is not None and other is None else None
+        other = self.services[by_term] if by_term else other
         if svc is not None and other is None:  # "waf rules in front of our alb": the provider's WAF is named too
             other = next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks
                           if t in ATTACHED_RESOURCES and svc.provider in GENERIC_RESOURCES[t]
@@ -443,9 +459,9 @@ class Resolver:
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
-        if found is None and other is not None and not off_topic:
+        if (found is None or by_term) and other is not None and not off_topic:
             second = self._find_task(toks, other, used)
-            if second[2] is not None:
+            if second[2] is not None and (found is None or second[2].keyword.weight > found.keyword.weight):
                 cat_sid, variant, found = second
                 base.update(service=other.id, service_name=other.name, provider=other.provider)
                 if not model_stated:

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from bot.datafiles import DataFileError, load_yaml_model
-from bot.matrix import DATA_DIR, Provider, ServiceCatalog
+from bot.matrix import DATA_DIR, Provider, Service, ServiceCatalog
 
 VOCABULARY_PATH = DATA_DIR / "provider_vocabulary.yml"
 _WORD = re.compile(r"[a-z0-9]+")
@@ -52,6 +52,19 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
             for phrase, term in self._index.get(w, ()):
                 if tuple(words[i:i + len(phrase)]) == phrase and (not term.context or present & set(term.context)):
                     return term
+        return None
+
+
+    def services_named(self, question: str, first: Service) -> str | None:
+        """The service of a term of ``first``'s provider the question also uses, other than ``first``."""
+        words = plain_words(question)
+        present = set(words)
+        for i, w in enumerate(words):
+            for phrase, term in self._index.get(w, ()):
+                if (term.service and term.service != first.id and term.provider is first.provider
+                        and tuple(words[i:i + len(phrase)]) == phrase
+                        and (not term.context or present & set(term.context))):
+                    return term.service
         return None
 
 
