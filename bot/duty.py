@@ -236,3 +236,29 @@ def placed_after(toks: Sequence[str]) -> dict[int, str]:
             start += 1
         out.update((k, word) for k in range(start, min(start + 3, len(toks))))
     return out
+
+
+# short forms read as written first, spelled out only when that finds nothing (bot/resolver.py ``_find_task``)
+SHORT_FORMS: dict[str, tuple[str, ...]] = {"ha": ("high", "availability"), "dr": ("disaster", "recovery")}
+
+
+# before a short form, words that make it the thing wanted ("has *no* ha", "who *turns* ha on", "*set up* dr"),
+# not a state of what is asked about ("cloud sql ha: primary zone outage", "ha failover")
+_WANTED_AFTER = frozenset("""no without not any enable enables enabling configure configures configuring add adds adding
+set sets setting setup up turn turns turning get gets getting need needs want wants build builds plan plans design
+designs implement implements""".split())
+
+
+def wants_short_form(toks: Sequence[str]) -> bool:
+    return any(t in SHORT_FORMS and k and toks[k - 1] in _WANTED_AFTER for k, t in enumerate(toks))
+
+
+def spell_out(toks: Sequence[str], used: Sequence[bool] | None) -> tuple[list[str], list[bool] | None]:
+    """The question with its wanted short forms spelled out (and ``used`` stretched to match)."""
+    out: list[str] = []
+    flags: list[bool] = []
+    for k, t in enumerate(toks):
+        words = SHORT_FORMS.get(t, (t,)) if k and toks[k - 1] in _WANTED_AFTER else (t,)
+        out.extend(words)
+        flags.extend([bool(used[k]) if used else False] * len(words))
+    return out, (flags if used is not None else None)

@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
-from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after
+from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after, spell_out, wants_short_form
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.owners import Owners
 from bot.scope import (
@@ -328,11 +328,20 @@ class Resolver:
                    ) -> tuple[str | None, str | None, TaskMatch | None]:
         """(catalogue service, variant, task match) for a question that names a service with a catalogue.
         A word taken as part of a service name ("big *query*") does not stand for a verb form of it in a
-        keyword ("who *queried* the table")."""
+        keyword ("who *queried* the table"). A short form ("ha", "dr") is read as written first: only when
+        that finds no task is it spelled out ("no *ha* yet, who sets it up" is the high availability set-up,
+        "*ha failover*, who does it" stays the failover)."""
         cat_sid, variant = self.tasks.catalogue_for(svc.id if svc else None, toks)
         if cat_sid is None:
             return None, None, None
         variant = self.tasks.variant_in(cat_sid, toks) or variant
+        found = self._task_in(cat_sid, toks, used)
+        if found is None and wants_short_form(toks):
+            long_toks, long_used = spell_out(toks, used)
+            found = self._task_in(cat_sid, long_toks, long_used)
+        return cat_sid, variant, found
+
+    def _task_in(self, cat_sid: str, toks: list[str], used: list[bool] | None) -> TaskMatch | None:
         raw = [t for t in toks if t not in STOP_WORDS and t not in PROVIDER_WORDS]
         vocab = self.tasks.keywords(cat_sid)[1]
         matched = self._matched(vocab, [stem(t) for t in raw], raw)
@@ -342,10 +351,10 @@ class Resolver:
         state = frozenset(stem(w) for i, w in placed_after(toks).items() if w.endswith("ed")
                           and toks[i] in self._alias_by_first)
         if not any(used or ()):
-            return cat_sid, variant, self.tasks.best(cat_sid, matched, written=toks, asked=asked, state=state)
+            return self.tasks.best(cat_sid, matched, written=toks, asked=asked, state=state)
         free_raw = [t for t, u in zip(toks, used or ()) if not u and t in raw]
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
-        return cat_sid, variant, self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state)
+        return self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state)
 
     def _agreed_task(self, toks: list[str], used: list[bool]) -> tuple[TaskMatch, str] | None:
         """(task, names) for a resource word no provider was named with ("*bucket* versioning"): when the providers'
