@@ -17,11 +17,9 @@ and is left to the matchers.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
-
-import re
 from functools import lru_cache
 from itertools import chain
+from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -109,12 +107,12 @@ def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
     return words
 
 
-_WORD = re.compile(r"[a-z0-9]+")
+_PUNCTUATION = str.maketrans({ch: " " for ch in "-_/.,:;()'\"!?&+*#@%=<>[]{}|\\`~^$"})
 
 
 def catalogue_words(*texts: Iterable[str]) -> set[str]:
-    """The words of the catalogue's texts (one pass of one regex: loading stays fast)."""
-    return set(_WORD.findall(" ".join(chain(*texts)).lower()))
+    """The words of the catalogue's texts (one join, one translate, one split: loading stays fast)."""
+    return set(" ".join(chain(*texts)).lower().translate(_PUNCTUATION).split())
 
 
 class DutyFrame:

@@ -1,0 +1,179 @@
+"""Finding what a question names: service models, services (aliases, typos, features), providers.
+
+A mixin of :class:`bot.resolver.Resolver` (like the store's mixins): ``_index_names`` builds the alias index once;
+the ``_take_*`` methods mark the words they use in ``used``. Word lists live in bot/scope.py.
+"""
+from __future__ import annotations
+
+from bot.duty import placed_after
+from bot.matrix import Model, Provider, Service, ServiceCatalog
+from bot.scope import MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
+from bot.task_match import TaskMatch
+from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
+from bot.vocabulary import Term
+
+
+class NameFinding:
+    _vocab: Vocabulary  # the matrix rows' keyword words (bot/row_match.py)
+
+    def _find_task(self, toks: list[str], svc: Service | None, used: list[bool] | None = None
+                   ) -> tuple[str | None, str | None, TaskMatch | None]:
+        raise NotImplementedError  # the resolver's
+
+    def _index_names(self, services: ServiceCatalog) -> None:
+        self._aliases: dict[tuple[str, ...], Service] = {}
+        # a name two providers both use ("certificate manager", "backup vault"): the rest of the question decides
+        self._shared_names: dict[tuple[str, ...], list[Service]] = {}
+        self._features: set[tuple[str, ...]] = set()
+        for s in services.services:
+            for alias in [s.name, *s.aliases]:
+                toks = tuple(raw_tokens(alias))
+                if toks:
+                    self._aliases.setdefault(toks, s)
+                    if s not in self._shared_names.setdefault(toks, []):
+                        self._shared_names[toks].append(s)
+        for s in services.services:
+            for feature in s.features:
+                toks = tuple(raw_tokens(feature))
+                if toks and toks not in self._aliases:
+                    self._aliases[toks] = s
+                    self._features.add(toks)
+        # "aws backup", "aws config": a provider word and one broad word; matched only as written, so that
+        # "does aws back up my tables" is not AWS Backup
+        self._weak_aliases = {toks for toks in self._aliases
+                              if degenerate(toks, tuple(content_tokens(t for t in toks if t not in PROVIDER_WORDS)))}
+        self._alias_vocab = Vocabulary(t for toks in self._aliases for t in toks)
+        self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for toks in self._aliases:
+            self._alias_by_first.setdefault(toks[0], []).append(toks)
+        self._model_rank = {phrase: k for k, phrase in enumerate(MODEL_PHRASES)}
+        self._provider_vocab = Vocabulary(w for w in PROVIDER_WORDS if len(w) >= 5 and w != "gcloud")
+        # names of products, databases and services: matched as written, never as a typo of a keyword word
+        self._names = PRODUCT_NAMES | {t for toks in self._aliases for t in toks if len(t) >= 4}
+
+    def _take_models(self, toks: list[str], used: list[bool]) -> Model | None:
+        """The model words say (the earliest-listed model in MODEL_PHRASES wins); their words are taken out."""
+        found: tuple[int, Model] | None = None
+        for i, phrase in MODEL_PHRASES.occurrences(toks):
+            if any(used[i:i + len(phrase)]):
+                continue
+            end = i + len(phrase)
+            if end < len(toks) and toks[end] in MODEL_CONTEXT_WORDS:  # "an iaas deployment", "the saas model"
+                end += 1
+            for j in range(i, end):
+                used[j] = True
+            rank = self._model_rank[phrase]
+            if found is None or rank < found[0]:
+                found = (rank, MODEL_PHRASES[phrase])
+        return found[1] if found else None
+
+    def _is_known_word(self, tok: str) -> bool:
+        """A stop word or a matrix keyword word is meant as written, not as a typo of a name."""
+        return tok in STOP_WORDS or stem(tok) in self._vocab.tokens_set
+
+    def _alias_candidates(self, tok: str) -> frozenset[str]:
+        """Alias tokens this question token may stand for (exact, or a typo of a long token)."""
+        fuzzy = self._alias_vocab.matches(tok) if len(tok) >= 4 and not self._is_known_word(tok) else frozenset()
+        # a typo keeps the first letter and changes a letter or two, not the word's length by more than one
+        # ("suite" is not "gsuite", "services" is not "servicebus"); a long word's plural is another word
+        # ("workspace" is not "workspaces"); short names only take swapped letters ("azrue" for "azure"),
+        # never another letter ("entry" is not "entra")
+        # a plural of a short name ("ec2s", "vms") is that name, unless the plural is itself a name
+        plural = {tok[:-1]} if (len(tok) >= 4 and tok.endswith("s") and tok not in self._alias_vocab.tokens_set
+                                and tok[:-1] in self._alias_vocab.tokens_set) else set()
+        if tok in PRODUCT_NAMES:  # "codebuild" is AWS's, never a typo of Google's "cloudbuild"
+            fuzzy = frozenset()
+        return frozenset({tok} | plural | {a for a in fuzzy if is_swap_typo(tok, a) or (
+            len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
+            and not (len(tok) >= 7 and a == tok + "s"))})
+
+    def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None,
+                      written: str = "", cands: list[frozenset[str]] | None = None) -> Service | None:
+        """The service named; with a provider named outright (``prefer``), only that provider's services:
+        context decides a name two stacks share."""
+        cands = cands if cands is not None else [self._alias_candidates(t) for t in toks]
+        # rank: a named service beats a feature, the thing asked about where it sits ("acm cert attached to
+        # *cloudfront*"), a longer alias a shorter one, exact words typos; then first wins
+        placed = placed_after(toks)
+        best: tuple[tuple[bool, bool, int, int], int, int, Service] | None = None  # (rank, length, start, service)
+        for i in range(len(toks)):
+            if used[i]:
+                continue
+            for first in sorted(cands[i]):
+                for alias in self._alias_by_first.get(first, ()):
+                    n = len(alias)
+                    if i + n > len(toks) or any(used[i:i + n]):
+                        continue
+                    if prefer is not None and self._aliases[alias].provider is not prefer:
+                        continue
+                    if alias in self._weak_aliases and " ".join(alias) not in written:
+                        continue
+                    if all(alias[k] in cands[i + k] for k in range(n)):
+                        exact = sum(alias[k] == toks[i + k] for k in range(n))
+                        rank = (alias not in self._features, i not in placed, n, exact)
+                        if best is None or rank > best[0]:
+                            best = (rank, n, i, self._aliases[alias])
+        if best is None:
+            return None
+        (named, _, _, _), n, i, svc = best
+        alias = tuple(toks[i:i + n])
+        if prefer is None and len(self._shared_names.get(alias, ())) > 1:
+            svc = self._by_context(toks, self._shared_names[alias], svc)
+        if named:  # a feature ("security groups") is also the topic of the question: leave its words in
+            for j in range(i, i + n):
+                used[j] = True
+        return svc
+
+    def _most_named_provider(self, toks: list[str], written: str) -> Provider | None:
+        """The provider most of the services named belong to, when they belong to more than one ("basic ddos
+        protection for our *cloudfront* + *r53* on *shield standard*": three AWS names outvote one Azure tier
+        name); None when no provider has more names than every other."""
+        cands = [self._alias_candidates(t) for t in toks]  # once: the costly part of finding a name
+        if sum(1 for c in cands if any(a in self._alias_by_first for a in c)) < 2:
+            return None  # fewer than two names can start here: no vote to take
+        used = [False] * len(toks)
+        count: dict[Provider, int] = {}
+        for _ in range(len(toks)):
+            before = sum(used)
+            svc = self._take_service(toks, used, written=written, cands=cands)
+            if svc is None or sum(used) == before:  # only features left (they leave their words in): not counted
+                break
+            count[svc.provider] = count.get(svc.provider, 0) + 1
+        if len(count) < 2:
+            return None
+        ranked = sorted(count.items(), key=lambda kv: -kv[1])
+        return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+    def _by_context(self, toks: list[str], candidates: list[Service], first: Service) -> Service:
+        """Of the services that share a name, the one whose task catalogue the question's words match;
+        the first listed when none or several do."""
+        fits = [s for s in candidates if self._find_task(toks, s)[2] is not None]
+        return fits[0] if len(fits) == 1 else first
+
+    def _inside_alias(self, toks: list[str], phrase: tuple[str, ...]) -> bool:
+        """True when ``phrase`` occurs in the question only inside a longer service alias also written there."""
+        n = len(phrase)
+        for i in range(len(toks)):
+            for alias in self._alias_by_first.get(toks[i], ()):
+                if len(alias) > n and tuple(toks[i:i + len(alias)]) == alias and any(
+                        alias[k:k + n] == phrase for k in range(len(alias) - n + 1)):
+                    return True
+        return False
+
+    def _term_spans(self, term: Term, svc: Service) -> bool:
+        """True when one of the service's names is written inside a phrase of the provider's term."""
+        phrases = [" ".join(raw_tokens(p)) for p in term.phrases]
+        return any(f" {' '.join(toks)} " in f" {p} " for toks, s in self._aliases.items() if s is svc for p in phrases)
+
+    def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
+        found = None
+        for i, t in enumerate(toks):
+            if used[i]:
+                continue
+            word = t if t in PROVIDER_WORDS else None
+            if word is None and not self._is_known_word(t):
+                word = next(iter(sorted(self._provider_vocab.matches(t))), None)
+            if word:  # "aws", or a typo of a long provider word ("amazn", "gogle", "azrue")
+                found = found or PROVIDER_WORDS[word]
+                used[i] = True
+        return found

@@ -1,0 +1,129 @@
+"""Matching a question's words to the matrix rows' titles and keywords, and suggestions when none fits.
+
+A mixin of :class:`bot.resolver.Resolver`: ``_index_rows`` weighs each row keyword once (a word many rows use says
+less than a rare one); ``_score_aspects`` gives each row its best fully matched keyword.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import AbstractSet, Sequence
+
+from rapidfuzz import fuzz, process
+
+from bot.answer import Alternative
+from bot.matrix import Matrix
+from bot.scope import HEADLINES, PROVIDER_STEMS, degenerate
+from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
+
+GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "managing", "management", "service",
+                                                 "protection"))
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    aspect: str
+    text: str
+    tokens: tuple[str, ...]
+    weight: float
+
+
+class RowMatching:
+    _names: frozenset[str]  # product and service names, matched as written (bot/name_finding.py)
+
+    def _index_rows(self, matrix: Matrix) -> None:
+        self._keywords: list[_Keyword] = []
+        phrases: list[tuple[str, str, tuple[str, ...]]] = []
+        # "aws config" shrinks to "config" once "aws" is set aside: such a keyword matches only as written
+        self._literal: list[tuple[tuple[str, ...], str, str]] = []
+        texts = [(a.id, text, raw_tokens(text)) for a in matrix.aspects for text in [a.title, *a.keywords]]
+        for aspect_id, text, raw in texts:
+            # provider words are set aside in questions, so they cannot be required here
+            toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
+            if toks and degenerate(raw, toks, bare_ok=True):
+                self._literal.append((tuple(raw), aspect_id, text))
+            elif toks and any(t not in GENERIC_TOKENS for t in toks):
+                phrases.append((aspect_id, text, toks))  # all-generic keywords would match too much
+        # a token found in many rows' keywords ("user", "access", "key") says less than a rare one
+        rows_with: dict[str, set[str]] = {}
+        for aspect_id, _, toks in phrases:
+            for t in toks:
+                rows_with.setdefault(t, set()).add(aspect_id)
+        for aspect_id, text, toks in phrases:
+            weight = sum((min(len(t), 10) + 3.0) / len(rows_with[t]) ** 0.5
+                         for t in toks if t not in GENERIC_TOKENS) + 0.5 * len(toks)
+            self._keywords.append(_Keyword(aspect_id, text, toks, weight))
+        self._vocab = Vocabulary(t for k in self._keywords for t in k.tokens)
+        self._kw_by_token: dict[str, list[_Keyword]] = {}
+        for kw in self._keywords:
+            for t in kw.tokens:
+                self._kw_by_token.setdefault(t, []).append(kw)
+        # unstemmed keyword words, so that a typo the stemmer cannot undo ("patchign") still finds "patching"
+        self._raw_to_stem: dict[str, str] = {}
+        for _, _, raw in texts:
+            for t in raw:
+                if len(t) >= 6 and stem(t) in self._kw_by_token:
+                    self._raw_to_stem.setdefault(t, stem(t))
+        self._raw_vocab = Vocabulary(self._raw_to_stem)
+        self._titles = {a.id: a.title for a in matrix.aspects}
+        self._suggest_keys = {id(k): f"{k.aspect}|{k.text}" for k in self._keywords}
+
+    def _matched(self, vocab: Vocabulary, content: list[str], raw: list[str]) -> set[str]:
+        """Vocabulary tokens the question's tokens stand for; a product or service name only as written."""
+        out: set[str] = set()
+        for i, t in enumerate(content):
+            if i < len(raw) and raw[i] in self._names:
+                if t in vocab.tokens_set:
+                    out.add(t)
+                continue
+            out |= vocab.matches(t)
+        return out
+
+    def _score_aspects(self, content: list[str], raw: Sequence[str] = ()) -> dict[str, tuple[float, str]]:
+        matched: set[str] = set()
+        for i, t in enumerate(content):
+            if i < len(raw) and raw[i] in self._names:
+                hit = frozenset({t}) & self._vocab.tokens_set
+            else:
+                hit = self._vocab.matches(t)
+                if not hit and i < len(raw) and len(raw[i]) >= 6:  # a typo keeps its first letter ("scaling" is
+                    hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i])  # not "cabling")
+                                    if r[0] == raw[i][0])
+            matched |= hit
+        best: dict[str, tuple[float, str]] = {}
+        candidates = {id(kw): kw for t in matched for kw in self._kw_by_token.get(t, ())}
+        for kw in candidates.values():
+            if all(t in matched for t in kw.tokens):
+                if kw.aspect not in best or kw.weight > best[kw.aspect][0]:
+                    best[kw.aspect] = (kw.weight, kw.text)
+        return best
+
+    def _suggest(self, content: list[str], exclude: AbstractSet[str] = frozenset()) -> list[Alternative]:
+        query = " ".join(t for t in content if t not in STOP_WORDS)
+        if not query:
+            return []
+        # only keywords that share a (typo-tolerant) word with the question: cheaper, and no look-alike noise
+        words = {w for t in content for w in self._vocab.matches(t)}
+        choices = {self._suggest_keys[id(kw)]: " ".join(kw.tokens) for w in words for kw in self._kw_by_token[w]}
+        out: list[Alternative] = []
+        for _text, score, key in process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=25):
+            aspect = key.split("|", 1)[0]
+            if score < 45 or aspect in exclude or any(a.aspect == aspect for a in out):
+                continue
+            out.append(Alternative(aspect=aspect, title=self._titles[aspect], score=round(score / 100, 2)))
+            if len(out) == 3:
+                break
+        return out
+
+    def _headline(self, toks: list[str]) -> tuple[str, ...] | None:
+        """AWS's headline split asked as such; "*application layer* security in the cloud" asks about a topic."""
+        for i, phrase in HEADLINES.occurrences(toks):
+            before = [t for t in toks[:i] if t not in STOP_WORDS]
+            prev = stem(before[-1]) if before else ""
+            if prev in self._vocab.tokens_set and prev not in GENERIC_TOKENS and prev not in PROVIDER_STEMS:
+                continue
+            return phrase
+        return None
+
+    @staticmethod
+    def _literal_index(toks: list[str], n: int) -> set[tuple[str, ...]]:
+        return {tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)}
