@@ -180,6 +180,8 @@ class Resolver(NameFinding, RowMatching):
         if svc is None and term is not None and term.service and prov is term.provider:
             svc = self.services[term.service]  # "snapshot schedules for our *pds*" once Google is named
             via_term = True
+        if svc is not None and via_term:  # "the backend *vms* behind our passthrough network lb": the vms are asked
+            svc = self._subject_before_place(toks, svc)
         # two terms of the provider ("advanced network ddos" for the vms behind our "passthrough network lb"): the
         # second term's service is weighed against the first's
         by_term = self.vocabulary.services_named(question, svc) if via_term and svc is not None and other is None else None
@@ -249,6 +251,16 @@ class Resolver(NameFinding, RowMatching):
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
         return self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
+
+    def _subject_before_place(self, toks: list[str], svc: Service) -> Service:
+        """The provider's service for a resource word asked about before the words that place it on ``svc``
+        ("who patches the backend *vms* behind our passthrough network lb"), else ``svc``."""
+        placed = placed_after(toks)
+        if not placed:
+            return svc
+        first = min(placed)
+        return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:first]
+                     if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
 
     @staticmethod
     def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
