@@ -65,8 +65,16 @@ _QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list num
 _ASKING_AUX = frozenset("can could will would does do did is should must".split())
 _MODALS = frozenset({"should", "would", "could", "must", "might", "will", "may"})
 
+# "who *has* ...": a right ("who has admin on the subscription") or a thing someone holds ("the spare yubikey")
+_HOLDS = frozenset("has have got holds hold".split())
+_RIGHTS = frozenset("""access admin administrator owner owners rights right permission permissions role roles control
+privileges privilege authority say keys key credentials creds password passwords write read certification
+certifications certificate certificates attestation attestations accreditation report reports""".split())
+
 # fact questions: what is asked is a fact, not an owner
 _FACT_OPENERS = frozenset({"what", "whats", "which", "when", "where"})
+# asking for a recommendation ("any good course on key vault")
+_RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course")})
 _HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
 # "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
 # fails, is promoting a replica something we do")
@@ -173,6 +181,8 @@ class DutyFrame:
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties else 6
+            if verb in _HOLDS and phrase[-1] not in _RIGHTS:  # "who has the spare yubikey" asks where a thing is
+                return True
             return not self._is_topic(phrase[-1], short)
         return self.asks_a_fact(toks)
 
@@ -182,7 +192,7 @@ class DutyFrame:
         if not toks:
             return False
         first, second = toks[0], toks[1] if len(toks) > 1 else ""
-        opens = (first in {"what", "whats", "which"} or (first in _FACT_OPENERS and second in _FACT_VERBS)
+        opens = ((first, second) in _RECOMMENDATION or first in {"what", "whats", "which"} or (first in _FACT_OPENERS and second in _FACT_VERBS)
                  or (first == "how" and (second in _HOW_FACTS or second == "to" or (
                      second in {"do", "can", "should", "would"} and len(toks) > 2 and toks[2] in {"i", "you"}))))
         if not opens or _WHOSE.intersection(toks):
