@@ -21,6 +21,7 @@ class NameFinding:
         raise NotImplementedError  # the resolver's
 
     def _index_names(self, services: ServiceCatalog) -> None:
+        self._candidates: dict[str, frozenset[str]] = {}
         self._aliases: dict[tuple[str, ...], Service] = {}
         # a name two providers both use ("certificate manager", "backup vault"): the rest of the question decides
         self._shared_names: dict[tuple[str, ...], list[Service]] = {}
@@ -72,7 +73,15 @@ class NameFinding:
         return tok in STOP_WORDS or stem(tok) in self._vocab.tokens_set
 
     def _alias_candidates(self, tok: str) -> frozenset[str]:
-        """Alias tokens this question token may stand for (exact, or a typo of a long token)."""
+        """Alias tokens this question token may stand for (exact, or a typo of a long token); kept per word."""
+        found = self._candidates.get(tok)
+        if found is None:
+            found = self._alias_candidates_of(tok)
+            if len(self._candidates) < 50_000:
+                self._candidates[tok] = found
+        return found
+
+    def _alias_candidates_of(self, tok: str) -> frozenset[str]:
         fuzzy = self._alias_vocab.matches(tok) if len(tok) >= 4 and not self._is_known_word(tok) else frozenset()
         # a typo keeps the first letter and changes a letter or two, not the word's length by more than one
         # ("suite" is not "gsuite", "services" is not "servicebus"); a long word's plural is another word
