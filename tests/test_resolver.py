@@ -243,3 +243,44 @@ def test_a_keyword_whose_topic_is_a_stop_word_matches_only_as_written():
     index = TaskIndex(TaskCatalog(by_service={"aws_s3": s3}), load_services(), MATRIX)
     assert index.best("aws_s3", {"object"}, written=["tagging", "s3", "objects"]) is None
     assert index.best("aws_s3", {"object"}, written=["object", "ownership"]).task.id == "ownership"
+
+
+# -- the duty frame (bot/duty.py), the verb asked, short forms, provider terms over aliases --------------------------
+@pytest.mark.parametrize("q", [
+    "who's taking notes at the bigquery migration retro",   # the object is no thing of the catalogue
+    "can someone patch me into the sev2 bridge for the rds outage",  # a duty verb done to a person
+    "what port does azure sql database listen on",         # a fact, no word about whose job
+    "how long does it take to spin up a new gke cluster",
+    "who has the spare yubikey for testing entra mfa",     # a thing someone holds, not a right
+])
+def test_a_question_that_asks_no_duty_gets_no_owner(q):
+    assert RESOLVER.who_owns(q).owner is Owner.unknown
+
+
+@pytest.mark.parametrize("q", [
+    "who patches the kernal on our lightsail box",        # a typo of a catalogue word is still one
+    "who is responsible for knowing which of our datasets hold pii",  # a gerund, then its object
+    "rds db ran out of disk space, who should have caught that",      # "should have" is an auxiliary
+    "what do we need to do for s3 encryption",           # a what-question about our side
+])
+def test_a_question_that_asks_a_duty_is_not_turned_away(q):
+    assert RESOLVER.who_owns(q).owner is not Owner.unknown
+
+
+def test_the_verb_asked_outranks_a_participle_placing_the_thing():
+    a = RESOLVER.who_owns("acm cert we requested with dns validation, attached to cloudfront - do we need to renew it")
+    assert (a.service, a.task.id if a.task else None, a.owner) == ("aws_acm", "aws_acm.managed_renewal", Owner.provider)
+
+
+def test_ha_is_spelled_out_only_where_it_is_the_thing_wanted():
+    setup = RESOLVER.who_owns("cloud sql instance has no ha right now, whose job is it to set that up")
+    failover = RESOLVER.who_owns("cloud sql ha failover, who does it")
+    assert setup.task is not None and setup.task.id == "gcp_cloud_sql.high_availability"
+    assert failover.task is not None and failover.task.id == "gcp_cloud_sql.automatic_failover"
+
+
+def test_a_provider_term_spanning_an_alias_names_its_provider():
+    a = RESOLVER.who_owns("regional internal application lb, who scales the envoy proxies")
+    assert a.provider is not None and a.provider.value == "gcp" and a.service == "gcp_load_balancing"
+    vms = RESOLVER.who_owns("who patches the backend vms behind our external passthrough network lb")
+    assert (vms.service, vms.owner) == ("gcp_compute_engine", Owner.customer)
