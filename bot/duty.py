@@ -192,9 +192,11 @@ class DutyFrame:
         if not toks:
             return False
         first, second = toks[0], toks[1] if len(toks) > 1 else ""
-        opens = ((first, second) in _RECOMMENDATION or first in {"what", "whats", "which"} or (first in _FACT_OPENERS and second in _FACT_VERBS)
-                 or (first == "how" and (second in _HOW_FACTS or second == "to" or (
-                     second in {"do", "can", "should", "would"} and len(toks) > 2 and toks[2] in {"i", "you"}))))
+        how_to = second == "to" or (second in {"do", "can", "should", "would"} and len(toks) > 2
+                                    and toks[2] in {"i", "you"})  # "how do i write a query", not "how do we"
+        opens = ((first, second) in _RECOMMENDATION or first in {"what", "whats", "which"}
+                 or (first in _FACT_OPENERS and second in _FACT_VERBS)
+                 or (first == "how" and (second in _HOW_FACTS or how_to)))
         if not opens or _WHOSE.intersection(toks):
             return False
         pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
