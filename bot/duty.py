@@ -58,10 +58,12 @@ these those last next yesterday today tonight tomorrow there here""".split())
 # words that close a sentence without naming anything ("who patches the control plane, etcd *etc*")
 _FILLERS = frozenset("""etc anyway anyways whatever though too lol pls plz now today again either also here there
 tbh btw fyi""".split())
-_QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some".split())
 # "can *someone* patch ...": an asking word like "who"
 _WHO = frozenset({"who", "whose", "whom", "someone", "somebody", "anyone", "anybody"})
-_QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some".split())
+# "a *bunch of* docs": the noun phrase goes on after "of"
+# "a *bunch of* docs": the noun phrase goes on after "of"
+_QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some"
+                        .split())
 _ASKING_AUX = frozenset("can could will would does do did is should must".split())
 _MODALS = frozenset({"should", "would", "could", "must", "might", "will", "may"})
 
@@ -85,7 +87,8 @@ problem fault ours theirs yours automatic automatically auto builtin handled han
 manage manages managed care happens happen""".split())
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
-                  ("is", "it", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"), ("for", "us"), ("to", "do"))
+                  ("is", "it", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
+                  ("for", "us"), ("to", "do"))
 
 
 def _skip_aux(toks: Sequence[str], i: int) -> int:
@@ -205,7 +208,8 @@ class DutyFrame:
 
 
 # "do we need *to renew* it", "is it on us *to rotate*", "whose job is it *to* ..."
-_TO_VERB_AFTER = frozenset("need needs have has had got supposed meant expected going us job duty responsibility".split())
+_TO_VERB_AFTER = frozenset("need needs have has had got supposed meant expected going us job duty responsibility"
+                           .split())
 _GENERIC_DOERS = frozenset("""handles handle handling handled manages manage managing does do doing deals deal owns own
 takes take taking looks look covers cover sorts sort""".split())
 # a state participle and its preposition: what follows it is where the thing sits, not what is asked about

@@ -184,7 +184,8 @@ class Resolver(NameFinding, RowMatching):
             svc = self._subject_before_place(toks, svc)
         # two terms of the provider ("advanced network ddos" for the vms behind our "passthrough network lb"): the
         # second term's service is weighed against the first's
-        by_term = self.vocabulary.services_named(question, svc) if via_term and svc is not None and other is None else None
+        by_term = (self.vocabulary.services_named(question, svc)
+                   if via_term and svc is not None and other is None else None)
         other = self.services[by_term] if by_term else other
         if svc is not None and other is None:  # "waf rules in front of our alb": the provider's WAF is named too
             other = next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks
