@@ -75,6 +75,7 @@ certifications certificate certificates attestation attestations accreditation r
 
 # fact questions: what is asked is a fact, not an owner
 _FACT_OPENERS = frozenset({"what", "whats", "which", "when", "where"})
+_OPENERS = _FACT_OPENERS | {"how", "any", "anyone"}
 # asking for a recommendation ("any good course on key vault")
 _RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course")})
 _HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
@@ -87,7 +88,7 @@ problem fault ours theirs yours automatic automatically auto builtin handled han
 manage manages managed care happens happen""".split())
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
-                  ("is", "it", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
+                  ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
                   ("for", "us"), ("to", "do"))
 
 
@@ -194,6 +195,11 @@ class DutyFrame:
         """Opened by what/which/when/where or "how long/fast/...", with no word about whose job it is."""
         if not toks:
             return False
+        # "cloud run - what's the default quota": a topic, then the question
+        start = next((k for k, t in enumerate(toks[:5]) if t in _OPENERS), 0)
+        if start and any(t in _AUX or t in _WHO for t in toks[:start]):
+            start = 0
+        toks = toks[start:]
         first, second = toks[0], toks[1] if len(toks) > 1 else ""
         how_to = second == "to" or (second in {"do", "can", "should", "would"} and len(toks) > 2
                                     and toks[2] in {"i", "you"})  # "how do i write a query", not "how do we"
