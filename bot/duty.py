@@ -64,6 +64,7 @@ _WHO = frozenset({"who", "whose", "whom", "someone", "somebody", "anyone", "anyb
 # "a *bunch of* docs": the noun phrase goes on after "of"
 _QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some"
                         .split())
+_SUBJECTS = frozenset("we i you they he she".split())
 _ASKING_AUX = frozenset("can could will would does do did is should must".split())
 _MODALS = frozenset({"should", "would", "could", "must", "might", "will", "may"})
 
@@ -85,11 +86,17 @@ _FACT_VERBS = frozenset("""is are was were will would does do did can could shou
 # words that say whose job something is: with one of them a what-question asks a duty ("what do *we* have to do")
 _WHOSE = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
 problem fault ours theirs yours automatic automatically auto builtin handled handles handle
-manage manages managed care happens happen""".split())
+manage manages managed care happens happen own owns owned owner owners ownership""".split())
+# "what does *google* do", "will *aws* patch it": the provider as the one who acts is a duty question
+_PROVIDER_DOERS = frozenset("aws amazon azure microsoft msft gcp google provider providers they vendor".split())
+_DOER_AUX = frozenset("does do will would should can could".split())
+# verbs of a duty right after the provider ("does aws *patch* ...")
+_DOING = frozenset("""do handle manage cover take own look keep patch update upgrade backup back rotate encrypt
+replicate monitor scan fix secure protect renew restore fail failover maintain run provide guarantee log""".split())
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
                   ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
-                  ("for", "us"), ("to", "do"))
+                  ("for", "us"), ("to", "do"), ("what", "team"), ("which", "team"), ("which", "side"))
 
 
 def _skip_aux(toks: Sequence[str], i: int) -> int:
@@ -164,6 +171,8 @@ class DutyFrame:
                 return None
             at = to
         i = _skip_aux(toks, at + 1)
+        if i < len(toks) and toks[i] in _SUBJECTS:  # "who do *we* ask to rotate the keys": asks a person to act
+            return None
         if any(tuple(toks[i:i + len(p)]) == p for p in _CLAUSE):
             return toks[i], []
         for phrase in _RESPONSIBILITY:
@@ -190,8 +199,7 @@ class DutyFrame:
             return not self._is_topic(phrase[-1], short)
         return self.asks_a_fact(toks)
 
-    @staticmethod
-    def asks_a_fact(toks: Sequence[str]) -> bool:
+    def asks_a_fact(self, toks: Sequence[str]) -> bool:
         """Opened by what/which/when/where or "how long/fast/...", with no word about whose job it is."""
         if not toks:
             return False
@@ -208,6 +216,9 @@ class DutyFrame:
                  or (first == "how" and (second in _HOW_FACTS or how_to)))
         if not opens or _WHOSE.intersection(toks):
             return False
+        if any(t in _PROVIDER_DOERS and k and toks[k - 1] in _DOER_AUX and k + 1 < len(toks)
+               and toks[k + 1] in _DOING for k, t in enumerate(toks)):
+            return False  # "what does google *do* for gke nodes", not "what port does azure sql listen on"
         pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
                                                                          for i in range(len(toks) - 2)}
         return not any(p in pairs for p in _WHOSE_PHRASES)

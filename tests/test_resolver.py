@@ -284,3 +284,13 @@ def test_a_provider_term_spanning_an_alias_names_its_provider():
     assert a.provider is not None and a.provider.value == "gcp" and a.service == "gcp_load_balancing"
     vms = RESOLVER.who_owns("who patches the backend vms behind our external passthrough network lb")
     assert (vms.service, vms.owner) == ("gcp_compute_engine", Owner.customer)
+
+
+@pytest.mark.parametrize("q", [
+    "who do we ask to rotate the kms keys",       # "who do we ...": a person asked to act
+    "what team owns vpc flow logs",               # a what-question about an owner
+    "which side patches the hypervisor",
+    "what does google do for gke node security",  # the provider as the one who acts
+])
+def test_a_what_or_who_question_about_an_owner_gets_one(q):
+    assert RESOLVER.who_owns(q).owner is not Owner.unknown
