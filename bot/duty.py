@@ -96,7 +96,8 @@ replicate monitor scan fix secure protect renew restore fail failover maintain r
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
                   ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
-                  ("for", "us"), ("to", "do"), ("what", "team"), ("which", "team"), ("which", "side"))
+                  ("for", "us"), ("to", "do"), ("what", "team"), ("which", "team"), ("which", "side"),
+                  ("stand", "on"))
 
 
 def _skip_aux(toks: Sequence[str], i: int) -> int:
