@@ -184,7 +184,10 @@ class DutyFrame:
                 return None, _noun_phrase(toks, at)
         if i >= len(toks):
             return None
-        return toks[i], _noun_phrase(toks, i + 1)
+        phrase = _noun_phrase(toks, i + 1)
+        if not phrase and i + 2 < len(toks) and toks[i + 1] in {"for", "on"}:  # "who's covering *for sam*"
+            phrase = _noun_phrase(toks, i + 2)
+        return toks[i], phrase
 
     def asks_no_duty(self, toks: Sequence[str]) -> bool:
         asked = self.asked(toks)
