@@ -184,10 +184,10 @@ class DutyFrame:
                 return None, _noun_phrase(toks, at)
         if i >= len(toks):
             return None
-        phrase = _noun_phrase(toks, i + 1)
-        if not phrase and i + 2 < len(toks) and toks[i + 1] in {"for", "on"}:  # "who's covering *for sam*"
-            phrase = _noun_phrase(toks, i + 2)
-        return toks[i], phrase
+        words = _noun_phrase(toks, i + 1)
+        if not words and i + 2 < len(toks) and toks[i + 1] in {"for", "on"}:  # "who's covering *for sam*"
+            words = _noun_phrase(toks, i + 2)
+        return toks[i], words
 
     def asks_no_duty(self, toks: Sequence[str]) -> bool:
         asked = self.asked(toks)
