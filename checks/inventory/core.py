@@ -35,6 +35,7 @@ RETRY_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 6},
     connect_timeout=5,
     read_timeout=20,
+    max_pool_connections=64,  # per endpoint host; clients share one HTTP session per process (client_cost.py)
     user_agent_extra="srm-bot",
 )
 

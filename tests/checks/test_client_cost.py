@@ -4,8 +4,10 @@ from __future__ import annotations
 import copy
 
 import botocore.hooks
+from botocore.config import Config
 from moto import mock_aws
 
+from checks.inventory.client_cost import HTTP_SESSIONS
 from checks.inventory.core import RETRY_CONFIG, new_session
 
 
@@ -42,3 +44,28 @@ def test_cached_clients_answer_like_any_client() -> None:
         for s3 in _clients("s3", ("us-east-1",)) * 2:
             s3.create_bucket(Bucket="pinned-bucket")
             assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["pinned-bucket"]
+
+
+def test_clients_share_one_http_session_per_process_and_closing_one_leaves_the_others_working() -> None:
+    a, b = _clients("ec2")
+    (c,) = _clients("s3", ("us-east-1",))
+    assert a._endpoint.http_session is b._endpoint.http_session is c._endpoint.http_session
+    a.close()  # boto3's close() closes the endpoint's HTTP session: a shared one stays open
+    assert b._endpoint.http_session._manager.pools is not None
+    with mock_aws():
+        c.create_bucket(Bucket="still-works")
+        assert [x["Name"] for x in c.list_buckets()["Buckets"]] == ["still-works"]
+
+
+def test_other_http_settings_get_their_own_session_and_a_forked_child_starts_without_the_parents() -> None:
+    (a,) = _clients("sts", ("us-east-1",))
+    other = new_session().client("sts", region_name="us-east-1", config=RETRY_CONFIG.merge(Config(read_timeout=7)))
+    assert other._endpoint.http_session is not a._endpoint.http_session
+    assert HTTP_SESSIONS.sessions
+    HTTP_SESSIONS.forget()  # what os.register_at_fork runs in a child
+    try:
+        assert HTTP_SESSIONS.sessions == {}
+        (fresh,) = _clients("sts", ("us-east-1",))
+        assert fresh._endpoint.http_session is not a._endpoint.http_session
+    finally:
+        HTTP_SESSIONS.forget()
