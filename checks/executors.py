@@ -25,7 +25,7 @@ from typing import Any, Iterator, Mapping, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checks.base import Check, Clock
-from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of
+from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of, warm_models
 from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit, inventory_gaps
 
 
@@ -193,6 +193,7 @@ class _PoolRun:
     def results(self) -> Iterator[UnitResult]:
         self.frozen = len(self.job.units) >= SETTLE_HEAP_MIN_UNITS
         if self.frozen:
+            warm_models()  # parsed now, the models (EC2's alone is ~100k objects) are frozen with the rest
             settle_heap()
         self.feeder.start()
         budget = self.job.limits.unit_timeout_s

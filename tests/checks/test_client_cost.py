@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 
 import botocore.hooks
 from botocore.config import Config
 from moto import mock_aws
 
 from checks.inventory.client_cost import HTTP_SESSIONS
-from checks.inventory.core import RETRY_CONFIG, new_session
+from checks.inventory.core import INVENTORY_SERVICES, RETRY_CONFIG, new_session
 
 
 def _clients(service: str, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> list:
@@ -69,3 +71,11 @@ def test_other_http_settings_get_their_own_session_and_a_forked_child_starts_wit
         assert fresh._endpoint.http_session is not a._endpoint.http_session
     finally:
         HTTP_SESSIONS.forget()
+
+
+def test_inventory_services_names_every_service_a_fetcher_asks_for() -> None:
+    """warm_models parses these before a large scan freezes its heap or forks workers: a service missing
+    here is parsed later, outside the frozen heap (slower collections), never wrong."""
+    root = Path(__file__).resolve().parents[2] / "checks"
+    asked = {m for f in root.rglob("*.py") for m in re.findall(r"""inv\.client\(["']([a-z0-9-]+)["']""", f.read_text())}
+    assert asked and asked <= set(INVENTORY_SERVICES), sorted(asked - set(INVENTORY_SERVICES))
