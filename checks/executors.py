@@ -192,10 +192,12 @@ class _PoolRun:
 
     def results(self) -> Iterator[UnitResult]:
         self.frozen = len(self.job.units) >= SETTLE_HEAP_MIN_UNITS
-        if self.frozen:
-            warm_models()  # parsed now, the models (EC2's alone is ~100k objects) are frozen with the rest
-            settle_heap()
         self.feeder.start()
+        if self.frozen:
+            # parsed here while the first units wait for their accounts' sessions (~1 s of CPU, overlapping
+            # their network waits), the models (EC2's alone is ~100k objects) are then frozen with the rest
+            warm_models()
+            settle_heap()
         budget = self.job.limits.unit_timeout_s
         for _ in range(len(self.job.units)):
             while True:
