@@ -78,7 +78,9 @@ certifications certificate certificates attestation attestations accreditation r
 _FACT_OPENERS = frozenset({"what", "whats", "which", "when", "where"})
 _OPENERS = _FACT_OPENERS | {"how", "any", "anyone"}
 # asking for a recommendation ("any good course on key vault")
-_RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course")})
+_RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course"),
+                             ("any", "recommendations"), ("any", "recommendation"), ("any", "suggestions"),
+                             ("any", "ideas"), ("anyone", "suggest")})
 _HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
 # "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
 # fails, is promoting a replica something we do")
@@ -93,6 +95,7 @@ _DOER_AUX = frozenset("does do will would should can could".split())
 # verbs of a duty right after the provider ("does aws *patch* ...")
 _DOING = frozenset("""do handle manage cover take own look keep patch update upgrade backup back rotate encrypt
 replicate monitor scan fix secure protect renew restore fail failover maintain run provide guarantee log""".split())
+_DOING_STEMS = frozenset(stem(w) for w in _DOING)
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
                   ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
@@ -142,7 +145,7 @@ class DutyFrame:
         """``topic_words``: every word of the catalogue's keywords, titles and names; ``duty_words``: the words of
         the matrix rows' keywords (the duties themselves: patch, rotate, encrypt, ...)."""
         self.topic = frozenset(stem(w) for w in topic_words) - {stem(w) for w in _PEOPLE}
-        self.duties = frozenset(stem(w) for w in duty_words)
+        self.duties = frozenset(stem(w) for w in duty_words)  # the short-typo allowance needs a verb of both
         self._sorted = sorted(self.topic)
         self._is_topic = lru_cache(maxsize=4096)(self._topic_word)
 
@@ -197,7 +200,7 @@ class DutyFrame:
                 return False
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
-            short = 5 if verb is not None and stem(verb) in self.duties else 6
+            short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in _DOING_STEMS else 6
             if verb in _HOLDS and phrase[-1] not in _RIGHTS:  # "who has the spare yubikey" asks where a thing is
                 return True
             return not self._is_topic(phrase[-1], short)
