@@ -206,6 +206,16 @@ class DutyFrame:
             return not self._is_topic(phrase[-1], short)
         return self.asks_a_fact(toks)
 
+    def purpose_at(self, toks: Sequence[str]) -> int:
+        """Where a purpose clause ("so we stop paying", "so that ...") starts after a who-question that asks a duty
+        of a thing the catalogue names; the question's length when there is none."""
+        asked = self.asked(toks)
+        if asked is None or not asked[1] or self.asks_no_duty(toks):
+            return len(toks)
+        at = next((k for k, t in enumerate(toks) if t == "who"), 0)
+        return next((k for k in range(at + 2, len(toks)) if toks[k] == "so" and k + 1 < len(toks)
+                     and toks[k + 1] in {"we", "that", "it", "they", "our", "i"}), len(toks))
+
     def asks_a_fact(self, toks: Sequence[str]) -> bool:
         """Opened by what/which/when/where or "how long/fast/...", with no word about whose job it is."""
         if not toks:

@@ -203,7 +203,10 @@ class Resolver(NameFinding, RowMatching):
                     service=svc.id if svc else None, service_name=svc.name if svc else None,
                     service_model=model, service_model_stated=model_stated or svc is not None)
 
-        off_topic = out_of_scope(toks, content) or self.duty.asks_no_duty(toks)
+        # a purpose after the duty asked ("who pauses our pools at night *so we stop paying*") is no topic of its own
+        cut = self.duty.purpose_at(toks)
+        main = [stem(t) for t, u in zip(toks[:cut], used[:cut]) if not u and t not in STOP_WORDS]
+        off_topic = out_of_scope(toks[:cut], main) or self.duty.asks_no_duty(toks)
         scores = {} if off_topic else self._score_aspects(content, raw)
         if not scores and svc and not off_topic:
             # the service name may itself be the topic ("who owns azure ad?"): score with it put back
