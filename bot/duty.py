@@ -146,6 +146,7 @@ class DutyFrame:
         the matrix rows' keywords (the duties themselves: patch, rotate, encrypt, ...)."""
         self.topic = frozenset(stem(w) for w in topic_words) - {stem(w) for w in _PEOPLE}
         self.duties = frozenset(stem(w) for w in duty_words)  # the short-typo allowance needs a verb of both
+        self._last_asked: tuple[tuple[str, ...], tuple[str | None, list[str]] | None] = ((), None)
         self._sorted = sorted(self.topic)
         self._is_topic = lru_cache(maxsize=4096)(self._topic_word)
 
@@ -162,6 +163,15 @@ class DutyFrame:
         return near is not None and near[0][0] == s[0]
 
     def asked(self, toks: Sequence[str]) -> tuple[str | None, list[str]] | None:
+        key = tuple(toks)  # asked several times per question (frame, purpose, the task's verb): kept for the last one
+        last = self._last_asked  # one read and one write of a tuple: safe when threads share the resolver
+        if last[0] == key:
+            return last[1]
+        found = self._asked(toks)
+        self._last_asked = (key, found)
+        return found
+
+    def _asked(self, toks: Sequence[str]) -> tuple[str | None, list[str]] | None:
         """(verb, object noun phrase) the first who-frame asks about; verb None for a responsibility phrase; None when
         the question has no who-frame."""
         at = next((i for i, t in enumerate(toks) if t in {"who", "whose", "whom"}), None)
