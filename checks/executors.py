@@ -25,7 +25,7 @@ from typing import Any, Iterator, Mapping, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checks.base import Check, Clock
-from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of
+from checks.inventory.core import ApiCallCounter, FetchError, Inventory, error_code_of, warm_models
 from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit, inventory_gaps
 
 
@@ -192,9 +192,12 @@ class _PoolRun:
 
     def results(self) -> Iterator[UnitResult]:
         self.frozen = len(self.job.units) >= SETTLE_HEAP_MIN_UNITS
-        if self.frozen:
-            settle_heap()
         self.feeder.start()
+        if self.frozen:
+            # parsed here while the first units wait for their accounts' sessions (~1 s of CPU, overlapping
+            # their network waits), the models (EC2's alone is ~100k objects) are then frozen with the rest
+            warm_models()
+            settle_heap()
         budget = self.job.limits.unit_timeout_s
         for _ in range(len(self.job.units)):
             while True:

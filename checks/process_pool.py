@@ -15,6 +15,7 @@ ERROR ``WorkerCrashed``; none is lost and none is reported twice.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -29,6 +30,7 @@ from typing import Any, Iterator
 
 from checks.accounts import connect_spec
 from checks.executors import LocalExecutor, ScanJob
+from checks.inventory.core import warm_models
 from checks.registry import load_all
 from checks.runner import Target
 from checks.units import Limits, Unit, UnitResult, failed_unit, fixed_clock
@@ -112,6 +114,9 @@ class _Workers:
         if method is None:
             forkable = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
             method = "fork" if forkable else "spawn"
+        self.forking = method == "fork"
+        if self.forking:
+            warm_models()  # parsed once here and shared with the forked workers, not parsed in each
         ctx: Any = multiprocessing.get_context(method)
         self.inbox: Any = ctx.Queue()
         self.waiting = {s.index: {u.key: u for u in s.units} for s in shares}
@@ -120,8 +125,14 @@ class _Workers:
 
     def results(self) -> Iterator[UnitResult]:
         try:
-            for p in self.procs:
-                p.start()
+            if self.forking:  # a child's collection would write to every inherited object, copying its page
+                gc.freeze()
+            try:
+                for p in self.procs:
+                    p.start()
+            finally:
+                if self.forking:
+                    gc.unfreeze()
             heard = time.monotonic()
             while any(self.waiting.values()):
                 try:

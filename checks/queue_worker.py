@@ -21,7 +21,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from checks.accounts import connect_spec
 from checks.executors import settle_heap
-from checks.inventory.core import ApiCallCounter, FetchError, Inventory
+from checks.inventory.core import ApiCallCounter, FetchError, Inventory, warm_models
 from checks.queue import ACTOR, QUEUE, push_result
 from checks.registry import load_all
 from checks.units import Limits, Unit, UnitResult, execute_unit, failed_unit, fixed_clock, inventory_gaps
@@ -33,6 +33,7 @@ dramatiq.set_broker(broker)
 _sessions: OrderedDict[str, Any] = OrderedDict()
 _lock = threading.Lock()
 load_all()
+warm_models()  # parsed before the freeze, the botocore models stay out of full collections too
 settle_heap(collect=True)  # the start-up heap (modules, the check registry) stays out of the collector's sight for good
 
 

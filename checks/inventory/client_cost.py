@@ -16,18 +16,29 @@ every client, and all three are kept per process here (measured: 7.0 -> ~4.9 ms 
   depends only on the alias table, botocore's default for every session and client, so they share one
   cache (:func:`_shared_alias_cache`).
 
+A fourth cache is about the network rather than the CPU alone: botocore gives every client its own HTTP
+session (a urllib3 pool manager with its own SSL context, which loads the CA bundle, and its own
+connections), so each of those ~25 clients per (account, region) opened its own connection - against AWS
+a TLS handshake per client, ~5,000 for a 100-account scan - and a pool that lived as long as the client.
+Clients made with the same HTTP settings share one session per process (:class:`_SharedHTTPSessions`):
+a service endpoint's connections are reused by every account's client of that service. Credentials are
+per request (signing), never per connection, so sharing a connection across accounts leaks nothing.
+
 They wrap botocore internals (``ClientCreator._create_client_class`` and ``_load_service_model``,
-``EventAliaser.__init__``);
+``EventAliaser.__init__``, ``EndpointCreator.create_endpoint``);
 tests/checks/test_client_cost.py pins the behaviour they rely on, so a botocore upgrade that changes
 it fails there first. Importing this module installs them once per process.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
 import botocore.client
+import botocore.endpoint
 import botocore.hooks
+import botocore.httpsession
 
 
 class _ClientClasses:
@@ -89,8 +100,49 @@ class _ServiceModels:
         return model
 
 
+class _ProcessHTTPSession(botocore.httpsession.URLLib3Session):
+    """A URLLib3Session shared by many clients: one client's ``close()`` must not close the others'
+    connections, so closing is left to the end of the process."""
+
+    def close(self) -> None:
+        return None
+
+
+class _SharedHTTPSessions:
+    """One HTTP session per distinct set of HTTP settings (timeouts, proxies, verify, pool size, socket
+    options, client certificate) for the whole process; urllib3's pool manager is thread-safe."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, _ProcessHTTPSession] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, **settings: Any) -> _ProcessHTTPSession:
+        key = repr(sorted(settings.items()))
+        with self.lock:
+            session = self.sessions.get(key)
+            if session is None:
+                session = self.sessions[key] = _ProcessHTTPSession(**settings)
+            return session
+
+    def forget(self) -> None:
+        """In a forked child: the parent's pooled sockets must never be used by two processes."""
+        self.lock = threading.Lock()
+        self.sessions = {}
+
+
+HTTP_SESSIONS = _SharedHTTPSessions()
+
+
+def _shared_http_session(create_endpoint: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("http_session_cls", HTTP_SESSIONS)
+        return create_endpoint(self, *args, **kwargs)
+
+    return wrapper
+
+
 def install() -> None:
-    """Install the three (idempotent)."""
+    """Install the four (idempotent)."""
     creator: Any = botocore.client.ClientCreator
     if not getattr(creator, "_srm_class_cache", False):
         classes = _ClientClasses()
@@ -104,6 +156,11 @@ def install() -> None:
     if not getattr(aliaser, "_srm_shared_alias_cache", False):
         aliaser.__init__ = _shared_alias_cache(aliaser.__init__)
         aliaser._srm_shared_alias_cache = True
+    endpoints: Any = botocore.endpoint.EndpointCreator
+    if not getattr(endpoints, "_srm_shared_http", False):
+        endpoints.create_endpoint = _shared_http_session(endpoints.create_endpoint)
+        endpoints._srm_shared_http = True
+        os.register_at_fork(after_in_child=HTTP_SESSIONS.forget)
 
 
 install()

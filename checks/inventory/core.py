@@ -35,6 +35,7 @@ RETRY_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 6},
     connect_timeout=5,
     read_timeout=20,
+    max_pool_connections=64,  # per endpoint host; clients share one HTTP session per process (client_cost.py)
     user_agent_extra="srm-bot",
 )
 
@@ -45,11 +46,30 @@ RETRY_CONFIG = Config(
 _SHARED_LOADER = create_loader()
 
 
+# Every service an inventory fetcher asks a client for (tests/checks/test_client_cost.py keeps it complete).
+INVENTORY_SERVICES = (
+    "accessanalyzer", "acm", "apigateway", "apigatewayv2", "backup", "cloudfront", "cloudtrail", "cloudwatch",
+    "config", "dynamodb", "ec2", "ecr", "efs", "eks", "elb", "elbv2", "guardduty", "iam", "kms", "lambda", "logs",
+    "opensearch", "rds", "s3", "s3control", "secretsmanager", "securityhub", "sns", "sqs", "ssm", "sts", "wafv2",
+)
+
+
 def new_session(**kwargs: Any) -> boto3.session.Session:
     """``boto3.Session(**kwargs)`` sharing this process's model loader with every other session it makes."""
     core = botocore.session.Session()
     core.register_component("data_loader", _SHARED_LOADER)
     return boto3.Session(botocore_session=core, **kwargs)
+
+
+def warm_models(services: tuple[str, ...] = INVENTORY_SERVICES) -> None:
+    """Parse the service models, endpoint rules and paginators of ``services`` now, into this process's shared
+    loader and client caches: worker processes forked afterwards share those pages with the parent
+    (copy-on-write) instead of each parsing ~100 MiB of its own."""
+    session = new_session(aws_access_key_id="warm", aws_secret_access_key="warm", region_name="us-east-1")
+    for service in services:
+        session.client(service, config=RETRY_CONFIG)
+        if _SHARED_LOADER.list_available_services("paginators-1").count(service):
+            _SHARED_LOADER.load_service_model(service, "paginators-1")
 
 
 # S3 Control puts the account id in the host name ({account}.s3-control...). Behind an endpoint

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 
 import botocore.hooks
+from botocore.config import Config
 from moto import mock_aws
 
-from checks.inventory.core import RETRY_CONFIG, new_session
+from checks.inventory.client_cost import HTTP_SESSIONS
+from checks.inventory.core import INVENTORY_SERVICES, RETRY_CONFIG, new_session
 
 
 def _clients(service: str, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> list:
@@ -42,3 +46,36 @@ def test_cached_clients_answer_like_any_client() -> None:
         for s3 in _clients("s3", ("us-east-1",)) * 2:
             s3.create_bucket(Bucket="pinned-bucket")
             assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["pinned-bucket"]
+
+
+def test_clients_share_one_http_session_per_process_and_closing_one_leaves_the_others_working() -> None:
+    a, b = _clients("ec2")
+    (c,) = _clients("s3", ("us-east-1",))
+    assert a._endpoint.http_session is b._endpoint.http_session is c._endpoint.http_session
+    a.close()  # boto3's close() closes the endpoint's HTTP session: a shared one stays open
+    assert b._endpoint.http_session._manager.pools is not None
+    with mock_aws():
+        c.create_bucket(Bucket="still-works")
+        assert [x["Name"] for x in c.list_buckets()["Buckets"]] == ["still-works"]
+
+
+def test_other_http_settings_get_their_own_session_and_a_forked_child_starts_without_the_parents() -> None:
+    (a,) = _clients("sts", ("us-east-1",))
+    other = new_session().client("sts", region_name="us-east-1", config=RETRY_CONFIG.merge(Config(read_timeout=7)))
+    assert other._endpoint.http_session is not a._endpoint.http_session
+    assert HTTP_SESSIONS.sessions
+    HTTP_SESSIONS.forget()  # what os.register_at_fork runs in a child
+    try:
+        assert HTTP_SESSIONS.sessions == {}
+        (fresh,) = _clients("sts", ("us-east-1",))
+        assert fresh._endpoint.http_session is not a._endpoint.http_session
+    finally:
+        HTTP_SESSIONS.forget()
+
+
+def test_inventory_services_names_every_service_a_fetcher_asks_for() -> None:
+    """warm_models parses these before a large scan freezes its heap or forks workers: a service missing
+    here is parsed later, outside the frozen heap (slower collections), never wrong."""
+    root = Path(__file__).resolve().parents[2] / "checks"
+    asked = {m for f in root.rglob("*.py") for m in re.findall(r"""inv\.client\(["']([a-z0-9-]+)["']""", f.read_text())}
+    assert asked and asked <= set(INVENTORY_SERVICES), sorted(asked - set(INVENTORY_SERVICES))
