@@ -60,7 +60,8 @@ def registry_lookup(check_id: str) -> Any:
 
 class ScanOutcome(BaseModel):
     run_id: int
-    drift: list[DriftEvent] = Field(default_factory=list)
+    drift: list[DriftEvent] = Field(default_factory=list)  # empty when the scan did not keep them (see changes)
+    changes: int = 0  # drift events of the scan, kept or not
     events: list[Event] = Field(default_factory=list)
     delivered: int = 0
     units_total: int = 0
@@ -194,7 +195,8 @@ class Incidents(IncidentActions):
             run_id = self.store.record_run(run, now)
             drift_events, events = self.apply_run(run, run_id, now)
             self.announce_backlog(run_id, [e for e in events if e.to_state is S.backlog], now)
-        return ScanOutcome(run_id=run_id, drift=drift_events, events=events, delivered=self.deliver())
+        return ScanOutcome(run_id=run_id, drift=drift_events, changes=len(drift_events), events=events,
+                           delivered=self.deliver())
 
     def apply_run(self, run: RunResult, run_id: int, now: datetime) -> tuple[list[DriftEvent], list[Event]]:
         """Drift of ``run`` (whole accounts of a scan run) into findings and incidents; call inside a

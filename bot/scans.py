@@ -24,7 +24,7 @@ from bot.store import Store
 from checks.base import Check, Finding
 from checks.executors import Executor, LocalExecutor
 from checks.process_pool import ProcessExecutor
-from checks.runner import RunResult, Tally, Target, plan_units, run_units, sort_findings, summarize
+from checks.runner import RunError, RunResult, Tally, Target, plan_units, run_units, sort_findings, summarize
 from checks.units import Limits, Unit, UnitResult
 
 STALE_AFTER = timedelta(minutes=10)  # a run on another host with no heartbeat this long is taken over
@@ -84,7 +84,13 @@ class ResumableScan:
 
     def run(self, checks: list[Check], targets: list[Target], *, executor: Executor,
             settings: Mapping[str, Mapping[str, Any]] | None = None, limits: Limits | None = None,
-            progress: Callable[[int, int], None] | None = None) -> tuple[RunResult, ScanOutcome]:
+            progress: Callable[[int, int], None] | None = None,
+            keep_findings: bool = True) -> tuple[RunResult, ScanOutcome]:
+        """Scan ``targets``; every account is applied (findings, drift, incidents) as its last unit finishes.
+
+        ``keep_findings=False`` (an organization scan): the result carries the counts, errors, covered scopes
+        and incident events but not every finding and drift event (they are in the store), so the memory of a
+        run does not grow with its accounts (measured: ~325 findings and as many drift events per account)."""
         settings = settings or {}
         t0, started = time.perf_counter(), time.time()
         units = plan_units(checks, targets)
@@ -97,6 +103,9 @@ class ResumableScan:
         covered: list[tuple[str, str, str]] = []
         drift_events: list[DriftEvent] = []
         events: list[Event] = []
+        statuses: Counter[str] = Counter()
+        errors: list[RunError] = []
+        changes = 0
 
         def apply(account: str) -> None:
             results = self.store.account_units(state.id, account)
@@ -108,9 +117,14 @@ class ResumableScan:
             with self.store.transaction():
                 d, e = self.incidents.apply_run(part, state.id, now)
                 self.store.account_applied(state.id, part)
-            findings.extend(part.findings)
+            nonlocal changes
+            statuses.update(part.summary.findings)
+            errors.extend(part.summary.errors)
+            changes += len(d)
+            if keep_findings:
+                findings.extend(part.findings)
+                drift_events.extend(d)
             covered.extend(part.covered)
-            drift_events.extend(d)
             events.extend(e)
             self.incidents.deliver()
 
@@ -130,9 +144,11 @@ class ResumableScan:
             self.incidents.announce_backlog(state.id, [e for e in events if e.to_state is IncidentState.backlog],
                                             self.clock.now())
             self.store.finish_scan_run(state.id, self.clock.now(), duration)
-        result = RunResult(findings=sort_findings(findings), covered=sorted(set(covered)),
-                           summary=summarize(findings, tally, started=started, duration_s=duration,
-                                             checks_run=len(checks), scopes=len(set(covered)), names=names))
-        outcome = ScanOutcome(run_id=state.id, drift=drift_events, events=events, delivered=self.incidents.deliver(),
+        summary = summarize([], tally, started=started, duration_s=duration, checks_run=len(checks),
+                            scopes=len(set(covered)), names=names)
+        summary.findings, summary.errors = {k: statuses[k] for k in summary.findings}, errors
+        result = RunResult(findings=sort_findings(findings), covered=sorted(set(covered)), summary=summary)
+        outcome = ScanOutcome(run_id=state.id, drift=drift_events, changes=changes, events=events,
+                              delivered=self.incidents.deliver(),
                               units_total=len(units), units_resumed=len(state.done), abandoned_runs=state.abandoned)
         return result, outcome

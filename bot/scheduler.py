@@ -207,8 +207,8 @@ def run_slot(services: "Services", spec: JobSpec, slot: datetime, *, catch_up: b
 
 def _scan(services: "Services", spec: JobSpec) -> str:
     checks = services.select_checks(list(spec.checks)) if spec.checks else None
-    result, outcome = services.scan(checks, account=spec.account)
-    return (f"{len(result.findings)} finding(s), {len(outcome.drift)} change(s), "
+    result, outcome = services.scan(checks, account=spec.account, keep_findings=False)
+    return (f"{sum(result.summary.findings.values())} finding(s), {outcome.changes} change(s), "
             f"{len(result.summary.errors)} error(s)")
 
 

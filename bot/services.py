@@ -61,19 +61,21 @@ class Services:
 
     def scan(self, checks: list[Check] | None = None, *, account: str | None = None, region: str | None = None,
              progress: Callable[[int, int], None] | None = None,
-             asked: bool = False) -> tuple[RunResult, ScanOutcome]:
+             asked: bool = False, keep_findings: bool = True) -> tuple[RunResult, ScanOutcome]:
         """Run checks, apply drift, drive incidents and deliver notifications.
 
         One scan at a time per process: a second caller waits rather than interleaving drift.
         ``asked`` (someone in Slack asked for it): ScanBusy when SCANS_ASKED_AT_ONCE such scans are
         already running or waiting, so clicks and commands cannot tie up every worker thread.
+        ``keep_findings=False``: the result has counts, not every finding and drift event (see ResumableScan.run).
         """
         if asked:
             if not self._asked.acquire(blocking=False):
                 raise ScanBusy(f"{SCANS_ASKED_AT_ONCE} scans people asked for are already running or waiting; "
                                "try again when they have reported")
             try:
-                return self.scan(checks, account=account, region=region, progress=progress)
+                return self.scan(checks, account=account, region=region, progress=progress,
+                                 keep_findings=keep_findings)
             finally:
                 self._asked.release()
         checks = checks if checks is not None else self.select_checks()
@@ -82,6 +84,6 @@ class Services:
         with self._scan_lock:  # units stored as they finish, accounts applied as they complete (resumable)
             return ResumableScan(self.store, self.incidents, self.clock).run(
                 checks, targets, executor=executor_of(aws), settings=self.config.checks, limits=limits_of(aws),
-                progress=progress)
+                progress=progress, keep_findings=keep_findings)
 
 

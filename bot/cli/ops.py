@@ -64,14 +64,15 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
     services = build_services(settings)  # no notifier lane here: posts stay in the outbox for `srm serve`
     try:
         with progress_bar() as progress:
-            result, out = services.scan(checks, account=account, region=region, progress=progress)
+            result, out = services.scan(checks, account=account, region=region, progress=progress,
+                                        keep_findings=cfg.securityhub.push_after_scan)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except TargetError as exc:
         _fail(str(exc))
     for event in out.events:  # shown here; Slack posts stay in the outbox for `srm serve`
         reporter.show(event, services.incidents.view(services.store.incident(event.incident_id)))
-    console.print(summary_line(result, len({f.account_id for f in result.findings}) or 1))
+    console.print(summary_line(result, len({a for a, _, _ in result.covered}) or 1))
     for line in unreachable_lines(result):
         console.print(escape(line))
     for run_id in out.abandoned_runs:
@@ -80,7 +81,7 @@ def scan_cmd(region: str | None, account: str | None, check_ids: tuple[str, ...]
         console.print(f"run #{out.run_id} resumed: {out.units_resumed} of {out.units_total} units were finished "
                       "by an interrupted scan and not run again")
     active = services.store.incidents(states=[s for s in IncidentState if s.active])
-    console.print(f"{len(out.drift)} change(s), {len(out.events)} incident event(s); "
+    console.print(f"{out.changes} change(s), {len(out.events)} incident event(s); "
                   f"{len(active)} active incident(s) (`srm incidents`)")
     if cfg.securityhub.push_after_scan:  # opt-in (srm.yml securityhub:)
         from bot.cli.export import echo_push_report, push_to_securityhub

@@ -159,7 +159,7 @@ def _check(services: "Services", asker: Asker, cmd: Command, links: Links) -> B.
         return B.notice(f"{B.escape(exc.args[0])}. Try `/srm check all`, a check id, an aspect or a service "
                         "such as `s3`.", icon=":warning:")
     try:
-        result, outcome = services.scan(checks, asked=True)
+        result, outcome = services.scan(checks, asked=True, keep_findings=False)
     except (TargetError, ValueError, ScanBusy) as exc:
         return B.notice(f"The scan could not start: {B.escape(exc)}", icon=":warning:")
     return B.scan_result(result, outcome, cmd.arg)

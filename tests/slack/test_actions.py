@@ -198,7 +198,7 @@ def test_clicks_and_slow_commands_are_acked_while_their_work_is_still_held(slack
     [report] = slack.fake.wait_for("response_url")
     assert report["text"].startswith(f"Scan of {VERSIONING} finished")
     account = slack.services.store.incident(inc_id).account_id
-    assert sorted(map(str, calls)) == sorted([str({"account": account, "asked": True}), str({"asked": True})])
+    assert sorted(map(str, calls)) == sorted([str({"account": account, "asked": True}), str({"asked": True, "keep_findings": False})])
 
 
 def test_a_second_recheck_while_one_runs_is_told_so_and_scans_nothing(slack):

@@ -37,7 +37,7 @@ def register(app: "App", ctx: "SlackContext") -> None:
         value = WhoValue.model_validate_json(action["value"])
         try:
             checks = services.select_checks(value.checks)
-            result, outcome = services.scan(checks, asked=True)
+            result, outcome = services.scan(checks, asked=True, keep_findings=False)
         except (KeyError, TargetError, ValueError, ScanBusy) as exc:
             return tell(ctx, client, body, None, B.notice(f"The re-check could not start: {B.escape(exc)}",
                                                           icon=":warning:"))
