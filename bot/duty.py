@@ -206,6 +206,7 @@ class DutyFrame:
         asked = self.asked(toks)
         if asked is not None:
             verb, phrase = asked
+            phrase = [w for w in phrase if not w.isdigit()]  # an address or a version ("allow 35.235.240.0/20")
             if not phrase:
                 return False
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
