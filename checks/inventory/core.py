@@ -61,15 +61,24 @@ def new_session(**kwargs: Any) -> boto3.session.Session:
     return boto3.Session(botocore_session=core, **kwargs)
 
 
+_WARMED: set[str] = set()  # services whose models this process (or the parent it was forked from) has parsed
+
+
 def warm_models(services: tuple[str, ...] = INVENTORY_SERVICES) -> None:
     """Parse the service models, endpoint rules and paginators of ``services`` now, into this process's shared
     loader and client caches: worker processes forked afterwards share those pages with the parent
-    (copy-on-write) instead of each parsing ~100 MiB of its own."""
+    (copy-on-write) instead of each parsing ~100 MiB of its own. Once per service per process: a later large
+    scan, or a forked worker, does not make the throwaway clients again."""
+    cold = [s for s in services if s not in _WARMED]
+    if not cold:
+        return
     session = new_session(aws_access_key_id="warm", aws_secret_access_key="warm", region_name="us-east-1")
-    for service in services:
+    paginated = set(_SHARED_LOADER.list_available_services("paginators-1"))
+    for service in cold:
         session.client(service, config=RETRY_CONFIG)
-        if _SHARED_LOADER.list_available_services("paginators-1").count(service):
+        if service in paginated:
             _SHARED_LOADER.load_service_model(service, "paginators-1")
+        _WARMED.add(service)
 
 
 # S3 Control puts the account id in the host name ({account}.s3-control...). Behind an endpoint

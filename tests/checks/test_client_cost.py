@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 import botocore.hooks
+import botocore.session
 from botocore.config import Config
 from moto import mock_aws
 
 from checks.inventory.client_cost import HTTP_SESSIONS
-from checks.inventory.core import INVENTORY_SERVICES, RETRY_CONFIG, new_session
+from checks.inventory.core import INVENTORY_SERVICES, RETRY_CONFIG, new_session, warm_models
 
 
 def _clients(service: str, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> list:
@@ -79,3 +80,15 @@ def test_inventory_services_names_every_service_a_fetcher_asks_for() -> None:
     root = Path(__file__).resolve().parents[2] / "checks"
     asked = {m for f in root.rglob("*.py") for m in re.findall(r"""inv\.client\(["']([a-z0-9-]+)["']""", f.read_text())}
     assert asked and asked <= set(INVENTORY_SERVICES), sorted(asked - set(INVENTORY_SERVICES))
+
+
+def test_warming_the_models_twice_makes_no_clients_the_second_time(monkeypatch) -> None:
+    warm_models(("sts", "kms"))
+    made: list[str] = []
+    real = botocore.session.Session.create_client
+    monkeypatch.setattr(botocore.session.Session, "create_client",
+                        lambda self, name, *a, **k: made.append(name) or real(self, name, *a, **k))
+    warm_models(("sts", "kms"))
+    assert made == []
+    warm_models(("sts", "athena"))  # a service no fetcher reads: never warmed by another test in this process
+    assert made == ["athena"]
