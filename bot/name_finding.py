@@ -56,8 +56,8 @@ class NameFinding:
         """The model words say (the earliest-listed model in MODEL_PHRASES wins); their words are taken out."""
         found: tuple[int, Model] | None = None
         for i, phrase in MODEL_PHRASES.occurrences(toks):
-            if any(used[i:i + len(phrase)]):
-                continue
+            if any(used[i:i + len(phrase)]) or (phrase[0] == "own" and _owned_by_provider(toks, i)):
+                continue  # "between *its own* data centers" are the provider's, not ours on premises
             end = i + len(phrase)
             if end < len(toks) and toks[end] in MODEL_CONTEXT_WORDS:  # "an iaas deployment", "the saas model"
                 end += 1
@@ -92,6 +92,9 @@ class NameFinding:
                                 and tok[:-1] in self._alias_vocab.tokens_set) else set()
         if tok in PRODUCT_NAMES:  # "codebuild" is AWS's, never a typo of Google's "cloudbuild"
             fuzzy = frozenset()
+        elif len(tok) >= 5 and not self._is_known_word(tok):  # a letter typed twice ("big *querry*", "dynamoodb")
+            plural |= {d for k in range(len(tok) - 1) if tok[k] == tok[k + 1]
+                       for d in [tok[:k] + tok[k + 1:]] if d in self._alias_vocab.tokens_set}
         return frozenset({tok} | plural | {a for a in fuzzy if is_swap_typo(tok, a) or (
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
             and not (len(tok) >= 7 and a == tok + "s"))})
@@ -186,3 +189,11 @@ class NameFinding:
                 found = found or PROVIDER_WORDS[word]
                 used[i] = True
         return found
+
+
+def _owned_by_provider(toks: list[str], i: int) -> bool:
+    """ "*its* own", "*their* own", "*google's* own" before word ``i`` ("own"): the provider's, not ours."""
+    prev = toks[i - 1] if i else ""
+    if prev == "s" and i >= 2:
+        prev = toks[i - 2]
+    return prev in {"its", "their", "theirs"} or prev in PROVIDER_WORDS

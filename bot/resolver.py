@@ -215,6 +215,7 @@ class Resolver(NameFinding, RowMatching):
         for phrase, aspect_id, text in [] if off_topic else self._literal:
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
+        scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
         if (found is None or by_term) and other is not None and not off_topic:
             second = self._find_task(toks, other, used)
@@ -265,6 +266,20 @@ class Resolver(NameFinding, RowMatching):
         first = min(placed)
         return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:first]
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
+
+    def _object_decides(self, scores: dict[str, tuple[float, str]], toks: list[str]) -> dict[str, tuple[float, str]]:
+        """The one-word thing the who-frame asks about picks between rows the question's words match: "with a paas
+        database who patches the *os* under it" is the OS row's ("os patching"), not the engine's ("patch the
+        database")."""
+        if len(scores) < 2:
+            return scores
+        asked = self.duty.asked(toks)
+        head = stem(asked[1][0]) if asked and len(asked[1]) == 1 else None  # one word: the thing itself
+        top = max(scores.values())
+        if head is None or head in content_tokens(raw_tokens(top[1])):
+            return scores
+        holds = {a: v for a, v in scores.items() if head in content_tokens(raw_tokens(v[1])) and v[0] >= 0.5 * top[0]}
+        return {a: ((v[0] + top[0], v[1]) if a in holds else v) for a, v in scores.items()} if holds else scores
 
     @staticmethod
     def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:

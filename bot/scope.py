@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
+from bot.how_to import asks_for_material
 from bot.matrix import Model, Owner, Provider
 from bot.textmatch import STOP_WORDS, stem
 
@@ -142,14 +143,16 @@ HEADLINES: PhraseIndex = PhraseIndex({
     ("foundational", "services"): Owner.provider,
 })
 _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally general overall exactly always retain
-retained keep kept""".split())
+retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half
+either""".split())
 _CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "i", "me", "my", "tenant", "tenants"})
 _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
 
 
 _WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
-_ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs"}
+# "is security on gcp *shared* or all on *one side*": asks how the whole is split
+_ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
 
 
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
@@ -191,6 +194,27 @@ data protection officer|how much money|certification should|certification to|cer
 in the office|at the office|study for|prep for|per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
+
+
+_PAY = frozenset("pay pays paid paying buy buys buying bought".split())
+_PAY_STEMS = frozenset(stem(w) for w in _PAY)
+_BUY = frozenset("buy buys buying bought".split())
+_NEGATIONS = frozenset("t not never without nt no".split())
+# the provider offered as the one who already does it ("..., or is google already *doing it*")
+_ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
+                               r"protect|mitigating|mitigate|covering it|providing|provide)\b")
+
+
+def not_a_purchase(raw: Sequence[str]) -> bool:
+    """A word of paying or buying that asks no purchase: negated ("*without paying* for ddos network protection, does
+    azure still do anything") or set against the provider doing it already ("do we have to buy something for basic
+    ddos protection, or is google already doing it")."""
+    at = [i for i, t in enumerate(raw) if t in _PAY]
+    if all(i and raw[i - 1] in _NEGATIONS for i in at):
+        return True
+    # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
+    return (all(raw[i] in _BUY for i in at) and bool(_ALTERNATIVE_DOER.search(" ".join(raw)))
+            and any(w in PROVIDER_WORDS for w in raw))
 
 
 _BOUGHT_THINGS = frozenset("product products app apps tool tools software service services saas platform".split())
@@ -313,7 +337,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False
-    if _HOW_MANY.find(raw) is not None:  # "how many vcpus can our vm have" asks an amount
+    if _HOW_MANY.find(raw) is not None or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"
         return True
     if _DUTY_CUES.intersection(raw):
         return False
@@ -324,9 +348,12 @@ def not_a_duty(raw: Sequence[str]) -> bool:
 
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
-    if _OUT_OF_SCOPE_WORDS.intersection(content) or not_a_duty(raw):
+    words = _OUT_OF_SCOPE_WORDS.intersection(content)
+    if words and words <= _PAY_STEMS and not_a_purchase(raw):
+        words = set()
+    if words or not_a_duty(raw):
         return True
-    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))):
+    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw)) if not (raw[i] in _PAY and not_a_purchase(raw))):
         return True
     if _OUT_OF_SCOPE_PHRASES.find(raw) is not None:
         return True

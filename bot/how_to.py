@@ -1,0 +1,41 @@
+"""Requests for material, not for an owner (pure): a command, its syntax or flags, a snippet, an example, a script,
+steps, a walk-through ("aws cli command to turn on versioning for a bucket", "kubectl command to drain an aks node
+before patching it", "walk me through setting a maintenance window on gke"), or a quantity opened by "how long"
+("how long is the time travel window by default").
+
+Such a question names a duty's words (versioning, patching, a maintenance window) only as what the material is
+about. It asks for an owner only when it also says whose job something is: a who-word ("who", "whose",
+"responsible", "job") or a phrase that puts us against them ("us or aws", "do we", "on us"). Words that describe a
+feature ("*automatic* storage increase", "on *by default*") do not: they say what the material is for.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+# the thing asked for (single words; "example" not after "for": "for example, who patches ...")
+_MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
+samples script scripts powershell kubectl oneliner walkthrough""".split())
+_MATERIAL_PHRASES = (("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
+                     ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
+                     ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do"))
+# whose job it is: a who-word, or we set against them
+_WHOSE_WORDS = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
+ours theirs""".split())
+_US_AGAINST_THEM = (("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"), ("should", "we"),
+                    ("need", "we"), ("we", "need"), ("we", "have", "to"), ("we", "must"), ("are", "we"), ("for", "us"),
+                    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will"))
+
+
+def _has(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
+
+
+def asks_for_material(toks: Sequence[str]) -> bool:
+    """The question asks for a command, syntax, snippet, example, script, steps or a duration, and says nowhere
+    whose job anything is."""
+    material = any(t in _MATERIAL and not (t.startswith("example") and k and toks[k - 1] == "for")
+                   for k, t in enumerate(toks)) or any(_has(toks, p) for p in _MATERIAL_PHRASES)
+    if not material or _WHOSE_WORDS.intersection(toks):
+        return False
+    return not any(_has(toks, p) for p in _US_AGAINST_THEM)
