@@ -233,7 +233,11 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
     if t in {"buy", "buys", "buying", "bought"}:  # "a saas product we buy" names the thing asked about, not a purchase
         if prev in {"t", "not", "never", "without", "nt"}:  # "we didn't buy a ddos plan: are we still covered"
             return False
-        return not (prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS)
+        if prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS:
+            return False
+        # "if we buy *a saas product*, who patches ...": the product bought is what is asked about, with a who-word
+        bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
+        return not (bought and bought[-1] in _BOUGHT_THINGS and {"who", "whose"} & set(toks))
     return t in {"fines", "orders", "ordering", "ordered"}
 
 
