@@ -308,8 +308,15 @@ set sets setting setup up turn turns turning get gets getting need needs want wa
 designs implement implements""".split())
 
 
+def _wanted(toks: Sequence[str], k: int) -> bool:
+    """The short form at ``k`` is the thing wanted: right after a wanting word, or "for" it after one ("who should
+    *set* it *up for* ha")."""
+    return bool(k) and (toks[k - 1] in _WANTED_AFTER or (toks[k - 1] == "for" and bool(
+        _WANTED_AFTER.intersection(toks[max(0, k - 5):k - 1]))))
+
+
 def wants_short_form(toks: Sequence[str]) -> bool:
-    return any(t in SHORT_FORMS and k and toks[k - 1] in _WANTED_AFTER for k, t in enumerate(toks))
+    return any(t in SHORT_FORMS and _wanted(toks, k) for k, t in enumerate(toks))
 
 
 def spell_out(toks: Sequence[str], used: Sequence[bool] | None) -> tuple[list[str], list[bool] | None]:
@@ -317,7 +324,7 @@ def spell_out(toks: Sequence[str], used: Sequence[bool] | None) -> tuple[list[st
     out: list[str] = []
     flags: list[bool] = []
     for k, t in enumerate(toks):
-        words = SHORT_FORMS.get(t, (t,)) if k and toks[k - 1] in _WANTED_AFTER else (t,)
+        words = SHORT_FORMS.get(t, (t,)) if _wanted(toks, k) else (t,)
         out.extend(words)
         flags.extend([bool(used[k]) if used else False] * len(words))
     return out, (flags if used is not None else None)

@@ -116,7 +116,10 @@ class NameFinding:
                     n = len(alias)
                     if i + n > len(toks) or any(used[i:i + n]):
                         continue
-                    if prefer is not None and self._aliases[alias].provider is not prefer:
+                    named_svc: Service | None = self._aliases[alias]
+                    if prefer is not None and self._aliases[alias].provider is not prefer:  # a shared name: the one
+                        named_svc = next((s for s in self._shared_names.get(alias, ()) if s.provider is prefer), None)
+                    if named_svc is None:  # meant
                         continue
                     if alias in self._weak_aliases and " ".join(alias) not in written:
                         continue
@@ -124,7 +127,7 @@ class NameFinding:
                         exact = sum(alias[k] == toks[i + k] for k in range(n))
                         rank = (alias not in self._features, i not in placed, n, exact)
                         if best is None or rank > best[0]:
-                            best = (rank, n, i, self._aliases[alias])
+                            best = (rank, n, i, named_svc)
         if best is None:
             return None
         (named, _, _, _), n, i, svc = best

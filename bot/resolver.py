@@ -173,7 +173,8 @@ class Resolver(NameFinding, RowMatching):
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
-        if svc is None and prov is not None:  # "a bucket" once the provider is known names its object storage
+        implied = svc is None and prov is not None
+        if implied:  # "a bucket" once the provider is known names its object storage
             in_product = set(PRODUCT_PROVIDERS.find(toks) or ())  # ... but not inside a product's name ("shielded vm")
             svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
                         if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product), None)
@@ -217,6 +218,10 @@ class Resolver(NameFinding, RowMatching):
                 scores[aspect_id] = (3.0 * len(phrase), text)
         scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
+        if implied and svc is not None and self._provider_layer(scores, prov):
+            # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
+            # is asked, not the task of the service a resource word implies
+            cat_sid, variant, found = None, None, None
         if (found is None or by_term) and other is not None and not off_topic:
             second = self._find_task(toks, other, used)
             if second[2] is not None and (found is None or second[2].keyword.weight > found.keyword.weight):
@@ -280,6 +285,14 @@ class Resolver(NameFinding, RowMatching):
             return scores
         holds = {a: v for a, v in scores.items() if head in content_tokens(raw_tokens(v[1])) and v[0] >= 0.5 * top[0]}
         return {a: ((v[0] + top[0], v[1]) if a in holds else v) for a, v in scores.items()} if holds else scores
+
+    def _provider_layer(self, scores: dict[str, tuple[float, str]], prov: Provider | None) -> bool:
+        """The best-matched row is one the provider owns in every cloud model (datacenter, hardware, hypervisor)."""
+        if not scores:
+            return False
+        top = max(scores.items(), key=_by_score)[0]
+        aspect = self._aspects[top]
+        return all(aspect.cell(m, prov).owner == Owner.provider.value for m in (Model.iaas, Model.paas, Model.saas))
 
     @staticmethod
     def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
