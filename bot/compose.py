@@ -13,7 +13,7 @@ from __future__ import annotations
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
 from bot.owners import Owners
-from bot.scope import asks_opt_in, states_on
+from bot.scope import asks_opt_in, states_off, states_on
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
 from bot.textmatch import raw_tokens
@@ -189,4 +189,6 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
         return Owner.customer, "Turning it on is yours. "  # "who turns on image scanning"
     if owner is not Owner.provider and task.provider_does and states_on(asked, task.provider_does, task.customer_does):
         return Owner.provider, "With it on: "  # "zone redundant ha is on: who fails it over"
+    if owner is not Owner.customer and task.customer_does and states_off(asked, task.customer_does):
+        return Owner.customer, "With it off, nothing happens on its own: "  # "we never turned on guest patching"
     return owner, ""

@@ -222,7 +222,7 @@ class Resolver(NameFinding, RowMatching):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
             cat_sid, variant, found = None, None, None
-        if (found is None or by_term) and other is not None and not off_topic:
+        if other is not None and not off_topic:  # the second service's task wins when its keyword is heavier
             second = self._find_task(toks, other, used)
             if second[2] is not None and (found is None or second[2].keyword.weight > found.keyword.weight):
                 cat_sid, variant, found = second

@@ -318,12 +318,30 @@ def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> boo
     if not _PROVIDER_WHEN_ON.search(provider_does.lower()):
         return False
     at = next((i for i, t in enumerate(raw) if t == "who"), None)
+    if at is None and "whose" not in raw:  # no verb asked ("minor patches on autopilot once auto minor upgrade is on?"): what happens then
+        return True
     verb = next((t for t in raw[at + 1:at + 4] if t not in _AUX), None) if at is not None else None
     if verb is None:
         return False
     said = {stem(w) for w in re.findall(r"[a-z]+", provider_does.lower())}
     theirs = {stem(w) for w in re.findall(r"[a-z]+", customer_does.lower())}
     return stem(verb) in said and stem(verb) not in theirs
+
+
+# the question says the feature was never turned on ("we *never turned on* automatic guest patching")
+_STATE_OFF: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "never turned on", "never enabled", "never switched on", "not turned on", "not enabled", "never turned it on",
+    "didn t turn on", "didn t enable", "did not turn on", "did not enable", "haven t turned on", "haven t enabled",
+    "is off", "are off", "turned off", "switched off", "is disabled", "are disabled", "never opted in"))
+
+
+def states_off(raw: Sequence[str], customer_does: str) -> bool:
+    """The question says the feature is off, and the customer's side of the task is turning it on: what the
+    provider does once it is on does not happen, the duty stays with the customer."""
+    if _STATE_OFF.find(raw) is None:
+        return False
+    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
+    return any(v in does for v in (*_OPT_IN_DOES, "opts in", "opt in", "chooses", "picks", "configures"))
 
 
 def asks_a_duty(raw: Sequence[str]) -> bool:
