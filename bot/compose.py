@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
+from bot.feature_state import asks_opt_in, states_off, states_on
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
 from bot.owners import Owners
-from bot.scope import asks_opt_in, states_off, states_on
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
 from bot.textmatch import raw_tokens
@@ -107,6 +107,20 @@ class Composer:
                         **self._team(aspect.id, owner))
         answer.next_step = self._next_step(answer, src.title if src else None)
         return answer
+
+    def service_overview(self, base: dict, cat_sid: str, side: Owner) -> Answer:
+        """ "what is aws responsible for with rds", "who does what on cloud run": the service's tasks by owner."""
+        st = self.tasks.catalog.by_service[cat_sid]
+        prov: Provider | None = base.get("provider")
+        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
+        by_owner: dict[str, list[str]] = {}
+        for task in st.tasks:
+            by_owner.setdefault(task.owner, []).append(task.title.lower())
+        parts = [f"{label}: {'; '.join(by_owner[o][:6])}." for o, label in
+                 (("provider", prov_name), ("customer", "You"), ("shared", "Split")) if by_owner.get(o)]
+        subject = base.get("service_name") or cat_sid
+        return Answer(**base, owner=side, explanation=f"On {subject}, {' '.join(parts)}",
+                      next_step=f'Ask about one duty (e.g. "who patches {subject}?") for its owner and sources.')
 
     # -- aspect rows ---------------------------------------------------------------
     def _scoped_checks(self, aspect: Aspect, prov: Provider | None, service: str | None,

@@ -1,7 +1,8 @@
 """Requests for material, not for an owner (pure): a command, its syntax or flags, a snippet, an example, a script,
-steps, a walk-through ("aws cli command to turn on versioning for a bucket", "kubectl command to drain an aks node
-before patching it", "walk me through setting a maintenance window on gke"), or a quantity opened by "how long"
-("how long is the time travel window by default").
+infrastructure code ("terraform for ..."), a best practice, a compatibility list, steps, a walk-through ("aws cli
+command to turn on versioning for a bucket", "kubectl command to drain an aks node before patching it", "walk me
+through setting a maintenance window on gke"), or a quantity opened by "how long" ("how long is the time travel
+window by default").
 
 Such a question names a duty's words (versioning, patching, a maintenance window) only as what the material is
 about. It asks for an owner only when it also says whose job something is: a who-word ("who", "whose",
@@ -15,7 +16,11 @@ from typing import Sequence
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
 _MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
 samples script scripts powershell kubectl oneliner walkthrough""".split())
+_IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
 _MATERIAL_PHRASES = (("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
+                     *((tool, "for") for tool in _IAC), *((tool, "to") for tool in _IAC),
+                     ("best", "practice", "for"), ("best", "practices", "for"), ("naming", "convention"),
+                     ("compatible", "with"), ("compatibility", "matrix"),
                      ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
                      ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do"))
 # whose job it is: a who-word, or we set against them

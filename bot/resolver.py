@@ -241,8 +241,10 @@ class Resolver(NameFinding, RowMatching):
             near = self.tasks.closest_in_aspect(cat_sid, top[0], words, content_tokens(raw_tokens(top[1][1])))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
-        side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
-        if side:  # "what is AWS responsible for?": no topic, only a side of the split
+        side = overview_side(toks, content) if not scores and not off_topic and found is None else None
+        if side and cat_sid:  # "what is aws responsible for with rds": the service's own split
+            return self.compose.service_overview(base, cat_sid, side)
+        if side and svc is None:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)
         if not scores and cat_sid and not off_topic and asks_a_duty(toks):
             # the service is named but no row or task keyword matched whole: its task the other words point at

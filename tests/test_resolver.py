@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.feature_state import asks_opt_in
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
 from bot.resolver import Resolver
-from bot.scope import asks_opt_in
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, TaskCatalog
 from bot.vocabulary import check_services, load_vocabulary
