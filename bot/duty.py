@@ -82,6 +82,7 @@ _RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recomme
                              ("any", "recommendations"), ("any", "recommendation"), ("any", "suggestions"),
                              ("any", "ideas"), ("anyone", "suggest")})
 _HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
+_DEFAULT_PHRASES = {("by", "default"), ("on", "default"), ("built", "in")}
 # "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
 # fails, is promoting a replica something we do")
 _FACT_VERBS = frozenset("""is are was were will would does do did can could should s""".split())
@@ -249,6 +250,8 @@ class DutyFrame:
             return False  # "what does google *do* for gke nodes", not "what port does azure sql listen on"
         pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
                                                                          for i in range(len(toks) - 2)}
+        if first == "when" or first == "how":  # a time or amount "by default" is still a fact ("when does the
+            pairs -= _DEFAULT_PHRASES  # maintenance window start by default")
         return not any(p in pairs for p in _WHOSE_PHRASES)
 
 

@@ -15,14 +15,16 @@ from typing import Sequence
 
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
 _MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
-samples script scripts powershell kubectl oneliner walkthrough""".split())
+samples script scripts powershell kubectl oneliner walkthrough steps""".split())
 _IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
 _MATERIAL_PHRASES = (("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
                      *((tool, "for") for tool in _IAC), *((tool, "to") for tool in _IAC),
                      ("best", "practice", "for"), ("best", "practices", "for"), ("naming", "convention"),
-                     ("compatible", "with"), ("compatibility", "matrix"),
+                     ("compatible", "with"), ("compatibility", "matrix"), ("is", "there", "a", "way"),
+                     ("any", "way", "to"), ("worth", "it"),
                      ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
                      ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do"))
+_SUPPORT = frozenset("support supports supported".split())  # a capability, asked with a yes/no opener
 # whose job it is: a who-word, or we set against them
 _WHOSE_WORDS = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
 ours theirs""".split())
@@ -39,8 +41,11 @@ def _has(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
 def asks_for_material(toks: Sequence[str]) -> bool:
     """The question asks for a command, syntax, snippet, example, script, steps or a duration, and says nowhere
     whose job anything is."""
-    material = any(t in _MATERIAL and not (t.startswith("example") and k and toks[k - 1] == "for")
-                   for k, t in enumerate(toks)) or any(_has(toks, p) for p in _MATERIAL_PHRASES)
+    material = (any(t in _MATERIAL and not (t.startswith("example") and k and toks[k - 1] == "for")
+                    for k, t in enumerate(toks)) or any(_has(toks, p) for p in _MATERIAL_PHRASES)
+                or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
+                or (toks[:1] in (["does"], ["do"], ["can"], ["is"], ["are"])  # "does eks support windows nodes"
+                    and bool(_SUPPORT.intersection(toks))))
     if not material or _WHOSE_WORDS.intersection(toks):
         return False
     return not any(_has(toks, p) for p in _US_AGAINST_THEM)
