@@ -275,17 +275,20 @@ class Resolver(NameFinding, RowMatching):
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
 
     def _object_decides(self, scores: dict[str, tuple[float, str]], toks: list[str]) -> dict[str, tuple[float, str]]:
-        """The one-word thing the who-frame asks about picks between rows the question's words match: "with a paas
-        database who patches the *os* under it" is the OS row's ("os patching"), not the engine's ("patch the
-        database")."""
+        """The thing the who-frame asks about picks between rows the question's words match: "with a paas database
+        who patches the *os* under it" is the OS row's ("os patching"), not the engine's ("patch the database");
+        "saas app: who manages user *access*" is the access row's ("who can access"), not the app row's ("apps")."""
         if len(scores) < 2:
             return scores
         asked = self.duty.asked(toks)
-        head = stem(asked[1][0]) if asked and len(asked[1]) == 1 else None  # one word: the thing itself
-        top = max(scores.values())
-        if head is None or head in content_tokens(raw_tokens(top[1])):
+        if not asked or not asked[1]:
             return scores
-        holds = {a: v for a, v in scores.items() if head in content_tokens(raw_tokens(v[1])) and v[0] >= 0.5 * top[0]}
+        # a one-word object is the thing itself; a longer one's head decides only between rows matched about as well
+        head, near = stem(asked[1][-1]), (0.5 if len(asked[1]) == 1 else 0.9)
+        top = scores[min(scores, key=lambda a: (-scores[a][0], a))]  # the row the answer would take
+        if head in content_tokens(raw_tokens(top[1])):
+            return scores
+        holds = {a: v for a, v in scores.items() if head in content_tokens(raw_tokens(v[1])) and v[0] >= near * top[0]}
         return {a: ((v[0] + top[0], v[1]) if a in holds else v) for a, v in scores.items()} if holds else scores
 
     def _provider_layer(self, scores: dict[str, tuple[float, str]], prov: Provider | None) -> bool:
