@@ -8,9 +8,9 @@ whatever cloud words it carries:
   be a thing the catalogue knows (a word of a matrix row, a task, a service name) or stand for one ("who renews
   *it*"). "who's *taking notes* at the bigquery retro", "can someone *patch me* into the bridge", "whose turn is
   it to *rotate the retro facilitator*" name people, papers and events: no duty, however cloudy the rest is.
-* the **fact-frame** (bot/fact_frame.py): a question opened by what / which / when / where / how long (fast, big, often, ...) with
-  no word about whose job it is asks a fact (a port, a format, a duration, a date, a default quota), not an owner;
-  so does a how-to ("how do I write a query with boto3").
+* the **fact-frame** (bot/fact_frame.py): a question opened by what / which / when / where / how long (fast, big,
+  often, ...) with no word about whose job it is asks a fact (a port, a format, a duration, a date, a default quota),
+  not an owner; so does a how-to ("how do I write a query with boto3").
 
 A question with neither frame ("node os on gke autopilot", "our rds certs, us or aws?") names its topic
 and is left to the matchers.
