@@ -9,8 +9,8 @@ from typing import Sequence
 from bot.textmatch import stem
 
 # words between "who" and the verb asked ("who's actually gonna patch", "who is supposed to renew")
-AUX_WORDS = frozenset("""s is are was were will would should shall does do did actually really usually normally typically
-even ever then gonna going to supposed meant expected has have had need needs must can could ll d re m also still
+AUX_WORDS = frozenset("""s is are was were will would should shall does do did actually really usually normally
+typically even ever then gonna going to supposed meant expected has have had need needs must can could ll d re m also still
 currently right now generally exactly ultimately""".split())
 # "can *someone* patch ...": an asking word like "who"
 ASKING_WHO = frozenset({"who", "whose", "whom", "someone", "somebody", "anyone", "anybody"})

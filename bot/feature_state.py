@@ -52,8 +52,8 @@ def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> boo
     if not _PROVIDER_WHEN_ON.search(provider_does.lower()):
         return False
     at = next((i for i, t in enumerate(raw) if t == "who"), None)
-    if at is None and "whose" not in raw:  # no verb asked ("minor patches on autopilot once auto minor upgrade is on?"): what happens then
-        return True
+    if at is None and "whose" not in raw:  # no verb asked ("minor patches on autopilot once auto minor upgrade is
+        return True  # on?"): what happens then
     verb = next((t for t in raw[at + 1:at + 4] if t not in _AUX), None) if at is not None else None
     if verb is None:
         return False

@@ -28,7 +28,8 @@ _SUPPORT = frozenset("support supports supported".split())  # a capability, aske
 # whose job it is: a who-word, or we set against them
 _WHOSE_WORDS = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
 ours theirs""".split())
-_US_AGAINST_THEM = (("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"), ("should", "we"),
+_US_AGAINST_THEM = (("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"),
+                    ("should", "we"),
                     ("need", "we"), ("we", "need"), ("we", "have", "to"), ("we", "must"), ("are", "we"), ("for", "us"),
                     ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will"))
 
