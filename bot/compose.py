@@ -172,6 +172,16 @@ class Composer:
                                    "(e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS for one answer."),
                       next_step="Name the service (e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS.")
 
+    def provider_half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None) -> Answer:
+        """A split or model-dependent row asked about the provider's own layer ("vulnerability management for
+        google's infrastructure"): the provider's half of the row."""
+        cell = aspect.cell(model or Model.iaas, prov)
+        does = cell.provider_does or cell.summary
+        return answer.model_copy(update={
+            "owner": Owner.provider, "breakdown": {}, "provider_does": does, "team": None, "team_name": None,
+            "explanation": f"On the provider's own infrastructure this is the provider's: {does}",
+            "next_step": self._next_step(answer.model_copy(update={"owner": Owner.provider}), None)})
+
     def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
                      customer_does: str | None) -> Answer:
         explanation = summary

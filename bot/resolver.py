@@ -47,6 +47,7 @@ from bot.scope import (
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
     asks_a_duty,
+    names_provider_layer,
     out_of_scope,
     overview_side,
 )
@@ -262,7 +263,10 @@ class Resolver(NameFinding, RowMatching):
         top_id, (top_score, top_text) = ranked[0]
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
-        return self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
+        answer = self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
+        if answer.owner in (Owner.shared, Owner.depends) and svc is None and names_provider_layer(toks):
+            return self.compose.provider_half(answer, self._aspects[top_id], model, prov)  # "for google's infra"
+        return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:
         """The provider's service for a resource word asked about before the words that place it on ``svc``

@@ -282,6 +282,22 @@ _DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibili
 us we our ours job duty problem fault automatic automatically builtin built""".split())
 
 
+# the provider's own layer named as the place of the duty ("vulnerability management for *google's infrastructure*",
+# "incident response for the *underlying infrastructure*")
+_LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenters hosts backbone".split())
+_OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
+
+
+def names_provider_layer(raw: Sequence[str]) -> bool:
+    """The question places the duty on the provider's own infrastructure, platform or hardware."""
+    for i, t in enumerate(raw):
+        if t in _LAYER_WORDS and i:
+            prev = raw[i - 2] if raw[i - 1] == "s" and i >= 2 else raw[i - 1]
+            if prev in _OWNER_WORDS and not (prev in {"its", "their"} and "our" in raw[max(0, i - 4):i]):
+                return True
+    return False
+
+
 def asks_a_duty(raw: Sequence[str]) -> bool:
     """The question has a word about whose job something is ("who", "us", "built in", ...)."""
     return bool(_DUTY_CUES.intersection(raw))
