@@ -35,6 +35,7 @@ from bot.compose import Composer
 from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after, spell_out, wants_short_form
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
+from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope
 from bot.owners import Owners
 from bot.row_match import RowMatching
 from bot.scope import (
@@ -46,9 +47,6 @@ from bot.scope import (
     OVERVIEWS,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
-    asks_a_duty,
-    names_provider_layer,
-    out_of_scope,
     overview_side,
 )
 from bot.task_match import TaskIndex, TaskMatch
@@ -277,31 +275,6 @@ class Resolver(NameFinding, RowMatching):
         first = min(placed)
         return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:first]
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
-
-    def _object_decides(self, scores: dict[str, tuple[float, str]], toks: list[str]) -> dict[str, tuple[float, str]]:
-        """The thing the who-frame asks about picks between rows the question's words match: "with a paas database
-        who patches the *os* under it" is the OS row's ("os patching"), not the engine's ("patch the database");
-        "saas app: who manages user *access*" is the access row's ("who can access"), not the app row's ("apps")."""
-        if len(scores) < 2:
-            return scores
-        asked = self.duty.asked(toks)
-        if not asked or not asked[1]:
-            return scores
-        # a one-word object is the thing itself; a longer one's head decides only between rows matched about as well
-        head, near = stem(asked[1][-1]), (0.5 if len(asked[1]) == 1 else 0.9)
-        top = scores[min(scores, key=lambda a: (-scores[a][0], a))]  # the row the answer would take
-        if head in content_tokens(raw_tokens(top[1])):
-            return scores
-        holds = {a: v for a, v in scores.items() if head in content_tokens(raw_tokens(v[1])) and v[0] >= near * top[0]}
-        return {a: ((v[0] + top[0], v[1]) if a in holds else v) for a, v in scores.items()} if holds else scores
-
-    def _provider_layer(self, scores: dict[str, tuple[float, str]], prov: Provider | None) -> bool:
-        """The best-matched row is one the provider owns in every cloud model (datacenter, hardware, hypervisor)."""
-        if not scores:
-            return False
-        top = max(scores.items(), key=_by_score)[0]
-        aspect = self._aspects[top]
-        return all(aspect.cell(m, prov).owner == Owner.provider.value for m in (Model.iaas, Model.paas, Model.saas))
 
     @staticmethod
     def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
