@@ -193,3 +193,14 @@ def _asks_a_price(toks: Sequence[str], i: int) -> bool:
     if at is None or (at > i + 2 and _ASKS_WHOSE.intersection(toks)):  # "how much downtime ..., who handles it"
         return False
     return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[at + 1:at + 5])
+
+
+# a provider's software, not its cloud ("the *microsoft sql* engine", "*microsoft patches*", "*google chrome*")
+_VENDOR_SOFTWARE = frozenset("""sql windows exchange office sharepoint active ad patches patch updates update server
+linux chrome android""".split())
+
+
+def vendor_word(raw: Sequence[str]) -> bool:
+    """A provider word used as the maker of software the question names ("who patches the *microsoft sql*
+    engine on rds")."""
+    return any(t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _VENDOR_SOFTWARE for i, t in enumerate(raw))

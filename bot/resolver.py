@@ -35,7 +35,7 @@ from bot.compose import Composer
 from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after, spell_out, wants_short_form
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
-from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope
+from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope, vendor_word
 from bot.owners import Owners
 from bot.row_match import RowMatching
 from bot.scope import (
@@ -150,6 +150,12 @@ class Resolver(NameFinding, RowMatching):
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
+        if svc is None and named is not None and hint is None and vendor_word(toks):
+            # "rds for sql server: who patches the *microsoft sql* engine": a service named outright outranks a
+            # provider word that only says whose software it is
+            taken = list(used)
+            svc = self._take_service(toks, taken, written=written, cands=[frozenset({t}) for t in toks])
+            svc, used[:] = (svc, taken) if svc is not None and taken != used else (None, used)
         via_term = False  # the service is a provider term's, not named
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
             svc = self._take_service(toks, used, written=written)
