@@ -97,7 +97,8 @@ class NameFinding:
                        for d in [tok[:k] + tok[k + 1:]] if d in self._alias_vocab.tokens_set}
         return frozenset({tok} | plural | {a for a in fuzzy if is_swap_typo(tok, a) or (
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
-            and not (len(tok) >= 7 and a == tok + "s"))})
+            and not (len(tok) >= 7 and a == tok + "s")
+            and not (len(a) >= 7 and tok == a + "s" and tok in self._alias_vocab.tokens_set))})  # "workspaces" is a name
 
     def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None,
                       written: str = "", cands: list[frozenset[str]] | None = None) -> Service | None:
