@@ -107,6 +107,7 @@ def catalogue_words(*texts: Iterable[str]) -> set[str]:
 
 
 # "who should *i ask* for access", "who do we *contact* about ...", "who *knows* how to ...": a person is wanted
+_BLAME = frozenset("broke messed screwed nuked".split())
 _CONTACT = frozenset("ask contact ping talk reach speak email message".split())
 _KNOWING = frozenset("knows know understands remembers".split())
 
@@ -193,6 +194,8 @@ class DutyFrame:
         asked = self.asked(toks)
         if asked is not None:
             verb, phrase = asked
+            if verb in _BLAME:  # "who *broke* the build": an event and its culprit, not a duty
+                return True
             phrase = [w for w in phrase if not w.isdigit()]  # an address or a version ("allow 35.235.240.0/20")
             if not phrase:
                 return False

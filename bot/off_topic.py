@@ -64,7 +64,8 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
             and any(w in PROVIDER_WORDS for w in raw))
 
 
-_BOUGHT_THINGS = frozenset("product products app apps tool tools software service services saas platform".split())
+_BOUGHT_THINGS = frozenset("""product products app apps tool tools software service services saas platform one ones cert
+certs certificate certificates license licenses""".split())  # "it's *one we bought* from digicert"
 
 
 def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
