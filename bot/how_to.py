@@ -21,7 +21,8 @@ _MATERIAL_PHRASES = (("walk", "me", "through"), ("walk", "through"), ("show", "m
                      *((tool, "for") for tool in _IAC), *((tool, "to") for tool in _IAC),
                      ("best", "practice", "for"), ("best", "practices", "for"), ("naming", "convention"),
                      ("compatible", "with"), ("compatibility", "matrix"), ("is", "there", "a", "way"),
-                     ("any", "way", "to"), ("worth", "it"),
+                     ("any", "way", "to"), ("worth", "it"), ("is", "it", "possible"),
+                     ("limit", "increase"), ("increase", "the", "limit"), ("raise", "the", "limit"),
                      ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
                      ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do"))
 _SUPPORT = frozenset("support supports supported".split())  # a capability, asked with a yes/no opener
@@ -39,12 +40,19 @@ def _has(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
+def _limit_raised(toks: Sequence[str]) -> bool:
+    """ "a *higher* lambda concurrency *limit*": a quota request."""
+    return any(t in {"limit", "limits"} for t in toks) and any(t in {"higher", "bigger", "raise", "raised"} for t in toks)
+
+
 def asks_for_material(toks: Sequence[str]) -> bool:
     """The question asks for a command, syntax, snippet, example, script, steps or a duration, and says nowhere
     whose job anything is."""
     material = (any(t in _MATERIAL and not (t.startswith("example") and k and toks[k - 1] == "for")
                     for k, t in enumerate(toks)) or any(_has(toks, p) for p in _MATERIAL_PHRASES)
                 or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
+                or toks[:2] == ["can", "i"]  # "can i attach an ebs volume to two instances"
+                or _limit_raised(toks)
                 or (toks[:1] in (["does"], ["do"], ["can"], ["is"], ["are"])  # "does eks support windows nodes"
                     and bool(_SUPPORT.intersection(toks))))
     if not material or _WHOSE_WORDS.intersection(toks):

@@ -119,7 +119,8 @@ _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     # dates ("which day patch tuesday falls on")
     "which day", "what day", "which date", "what date", "falls on"))
 _TRIVIA_NOUNS = frozenset("limit limits version versions size sizes number quota quotas".split())
-_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there".split())
+_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there higher increase raise bigger"
+                         .split())
 _HOW_MANY = PhraseIndex([(("how", "many"), True)])
 # words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
 _ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
