@@ -144,9 +144,14 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
     return False
 
 
+_PROVIDER_ACTS = frozenset("take takes handle handles manage manages do does cover covers look looks".split())
+
+
 def asks_a_duty(raw: Sequence[str]) -> bool:
-    """The question has a word about whose job something is ("who", "us", "built in", ...)."""
-    return bool(_DUTY_CUES.intersection(raw))
+    """The question has a word about whose job something is ("who", "us", "built in", ...), or has the provider act
+    ("does *aws take* care of lambda scaling")."""
+    return bool(_DUTY_CUES.intersection(raw)) or any(
+        t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _PROVIDER_ACTS for i, t in enumerate(raw))
 
 
 def not_a_duty(raw: Sequence[str]) -> bool:
