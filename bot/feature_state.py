@@ -66,7 +66,9 @@ def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> boo
 _STATE_OFF: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "never turned on", "never enabled", "never switched on", "not turned on", "not enabled", "never turned it on",
     "didn t turn on", "didn t enable", "did not turn on", "did not enable", "haven t turned on", "haven t enabled",
-    "is off", "are off", "turned off", "switched off", "is disabled", "are disabled", "never opted in"))
+    "is off", "are off", "turned off", "switched off", "is disabled", "are disabled", "never opted in",
+    "isn t enabled", "isn t on", "aren t enabled", "wasn t enabled", "is not on", "is not enabled", "never set up",
+    "not set up", "didn t set up", "haven t set up", "never configured", "not configured"))
 
 
 def states_off(raw: Sequence[str], customer_does: str) -> bool:
