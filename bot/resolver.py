@@ -85,7 +85,7 @@ class Resolver(NameFinding, RowMatching):
         cat_sid, variant = self.tasks.catalogue_for(svc.id if svc else None, toks)
         if cat_sid is None:
             return None, None, None
-        variant = self.tasks.variant_in(cat_sid, toks) or variant
+        variant = self.tasks.denied_variant(cat_sid, self.tasks.variant_in(cat_sid, toks) or variant, toks)
         found = self._task_in(cat_sid, toks, used)
         if found is None and wants_short_form(toks):
             long_toks, long_used = spell_out(toks, used)

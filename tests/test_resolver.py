@@ -346,3 +346,8 @@ def test_names_inside_and_around_product_names(q, service):
 def test_a_service_overview_lists_its_tasks_by_owner():
     a = RESOLVER.who_owns("what's aws responsible for with rds")
     assert a.owner is Owner.provider and a.service == "aws_rds" and "You:" in a.explanation
+
+
+def test_a_denied_variant_of_two_means_the_other():
+    a = RESOLVER.who_owns("we're not on autopilot, who patches the gke nodes")
+    assert a.variant == "standard" and a.owner is Owner.shared
