@@ -38,6 +38,7 @@ _DOER_AUX = frozenset("does do will would should can could".split())
 _DOING = frozenset("""do handle manage cover take own look keep patch update upgrade backup back rotate encrypt
 replicate monitor scan fix secure protect renew restore fail failover maintain run provide guarantee log""".split())
 DOING_STEMS = frozenset(stem(w) for w in _DOING)
+_DOES = frozenset("does did handles takes covers manages patches".split())
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
                   ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
@@ -62,8 +63,9 @@ def asks_a_fact(toks: Sequence[str]) -> bool:
              or (first == "how" and (second in _HOW_FACTS or how_to)))
     if not opens or _WHOSE.intersection(toks):
         return False
-    if any(t in _PROVIDER_DOERS and k and toks[k - 1] in _DOER_AUX and k + 1 < len(toks)
-           and toks[k + 1] in _DOING for k, t in enumerate(toks)):
+    if any(t in _PROVIDER_DOERS and k + 1 < len(toks) and (
+            (k and toks[k - 1] in _DOER_AUX and toks[k + 1] in _DOING) or toks[k + 1] in _DOES)
+           for k, t in enumerate(toks)):  # "what google *does* for gke nodes"
         return False  # "what does google *do* for gke nodes", not "what port does azure sql listen on"
     pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
                                                                      for i in range(len(toks) - 2)}

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from bot.fact_frame import DOING_STEMS
+from bot.scope import PROVIDER_WORDS
+from bot.textmatch import stem
+
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
 _MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
 samples script scripts powershell kubectl oneliner walkthrough steps""".split())
@@ -40,6 +44,14 @@ def _has(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
+_ACTS = frozenset(stem(w) for w in "do does did take takes handle handles handled cover covers".split()) | DOING_STEMS
+
+
+def _provider_acts(toks: Sequence[str]) -> bool:
+    """ "what steps does *aws take*", "show me what *google does* for ...": the provider's part is asked."""
+    return any(t in PROVIDER_WORDS and i + 1 < len(toks) and stem(toks[i + 1]) in _ACTS for i, t in enumerate(toks))
+
+
 def _limit_raised(toks: Sequence[str]) -> bool:
     """ "a *higher* lambda concurrency *limit*": a quota request."""
     return any(t in {"limit", "limits"} for t in toks) and any(t in {"higher", "bigger", "raise", "raised"} for t in toks)
@@ -55,6 +67,6 @@ def asks_for_material(toks: Sequence[str]) -> bool:
                 or _limit_raised(toks)
                 or (toks[:1] in (["does"], ["do"], ["can"], ["is"], ["are"])  # "does eks support windows nodes"
                     and bool(_SUPPORT.intersection(toks))))
-    if not material or _WHOSE_WORDS.intersection(toks):
+    if not material or _WHOSE_WORDS.intersection(toks) or _provider_acts(toks):
         return False
     return not any(_has(toks, p) for p in _US_AGAINST_THEM)

@@ -351,3 +351,12 @@ def test_a_service_overview_lists_its_tasks_by_owner():
 def test_a_denied_variant_of_two_means_the_other():
     a = RESOLVER.who_owns("we're not on autopilot, who patches the gke nodes")
     assert a.variant == "standard" and a.owner is Owner.shared
+
+
+@pytest.mark.parametrize("q", [
+    "what steps does aws take to secure the hypervisor",      # "steps", but the provider's part is asked
+    "show me what google does for gke node patching",
+    "example of what azure handles for sql database backups",
+])
+def test_a_request_about_what_the_provider_does_is_a_duty_question(q):
+    assert RESOLVER.who_owns(q).owner is not Owner.unknown, q
