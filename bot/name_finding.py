@@ -105,6 +105,9 @@ class NameFinding:
         """The service named; with a provider named outright (``prefer``), only that provider's services:
         context decides a name two stacks share."""
         cands = cands if cands is not None else [self._alias_candidates(t) for t in toks]
+        if prefer is not None:  # "google *workspaces*": with the provider named, a plural may stand for its singular
+            cands = [c | {t[:-1]} if t.endswith("s") and t[:-1] in self._alias_vocab.tokens_set else c
+                     for t, c in zip(toks, cands)]
         # rank: a named service beats a feature, the thing asked about where it sits ("acm cert attached to
         # *cloudfront*"), a longer alias a shorter one, exact words typos; then first wins
         placed = placed_after(toks)
