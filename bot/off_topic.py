@@ -118,7 +118,8 @@ _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "when did", "when was", "when were", "log into", "log in to", "sign into",
     # dates ("which day patch tuesday falls on")
     "which day", "what day", "which date", "what date", "falls on"))
-_TRIVIA_NOUNS = frozenset("limit limits version versions size sizes number quota quotas".split())
+_TRIVIA_NOUNS = frozenset("""limit limits version versions size sizes number quota quotas timeout timeouts duration
+concurrency connections throughput iops""".split())
 _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there higher increase raise bigger"
                          .split())
 _HOW_MANY = PhraseIndex([(("how", "many"), True)])
