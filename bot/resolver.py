@@ -20,7 +20,11 @@ question's duty frame read in bot/duty.py):
    variant named, or per-variant owners and a question when the variant decides), unless a longer
    row keyword says the question is about something else. The answer is built in bot/compose.py.
 8. a named service with no row or task match answers the one task its other words clearly point at.
-No keyword fully matched, an out-of-scope topic (billing, pricing, on-call, ...), or a question whose frame asks no
+A service implied only by a resource word ("tenants' *vms*") does not pull a question about the provider's own layer
+(hardware, hypervisor) into its tasks; a split row asked "for google's infrastructure" is the provider's half; a
+variant the question denies ("not on autopilot") is not the one asked (of two, the other one is).
+No keyword fully matched, an out-of-scope topic (billing, pricing, on-call, ...: bot/off_topic.py), a request for a
+command, snippet or steps with no whose-frame (bot/how_to.py), or a question whose frame asks no
 duty (bot/duty.py: "who's taking *notes* at the bigquery retro", "what port does azure sql listen on") gives
 ``unknown`` with did-you-mean suggestions: never a confident answer for a topic
 the matrix does not cover. When the model is not known and the row's owner
