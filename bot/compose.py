@@ -176,7 +176,7 @@ class Composer:
         """A split or model-dependent row asked about the provider's own layer ("vulnerability management for
         google's infrastructure"): the provider's half of the row."""
         cell = aspect.cell(model or Model.iaas, prov)
-        does = cell.provider_does or cell.summary
+        does = answer.provider_does or cell.provider_does or cell.summary
         return answer.model_copy(update={
             "owner": Owner.provider, "breakdown": {}, "provider_does": does, "team": None, "team_name": None,
             "explanation": f"On the provider's own infrastructure this is the provider's: {does}",

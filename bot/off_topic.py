@@ -138,6 +138,8 @@ _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their",
 def names_provider_layer(raw: Sequence[str]) -> bool:
     """The question places the duty on the provider's own infrastructure, platform or hardware."""
     for i, t in enumerate(raw):
+        if t in {"service", "services"} and i and raw[i - 1] == "providermanaged":
+            return True  # "the software of *aws managed services*" (normalised to "aws providermanaged services")
         if t in _LAYER_WORDS and i:
             prev = raw[i - 2] if raw[i - 1] == "s" and i >= 2 else raw[i - 1]
             if prev in _OWNER_WORDS and not (prev in {"its", "their"} and "our" in raw[max(0, i - 4):i]):
