@@ -127,7 +127,9 @@ class NameFinding:
                         continue
                     if alias in self._weak_aliases and " ".join(alias) not in written:
                         continue
-                    if all(alias[k] in cands[i + k] for k in range(n)):
+                    fits = [alias[k] in cands[i + k] for k in range(n)]
+                    if all(fits) or (n > 1 and any(alias[k] == toks[i + k] for k in range(n)) and all(
+                            f or _one_letter_off(alias[k], toks[i + k]) for k, f in enumerate(fits))):
                         exact = sum(alias[k] == toks[i + k] for k in range(n))
                         rank = (alias not in self._features, i not in placed, n, exact)
                         if best is None or rank > best[0]:
@@ -204,3 +206,10 @@ def _owned_by_provider(toks: list[str], i: int) -> bool:
     if prev == "s" and i >= 2:
         prev = toks[i - 2]
     return prev in {"its", "their", "theirs"} or prev in PROVIDER_WORDS
+
+
+def _one_letter_off(name: str, word: str) -> bool:
+    """One letter of a word of five or more changed ("big *quary*" for "big query"), the first kept: allowed only
+    beside a word of the same name written exactly."""
+    return (len(word) == len(name) >= 5 and word[0] == name[0]
+            and sum(a != b for a, b in zip(word, name)) == 1)

@@ -334,6 +334,7 @@ def test_a_feature_never_turned_on_leaves_the_duty_with_the_customer():
 
 @pytest.mark.parametrize("q, service", [
     ("anyone know the on-demand price per tb for big querry", "gcp_bigquery"),          # a letter typed twice
+    ("cost of big quary storage", "gcp_bigquery"),                                      # one letter off, beside "big"
     ("who renews certs in certificate manager on gcp", "gcp_certificate_manager"),      # a name two providers use
     ("rds for sql server - who patches the microsoft sql engine", "aws_rds"),           # the maker of the software
     ("who sets up mfa for workspaces users", "aws_workspaces"),                         # a plural that is a name
