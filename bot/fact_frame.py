@@ -65,8 +65,10 @@ def asks_a_fact(toks: Sequence[str]) -> bool:
         return False
     if any(t in _PROVIDER_DOERS and k + 1 < len(toks) and (
             (k and toks[k - 1] in _DOER_AUX and toks[k + 1] in _DOING) or toks[k + 1] in _DOES)
-           for k, t in enumerate(toks)):  # "what google *does* for gke nodes"
-        return False  # "what does google *do* for gke nodes", not "what port does azure sql listen on"
+           for k, t in enumerate(toks)):
+        return False  # "what does google *do* / what google *does* for gke nodes", not "what port does azure sql ..."
+    if any(t in _PROVIDER_DOERS and toks[k + 1:k + 2] == ["s"] for k, t in enumerate(toks)):
+        return False  # "which parts are *google's*": whose
     pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
                                                                      for i in range(len(toks) - 2)}
     if first == "when" or first == "how":  # a time or amount "by default" is still a fact ("when does the

@@ -52,6 +52,7 @@ from bot.scope import (
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
     overview_side,
+    service_side,
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
@@ -251,6 +252,8 @@ class Resolver(NameFinding, RowMatching):
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and found is None else None
+        if side is None and cat_sid and not scores and not off_topic and found is None:
+            side = service_side(toks, content)
         if side and cat_sid:  # "what is aws responsible for with rds": the service's own split
             return self.compose.service_overview(base, cat_sid, side)
         if side and svc is None:  # "what is AWS responsible for?": no topic, only a side of the split

@@ -151,6 +151,21 @@ _WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
 _ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
 
 
+_PART_WORDS = frozenset(stem(w) for w in "part parts left still bit bits piece pieces side sides".split())
+
+
+def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
+    """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
+    run security"): the side asked, for the service's own split."""
+    words = set(content) - _WHOLE_TOPICS - _OVERVIEW_FILLER - _PART_WORDS
+    if words:
+        return None
+    side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
+    if side is None:
+        return None
+    return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
+
+
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a question with no topic ("what is the customer responsible for?"): the side it asks about,
     the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a

@@ -361,3 +361,9 @@ def test_a_denied_variant_of_two_means_the_other():
 ])
 def test_a_request_about_what_the_provider_does_is_a_duty_question(q):
     assert RESOLVER.who_owns(q).owner is not Owner.unknown, q
+
+
+def test_a_side_of_a_named_service_as_a_whole_lists_its_tasks():
+    a = RESOLVER.who_owns("which parts of gke security are google's")
+    assert (a.owner, a.service) == (Owner.provider, "gcp_gke")
+    assert RESOLVER.who_owns("what's left for us on cloud run security").owner is Owner.customer
