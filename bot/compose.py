@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
+from bot.feature_state import asks_opt_in, states_off, states_on
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
 from bot.owners import Owners
-from bot.scope import asks_opt_in, states_on
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
 from bot.textmatch import raw_tokens
@@ -108,6 +108,20 @@ class Composer:
         answer.next_step = self._next_step(answer, src.title if src else None)
         return answer
 
+    def service_overview(self, base: dict, cat_sid: str, side: Owner) -> Answer:
+        """ "what is aws responsible for with rds", "who does what on cloud run": the service's tasks by owner."""
+        st = self.tasks.catalog.by_service[cat_sid]
+        prov: Provider | None = base.get("provider")
+        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
+        by_owner: dict[str, list[str]] = {}
+        for task in st.tasks:
+            by_owner.setdefault(task.owner, []).append(task.title.lower())
+        parts = [f"{label}: {'; '.join(by_owner[o][:6])}." for o, label in
+                 (("provider", prov_name), ("customer", "You"), ("shared", "Split")) if by_owner.get(o)]
+        subject = base.get("service_name") or cat_sid
+        return Answer(**base, owner=side, explanation=f"On {subject}, {' '.join(parts)}",
+                      next_step=f'Ask about one duty (e.g. "who patches {subject}?") for its owner and sources.')
+
     # -- aspect rows ---------------------------------------------------------------
     def _scoped_checks(self, aspect: Aspect, prov: Provider | None, service: str | None,
                        cat_sid: str | None) -> list[str]:
@@ -158,6 +172,16 @@ class Composer:
                                    "(e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS for one answer."),
                       next_step="Name the service (e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS.")
 
+    def provider_half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None) -> Answer:
+        """A split or model-dependent row asked about the provider's own layer ("vulnerability management for
+        google's infrastructure"): the provider's half of the row."""
+        cell = aspect.cell(model or Model.iaas, prov)
+        does = answer.provider_does or cell.provider_does or cell.summary
+        return answer.model_copy(update={
+            "owner": Owner.provider, "breakdown": {}, "provider_does": does, "team": None, "team_name": None,
+            "explanation": f"On the provider's own infrastructure this is the provider's: {does}",
+            "next_step": self._next_step(answer.model_copy(update={"owner": Owner.provider}), None)})
+
     def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
                      customer_does: str | None) -> Answer:
         explanation = summary
@@ -189,4 +213,6 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
         return Owner.customer, "Turning it on is yours. "  # "who turns on image scanning"
     if owner is not Owner.provider and task.provider_does and states_on(asked, task.provider_does, task.customer_does):
         return Owner.provider, "With it on: "  # "zone redundant ha is on: who fails it over"
+    if owner is not Owner.customer and task.customer_does and states_off(asked, task.customer_does):
+        return Owner.customer, "With it off, nothing happens on its own: "  # "we never turned on guest patching"
     return owner, ""

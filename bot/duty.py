@@ -8,9 +8,9 @@ whatever cloud words it carries:
   be a thing the catalogue knows (a word of a matrix row, a task, a service name) or stand for one ("who renews
   *it*"). "who's *taking notes* at the bigquery retro", "can someone *patch me* into the bridge", "whose turn is
   it to *rotate the retro facilitator*" name people, papers and events: no duty, however cloudy the rest is.
-* the **fact-frame**: a question opened by what / which / when / where / how long (fast, big, often, ...) with
-  no word about whose job it is asks a fact (a port, a format, a duration, a date, a default quota), not an owner;
-  so does a how-to ("how do I write a query with boto3").
+* the **fact-frame** (bot/fact_frame.py): a question opened by what / which / when / where / how long (fast, big,
+  often, ...) with no word about whose job it is asks a fact (a port, a format, a duration, a date, a default quota),
+  not an owner; so does a how-to ("how do I write a query with boto3").
 
 A question with neither frame ("node os on gke autopilot", "our rds certs, us or aws?") names its topic
 and is left to the matchers.
@@ -23,12 +23,9 @@ from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
+from bot.fact_frame import ASKING_WHO, AUX_WORDS, DOING_STEMS, asks_a_fact
 from bot.textmatch import STOP_WORDS, stem
 
-# words between "who" and the verb asked ("who's actually gonna patch", "who is supposed to renew")
-_AUX = frozenset("""s is are was were will would should shall does do did actually really usually normally typically
-even ever then gonna going to supposed meant expected has have had need needs must can could ll d re m also still
-currently right now generally exactly ultimately""".split())
 # a responsibility phrase: the object follows it ("who's *in charge of* the keys")
 _RESPONSIBILITY = (("the", "owner", "of"), ("owner", "of"), ("owns",), ("own",), ("responsible", "for"),
                    ("accountable", "for"), ("in", "charge", "of"), ("on", "the", "hook", "for"), ("on", "point", "for"),
@@ -58,8 +55,6 @@ these those last next yesterday today tonight tomorrow there here""".split())
 # words that close a sentence without naming anything ("who patches the control plane, etcd *etc*")
 _FILLERS = frozenset("""etc anyway anyways whatever though too lol pls plz now today again either also here there
 tbh btw fyi""".split())
-# "can *someone* patch ...": an asking word like "who"
-_WHO = frozenset({"who", "whose", "whom", "someone", "somebody", "anyone", "anybody"})
 # "a *bunch of* docs": the noun phrase goes on after "of"
 # "a *bunch of* docs": the noun phrase goes on after "of"
 _QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some"
@@ -74,39 +69,12 @@ _RIGHTS = frozenset("""access admin administrator owner owners rights right perm
 privileges privilege authority say keys key credentials creds password passwords write read certification
 certifications certificate certificates attestation attestations accreditation report reports""".split())
 
-# fact questions: what is asked is a fact, not an owner
-_FACT_OPENERS = frozenset({"what", "whats", "which", "when", "where"})
-_OPENERS = _FACT_OPENERS | {"how", "any", "anyone"}
-# asking for a recommendation ("any good course on key vault")
-_RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course"),
-                             ("any", "recommendations"), ("any", "recommendation"), ("any", "suggestions"),
-                             ("any", "ideas"), ("anyone", "suggest")})
-_HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
-# "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
-# fails, is promoting a replica something we do")
-_FACT_VERBS = frozenset("""is are was were will would does do did can could should s""".split())
-# words that say whose job something is: with one of them a what-question asks a duty ("what do *we* have to do")
-_WHOSE = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
-problem fault ours theirs yours automatic automatically auto builtin handled handles handle
-manage manages managed care happens happen own owns owned owner owners ownership""".split())
-# "what does *google* do", "will *aws* patch it": the provider as the one who acts is a duty question
-_PROVIDER_DOERS = frozenset("aws amazon azure microsoft msft gcp google provider providers they vendor".split())
-_DOER_AUX = frozenset("does do will would should can could".split())
-# verbs of a duty right after the provider ("does aws *patch* ...")
-_DOING = frozenset("""do handle manage cover take own look keep patch update upgrade backup back rotate encrypt
-replicate monitor scan fix secure protect renew restore fail failover maintain run provide guarantee log""".split())
-_DOING_STEMS = frozenset(stem(w) for w in _DOING)
-_WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
-                  ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
-                  ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
-                  ("for", "us"), ("to", "do"), ("what", "team"), ("which", "team"), ("which", "side"),
-                  ("stand", "on"))
 
 
 def _skip_aux(toks: Sequence[str], i: int) -> int:
     """Index of the first word from ``i`` on that is not an auxiliary ("has" before "to" is one; "who *has* the
     spare key" is the verb)."""
-    while i < len(toks) and toks[i] in _AUX:
+    while i < len(toks) and toks[i] in AUX_WORDS:
         if toks[i] in {"has", "have", "had"} and (i + 1 >= len(toks) or toks[i + 1] != "to") and not (
                 i and toks[i - 1] in _MODALS):  # "who should have caught that": an auxiliary
             break
@@ -136,6 +104,24 @@ _PUNCTUATION = str.maketrans({ch: " " for ch in "-_/.,:;()'\"!?&+*#@%=<>[]{}|\\`
 def catalogue_words(*texts: Iterable[str]) -> set[str]:
     """The words of the catalogue's texts (one join, one translate, one split: loading stays fast)."""
     return set(" ".join(chain(*texts)).lower().translate(_PUNCTUATION).split())
+
+
+# "who should *i ask* for access", "who do we *contact* about ...", "who *knows* how to ...": a person is wanted
+_BLAME = frozenset("broke messed screwed nuked".split())
+_CONTACT = frozenset("ask contact ping talk reach speak email message".split())
+_KNOWING = frozenset("knows know understands remembers".split())
+
+
+def _asks_for_a_person(toks: Sequence[str]) -> bool:
+    at = next((i for i, t in enumerate(toks) if t in {"who", "whom"}), None)
+    if at is None or at + 1 >= len(toks):
+        return False
+    if toks[at + 1] in _KNOWING:
+        return True
+    i = _skip_aux(toks, at + 1)
+    # "who do we ask *to rotate* the keys" asks who acts: left to the matchers
+    return (i + 1 < len(toks) and toks[i] in _SUBJECTS and toks[i + 1] in _CONTACT
+            and (i + 2 >= len(toks) or toks[i + 2] != "to"))
 
 
 class DutyFrame:
@@ -176,7 +162,7 @@ class DutyFrame:
         the question has no who-frame."""
         at = next((i for i, t in enumerate(toks) if t in {"who", "whose", "whom"}), None)
         if at is None:  # "can *someone* patch me into the bridge" (not "somebody deleted the docs")
-            at = next((i for i, t in enumerate(toks) if t in _WHO and i and toks[i - 1] in _ASKING_AUX), None)
+            at = next((i for i, t in enumerate(toks) if t in ASKING_WHO and i and toks[i - 1] in _ASKING_AUX), None)
         if at is None:
             return None
         if toks[at] == "whose":  # "whose job is it to rotate X", "whose turn is it to ..."
@@ -203,15 +189,19 @@ class DutyFrame:
         return toks[i], words
 
     def asks_no_duty(self, toks: Sequence[str]) -> bool:
+        if _asks_for_a_person(toks):
+            return True
         asked = self.asked(toks)
         if asked is not None:
             verb, phrase = asked
+            if verb in _BLAME:  # "who *broke* the build": an event and its culprit, not a duty
+                return True
             phrase = [w for w in phrase if not w.isdigit()]  # an address or a version ("allow 35.235.240.0/20")
             if not phrase:
                 return False
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
-            short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in _DOING_STEMS else 6
+            short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6
             if verb in _HOLDS and phrase[-1] not in _RIGHTS:  # "who has the spare yubikey" asks where a thing is
                 return True
             return not self._is_topic(phrase[-1], short)
@@ -227,29 +217,9 @@ class DutyFrame:
         return next((k for k in range(at + 2, len(toks)) if toks[k] == "so" and k + 1 < len(toks)
                      and toks[k + 1] in {"we", "that", "it", "they", "our", "i"}), len(toks))
 
-    def asks_a_fact(self, toks: Sequence[str]) -> bool:
-        """Opened by what/which/when/where or "how long/fast/...", with no word about whose job it is."""
-        if not toks:
-            return False
-        # "cloud run - what's the default quota": a topic, then the question
-        start = next((k for k, t in enumerate(toks[:5]) if t in _OPENERS), 0)
-        if start and any(t in _AUX or t in _WHO for t in toks[:start]):
-            start = 0
-        toks = toks[start:]
-        first, second = toks[0], toks[1] if len(toks) > 1 else ""
-        how_to = second == "to" or (second in {"do", "can", "should", "would"} and len(toks) > 2
-                                    and toks[2] in {"i", "you"})  # "how do i write a query", not "how do we"
-        opens = ((first, second) in _RECOMMENDATION or first in {"what", "whats", "which"}
-                 or (first in _FACT_OPENERS and second in _FACT_VERBS)
-                 or (first == "how" and (second in _HOW_FACTS or how_to)))
-        if not opens or _WHOSE.intersection(toks):
-            return False
-        if any(t in _PROVIDER_DOERS and k and toks[k - 1] in _DOER_AUX and k + 1 < len(toks)
-               and toks[k + 1] in _DOING for k, t in enumerate(toks)):
-            return False  # "what does google *do* for gke nodes", not "what port does azure sql listen on"
-        pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
-                                                                         for i in range(len(toks) - 2)}
-        return not any(p in pairs for p in _WHOSE_PHRASES)
+    @staticmethod
+    def asks_a_fact(toks: Sequence[str]) -> bool:
+        return asks_a_fact(toks)
 
 
 # "do we need *to renew* it", "is it on us *to rotate*", "whose job is it *to* ..."
@@ -308,8 +278,15 @@ set sets setting setup up turn turns turning get gets getting need needs want wa
 designs implement implements""".split())
 
 
+def _wanted(toks: Sequence[str], k: int) -> bool:
+    """The short form at ``k`` is the thing wanted: right after a wanting word, or "for" it after one ("who should
+    *set* it *up for* ha")."""
+    return bool(k) and (toks[k - 1] in _WANTED_AFTER or (toks[k - 1] == "for" and bool(
+        _WANTED_AFTER.intersection(toks[max(0, k - 5):k - 1]))))
+
+
 def wants_short_form(toks: Sequence[str]) -> bool:
-    return any(t in SHORT_FORMS and k and toks[k - 1] in _WANTED_AFTER for k, t in enumerate(toks))
+    return any(t in SHORT_FORMS and _wanted(toks, k) for k, t in enumerate(toks))
 
 
 def spell_out(toks: Sequence[str], used: Sequence[bool] | None) -> tuple[list[str], list[bool] | None]:
@@ -317,7 +294,7 @@ def spell_out(toks: Sequence[str], used: Sequence[bool] | None) -> tuple[list[st
     out: list[str] = []
     flags: list[bool] = []
     for k, t in enumerate(toks):
-        words = SHORT_FORMS.get(t, (t,)) if k and toks[k - 1] in _WANTED_AFTER else (t,)
+        words = SHORT_FORMS.get(t, (t,)) if _wanted(toks, k) else (t,)
         out.extend(words)
         flags.extend([bool(used[k]) if used else False] * len(words))
     return out, (flags if used is not None else None)

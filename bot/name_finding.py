@@ -56,8 +56,8 @@ class NameFinding:
         """The model words say (the earliest-listed model in MODEL_PHRASES wins); their words are taken out."""
         found: tuple[int, Model] | None = None
         for i, phrase in MODEL_PHRASES.occurrences(toks):
-            if any(used[i:i + len(phrase)]):
-                continue
+            if any(used[i:i + len(phrase)]) or (phrase[0] == "own" and _owned_by_provider(toks, i)):
+                continue  # "between *its own* data centers" are the provider's, not ours on premises
             end = i + len(phrase)
             if end < len(toks) and toks[end] in MODEL_CONTEXT_WORDS:  # "an iaas deployment", "the saas model"
                 end += 1
@@ -92,15 +92,22 @@ class NameFinding:
                                 and tok[:-1] in self._alias_vocab.tokens_set) else set()
         if tok in PRODUCT_NAMES:  # "codebuild" is AWS's, never a typo of Google's "cloudbuild"
             fuzzy = frozenset()
+        elif len(tok) >= 5 and not self._is_known_word(tok):  # a letter typed twice ("big *querry*", "dynamoodb")
+            plural |= {d for k in range(len(tok) - 1) if tok[k] == tok[k + 1]
+                       for d in [tok[:k] + tok[k + 1:]] if d in self._alias_vocab.tokens_set}
         return frozenset({tok} | plural | {a for a in fuzzy if is_swap_typo(tok, a) or (
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
-            and not (len(tok) >= 7 and a == tok + "s"))})
+            and not (len(tok) >= 7 and a == tok + "s")
+            and not (len(a) >= 7 and tok == a + "s" and tok in self._alias_vocab.tokens_set))})  # "workspaces" is a name
 
     def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None,
                       written: str = "", cands: list[frozenset[str]] | None = None) -> Service | None:
         """The service named; with a provider named outright (``prefer``), only that provider's services:
         context decides a name two stacks share."""
         cands = cands if cands is not None else [self._alias_candidates(t) for t in toks]
+        if prefer is not None:  # "google *workspaces*": with the provider named, a plural may stand for its singular
+            cands = [c | {t[:-1]} if t.endswith("s") and t[:-1] in self._alias_vocab.tokens_set else c
+                     for t, c in zip(toks, cands)]
         # rank: a named service beats a feature, the thing asked about where it sits ("acm cert attached to
         # *cloudfront*"), a longer alias a shorter one, exact words typos; then first wins
         placed = placed_after(toks)
@@ -113,15 +120,20 @@ class NameFinding:
                     n = len(alias)
                     if i + n > len(toks) or any(used[i:i + n]):
                         continue
-                    if prefer is not None and self._aliases[alias].provider is not prefer:
+                    named_svc: Service | None = self._aliases[alias]
+                    if prefer is not None and self._aliases[alias].provider is not prefer:  # a shared name: the one
+                        named_svc = next((s for s in self._shared_names.get(alias, ()) if s.provider is prefer), None)
+                    if named_svc is None:  # meant
                         continue
                     if alias in self._weak_aliases and " ".join(alias) not in written:
                         continue
-                    if all(alias[k] in cands[i + k] for k in range(n)):
+                    fits = [alias[k] in cands[i + k] for k in range(n)]
+                    if all(fits) or (n > 1 and any(alias[k] == toks[i + k] for k in range(n)) and all(
+                            f or _one_letter_off(alias[k], toks[i + k]) for k, f in enumerate(fits))):
                         exact = sum(alias[k] == toks[i + k] for k in range(n))
                         rank = (alias not in self._features, i not in placed, n, exact)
                         if best is None or rank > best[0]:
-                            best = (rank, n, i, self._aliases[alias])
+                            best = (rank, n, i, named_svc)
         if best is None:
             return None
         (named, _, _, _), n, i, svc = best
@@ -186,3 +198,18 @@ class NameFinding:
                 found = found or PROVIDER_WORDS[word]
                 used[i] = True
         return found
+
+
+def _owned_by_provider(toks: list[str], i: int) -> bool:
+    """ "*its* own", "*their* own", "*google's* own" before word ``i`` ("own"): the provider's, not ours."""
+    prev = toks[i - 1] if i else ""
+    if prev == "s" and i >= 2:
+        prev = toks[i - 2]
+    return prev in {"its", "their", "theirs"} or prev in PROVIDER_WORDS
+
+
+def _one_letter_off(name: str, word: str) -> bool:
+    """One letter of a word of five or more changed ("big *quary*" for "big query"), the first kept: allowed only
+    beside a word of the same name written exactly."""
+    return (len(word) == len(name) >= 5 and word[0] == name[0]
+            and sum(a != b for a, b in zip(word, name)) == 1)

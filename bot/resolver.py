@@ -20,7 +20,11 @@ question's duty frame read in bot/duty.py):
    variant named, or per-variant owners and a question when the variant decides), unless a longer
    row keyword says the question is about something else. The answer is built in bot/compose.py.
 8. a named service with no row or task match answers the one task its other words clearly point at.
-No keyword fully matched, an out-of-scope topic (billing, pricing, on-call, ...), or a question whose frame asks no
+A service implied only by a resource word ("tenants' *vms*") does not pull a question about the provider's own layer
+(hardware, hypervisor) into its tasks; a split row asked "for google's infrastructure" is the provider's half; a
+variant the question denies ("not on autopilot") is not the one asked (of two, the other one is).
+No keyword fully matched, an out-of-scope topic (billing, pricing, on-call, ...: bot/off_topic.py), a request for a
+command, snippet or steps with no whose-frame (bot/how_to.py), or a question whose frame asks no
 duty (bot/duty.py: "who's taking *notes* at the bigquery retro", "what port does azure sql listen on") gives
 ``unknown`` with did-you-mean suggestions: never a confident answer for a topic
 the matrix does not cover. When the model is not known and the row's owner
@@ -35,6 +39,7 @@ from bot.compose import Composer
 from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after, spell_out, wants_short_form
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
+from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope, vendor_word
 from bot.owners import Owners
 from bot.row_match import RowMatching
 from bot.scope import (
@@ -46,9 +51,8 @@ from bot.scope import (
     OVERVIEWS,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
-    asks_a_duty,
-    out_of_scope,
     overview_side,
+    service_side,
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
@@ -86,7 +90,7 @@ class Resolver(NameFinding, RowMatching):
         cat_sid, variant = self.tasks.catalogue_for(svc.id if svc else None, toks)
         if cat_sid is None:
             return None, None, None
-        variant = self.tasks.variant_in(cat_sid, toks) or variant
+        variant = self.tasks.denied_variant(cat_sid, self.tasks.variant_in(cat_sid, toks) or variant, toks)
         found = self._task_in(cat_sid, toks, used)
         if found is None and wants_short_form(toks):
             long_toks, long_used = spell_out(toks, used)
@@ -151,6 +155,12 @@ class Resolver(NameFinding, RowMatching):
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
+        if svc is None and named is not None and hint is None and vendor_word(toks):
+            # "rds for sql server: who patches the *microsoft sql* engine": a service named outright outranks a
+            # provider word that only says whose software it is
+            taken = list(used)
+            svc = self._take_service(toks, taken, written=written, cands=[frozenset({t}) for t in toks])
+            svc, used[:] = (svc, taken) if svc is not None and taken != used else (None, used)
         via_term = False  # the service is a provider term's, not named
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
             svc = self._take_service(toks, used, written=written)
@@ -173,7 +183,8 @@ class Resolver(NameFinding, RowMatching):
         prov = Provider(provider) if provider else None
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
-        if svc is None and prov is not None:  # "a bucket" once the provider is known names its object storage
+        implied = svc is None and prov is not None
+        if implied:  # "a bucket" once the provider is known names its object storage
             in_product = set(PRODUCT_PROVIDERS.find(toks) or ())  # ... but not inside a product's name ("shielded vm")
             svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
                         if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product), None)
@@ -215,8 +226,13 @@ class Resolver(NameFinding, RowMatching):
         for phrase, aspect_id, text in [] if off_topic else self._literal:
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
+        scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
-        if (found is None or by_term) and other is not None and not off_topic:
+        if implied and svc is not None and self._provider_layer(scores, prov):
+            # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
+            # is asked, not the task of the service a resource word implies
+            cat_sid, variant, found = None, None, None
+        if other is not None and not off_topic:  # the second service's task wins when its keyword is heavier
             second = self._find_task(toks, other, used)
             if second[2] is not None and (found is None or second[2].keyword.weight > found.keyword.weight):
                 cat_sid, variant, found = second
@@ -235,8 +251,12 @@ class Resolver(NameFinding, RowMatching):
             near = self.tasks.closest_in_aspect(cat_sid, top[0], words, content_tokens(raw_tokens(top[1][1])))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
-        side = overview_side(toks, content) if not scores and not off_topic and svc is None else None
-        if side:  # "what is AWS responsible for?": no topic, only a side of the split
+        side = overview_side(toks, content) if not scores and not off_topic and found is None else None
+        if side is None and cat_sid and not scores and not off_topic and found is None:
+            side = service_side(toks, content)
+        if side and cat_sid:  # "what is aws responsible for with rds": the service's own split
+            return self.compose.service_overview(base, cat_sid, side)
+        if side and svc is None:  # "what is AWS responsible for?": no topic, only a side of the split
             return self._overview(question, toks, side, provider)
         if not scores and cat_sid and not off_topic and asks_a_duty(toks):
             # the service is named but no row or task keyword matched whole: its task the other words point at
@@ -254,7 +274,10 @@ class Resolver(NameFinding, RowMatching):
         top_id, (top_score, top_text) = ranked[0]
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
-        return self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
+        answer = self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
+        if answer.owner in (Owner.shared, Owner.depends) and svc is None and names_provider_layer(toks):
+            return self.compose.provider_half(answer, self._aspects[top_id], model, prov)  # "for google's infra"
+        return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:
         """The provider's service for a resource word asked about before the words that place it on ``svc``

@@ -11,7 +11,8 @@ from typing import AbstractSet, Sequence
 from rapidfuzz import fuzz, process
 
 from bot.answer import Alternative
-from bot.matrix import Matrix
+from bot.duty import DutyFrame
+from bot.matrix import Aspect, Matrix, Model, Owner, Provider
 from bot.scope import HEADLINES, PROVIDER_STEMS, degenerate
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
 
@@ -29,6 +30,8 @@ class _Keyword:
 
 class RowMatching:
     _names: frozenset[str]  # product and service names, matched as written (bot/name_finding.py)
+    _aspects: dict[str, Aspect]  # the resolver's
+    duty: DutyFrame  # the resolver's
 
     def _index_rows(self, matrix: Matrix) -> None:
         self._keywords: list[_Keyword] = []
@@ -127,3 +130,28 @@ class RowMatching:
     @staticmethod
     def _literal_index(toks: list[str], n: int) -> set[tuple[str, ...]]:
         return {tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)}
+
+    def _object_decides(self, scores: dict[str, tuple[float, str]], toks: list[str]) -> dict[str, tuple[float, str]]:
+        """The thing the who-frame asks about picks between rows the question's words match: "with a paas database
+        who patches the *os* under it" is the OS row's ("os patching"), not the engine's ("patch the database");
+        "saas app: who manages user *access*" is the access row's ("who can access"), not the app row's ("apps")."""
+        if len(scores) < 2:
+            return scores
+        asked = self.duty.asked(toks)
+        if not asked or not asked[1]:
+            return scores
+        # a one-word object is the thing itself; a longer one's head decides only between rows matched about as well
+        head, near = stem(asked[1][-1]), (0.5 if len(asked[1]) == 1 else 0.9)
+        top = scores[min(scores, key=lambda a: (-scores[a][0], a))]  # the row the answer would take
+        if head in content_tokens(raw_tokens(top[1])):
+            return scores
+        holds = {a: v for a, v in scores.items() if head in content_tokens(raw_tokens(v[1])) and v[0] >= near * top[0]}
+        return {a: ((v[0] + top[0], v[1]) if a in holds else v) for a, v in scores.items()} if holds else scores
+
+    def _provider_layer(self, scores: dict[str, tuple[float, str]], prov: Provider | None) -> bool:
+        """The best-matched row is one the provider owns in every cloud model (datacenter, hardware, hypervisor)."""
+        if not scores:
+            return False
+        top = max(scores.items(), key=lambda kv: (kv[1][0], kv[0]))[0]
+        aspect = self._aspects[top]
+        return all(aspect.cell(m, prov).owner == Owner.provider.value for m in (Model.iaas, Model.paas, Model.saas))

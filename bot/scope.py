@@ -9,16 +9,13 @@
   products that are matrix keywords ("guardduty", "key vault") and so imply the provider only.
 * ``HEADLINES``, ``overview_side`` and ``OVERVIEWS``: AWS's headline split ("security of the cloud") or
   a question with no topic but a side ("what is AWS responsible for?"), answered as an overview.
-* ``out_of_scope``: topics a responsibility matrix must not answer (billing, pricing, hiring,
-  support plans, on-call rotas, fines, office IT...), however security-like the rest of the question is;
-  ``not_a_duty``: questions that ask no duty at all (physical or household senses, events, personal IT
-  requests, news, outage status, tooling snippets, how-to / version / limit trivia without "who/whose").
+* Topics and questions the matrix must not answer (billing, on-call, how-to trivia...): bot/off_topic.py.
 A provider's own word in context (an Azure subscription with roles, a Google project, "kms", "gs://") is data:
-data/provider_vocabulary.yml, read by bot/vocabulary.py.
+data/provider_vocabulary.yml, read by bot/vocabulary.py. A task feature asked on, stated on or stated off:
+bot/feature_state.py.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
 from bot.matrix import Model, Owner, Provider
@@ -142,14 +139,31 @@ HEADLINES: PhraseIndex = PhraseIndex({
     ("foundational", "services"): Owner.provider,
 })
 _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally general overall exactly always retain
-retained keep kept""".split())
+retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half
+either""".split())
 _CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "i", "me", "my", "tenant", "tenants"})
 _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
 
 
 _WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
-_ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs"}
+# "is security on gcp *shared* or all on *one side*": asks how the whole is split
+_ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
+
+
+_PART_WORDS = frozenset(stem(w) for w in "part parts left still bit bits piece pieces side sides".split())
+
+
+def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
+    """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
+    run security"): the side asked, for the service's own split."""
+    words = set(content) - _WHOLE_TOPICS - _OVERVIEW_FILLER - _PART_WORDS
+    if words:
+        return None
+    side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
+    if side is None:
+        return None
+    return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
 
 
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
@@ -161,191 +175,12 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
         return Owner.shared
     if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
         return None
+    if "who" in raw and "what" in raw:  # "who is responsible for what (in aws lambda)": the split itself
+        return Owner.shared
     side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
     if side is None:
         return None
     return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
-
-
-# single words (compared after stemming, on the words left once services and models are taken out)
-_OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
-bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
-discount discounts budget budgets salary salaries lunch coffee parking holiday holidays vacation hiring
-recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
-expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented resize
-rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
-quota quotas savings wifi printer printers standup calendar birthday pto exam exams
-practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined procurement purchase
-purchasing negotiate negotiates negotiating negotiation contract contracts tam
-reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
-charges charged paying billed cheap pricey tco roi
-quiz quizzes trivia offsite offsites timezone timezones
-""".split())
-# phrases (compared on the raw words of the whole question), one per "|" or line
-_OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
-on call|oncall|on duty|support plan|support plans|support case|support cases|support ticket|support tickets
-enterprise support|business support|developer support|premium support|premier support|unified support
-free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
-account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
-data protection officer|how much money|certification should|certification to|certifications should
-in the office|at the office|study for|prep for|per month|per hour|per year|per gb|per user|per request|per vcpu
-time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
-""") if p.strip())
-
-
-_BOUGHT_THINGS = frozenset("product products app apps tool tools software service services saas platform".split())
-
-
-def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
-    """Words whose stem is ambiguous: "fines" (not "fine-grained"), "orders" (not "in order to"),
-    "hire" (not "a new hire", who is onboarded)."""
-    t, prev = toks[i], toks[i - 1] if i else ""
-    nxt = toks[i + 1] if i + 1 < len(toks) else ""
-    if t == "fine":
-        return not nxt.startswith(("grain", "tun")) and prev not in {
-            "is", "s", "it", "be", "are", "that", "all", "seems", "looks", "work", "works"}
-    if t == "hire":
-        return prev not in {"new", "a"}
-    if t in {"buy", "buys", "buying", "bought"}:  # "a saas product we buy" names the thing asked about, not a purchase
-        if prev in {"t", "not", "never", "without", "nt"}:  # "we didn't buy a ddos plan: are we still covered"
-            return False
-        return not (prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS)
-    return t in {"fines", "orders", "ordering", "ordered"}
-
-
-# --- questions that are not about a duty at all (whatever cloud words they carry) -----------------------------
-# a physical, household or clothing sense of a word ("patch the hole in the *wall*", "iron-on patches for *hoodies*")
-_PHYSICAL_THINGS = frozenset("""wall walls kitchen kitchens ceiling ceilings roof roofs floor floors carpet carpets
-doorway fridge toilet toilets bathroom couch sofa furniture paint painting drywall plaster
-hoodie hoodies shirt shirts tshirt tshirts jacket jackets sweater sweaters jeans trousers pants socks sock jersey
-jerseys sticker stickers mug mugs tyre tyres tire tires bike bikes car cars garden lawn
-iron
-typo typos readme spelling grammar""".split())  # and the editing sense ("patch the typo in the readme")
-# events, people and internal logistics, not duties ("who's presenting the demo", "the jira board for X")
-_EVENT_WORDS = frozenset("""presenting presenter presenters presentation presentations demo demos demoing keynote
-keynotes announcement announcements announced newsletter podcast meetup meetups hackathon lunchandlearn""".split())
-_NOT_A_DUTY_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
-what s new|whats new|what is new|what s changed|whats changed|release notes|is there an outage|is there any outage
-any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
-my password|my laptop|my account|review my|my pr|my pull request|help me
-slack channel|jira board|jira ticket|jira project|confluence page|wiki page
-terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
-difference between|differences between|any tips|tips for|tips on
-code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
-patch notes|patch note
-meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
-""") if p.strip())
-# how-to, version and limit trivia: out of scope unless the question also asks whose job it is
-_HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
-    "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
-    # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
-    "when did", "when was", "when were", "log into", "log in to", "sign into",
-    # dates ("which day patch tuesday falls on")
-    "which day", "what day", "which date", "what date", "falls on"))
-_TRIVIA_NOUNS = frozenset("limit limits version versions size sizes number quota quotas".split())
-_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there".split())
-_HOW_MANY = PhraseIndex({("how", "many"): True})
-# words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
-_ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
-_DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
-us we our ours job duty problem fault automatic automatically builtin built""".split())
-
-
-# asking who *turns on* a feature asks the customer's half of a split task whose customer side is that opt-in;
-# "enabled"/"turned on" describe a state ("with auto upgrades enabled, who upgrades") and are not asked here
-_OPT_IN_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
-    "turn on", "turns on", "switch on", "switches on", "enable", "enables", "activate", "activates", "opt in",
-    "opts in", "turn it on", "switch it on", "turn that on", "switch that on"))
-_OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "opt in", "opts in", "activate")
-_DEFAULT_WORDS = frozenset("default defaults automatically itself".split())
-
-
-def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
-    """The question asks who turns a feature on, with no word about defaults, and the customer's side of the
-    task is turning it on."""
-    if _OPT_IN_ASKS.find(raw) is None or _DEFAULT_WORDS.intersection(raw):
-        return False
-    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
-    return any(v in does for v in _OPT_IN_DOES)
-
-
-# the question says the feature is already on ("zone redundant ha *is on*, who fails it over") and asks who does
-# the work: the provider's half of a task whose provider side is doing it once the feature is on
-_STATE_ON: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
-    "is on", "are on", "s on", "turned on", "switched on", "is enabled", "are enabled", "enabled"))
-_PROVIDER_WHEN_ON = re.compile(r"\b(once|when|if|after|with)\b.*\b(enabled|turned on|switched on|is on|are on|"
-                               r"configured|you turn it on|you enable it)\b")
-
-
-_AUX = frozenset("actually will would does do did is should must then really".split())
-
-
-def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> bool:
-    """The question says the feature is on (not who turned it on), the provider's side of the task is what happens
-    once it is on, and the verb asked ("who *fails* it over") is the provider's side, not the customer's ("who
-    *restores* it")."""
-    found = next((i for i, p in _STATE_ON.occurrences(raw)), None)
-    if found is None or (found and raw[found - 1] == "who") or _OPT_IN_ASKS.find(raw) is not None:
-        return False
-    if not _PROVIDER_WHEN_ON.search(provider_does.lower()):
-        return False
-    at = next((i for i, t in enumerate(raw) if t == "who"), None)
-    verb = next((t for t in raw[at + 1:at + 4] if t not in _AUX), None) if at is not None else None
-    if verb is None:
-        return False
-    said = {stem(w) for w in re.findall(r"[a-z]+", provider_does.lower())}
-    theirs = {stem(w) for w in re.findall(r"[a-z]+", customer_does.lower())}
-    return stem(verb) in said and stem(verb) not in theirs
-
-
-def asks_a_duty(raw: Sequence[str]) -> bool:
-    """The question has a word about whose job something is ("who", "us", "built in", ...)."""
-    return bool(_DUTY_CUES.intersection(raw))
-
-
-def not_a_duty(raw: Sequence[str]) -> bool:
-    """True when the question does not ask who is responsible for a duty: a physical or household sense, an
-    event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
-    version and limit trivia with no word about whose job it is."""
-    if _PHYSICAL_THINGS.intersection(raw) or _EVENT_WORDS.intersection(raw):
-        return True
-    if _NOT_A_DUTY_PHRASES.find(raw) is not None:
-        return True
-    if _ASKS_WHOSE.intersection(raw):
-        return False
-    if _HOW_MANY.find(raw) is not None:  # "how many vcpus can our vm have" asks an amount
-        return True
-    if _DUTY_CUES.intersection(raw):
-        return False
-    if _HOW_TO.find(raw) is not None:
-        return True
-    return any(t in _TRIVIA_NOUNS and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
-
-
-def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
-    """True when the question is about a topic the matrix does not cover (see module doc)."""
-    if _OUT_OF_SCOPE_WORDS.intersection(content) or not_a_duty(raw):
-        return True
-    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))):
-        return True
-    if _OUT_OF_SCOPE_PHRASES.find(raw) is not None:
-        return True
-    return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
-
-
-_VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})
-
-
-def _asks_a_price(toks: Sequence[str], i: int) -> bool:
-    """ "how much is/does/would ..." asks a price or an amount, unless it asks how much is *on us* or
-    *of* a duty."""
-    if tuple(toks[i:i + 2]) != ("how", "much"):
-        return False
-    # "how much is ...", or "how much storage/space do we get": one or two words of what, then the verb
-    at = next((k for k in range(i + 2, min(i + 5, len(toks))) if toks[k] in _VERBS_OF_AMOUNT), None)
-    if at is None or (at > i + 2 and _ASKS_WHOSE.intersection(toks)):  # "how much downtime ..., who handles it"
-        return False
-    return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[at + 1:at + 5])
 
 
 # Product, database and engine names: a question word that is one of these is meant as written, so it

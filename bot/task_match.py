@@ -78,6 +78,14 @@ def _same_word(a: str, b: str) -> bool:
     return n >= 3 and a[:n] == b[:n]
 
 
+_DENIALS = frozenset("not t never without no".split())
+
+
+def _denied(toks: Sequence[str], i: int) -> bool:
+    """The phrase at ``i`` is denied by a word just before it ("*not* on autopilot", "don*'t* use aurora")."""
+    return bool(_DENIALS.intersection(toks[max(0, i - 4):i]))
+
+
 class TaskIndex:
     def __init__(self, catalog: TaskCatalog, services: ServiceCatalog, matrix: Matrix):
         self.catalog = catalog
@@ -156,9 +164,30 @@ class TaskIndex:
                    for i in range(len(toks) - len(a) + 1))
 
     def variant_in(self, service_id: str, toks: Sequence[str]) -> str | None:
+        """The variant the question names, not counting one it denies ("we're *not on autopilot*")."""
         phrases = self._variants.get(service_id)
-        found = phrases.find(toks) if phrases is not None else None
-        return phrases[found] if phrases is not None and found else None
+        if phrases is None:
+            return None
+        return next((phrases[p] for i, p in phrases.occurrences(toks) if not _denied(toks, i)), None)
+
+    def denied_variant(self, service_id: str, variant: str | None, toks: Sequence[str]) -> str | None:
+        """For a variant the question only names to deny it ("we don't use aurora", "not on autopilot"): the other
+        variant when the service has two, else None; ``variant`` itself when it is not denied."""
+        phrases = self._variants.get(service_id)
+        if phrases is None:
+            return variant
+        found = list(phrases.occurrences(toks))
+        if variant is None:  # only denied variants named: the one denied decides
+            denied = {phrases[p] for i, p in found if _denied(toks, i)}
+            if len(denied) != 1 or any(not _denied(toks, i) for i, _ in found):
+                return None
+            variant = denied.pop()
+        said = [i for i, p in found if phrases[p] == variant]
+        if not said or not all(_denied(toks, i) for i in said):
+            return variant
+        others = [v.id for v in self.catalog.by_service[service_id].variants if v.id != variant]
+        # two variants: the other one; more: keep the one named (a denied paid tier says nothing of the rest)
+        return others[0] if len(others) == 1 else variant
 
     def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None,
              written: Sequence[str] = (), asked: str | None = None, state: frozenset[str] = frozenset()

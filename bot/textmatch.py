@@ -42,7 +42,11 @@ def _version_on_to(m: re.Match[str]) -> str:
 
 
 # (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)
+_PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switching|back|backs|backing|spin|spins|lock|"
+                   r"locks")
 _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
+    # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "turn *them* on" as "turn on them"
+    (" ", re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down)\b"), r"\1 \3 \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.feature_state import asks_opt_in
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
 from bot.resolver import Resolver
-from bot.scope import asks_opt_in
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, TaskCatalog
 from bot.vocabulary import check_services, load_vocabulary
@@ -294,3 +294,76 @@ def test_a_provider_term_spanning_an_alias_names_its_provider():
 ])
 def test_a_what_or_who_question_about_an_owner_gets_one(q):
     assert RESOLVER.who_owns(q).owner is not Owner.unknown
+
+
+# --- round 6: requests for material, the provider's own layer, feature states, names ------------------------
+@pytest.mark.parametrize("q, out_of_scope", [
+    ("aws cli command to turn on versioning for an s3 bucket?", True),
+    ("gcloud flag to enable automatic storage increase on a cloud sql instance", True),   # a feature's name, not a duty
+    ("terraform for an s3 bucket policy that denies http", True),
+    ("enable mfa on the root user - how", True),
+    ("can we get a higher lambda concurrency limit", True),
+    ("when does the rds maintenance window start by default", True),                     # a time asked "by default"
+    ("who should i ask for access to the prod aws account", True),                        # a person is wanted
+    ("dynamodb ttl - us or aws?", False),                                                 # no who-word, still a duty
+    ("cli access keys rotation, us or aws?", False),
+])
+def test_requests_for_material_and_persons_are_out_of_scope(q, out_of_scope):
+    assert (RESOLVER.who_owns(q).owner is Owner.unknown) is out_of_scope, q
+
+
+def test_security_as_a_whole_split_or_one_side_is_the_shared_overview():
+    a = RESOLVER.who_owns("is security on gcp one sided or a split")
+    assert (a.owner, a.provider.value if a.provider else None, a.aspect) == (Owner.shared, "gcp", None)
+
+
+def test_the_provider_own_layer_is_not_pulled_into_one_service_task():
+    a = RESOLVER.who_owns("on google cloud who secures the server hardware, boot chain and the hypervisor isolating "
+                          "tenants' vms")
+    assert (a.owner, a.task) == (Owner.provider, None)
+    vuln = RESOLVER.who_owns("who does vulnerability management for google's infrastructure")
+    assert vuln.owner is Owner.provider
+
+
+def test_a_feature_never_turned_on_leaves_the_duty_with_the_customer():
+    a = RESOLVER.who_owns("who has to patch windows on our azure vms? we never turned on automatic guest patching")
+    assert a.owner is Owner.customer
+    on = RESOLVER.who_owns("rds minor version patches on autopilot once auto minor upgrade is on?")
+    assert on.owner is Owner.provider
+
+
+@pytest.mark.parametrize("q, service", [
+    ("anyone know the on-demand price per tb for big querry", "gcp_bigquery"),          # a letter typed twice
+    ("cost of big quary storage", "gcp_bigquery"),                                      # one letter off, beside "big"
+    ("who renews certs in certificate manager on gcp", "gcp_certificate_manager"),      # a name two providers use
+    ("rds for sql server - who patches the microsoft sql engine", "aws_rds"),           # the maker of the software
+    ("who sets up mfa for workspaces users", "aws_workspaces"),                         # a plural that is a name
+    ("we have a cloud sql instance, who should set it up for ha", "gcp_cloud_sql"),
+])
+def test_names_inside_and_around_product_names(q, service):
+    assert RESOLVER.who_owns(q).service == service, q
+
+
+def test_a_service_overview_lists_its_tasks_by_owner():
+    a = RESOLVER.who_owns("what's aws responsible for with rds")
+    assert a.owner is Owner.provider and a.service == "aws_rds" and "You:" in a.explanation
+
+
+def test_a_denied_variant_of_two_means_the_other():
+    a = RESOLVER.who_owns("we're not on autopilot, who patches the gke nodes")
+    assert a.variant == "standard" and a.owner is Owner.shared
+
+
+@pytest.mark.parametrize("q", [
+    "what steps does aws take to secure the hypervisor",      # "steps", but the provider's part is asked
+    "show me what google does for gke node patching",
+    "example of what azure handles for sql database backups",
+])
+def test_a_request_about_what_the_provider_does_is_a_duty_question(q):
+    assert RESOLVER.who_owns(q).owner is not Owner.unknown, q
+
+
+def test_a_side_of_a_named_service_as_a_whole_lists_its_tasks():
+    a = RESOLVER.who_owns("which parts of gke security are google's")
+    assert (a.owner, a.service) == (Owner.provider, "gcp_gke")
+    assert RESOLVER.who_owns("what's left for us on cloud run security").owner is Owner.customer

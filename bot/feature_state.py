@@ -1,0 +1,80 @@
+"""Whether a question asks about turning a task's feature on, or says it is on or off (pure; used by bot/compose.py).
+
+A split task is often "the customer turns the feature on, the provider does the work once it is on". The question
+then picks a half: "who *turns on* image scanning" asks the opt-in (customer); "zone redundant ha *is on*, who fails
+it over" asks the work once on (provider); "we *never turned on* automatic guest patching, who patches" says the
+provider's half never starts (customer).
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from bot.scope import PhraseIndex
+from bot.textmatch import stem
+
+# asking who *turns on* a feature asks the customer's half of a split task whose customer side is that opt-in;
+# "enabled"/"turned on" describe a state ("with auto upgrades enabled, who upgrades") and are not asked here
+_OPT_IN_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "turn on", "turns on", "switch on", "switches on", "enable", "enables", "activate", "activates", "opt in",
+    "opts in", "turn it on", "switch it on", "turn that on", "switch that on"))
+_OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "opt in", "opts in", "activate")
+_DEFAULT_WORDS = frozenset("default defaults automatically itself".split())
+
+
+def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
+    """The question asks who turns a feature on, with no word about defaults, and the customer's side of the
+    task is turning it on."""
+    if _OPT_IN_ASKS.find(raw) is None or _DEFAULT_WORDS.intersection(raw):
+        return False
+    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
+    return any(v in does for v in _OPT_IN_DOES)
+
+
+# the question says the feature is already on ("zone redundant ha *is on*, who fails it over") and asks who does
+# the work: the provider's half of a task whose provider side is doing it once the feature is on
+_STATE_ON: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "is on", "are on", "s on", "turned on", "switched on", "is enabled", "are enabled", "enabled"))
+_PROVIDER_WHEN_ON = re.compile(r"\b(once|when|if|after|with)\b.*\b(enabled|turned on|switched on|is on|are on|"
+                               r"configured|you turn it on|you enable it)\b")
+
+
+_AUX = frozenset("actually will would does do did is should must then really".split())
+
+
+def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> bool:
+    """The question says the feature is on (not who turned it on), the provider's side of the task is what happens
+    once it is on, and the verb asked ("who *fails* it over") is the provider's side, not the customer's ("who
+    *restores* it")."""
+    found = next((i for i, p in _STATE_ON.occurrences(raw)), None)
+    if found is None or (found and raw[found - 1] == "who") or _OPT_IN_ASKS.find(raw) is not None:
+        return False
+    if not _PROVIDER_WHEN_ON.search(provider_does.lower()):
+        return False
+    at = next((i for i, t in enumerate(raw) if t == "who"), None)
+    if at is None and "whose" not in raw:  # no verb asked ("minor patches on autopilot once auto minor upgrade is
+        return True  # on?"): what happens then
+    verb = next((t for t in raw[at + 1:at + 4] if t not in _AUX), None) if at is not None else None
+    if verb is None:
+        return False
+    said = {stem(w) for w in re.findall(r"[a-z]+", provider_does.lower())}
+    theirs = {stem(w) for w in re.findall(r"[a-z]+", customer_does.lower())}
+    return stem(verb) in said and stem(verb) not in theirs
+
+
+# the question says the feature was never turned on ("we *never turned on* automatic guest patching")
+_STATE_OFF: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "never turned on", "never enabled", "never switched on", "not turned on", "not enabled", "never turned it on",
+    "didn t turn on", "didn t enable", "did not turn on", "did not enable", "haven t turned on", "haven t enabled",
+    "is off", "are off", "turned off", "switched off", "is disabled", "are disabled", "never opted in",
+    "isn t enabled", "isn t on", "aren t enabled", "wasn t enabled", "is not on", "is not enabled", "never set up",
+    "not set up", "didn t set up", "haven t set up", "never configured", "not configured"))
+
+
+def states_off(raw: Sequence[str], customer_does: str) -> bool:
+    """The question says the feature is off, and the customer's side of the task is turning it on: what the
+    provider does once it is on does not happen, the duty stays with the customer."""
+    if _STATE_OFF.find(raw) is None:
+        return False
+    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
+    return any(v in does for v in (*_OPT_IN_DOES, "opts in", "opt in", "chooses", "picks", "configures"))

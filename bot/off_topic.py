@@ -1,0 +1,216 @@
+"""Questions the matrix must not answer (pure word lists and tests; used by bot/resolver.py).
+
+* ``out_of_scope``: topics a responsibility matrix must not answer (billing, pricing, hiring, support plans, on-call
+  rotas, fines, office IT...), however security-like the rest of the question is;
+* ``not_a_duty``: questions that ask no duty at all (physical or household senses, events, personal IT requests,
+  news, outage status, tooling snippets, how-to / version / limit trivia without "who/whose"; requests for a
+  command or snippet: bot/how_to.py);
+* ``asks_a_duty``: a word about whose job something is; ``names_provider_layer``: the duty placed on the
+  provider's own infrastructure.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from bot.how_to import asks_for_material
+from bot.scope import PROVIDER_WORDS, PhraseIndex
+from bot.textmatch import stem
+
+# single words (compared after stemming, on the words left once services and models are taken out)
+_OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
+bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
+discount discounts budget budgets salary salaries lunch coffee parking holiday holidays vacation hiring
+recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
+expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented resize
+rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
+quota quotas savings wifi printer printers standup calendar birthday pto exam exams
+practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined procurement purchase
+purchasing negotiate negotiates negotiating negotiation contract contracts tam
+reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
+charges charged paying billed cheap pricey tco roi
+quiz quizzes trivia offsite offsites timezone timezones paged paging pager
+""".split())
+# phrases (compared on the raw words of the whole question), one per "|" or line
+_OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
+on call|oncall|on duty|support plan|support plans|support case|support cases|support ticket|support tickets
+enterprise support|business support|developer support|premium support|premier support|unified support
+free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
+account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
+data protection officer|how much money|certification should|certification to|certifications should
+in the office|at the office|study for|prep for|per month|per hour|per year|per gb|per user|per request|per vcpu
+time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
+""") if p.strip())
+
+
+_PAY = frozenset("pay pays paid paying buy buys buying bought".split())
+_PAY_STEMS = frozenset(stem(w) for w in _PAY)
+_BUY = frozenset("buy buys buying bought".split())
+_NEGATIONS = frozenset("t not never without nt no".split())
+# the provider offered as the one who already does it ("..., or is google already *doing it*")
+_ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
+                               r"protect|mitigating|mitigate|covering it|providing|provide)\b")
+
+
+def not_a_purchase(raw: Sequence[str]) -> bool:
+    """A word of paying or buying that asks no purchase: negated ("*without paying* for ddos network protection, does
+    azure still do anything") or set against the provider doing it already ("do we have to buy something for basic
+    ddos protection, or is google already doing it")."""
+    at = [i for i, t in enumerate(raw) if t in _PAY]
+    if all(i and raw[i - 1] in _NEGATIONS for i in at):
+        return True
+    # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
+    return (all(raw[i] in _BUY for i in at) and bool(_ALTERNATIVE_DOER.search(" ".join(raw)))
+            and any(w in PROVIDER_WORDS for w in raw))
+
+
+_BOUGHT_THINGS = frozenset("""product products app apps tool tools software service services saas platform one ones cert
+certs certificate certificates license licenses""".split())  # "it's *one we bought* from digicert"
+
+
+def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
+    """Words whose stem is ambiguous: "fines" (not "fine-grained"), "orders" (not "in order to"),
+    "hire" (not "a new hire", who is onboarded)."""
+    t, prev = toks[i], toks[i - 1] if i else ""
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
+    if t == "fine":
+        return not nxt.startswith(("grain", "tun")) and prev not in {
+            "is", "s", "it", "be", "are", "that", "all", "seems", "looks", "work", "works"}
+    if t == "hire":
+        return prev not in {"new", "a"}
+    if t in {"buy", "buys", "buying", "bought"}:  # "a saas product we buy" names the thing asked about, not a purchase
+        if prev in {"t", "not", "never", "without", "nt"}:  # "we didn't buy a ddos plan: are we still covered"
+            return False
+        if prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS:
+            return False
+        # "if we buy *a saas product*, who patches ...": the product bought is what is asked about, with a who-word
+        bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
+        return not (bought and bought[-1] in _BOUGHT_THINGS and {"who", "whose"} & set(toks))
+    return t in {"fines", "orders", "ordering", "ordered"}
+
+
+# --- questions that are not about a duty at all (whatever cloud words they carry) -----------------------------
+# a physical, household or clothing sense of a word ("patch the hole in the *wall*", "iron-on patches for *hoodies*")
+_PHYSICAL_THINGS = frozenset("""wall walls kitchen kitchens ceiling ceilings roof roofs floor floors carpet carpets
+doorway fridge toilet toilets bathroom couch sofa furniture paint painting drywall plaster
+hoodie hoodies shirt shirts tshirt tshirts jacket jackets sweater sweaters jeans trousers pants socks sock jersey
+jerseys sticker stickers mug mugs tyre tyres tire tires bike bikes car cars garden lawn
+iron
+typo typos readme spelling grammar""".split())  # and the editing sense ("patch the typo in the readme")
+# events, people and internal logistics, not duties ("who's presenting the demo", "the jira board for X")
+_EVENT_WORDS = frozenset("""presenting presenter presenters presentation presentations demo demos demoing keynote
+keynotes announcement announcements announced newsletter podcast meetup meetups hackathon lunchandlearn""".split())
+_NOT_A_DUTY_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
+what s new|whats new|what is new|what s changed|whats changed|release notes|is there an outage|is there any outage
+any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
+my password|my laptop|my account|review my|my pr|my pull request|help me
+slack channel|jira board|jira ticket|jira project|confluence page|wiki page
+terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
+difference between|differences between|any tips|tips for|tips on
+code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
+patch notes|patch note
+meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
+""") if p.strip())
+# how-to, version and limit trivia: out of scope unless the question also asks whose job it is
+_HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
+    "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
+    # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
+    "when did", "when was", "when were", "log into", "log in to", "sign into",
+    # dates ("which day patch tuesday falls on")
+    "which day", "what day", "which date", "what date", "falls on"))
+_TRIVIA_NOUNS = frozenset("""limit limits version versions size sizes number quota quotas timeout timeouts duration
+concurrency connections throughput iops""".split())
+_TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there higher increase raise bigger"
+                         .split())
+_HOW_MANY = PhraseIndex([(("how", "many"), True)])
+# words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
+_ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
+_DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
+us we our ours job duty problem fault automatic automatically builtin built""".split())
+
+
+# the provider's own layer named as the place of the duty ("vulnerability management for *google's infrastructure*",
+# "incident response for the *underlying infrastructure*")
+_LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenters hosts backbone".split())
+_OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
+
+
+def names_provider_layer(raw: Sequence[str]) -> bool:
+    """The question places the duty on the provider's own infrastructure, platform or hardware."""
+    for i, t in enumerate(raw):
+        if t in {"service", "services"} and i and raw[i - 1] == "providermanaged":
+            return True  # "the software of *aws managed services*" (normalised to "aws providermanaged services")
+        if t in _LAYER_WORDS and i:
+            prev = raw[i - 2] if raw[i - 1] == "s" and i >= 2 else raw[i - 1]
+            if prev in _OWNER_WORDS and not (prev in {"its", "their"} and "our" in raw[max(0, i - 4):i]):
+                return True
+    return False
+
+
+_PROVIDER_ACTS = frozenset("take takes handle handles manage manages do does cover covers look looks".split())
+
+
+def asks_a_duty(raw: Sequence[str]) -> bool:
+    """The question has a word about whose job something is ("who", "us", "built in", ...), or has the provider act
+    ("does *aws take* care of lambda scaling")."""
+    return bool(_DUTY_CUES.intersection(raw)) or any(
+        t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _PROVIDER_ACTS for i, t in enumerate(raw))
+
+
+def not_a_duty(raw: Sequence[str]) -> bool:
+    """True when the question does not ask who is responsible for a duty: a physical or household sense, an
+    event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
+    version and limit trivia with no word about whose job it is."""
+    if _PHYSICAL_THINGS.intersection(raw) or _EVENT_WORDS.intersection(raw):
+        return True
+    if _NOT_A_DUTY_PHRASES.find(raw) is not None:
+        return True
+    if _ASKS_WHOSE.intersection(raw):
+        return False
+    if _HOW_MANY.find(raw) is not None or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"
+        return True
+    if _DUTY_CUES.intersection(raw):
+        return False
+    if _HOW_TO.find(raw) is not None:
+        return True
+    return any(t in _TRIVIA_NOUNS and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
+
+
+def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
+    """True when the question is about a topic the matrix does not cover (see module doc)."""
+    words = _OUT_OF_SCOPE_WORDS.intersection(content)
+    if words and words <= _PAY_STEMS and not_a_purchase(raw):
+        words = frozenset()
+    if words or not_a_duty(raw):
+        return True
+    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw)) if not (raw[i] in _PAY and not_a_purchase(raw))):
+        return True
+    if _OUT_OF_SCOPE_PHRASES.find(raw) is not None:
+        return True
+    return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
+
+
+_VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})
+
+
+def _asks_a_price(toks: Sequence[str], i: int) -> bool:
+    """ "how much is/does/would ..." asks a price or an amount, unless it asks how much is *on us* or
+    *of* a duty."""
+    if tuple(toks[i:i + 2]) != ("how", "much"):
+        return False
+    # "how much is ...", or "how much storage/space do we get": one or two words of what, then the verb
+    at = next((k for k in range(i + 2, min(i + 5, len(toks))) if toks[k] in _VERBS_OF_AMOUNT), None)
+    if at is None or (at > i + 2 and _ASKS_WHOSE.intersection(toks)):  # "how much downtime ..., who handles it"
+        return False
+    return not {"on", "of", "ours", "theirs", "responsible", "responsibility"}.intersection(toks[at + 1:at + 5])
+
+
+# a provider's software, not its cloud ("the *microsoft sql* engine", "*microsoft patches*", "*google chrome*")
+_VENDOR_SOFTWARE = frozenset("""sql windows exchange office sharepoint active ad patches patch updates update server
+linux chrome android""".split())
+
+
+def vendor_word(raw: Sequence[str]) -> bool:
+    """A provider word used as the maker of software the question names ("who patches the *microsoft sql*
+    engine on rds")."""
+    return any(t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _VENDOR_SOFTWARE for i, t in enumerate(raw))
