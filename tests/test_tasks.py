@@ -118,11 +118,12 @@ def test_variant_decides_and_none_named_asks_which_with_buttons():
     a = RESOLVER.who_owns("who patches the worker node os in eks")
     assert a.owner is Owner.depends and a.asks_variant
     assert {v.id: v.owner for v in a.variants} == {"self_managed": "customer", "managed_node_groups": "shared",
-                                                   "fargate": "provider", "auto_mode": "provider"}
+                                                   "fargate": "provider", "auto_mode": "provider",
+                                                   "hybrid_nodes": "customer"}
     payload = blocks.who_owns_message(a, None, [])
     buttons = [e for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["Self-managed nodes", "Managed node groups", "Fargate",
-                                                          "EKS Auto Mode"]
+                                                          "EKS Auto Mode", "EKS Hybrid Nodes"]
     again = RESOLVER.who_owns(f"{a.question} (Managed node groups)")
     assert (again.owner, again.variant) == (Owner.shared, "managed_node_groups")
 
