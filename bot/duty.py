@@ -67,7 +67,8 @@ _MODALS = frozenset({"should", "would", "could", "must", "might", "will", "may"}
 _HOLDS = frozenset("has have got holds hold".split())
 _RIGHTS = frozenset("""access admin administrator owner owners rights right permission permissions role roles control
 privileges privilege authority say keys key credentials creds password passwords write read certification
-certifications certificate certificates attestation attestations accreditation report reports""".split())
+certifications certificate certificates attestation attestations accreditation report reports
+backup backups snapshot snapshots copy copies replica replicas""".split())  # custody of data is a duty
 
 
 
@@ -90,12 +91,23 @@ def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
         i += 2
         while i < len(toks) and toks[i] in _DETERMINERS:
             i += 1
-    words = []
+    words: list[str] = []
     while i < len(toks) and toks[i] not in _BOUNDARY and toks[i] not in _NP_END:
+        if words and _places(toks, i):  # "the npm packages *baked into* our image": the phrase ends at the participle
+            break
         if toks[i] not in _FILLERS:
             words.append(toks[i])
         i += 1
     return words
+
+
+_PLACING = frozenset("into in inside on onto to behind under within".split())
+
+
+def _places(toks: Sequence[str], i: int) -> bool:
+    """A participle at ``i`` that places the noun before it somewhere ("baked *into*", "running *on*")."""
+    t = toks[i]
+    return len(t) > 4 and t.endswith(("ed", "ing")) and i + 1 < len(toks) and toks[i + 1] in _PLACING
 
 
 _PUNCTUATION = str.maketrans({ch: " " for ch in "-_/.,:;()'\"!?&+*#@%=<>[]{}|\\`~^$"})

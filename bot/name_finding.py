@@ -153,13 +153,17 @@ class NameFinding:
         if sum(1 for c in cands if any(a in self._alias_by_first for a in c)) < 2:
             return None  # fewer than two names can start here: no vote to take
         used = [False] * len(toks)
-        count: dict[Provider, int] = {}
+        count: dict[Provider, float] = {}
         for _ in range(len(toks)):
-            before = sum(used)
+            before = list(used)
             svc = self._take_service(toks, used, written=written, cands=cands)
-            if svc is None or sum(used) == before:  # only features left (they leave their words in): not counted
+            if svc is None or used == before:  # only features left (they leave their words in): not counted
                 break
-            count[svc.provider] = count.get(svc.provider, 0) + 1
+            # a name made only of topic words ("basic ddos protection", Azure's tier) is half a vote against a
+            # product's own name ("cloudfront"): the words may mean the topic on the other stack
+            words = [t for t, was, now in zip(toks, before, used) if now and not was]
+            generic = all(self._is_known_word(t) for t in words)
+            count[svc.provider] = count.get(svc.provider, 0) + (0.5 if generic else 1)
         if len(count) < 2:
             return None
         ranked = sorted(count.items(), key=lambda kv: -kv[1])

@@ -60,8 +60,16 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     if all(i and raw[i - 1] in _NEGATIONS for i in at):
         return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
-    return (all(raw[i] in _BUY for i in at) and bool(_ALTERNATIVE_DOER.search(" ".join(raw)))
-            and any(w in PROVIDER_WORDS for w in raw))
+    if not all(raw[i] in _BUY for i in at):
+        return False
+    text = " ".join(raw)
+    # "do we get ddos protection on cloudfront *automatically* or do we have to buy something": is it included
+    return bool(_INCLUDED.search(text)) or (bool(_ALTERNATIVE_DOER.search(text))
+                                            and any(w in PROVIDER_WORDS for w in raw))
+
+
+_INCLUDED = re.compile(r"\b(automatically|by default|out of the box|built in|for free|at no (extra )?(cost|charge)|"
+                       r"included)\b.*\bor\b|\bor\b.*\b(automatically|by default|out of the box|built in|included)\b")
 
 
 _BOUGHT_THINGS = frozenset("""product products app apps tool tools software service services saas platform one ones cert

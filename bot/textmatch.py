@@ -32,13 +32,14 @@ def _version_move(m: re.Match[str]) -> str:
 
 # "still on 1.3, whose job is upgrading it to 2.x": the version it is on, then the one it goes to (dotted, so that
 # "on 2 nodes, scaling to 4" is not a version)
-_VERSION_ON_TO = re.compile(r"\bon\s+v?(\d+)(\.\d+)?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
+# (one word may name what is versioned: "on runtime v1.x, who migrates them to 4.x")
+_VERSION_ON_TO = re.compile(r"\bon\s+([a-z]+\s+)?v?(\d+)(\.(?:\d+|x))?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
 
 
 def _version_on_to(m: re.Match[str]) -> str:
-    if not (m.group(2) or m.group(4)):
+    if not (m.group(3) or m.group(5)):
         return m.group(0)
-    return "on " + _upgrade(m.group(1), m.group(3))
+    return "on " + (m.group(1) or "") + _upgrade(m.group(2), m.group(4))
 
 
 # (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)
@@ -83,6 +84,9 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
     ("distro", re.compile(r"\bdistros?\b"), "distribution"),
+    # "copies in multiple azs", "spread over several zones": across them
+    ("z", re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|two|three|2|3)\s+"
+                     r"(azs|availability zones|zones|regions)\b"), r"across \1"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
     ("", re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
                     r"purchase|have|has|paid for|pay for|subscribed to|subscribe to)\s+(?:(?:a|an|any|the)\s+)?"),
