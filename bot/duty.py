@@ -261,6 +261,19 @@ def asked_duty(toks: Sequence[str], frame: DutyFrame) -> str | None:
     return None
 
 
+# verbs of a choice or a setting: the customer's half of a task the provider otherwise runs
+_SETTING = frozenset("""set sets setting setup configure configures configuring pick picks picking choose chooses
+choosing change changes changing decide decides deciding select selects enable enables extend extends adjust adjusts
+raise raises increase increases""".split())
+
+
+def asks_to_set(toks: Sequence[str], frame: DutyFrame) -> bool:
+    """The who-question asks who sets or chooses something ("who *sets* that up", "who *picks* the redundancy");
+    not "is it something *we have to set up*", which asks whether the provider does it already."""
+    asked = frame.asked(toks)
+    return asked is not None and asked[0] in _SETTING
+
+
 def placed_after(toks: Sequence[str]) -> dict[int, str]:
     """Positions of words that say where the thing asked about sits, each with the participle that places it
     ("cert *attached to* cloudfront", "sitting on our distro"; "" for "the waf *in front of* our alb")."""

@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
-from bot.duty import DutyFrame, asked_duty, catalogue_words, placed_after, spell_out, wants_short_form
+from bot.duty import DutyFrame, asked_duty, asks_to_set, catalogue_words, placed_after, spell_out, wants_short_form
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
 from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope, vendor_word
@@ -239,6 +239,10 @@ class Resolver(NameFinding, RowMatching):
                 base.update(service=other.id, service_name=other.name, provider=other.provider)
                 if not model_stated:
                     base["service_model"] = other.model
+        if (found is not None and cat_sid and found.task.owner_for(variant) == "provider" and not found.task.customer_does
+                and asks_to_set(toks, self.duty)):
+            choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
+            found = choice or found
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
         agreed = self._agreed_task(toks, used) if svc is None and prov is None and not off_topic else None

@@ -137,6 +137,9 @@ HEADLINES: PhraseIndex = PhraseIndex({
     ("security", "of", "the", "infrastructure"): Owner.provider,
     ("cloud", "infrastructure", "security"): Owner.provider, ("foundation", "services"): Owner.provider,
     ("foundational", "services"): Owner.provider,
+    # AWS: "the management, operation and verification of IT controls" is shared, as is security and compliance
+    ("it", "controls"): Owner.shared, ("security", "and", "compliance"): Owner.shared,
+    ("compliance", "and", "security"): Owner.shared,
 })
 _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally general overall exactly always retain
 retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half

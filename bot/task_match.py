@@ -269,6 +269,24 @@ class TaskIndex:
         toks = tuple(content_tokens(raw_tokens(task.title)))
         return TaskMatch(self.catalog.by_service[service_id], task, TaskKeyword(task, task.title, toks, _weight(toks)))
 
+    def customer_choice(self, service_id: str, done: Task, variant: str | None, matched: Iterable[str]
+                        ) -> TaskMatch | None:
+        """The customer's task beside a provider task the question matched, when the question asks who *sets*,
+        *picks* or *changes* something ("7 yrs of sql db backups, who sets that up": the provider takes the
+        backups, the customer sets long-term retention). The customer task of the same aspect sharing the most
+        of the question's words; a tie or no shared word gives None."""
+        tasks = [t for t in self.tasks_in_aspect(service_id, done.aspect)
+                 if t is not done and t.owner_for(variant) == "customer"]
+        if not tasks:
+            return None
+        have = set(matched) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
+        scored = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(tasks)), reverse=True)
+        if scored[0][0] < 1 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        task = tasks[scored[0][1]]
+        toks = tuple(content_tokens(raw_tokens(task.title)))
+        return TaskMatch(self.catalog.by_service[service_id], task, TaskKeyword(task, task.title, toks, _weight(toks)))
+
     def _task_words(self, service_id: str, task: Task) -> frozenset[str]:
         key = f"{service_id}.{task.id}"
         found = self._words.get(key)

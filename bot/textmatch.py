@@ -84,6 +84,13 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
     ("distro", re.compile(r"\bdistros?\b"), "distribution"),
+    # "7 yrs of backups", "keeping them for years": long-term retention
+    ("y", re.compile(r"\b(\d+\s*(?:yrs?|years?)|for years|several years|multiple years|many years)\b"),
+     r"\1 long term retention"),
+    # "keeps dropping our logs after 30 days", "deleted after 90 days": how long things are kept
+    ("after", re.compile(r"\b(?:drop|dropping|dropped|drops|delete|deletes|deleted|deleting|purge|purges|purged|"
+                         r"disappear|disappears|disappeared|gone|vanish|vanishes|expire|expires|expired)\b[^.?!]{0,40}?"
+                         r"\bafter\s+\d+\s+(?:days?|weeks?|months?)\b"), r"\g<0> retention"),
     # "copies in multiple azs", "spread over several zones": across them
     ("z", re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|two|three|2|3)\s+"
                      r"(azs|availability zones|zones|regions)\b"), r"across \1"),
