@@ -72,6 +72,11 @@ backup backups snapshot snapshots copy copies replica replicas""".split())  # cu
 
 
 
+def _to_hold(toks: Sequence[str]) -> bool:
+    """ "whose job is it *to have* X on", "who is supposed *to have* backups": holding as a duty."""
+    return any(toks[i] == "to" and toks[i + 1] in _HOLDS for i in range(len(toks) - 1))
+
+
 def _skip_aux(toks: Sequence[str], i: int) -> int:
     """Index of the first word from ``i`` on that is not an auxiliary ("has" before "to" is one; "who *has* the
     spare key" is the verb)."""
@@ -214,7 +219,8 @@ class DutyFrame:
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6
-            if verb in _HOLDS and phrase[-1] not in _RIGHTS:  # "who has the spare yubikey" asks where a thing is
+            # "who has the spare yubikey" asks where a thing is; "whose job was it *to have* prevention on" a duty
+            if verb in _HOLDS and phrase[-1] not in _RIGHTS and not _to_hold(toks):
                 return True
             return not self._is_topic(phrase[-1], short)
         return self.asks_a_fact(toks)

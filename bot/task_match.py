@@ -86,6 +86,11 @@ def _denied(toks: Sequence[str], i: int) -> bool:
     return bool(_DENIALS.intersection(toks[max(0, i - 4):i]))
 
 
+# where the customer's choice about a provider task sits when not in the task's own aspect: the key that encrypts
+# data at rest is a key-management choice
+_CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",)}
+
+
 class TaskIndex:
     def __init__(self, catalog: TaskCatalog, services: ServiceCatalog, matrix: Matrix):
         self.catalog = catalog
@@ -275,7 +280,8 @@ class TaskIndex:
         *picks* or *changes* something ("7 yrs of sql db backups, who sets that up": the provider takes the
         backups, the customer sets long-term retention). The customer task of the same aspect sharing the most
         of the question's words; a tie or no shared word gives None."""
-        tasks = [t for t in self.tasks_in_aspect(service_id, done.aspect)
+        aspects = {done.aspect, *_CHOICE_ASPECTS.get(done.aspect, ())}
+        tasks = [t for a in sorted(aspects) for t in self.tasks_in_aspect(service_id, a)
                  if t is not done and t.owner_for(variant) == "customer"]
         if not tasks:
             return None

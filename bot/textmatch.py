@@ -92,7 +92,7 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
                          r"disappear|disappears|disappeared|gone|vanish|vanishes|expire|expires|expired)\b[^.?!]{0,40}?"
                          r"\bafter\s+\d+\s+(?:days?|weeks?|months?)\b"), r"\g<0> retention"),
     # "copies in multiple azs", "spread over several zones": across them
-    ("z", re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|two|three|2|3)\s+"
+    ("z", re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|other|two|three|2|3)\s+"
                      r"(azs|availability zones|zones|regions)\b"), r"across \1"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
     ("", re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
