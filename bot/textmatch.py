@@ -42,12 +42,17 @@ def _version_on_to(m: re.Match[str]) -> str:
     return "on " + (m.group(1) or "") + _upgrade(m.group(2), m.group(4))
 
 
-# (a literal the pattern needs, so most texts skip most regexes; pattern; replacement)
+# "copies in multiple azs", "spread over several zones": across them
+_SPREAD = re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|other|two|three|2|3)\s+"
+                     r"(azs|availability zones|zones|regions)\b")
+
+# (a literal the pattern needs, or several of which one must be there, so most texts skip most regexes; pattern;
+# replacement)
 _PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switching|back|backs|backing|spin|spins|lock|"
                    r"locks")
-_JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
+_JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "turn *them* on" as "turn on them"
-    (" ", re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down)\b"), r"\1 \3 \2"),
+    ((" it ", " them ", " that ", " this "), re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down)\b"), r"\1 \3 \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
@@ -78,30 +83,31 @@ _JOIN_FIXES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("perm", re.compile(r"\bperms\b"), "permissions"),
     ("lb", re.compile(r"\blbs?\b"), "load balancer"),
     # a language package manager's packages are the app's dependencies, not the OS's packages
-    ("", re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
+    (("package", "module", "dependenc", "librar", "libs", "deps"), re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
     ("distro", re.compile(r"\bdistros?\b"), "distribution"),
     # "7 yrs of backups", "keeping them for years": long-term retention
-    ("y", re.compile(r"\b(\d+\s*(?:yrs?|years?)|for years|several years|multiple years|many years)\b"),
-     r"\1 long term retention"),
+    ("year", re.compile(r"\b(\d+\s*years?|for years|several years|multiple years|many years)\b"), r"\1 long term retention"),
+    ("yr", re.compile(r"\b(\d+\s*yrs?)\b"), r"\1 long term retention"),
     # "keeps dropping our logs after 30 days", "deleted after 90 days": how long things are kept
     ("after", re.compile(r"\b(?:drop|dropping|dropped|drops|delete|deletes|deleted|deleting|purge|purges|purged|"
                          r"disappear|disappears|disappeared|gone|vanish|vanishes|expire|expires|expired)\b[^.?!]{0,40}?"
                          r"\bafter\s+\d+\s+(?:days?|weeks?|months?)\b"), r"\g<0> retention"),
-    # "copies in multiple azs", "spread over several zones": across them
-    ("z", re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|other|two|three|2|3)\s+"
-                     r"(azs|availability zones|zones|regions)\b"), r"across \1"),
+    ("zone", _SPREAD, r"across \1"),
+    ("azs", _SPREAD, r"across \1"),
+    ("region", _SPREAD, r"across \1"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
-    ("", re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
+    (("bought", "buy", "purchase", "have", "has", "paid for", "pay for", "subscribe"),
+     re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
                     r"purchase|have|has|paid for|pay for|subscribed to|subscribe to)\s+(?:(?:a|an|any|the)\s+)?"),
      "no "),
     # scaling as people say it: "spin up more instances", "adds capacity", "when traffic spikes"
     ("up", re.compile(r"\b(spin|spins|spinning|spun)[\s-]+up\b"), "scale out"),
     ("capacity", re.compile(r"\b(add|adds|adding|added)\s+(more\s+)?capacity\b"), "scales capacity"),
-    ("", re.compile(r"\b(traffic|load|requests?|demand|usage)\s+(spikes?|spiking|grows?|growing|surges?|surging|"
+    (("traffic", "load", "request", "demand", "usage"), re.compile(r"\b(traffic|load|requests?|demand|usage)\s+(spikes?|spiking|grows?|growing|surges?|surging|"
                     r"increases?|increasing|bursts?|jumps?|peaks?)\b"), r"\g<0> scaling"),
     # "how long logs stay / backups are kept" asks the retention
     ("how long", re.compile(r"\bhow long\b(?=(?:\s+\S+){0,6}?\s+(?:kept|keep|keeps|stay|stays|retain|retained|stored|"
@@ -140,7 +146,7 @@ s t re ve ll d m
 def normalize(text: str) -> str:
     text = text.lower().replace("&", " and ")
     for trigger, pattern, repl in _JOIN_FIXES:
-        if trigger in text:
+        if trigger in text if trigger.__class__ is str else any(t in text for t in trigger):
             text = pattern.sub(repl, text)
     return " ".join(t for t in _SPLIT.split(text) if t)
 
