@@ -83,7 +83,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("perm", re.compile(r"\bperms\b"), "permissions"),
     ("lb", re.compile(r"\blbs?\b"), "load balancer"),
     # a language package manager's packages are the app's dependencies, not the OS's packages
-    (("package", "module", "dependenc", "librar", "libs", "deps"), re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
+    (("package", "module", "dependenc", "librar", "libs", "deps"),
+     re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
@@ -107,7 +108,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # scaling as people say it: "spin up more instances", "adds capacity", "when traffic spikes"
     ("up", re.compile(r"\b(spin|spins|spinning|spun)[\s-]+up\b"), "scale out"),
     ("capacity", re.compile(r"\b(add|adds|adding|added)\s+(more\s+)?capacity\b"), "scales capacity"),
-    (("traffic", "load", "request", "demand", "usage"), re.compile(r"\b(traffic|load|requests?|demand|usage)\s+(spikes?|spiking|grows?|growing|surges?|surging|"
+    (("traffic", "load", "request", "demand", "usage"),
+     re.compile(r"\b(traffic|load|requests?|demand|usage)\s+(spikes?|spiking|grows?|growing|surges?|surging|"
                     r"increases?|increasing|bursts?|jumps?|peaks?)\b"), r"\g<0> scaling"),
     # "how long logs stay / backups are kept" asks the retention
     ("how long", re.compile(r"\bhow long\b(?=(?:\s+\S+){0,6}?\s+(?:kept|keep|keeps|stay|stays|retain|retained|stored|"
