@@ -44,7 +44,10 @@ def _version_on_to(m: re.Match[str]) -> str:
 
 # "copies in multiple azs", "spread over several zones": across them
 _SPREAD = re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|other|two|three|2|3)\s+"
-                     r"(azs|availability zones|zones|regions)\b")
+                     r"(azs|availability zones|zones)\b")
+# (regions only when several: "replicas *in other regions*" says where they are, not that they are spread)
+_SPREAD_REGIONS = re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|two|three|2|3)\s+"
+                             r"(regions)\b")
 
 # (a literal the pattern needs, or several of which one must be there, so most texts skip most regexes; pattern;
 # replacement)
@@ -99,7 +102,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                          r"\bafter\s+\d+\s+(?:days?|weeks?|months?)\b"), r"\g<0> retention"),
     ("zone", _SPREAD, r"across \1"),
     ("azs", _SPREAD, r"across \1"),
-    ("region", _SPREAD, r"across \1"),
+    ("region", _SPREAD_REGIONS, r"across \1"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
     (("bought", "buy", "purchase", "have", "has", "paid for", "pay for", "subscribe"),
      re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
