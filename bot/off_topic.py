@@ -118,6 +118,11 @@ difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 patch notes|patch note
 meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
+monday meeting|monday meetings|tuesday meeting|tuesday meetings|wednesday meeting|wednesday meetings|thursday meeting
+thursday meetings|friday meeting|friday meetings|weekly meeting|weekly meetings|daily meeting|daily meetings|monthly meeting
+monthly meetings|team meeting|team meetings|sync meeting|sync meetings|status meeting|status meetings|planning meeting
+planning meetings|review meeting|review meetings|kickoff meeting|kickoff meetings|move the meeting|reschedule the meeting
+meeting room|meeting rooms
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (

@@ -120,6 +120,8 @@ class RowMatching:
     def _headline(self, toks: list[str]) -> tuple[str, ...] | None:
         """AWS's headline split asked as such; "*application layer* security in the cloud" asks about a topic."""
         for i, phrase in HEADLINES.occurrences(toks):
+            if HEADLINES[phrase] is Owner.shared:  # "IT controls", "security and compliance": the split as a whole
+                return phrase
             before = [t for t in toks[:i] if t not in STOP_WORDS]
             prev = stem(before[-1]) if before else ""
             if prev in self._vocab.tokens_set and prev not in GENERIC_TOKENS and prev not in PROVIDER_STEMS:
