@@ -60,9 +60,11 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     if all(i and raw[i - 1] in _NEGATIONS for i in at):
         return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
-    if not all(raw[i] in _BUY for i in at):
-        return False
     text = " ".join(raw)
+    if not all(raw[i] in _BUY for i in at):
+        # "we *pay for* shield advanced, is our alb *automatically* protected now or do we add it": a plan already
+        # paid for, the question is what it covers
+        return bool(_INCLUDED.search(text)) and any(raw[i - 1] in {"we", "i"} for i in at if i)
     # "do we get ddos protection on cloudfront *automatically* or do we have to buy something": is it included
     return bool(_INCLUDED.search(text)) or (bool(_ALTERNATIVE_DOER.search(text))
                                             and any(w in PROVIDER_WORDS for w in raw))

@@ -19,7 +19,7 @@ FUZZY_CUTOFF = 84.0
 FUZZY_MIN_LEN = 5
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
-_VERSION_MOVE = re.compile(r"\bv?(\d+)((?:\.\d+)*)\s*(?:-+>|→|\bto\b)\s*v?(\d+)((?:\.\d+)*)\b")
+_VERSION_MOVE = re.compile(r"\bv?(\d+)((?:\.\d+)*)\s*(?:-+>|→|\bto\b|\bonto\b)\s*v?(\d+)((?:\.\d+)*)\b")
 
 
 def _upgrade(old_major: str, new_major: str) -> str:
@@ -122,6 +122,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (">", _VERSION_MOVE, _version_move),
     ("→", _VERSION_MOVE, _version_move),
     (" to ", _VERSION_MOVE, _version_move),
+    (" onto ", _VERSION_MOVE, _version_move),
     ("on ", _VERSION_ON_TO, _version_on_to),
     ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
