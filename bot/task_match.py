@@ -256,9 +256,7 @@ class TaskIndex:
                          reverse=True)
         if not covered or covered[0][0] < 1 or (len(covered) > 1 and covered[1][0] >= covered[0][0]):
             return None
-        task = st.tasks[covered[0][1]]
-        toks = tuple(content_tokens(raw_tokens(task.title)))
-        return TaskMatch(st, task, TaskKeyword(task, task.title, toks, _weight(toks)))
+        return self._by_title(service_id, st.tasks[covered[0][1]])
 
     def _closest(self, service_id: str, tasks: list[Task], matched: Iterable[str],
                  topic: Iterable[str]) -> TaskMatch | None:
@@ -270,9 +268,7 @@ class TaskIndex:
                          for words in [self._task_words(service_id, t)]), reverse=True)
         if scored[0][0] < _MIN_NET or (len(scored) > 1 and scored[0][0] == scored[1][0]):
             return None
-        task = tasks[scored[0][1]]
-        toks = tuple(content_tokens(raw_tokens(task.title)))
-        return TaskMatch(self.catalog.by_service[service_id], task, TaskKeyword(task, task.title, toks, _weight(toks)))
+        return self._by_title(service_id, tasks[scored[0][1]])
 
     def customer_choice(self, service_id: str, done: Task, variant: str | None, matched: Iterable[str]
                         ) -> TaskMatch | None:
@@ -289,7 +285,10 @@ class TaskIndex:
         scored = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(tasks)), reverse=True)
         if scored[0][0] < 1 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
             return None
-        task = tasks[scored[0][1]]
+        return self._by_title(service_id, tasks[scored[0][1]])
+
+    def _by_title(self, service_id: str, task: Task) -> TaskMatch:
+        """A task picked without a keyword of its own: its title stands for the keyword."""
         toks = tuple(content_tokens(raw_tokens(task.title)))
         return TaskMatch(self.catalog.by_service[service_id], task, TaskKeyword(task, task.title, toks, _weight(toks)))
 
