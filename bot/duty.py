@@ -56,7 +56,6 @@ these those last next yesterday today tonight tomorrow there here""".split())
 _FILLERS = frozenset("""etc anyway anyways whatever though too lol pls plz now today again either also here there
 tbh btw fyi""".split())
 # "a *bunch of* docs": the noun phrase goes on after "of"
-# "a *bunch of* docs": the noun phrase goes on after "of"
 _QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some"
                         .split())
 _SUBJECTS = frozenset("we i you they he she".split())
@@ -69,7 +68,6 @@ _RIGHTS = frozenset("""access admin administrator owner owners rights right perm
 privileges privilege authority say keys key credentials creds password passwords write read certification
 certifications certificate certificates attestation attestations accreditation report reports
 backup backups snapshot snapshots copy copies replica replicas""".split())  # custody of data is a duty
-
 
 
 def _to_hold(toks: Sequence[str]) -> bool:

@@ -22,12 +22,17 @@ _OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "op
 _DEFAULT_WORDS = frozenset("default defaults automatically itself".split())
 
 
+def _plain(text: str) -> str:
+    """A task's text as lowercase words separated by single spaces."""
+    return " ".join(re.findall(r"[a-z]+", text.lower()))
+
+
 def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
     """The question asks who turns a feature on, with no word about defaults, and the customer's side of the
     task is turning it on."""
     if _OPT_IN_ASKS.find(raw) is None or _DEFAULT_WORDS.intersection(raw):
         return False
-    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
+    does = _plain(customer_does)
     return any(v in does for v in _OPT_IN_DOES)
 
 
@@ -57,8 +62,8 @@ def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> boo
     verb = next((t for t in raw[at + 1:at + 4] if t not in _AUX), None) if at is not None else None
     if verb is None:
         return False
-    said = {stem(w) for w in re.findall(r"[a-z]+", provider_does.lower())}
-    theirs = {stem(w) for w in re.findall(r"[a-z]+", customer_does.lower())}
+    said = {stem(w) for w in _plain(provider_does).split()}
+    theirs = {stem(w) for w in _plain(customer_does).split()}
     return stem(verb) in said and stem(verb) not in theirs
 
 
@@ -76,5 +81,5 @@ def states_off(raw: Sequence[str], customer_does: str) -> bool:
     provider does once it is on does not happen, the duty stays with the customer."""
     if _STATE_OFF.find(raw) is None:
         return False
-    does = " ".join(re.findall(r"[a-z]+", customer_does.lower()))
-    return any(v in does for v in (*_OPT_IN_DOES, "opts in", "opt in", "chooses", "picks", "configures"))
+    does = _plain(customer_does)
+    return any(v in does for v in (*_OPT_IN_DOES, "chooses", "picks", "configures"))

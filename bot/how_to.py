@@ -14,34 +14,30 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.fact_frame import DOING_STEMS
-from bot.scope import PROVIDER_WORDS
+from bot.scope import PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import stem
 
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
 _MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
 samples script scripts powershell kubectl oneliner walkthrough steps""".split())
 _IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
-_MATERIAL_PHRASES = (("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
-                     *((tool, "for") for tool in _IAC), *((tool, "to") for tool in _IAC),
-                     ("best", "practice", "for"), ("best", "practices", "for"), ("naming", "convention"),
-                     ("compatible", "with"), ("compatibility", "matrix"), ("is", "there", "a", "way"),
-                     ("any", "way", "to"), ("worth", "it"), ("is", "it", "possible"),
-                     ("limit", "increase"), ("increase", "the", "limit"), ("raise", "the", "limit"),
-                     ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
-                     ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do"))
+_MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
+    ("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
+    *((tool, "for") for tool in _IAC), *((tool, "to") for tool in _IAC),
+    ("best", "practice", "for"), ("best", "practices", "for"), ("naming", "convention"),
+    ("compatible", "with"), ("compatibility", "matrix"), ("is", "there", "a", "way"),
+    ("any", "way", "to"), ("worth", "it"), ("is", "it", "possible"),
+    ("limit", "increase"), ("increase", "the", "limit"), ("raise", "the", "limit"),
+    ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
+    ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do")))
 _SUPPORT = frozenset("support supports supported".split())  # a capability, asked with a yes/no opener
 # whose job it is: a who-word, or we set against them
 _WHOSE_WORDS = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
 ours theirs""".split())
-_US_AGAINST_THEM = (("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"),
-                    ("should", "we"),
-                    ("need", "we"), ("we", "need"), ("we", "have", "to"), ("we", "must"), ("are", "we"), ("for", "us"),
-                    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will"))
-
-
-def _has(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
+_US_AGAINST_THEM = PhraseIndex((p, True) for p in (
+    ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"), ("should", "we"),
+    ("need", "we"), ("we", "need"), ("we", "have", "to"), ("we", "must"), ("are", "we"), ("for", "us"),
+    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will")))
 
 
 _ACTS = frozenset(stem(w) for w in "do does did take takes handle handles handled cover covers".split()) | DOING_STEMS
@@ -61,7 +57,7 @@ def asks_for_material(toks: Sequence[str]) -> bool:
     """The question asks for a command, syntax, snippet, example, script, steps or a duration, and says nowhere
     whose job anything is."""
     material = (any(t in _MATERIAL and not (t.startswith("example") and k and toks[k - 1] == "for")
-                    for k, t in enumerate(toks)) or any(_has(toks, p) for p in _MATERIAL_PHRASES)
+                    for k, t in enumerate(toks)) or _MATERIAL_PHRASES.find(toks) is not None
                 or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
                 or toks[:2] == ["can", "i"]  # "can i attach an ebs volume to two instances"
                 or _limit_raised(toks)
@@ -69,4 +65,4 @@ def asks_for_material(toks: Sequence[str]) -> bool:
                     and bool(_SUPPORT.intersection(toks))))
     if not material or _WHOSE_WORDS.intersection(toks) or _provider_acts(toks):
         return False
-    return not any(_has(toks, p) for p in _US_AGAINST_THEM)
+    return _US_AGAINST_THEM.find(toks) is None

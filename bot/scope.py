@@ -157,16 +157,21 @@ _ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "sp
 _PART_WORDS = frozenset(stem(w) for w in "part parts left still bit bits piece pieces side sides".split())
 
 
+def _side_named(raw: Sequence[str]) -> Owner | None:
+    """The side of the split the question names first: the customer ("we", "our", ...) or the provider."""
+    side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
+    if side is None:
+        return None
+    return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
+
+
 def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
     words = set(content) - _WHOLE_TOPICS - _OVERVIEW_FILLER - _PART_WORDS
     if words:
         return None
-    side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
-    if side is None:
-        return None
-    return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
+    return _side_named(raw)
 
 
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
@@ -180,10 +185,7 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
         return None
     if "who" in raw and "what" in raw:  # "who is responsible for what (in aws lambda)": the split itself
         return Owner.shared
-    side = next((t for t in raw if t in _CUSTOMER_WORDS or t in _PROVIDER_SIDE), None)
-    if side is None:
-        return None
-    return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
+    return _side_named(raw)
 
 
 # Product, database and engine names: a question word that is one of these is meant as written, so it

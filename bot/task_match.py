@@ -249,14 +249,7 @@ class TaskIndex:
         """The service's task the question's words clearly point at when no keyword or row matched whole
         ("does aws keep a *copy* of our ebs *volume* if a *disk* dies"); none or a tie gives None."""
         st = self.catalog.by_service.get(service_id)
-        if st is None:
-            return None
-        have = set(matched) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
-        covered = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(st.tasks)),
-                         reverse=True)
-        if not covered or covered[0][0] < 1 or (len(covered) > 1 and covered[1][0] >= covered[0][0]):
-            return None
-        return self._by_title(service_id, st.tasks[covered[0][1]])
+        return self._most_shared(service_id, st.tasks, matched) if st is not None else None
 
     def _closest(self, service_id: str, tasks: list[Task], matched: Iterable[str],
                  topic: Iterable[str]) -> TaskMatch | None:
@@ -279,13 +272,16 @@ class TaskIndex:
         aspects = {done.aspect, *_CHOICE_ASPECTS.get(done.aspect, ())}
         tasks = [t for a in sorted(aspects) for t in self.tasks_in_aspect(service_id, a)
                  if t is not done and t.owner_for(variant) == "customer"]
-        if not tasks:
-            return None
+        return self._most_shared(service_id, tasks, matched)
+
+    def _most_shared(self, service_id: str, tasks: list[Task], matched: Iterable[str]) -> TaskMatch | None:
+        """Of ``tasks``, the one whose words share the most of the question's (names and light words left out);
+        none shared or a tie gives None."""
         have = set(matched) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
-        scored = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(tasks)), reverse=True)
-        if scored[0][0] < 1 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        covered = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(tasks)), reverse=True)
+        if not covered or covered[0][0] < 1 or (len(covered) > 1 and covered[1][0] == covered[0][0]):
             return None
-        return self._by_title(service_id, tasks[scored[0][1]])
+        return self._by_title(service_id, tasks[covered[0][1]])
 
     def _by_title(self, service_id: str, task: Task) -> TaskMatch:
         """A task picked without a keyword of its own: its title stands for the keyword."""

@@ -42,12 +42,11 @@ def _version_on_to(m: re.Match[str]) -> str:
     return "on " + (m.group(1) or "") + _upgrade(m.group(2), m.group(4))
 
 
-# "copies in multiple azs", "spread over several zones": across them
-_SPREAD = re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|other|two|three|2|3)\s+"
-                     r"(azs|availability zones|zones)\b")
-# (regions only when several: "replicas *in other regions*" says where they are, not that they are spread)
-_SPREAD_REGIONS = re.compile(r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|two|three|2|3)\s+"
-                             r"(regions)\b")
+# "copies in multiple azs", "spread over several zones": across them; regions only when several ("replicas *in other
+# regions*" says where they are, not that they are spread)
+_SEVERAL = r"\b(?:in|into|over|on|to)\s+(?:multiple|several|many|different|separate|two|three|2|3{})\s+"
+_SPREAD = re.compile(_SEVERAL.format("|other") + r"(azs|availability zones|zones)\b")
+_SPREAD_REGIONS = re.compile(_SEVERAL.format("") + r"(regions)\b")
 
 # (a literal the pattern needs, or several of which one must be there, so most texts skip most regexes; pattern;
 # replacement)
@@ -94,14 +93,13 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
     ("distro", re.compile(r"\bdistros?\b"), "distribution"),
     # "7 yrs of backups", "keeping them for years": long-term retention
-    ("year", re.compile(r"\b(\d+\s*years?|for years|several years|multiple years|many years)\b"), r"\1 long term retention"),
-    ("yr", re.compile(r"\b(\d+\s*yrs?)\b"), r"\1 long term retention"),
+    (("year", "yr"), re.compile(r"\b(\d+\s*(?:years?|yrs?)|for years|several years|multiple years|many years)\b"),
+     r"\1 long term retention"),
     # "keeps dropping our logs after 30 days", "deleted after 90 days": how long things are kept
     ("after", re.compile(r"\b(?:drop|dropping|dropped|drops|delete|deletes|deleted|deleting|purge|purges|purged|"
                          r"disappear|disappears|disappeared|gone|vanish|vanishes|expire|expires|expired)\b[^.?!]{0,40}?"
                          r"\bafter\s+\d+\s+(?:days?|weeks?|months?)\b"), r"\g<0> retention"),
-    ("zone", _SPREAD, r"across \1"),
-    ("azs", _SPREAD, r"across \1"),
+    (("zone", "azs"), _SPREAD, r"across \1"),
     ("region", _SPREAD_REGIONS, r"across \1"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
     (("bought", "buy", "purchase", "have", "has", "paid for", "pay for", "subscribe"),
