@@ -74,6 +74,17 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.05)
 
 
+def wait_for_workers(url: str, procs: list, n: int, timeout: float = 60.0) -> None:
+    """Until ``n`` workers fetch from the queue (each one's broker heartbeats in dramatiq's Redis set): a worker
+    still importing its modules when units are queued would leave them all to the other one."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while client.zcard("dramatiq:__heartbeats__") < n:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            raise RuntimeError(f"{n} queue workers did not start within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("queue")
@@ -86,6 +97,7 @@ def cluster(tmp_path_factory):
                                     start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
         try:
+            wait_for_workers(url, workers, 2)
             yield NS(url=url, env=env, moto=moto, tmp=tmp)
         finally:
             for w in workers:
