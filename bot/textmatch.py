@@ -72,6 +72,13 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("step", re.compile(r"\btwo[\s-]+step[\s-]+verification\b"), "mfa"),
     ("ssl", re.compile(r"\bssl\b"), "tls"),
     ("cmk", re.compile(r"\bcmks?\b"), "customer managed key"),
+    # "without cmek", "never set a cmek": the provider's default keys, not a key of the customer's
+    (("cmek", "cmk", "byok", "managed key"),
+     re.compile(r"\b(?:without|no|never\s+(?:set|setup|used|enabled|configured|turned\s+on)|not\s+using|don['’]?t\s+use)"
+                r"\s+(?:a\s+|an\s+|any\s+|our\s+own\s+)?(?:cmeks?|cmks?|byok|customer[\s-]+managed[\s-]+keys?)\b"),
+     "default keys"),
+    ("cmek", re.compile(r"\bcmeks?\b"), "customer managed encryption key"),
+    ("byok", re.compile(r"\bbyok\b"), "bring your own key"),
     ("pitr", re.compile(r"\bpitr\b"), "point in time recovery"),
     ("k8s", re.compile(r"\bk8s\b"), "kubernetes"),
     ("end", re.compile(r"\bend[\s-]+of[\s-]+(life|support|sale)\b"), "eol"),
