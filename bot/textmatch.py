@@ -84,6 +84,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("end", re.compile(r"\bend[\s-]+of[\s-]+(life|support|sale)\b"), "eol"),
     ("support", re.compile(r"\b(out[\s-]+of|no[\s-]+longer)[\s-]+support(ed)?\b"), "eol"),
     ("out", re.compile(r"\bout[\s-]+of[\s-]+(disk[\s-]+space|disk|space|storage[\s-]+space)\b"), "out of storage"),
+    # plain-language failure: "a dead host", "the host died" is a failed one
+    (("dead", "died", "dying"), re.compile(r"\b(?:dead(?![\s-]+letter)|died|dying)\b"), "failed"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
