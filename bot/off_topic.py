@@ -125,6 +125,9 @@ thursday meetings|friday meeting|friday meetings|weekly meeting|weekly meetings|
 monthly meetings|team meeting|team meetings|sync meeting|sync meetings|status meeting|status meetings|planning meeting
 planning meetings|review meeting|review meetings|kickoff meeting|kickoff meetings|move the meeting|reschedule the meeting
 meeting room|meeting rooms
+product owner|product owners|product manager|product managers|program manager|engineering manager
+this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
+naming convention|naming conventions|design doc|design docs|google doc|architecture doc
 """) if p.strip())
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (

@@ -25,6 +25,15 @@ R = default_resolver()
     # a price stays out of scope; a plan already paid for asks what it covers
     ("how much do we pay for shield advanced", Owner.unknown, None),
     ("we pay for shield advanced, is our alb automatically protected now or do we add it", Owner.customer, "aws"),
+    # project logistics and job titles are no duty; a key choice is spelled out, its absence is the default key
+    ("who is the product owner for aks at microsoft", Owner.unknown, None),
+    ("will the cmk rotation ticket be done this sprint", Owner.unknown, None),
+    ("who owns the terraform state bucket naming convention doc", Owner.unknown, None),
+    ("bigquery - who manages encryption keys if we use cmek", Owner.customer, "gcp"),
+    ("bq tables - who encrypts them at rest if we never set a cmek", Owner.provider, "gcp"),
+    # plain-language failure
+    ("who fixes a dead host under our dedicated hosts", Owner.provider, "aws"),
+    ("gke node died, who replaces it", Owner.provider, "gcp"),
 ])
 def test_frame_edges(question, owner, provider):
     answer = R.who_owns(question)
