@@ -278,6 +278,15 @@ def asks_to_set(toks: Sequence[str], frame: DutyFrame) -> bool:
     return asked is not None and asked[0] in _SETTING
 
 
+_DECIDING = frozenset("decide decides deciding decision choose chooses choosing".split())
+
+
+def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
+    """The question asks who sets something up or decides on it ("who *sets up* zones", "*deciding whether* our
+    workloads use zones - whose *call* is that")."""
+    return asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
+
+
 def placed_after(toks: Sequence[str]) -> dict[int, str]:
     """Positions of words that say where the thing asked about sits, each with the participle that places it
     ("cert *attached to* cloudfront", "sitting on our distro"; "" for "the waf *in front of* our alb")."""

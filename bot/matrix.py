@@ -90,6 +90,9 @@ class Aspect(BaseModel, extra="forbid"):
     checks: list[str] = Field(default_factory=list)
     notes: str = ""
     provider_view: dict[Provider, ProviderView] = Field(default_factory=dict)
+    # the customer's row for choosing or setting up what this row's provider runs ("who sets up availability zones":
+    # the zones are the provider's, using them for a workload is backup_dr)
+    choice_row: str | None = None
 
     @model_validator(mode="after")
     def _all_models_present(self) -> "Aspect":
@@ -119,6 +122,9 @@ class Matrix(BaseModel, extra="forbid"):
             for s in a.sources:
                 if s not in self.sources:
                     raise ValueError(f"aspects[{i}] ({a.id}).sources: unknown source {s!r}")
+        for i, a in enumerate(self.aspects):
+            if a.choice_row is not None and a.choice_row not in seen:
+                raise ValueError(f"aspects[{i}] ({a.id}).choice_row: unknown aspect {a.choice_row!r}")
             for prov, view in a.provider_view.items():
                 if view.source not in self.sources:
                     raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "
