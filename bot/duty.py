@@ -275,7 +275,14 @@ def asks_to_set(toks: Sequence[str], frame: DutyFrame) -> bool:
     """The who-question asks who sets or chooses something ("who *sets* that up", "who *picks* the redundancy");
     not "is it something *we have to set up*", which asks whether the provider does it already."""
     asked = frame.asked(toks)
-    return asked is not None and asked[0] in _SETTING
+    if asked is not None and asked[0] in _SETTING:
+        return True
+    # "whose job is *keeping them longer*": keeping something past the provider's default is a setting
+    return any(t == "longer" and _KEEPING.intersection(toks[max(0, i - 3):i]) for i, t in enumerate(toks))
+
+
+_KEEPING = frozenset("keep keeps keeping kept retain retains retaining retained store stores storing hold holds holding"
+                     .split())
 
 
 _DECIDING = frozenset("decide decides deciding decision choose chooses choosing".split())

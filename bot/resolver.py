@@ -112,11 +112,13 @@ class Resolver(NameFinding, RowMatching):
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
         return self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state)
 
-    def _agreed_task(self, toks: list[str], used: list[bool]) -> tuple[TaskMatch, str] | None:
+    def _agreed_task(self, toks: list[str], used: list[bool], scores: dict[str, tuple[float, str]]
+                     ) -> tuple[TaskMatch, str] | None:
         """(task, names) for a resource word no provider was named with ("*bucket* versioning"): when the providers'
         services for it that have a task the words match all give it one owner on every variant, that owner holds
         whichever provider is meant."""
-        word = next((t for t in toks if t in MANAGED_RESOURCES), None)
+        word = next((t for t in toks if t in MANAGED_RESOURCES or (t in GENERIC_RESOURCES and _MANAGED_CUES & set(toks))),
+                    None)
         if word is None:
             return None
         hits = []
@@ -129,7 +131,9 @@ class Resolver(NameFinding, RowMatching):
         if not hits or len(set().union(*(o for _, o in hits))) != 1 or (
                 len(hits) == 1 and len(hits[0][0].keyword.tokens) < 2):
             return None
-        return hits[0][0], " / ".join(self.services[h.service.service].name for h, _ in hits)
+        # the providers may file the task under different rows: the one the question's words match stands for all
+        first = next((h for h, _ in hits if h.task.aspect in scores), hits[0][0])
+        return first, " / ".join(self.services[h.service.service].name for h, _ in hits)
 
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
@@ -232,6 +236,12 @@ class Resolver(NameFinding, RowMatching):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
             cat_sid, variant, found = None, None, None
+        if (other is None and svc is not None and found is None and not off_topic and scores
+                and not (cat_sid and self.tasks.tasks_in_aspect(cat_sid, max(scores.items(), key=_by_score)[0]))):
+            # the named service has no task of the row asked, but a term of its provider for another of its services
+            # ("event hubs *resource logs*": Azure Monitor's diagnostic settings) names the second one
+            term_sid = self.vocabulary.services_named(question, svc)
+            other = self.services[term_sid] if term_sid else None
         if other is not None and not off_topic:  # the second service's task wins when its keyword is heavier
             second = self._find_task(toks, other, used)
             if second[2] is not None and (found is None or second[2].keyword.weight > found.keyword.weight):
@@ -245,7 +255,7 @@ class Resolver(NameFinding, RowMatching):
             found = choice or found
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
-        agreed = self._agreed_task(toks, used) if svc is None and prov is None and not off_topic else None
+        agreed = self._agreed_task(toks, used, scores) if svc is None and prov is None and not off_topic else None
         if agreed is not None and (not scores or agreed[0].task.aspect in scores):  # the row's words decide
             return self.compose.task_answer(dict(base, service_name=agreed[1]), agreed[0].service, agreed[0].task, None)
         top = max(scores.items(), key=_by_score) if scores else None
@@ -312,6 +322,11 @@ class Resolver(NameFinding, RowMatching):
         return Answer(question=question, owner=owner, explanation=OVERVIEWS[owner], provider=prov,
                       provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)),
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
+
+
+# words that make a cache engine or Kubernetes a provider's managed offering ("redis *standard tier*"), not one the
+# customer runs on its own VMs
+_MANAGED_CUES = frozenset("tier tiers sku managed".split())
 
 
 def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
