@@ -170,9 +170,11 @@ class NameFinding:
         return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
 
     def _by_context(self, toks: list[str], candidates: list[Service], first: Service) -> Service:
-        """Of the services that share a name, the one whose task catalogue the question's words match;
-        the first listed when none or several do."""
+        """Of the services that share a name, the one whose task catalogue the question's words match (of several,
+        the one whose variant is named); the first listed when none or several do."""
         fits = [s for s in candidates if self._find_task(toks, s)[2] is not None]
+        if len(fits) > 1:  # a variant of one of them written out ("a *self-managed* cert in certificate manager")
+            fits = [s for s in fits if self.tasks.variant_in(s.id, toks)] or fits
         return fits[0] if len(fits) == 1 else first
 
     def _inside_alias(self, toks: list[str], phrase: tuple[str, ...]) -> bool:

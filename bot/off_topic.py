@@ -29,7 +29,7 @@ practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined pr
 purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
-quiz quizzes trivia offsite offsites timezone timezones paged paging pager
+quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
@@ -38,7 +38,7 @@ enterprise support|business support|developer support|premium support|premier su
 free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
-in the office|at the office|study for|prep for|per month|per hour|per year|per gb|per user|per request|per vcpu
+in the office|at the office|study for|prep for|study guide|study guides|per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
 
@@ -151,6 +151,9 @@ us we our ours job duty problem fault automatic automatically builtin built""".s
 # "incident response for the *underlying infrastructure*")
 _LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenters hosts backbone".split())
 _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
+# the provider's network is its own layer only when said to be its own ("google's *own* network"; "aws network
+# firewall" is a service)
+_OWN_LAYER_WORDS = frozenset("network networks backbone fiber fibre".split())
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
@@ -158,6 +161,10 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
     for i, t in enumerate(raw):
         if t in {"service", "services"} and i and raw[i - 1] == "providermanaged":
             return True  # "the software of *aws managed services*" (normalised to "aws providermanaged services")
+        if t in _OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
+            owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
+            if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
+                return True
         if t in _LAYER_WORDS and i:
             prev = raw[i - 2] if raw[i - 1] == "s" and i >= 2 else raw[i - 1]
             if prev in _OWNER_WORDS and not (prev in {"its", "their"} and "our" in raw[max(0, i - 4):i]):

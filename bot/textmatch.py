@@ -72,6 +72,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("step", re.compile(r"\btwo[\s-]+step[\s-]+verification\b"), "mfa"),
     ("ssl", re.compile(r"\bssl\b"), "tls"),
     ("cmk", re.compile(r"\bcmks?\b"), "customer managed key"),
+    # "auto-upgrade on (*no maintenance exclusions*)": nothing holds the upgrades back, so no exclusion is asked about
+    ("exclusion", re.compile(r"\b(?:no|without|zero|not\s+any)\s+(?:maintenance\s+)?exclusions?\b"), ""),
     # "without cmek", "never set a cmek": the provider's default keys, not a key of the customer's
     (("cmek", "cmk", "byok", "managed key"),
      re.compile(r"\b(?:without|no|never\s+(?:set|setup|used|enabled|configured|turned\s+on)|not\s+using|don['’]?t\s+use)"
