@@ -50,3 +50,27 @@ def test_replicas_in_other_regions_are_not_spread():
     assert "across" not in normalize("who keeps the replicas in other regions in sync")
     assert "across azs" in normalize("copies of our data in other azs")
     assert "major version upgrade" in normalize("get our servers off pg 13 onto 16")
+
+
+@pytest.mark.parametrize(("question", "aspect", "owner"), [
+    # both rows named and a choice asked: the customer's row; the zones alone stay the provider's
+    ("whose call is it to use availability zones and a second region for our workloads", "backup_dr", Owner.depends),
+    ("who keeps the availability zones powered", "infrastructure_availability", Owner.provider),
+    ("who configures the generators in the datacenter", "infrastructure_availability", Owner.provider),
+    # reliability as a whole is shared; its parts keep their rows
+    ("reliability in azure in general - us or microsoft?", "reliability", Owner.shared),
+])
+def test_choice_row_and_reliability(question, aspect, owner):
+    answer = R.who_owns(question)
+    assert (answer.aspect, answer.owner) == (aspect, owner), answer.explanation
+
+
+def test_choice_row_must_name_a_row():
+    import yaml
+
+    from bot.matrix import MATRIX_PATH, Matrix
+
+    raw = yaml.safe_load(open(MATRIX_PATH))
+    raw["aspects"][0]["choice_row"] = "no_such_row"
+    with pytest.raises(ValueError, match="choice_row: unknown aspect 'no_such_row'"):
+        Matrix.model_validate(raw)
