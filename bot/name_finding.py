@@ -8,13 +8,14 @@ from __future__ import annotations
 from bot.duty import placed_after
 from bot.matrix import Model, Provider, Service, ServiceCatalog
 from bot.scope import MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
-from bot.task_match import TaskMatch
+from bot.task_match import TaskIndex, TaskMatch
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
 from bot.vocabulary import Term
 
 
 class NameFinding:
     _vocab: Vocabulary  # the matrix rows' keyword words (bot/row_match.py)
+    tasks: TaskIndex  # the task catalogue's index (bot/task_match.py), set by the resolver
 
     def _find_task(self, toks: list[str], svc: Service | None, used: list[bool] | None = None
                    ) -> tuple[str | None, str | None, TaskMatch | None]:

@@ -286,12 +286,12 @@ class Resolver(NameFinding, RowMatching):
                           next_step="Ask again naming one duty (e.g. patching, backups, MFA) and the service.")
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
         top_id, (top_score, top_text) = ranked[0]
-        choice = self._aspects[top_id].choice_row
-        if choice is not None and choice in scores and svc is None and asks_to_choose(toks, self.duty):
+        choice_row = self._aspects[top_id].choice_row
+        if choice_row is not None and choice_row in scores and svc is None and asks_to_choose(toks, self.duty):
             # "who sets up availability zones and multi-region for our workloads": both rows are named; the zones are
             # the provider's, choosing to use them is the customer's row
-            ranked = [(choice, scores[choice]), *[kv for kv in ranked if kv[0] != choice]]
-            top_id = choice
+            ranked = [(choice_row, scores[choice_row]), *[kv for kv in ranked if kv[0] != choice_row]]
+            top_id = choice_row
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
         answer = self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
