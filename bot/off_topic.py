@@ -115,7 +115,6 @@ what s new|whats new|what is new|what s changed|whats changed|release notes|is t
 any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
 my password|my laptop|my account|review my|my pr|my pull request|help me
 slack channel|jira board|jira ticket|jira project|confluence page|wiki page
-terraform module|terraform modules|terraform example|helm chart|helm charts|cloudformation template|bicep template
 difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 patch notes|patch note
@@ -129,6 +128,11 @@ product owner|product owners|product manager|product managers|program manager|en
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
 naming convention|naming conventions|design doc|design docs|google doc|architecture doc
 """) if p.strip())
+# infrastructure-as-code artefacts asked about as such ("review my terraform module"); with a who-word the question
+# may ask a duty about what is in them ("a password hardcoded in a cloudformation template, whose problem is that")
+_TOOLING_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "terraform module", "terraform modules", "terraform example", "helm chart", "helm charts",
+    "cloudformation template", "cloudformation templates", "bicep template", "bicep templates", "bicep module"))
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
@@ -192,6 +196,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False
+    if _TOOLING_PHRASES.find(raw) is not None:
+        return True
     if _HOW_MANY.find(raw) is not None or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"
         return True
     if _DUTY_CUES.intersection(raw):

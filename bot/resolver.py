@@ -324,9 +324,9 @@ class Resolver(NameFinding, RowMatching):
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 
 
-# words that make a cache engine or Kubernetes a provider's managed offering ("redis *standard tier*"), not one the
-# customer runs on its own VMs
-_MANAGED_CUES = frozenset("tier tiers sku managed".split())
+# words that make a cache engine, Kubernetes or a VM a provider's offering ("redis *standard tier*", "*spot* vms"),
+# not one the customer runs on its own VMs
+_MANAGED_CUES = frozenset("tier tiers sku managed spot preemptible".split())
 
 
 def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
