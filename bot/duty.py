@@ -285,6 +285,28 @@ _KEEPING = frozenset("keep keeps keeping kept retain retains retaining retained 
                      .split())
 
 
+_PURPOSES = frozenset("""compliance audit audits auditor auditors reporting reports regulators regulator soc2 soc pci hipaa
+gdpr iso certification""".split())
+
+
+def compliance_purpose(toks: Sequence[str]) -> frozenset[int]:
+    """Positions of a compliance purpose after the duty ("turn on audit trails ourselves *for compliance reports*",
+    "keep the logs *for our auditors*"): why the duty is done, not the duty; empty when there is none or it opens
+    the question ("for pci, who segments the network" names the scope)."""
+    for i, t in enumerate(toks):
+        if t != "for" or i < 3:
+            continue
+        k = i + 1
+        while k < len(toks) and toks[k] in {"our", "the", "a", "an", "their", "its"}:
+            k += 1
+        if k < len(toks) and toks[k] in _PURPOSES:
+            end = k + 1
+            while end < len(toks) and toks[end] in _PURPOSES:
+                end += 1
+            return frozenset(range(i, end))
+    return frozenset()
+
+
 _DECIDING = frozenset("decide decides deciding decision choose chooses choosing".split())
 
 

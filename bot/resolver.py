@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
-from bot.duty import DutyFrame, asked_duty, asks_to_choose, asks_to_set, catalogue_words, placed_after, spell_out, wants_short_form
+from bot.duty import DutyFrame, asked_duty, asks_to_choose, asks_to_set, compliance_purpose, catalogue_words, placed_after, spell_out, wants_short_form
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
 from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope, vendor_word
@@ -223,6 +223,10 @@ class Resolver(NameFinding, RowMatching):
         main = [stem(t) for t, u in zip(toks[:cut], used[:cut]) if not u and t not in STOP_WORDS]
         off_topic = out_of_scope(toks[:cut], main) or self.duty.asks_no_duty(toks)
         scores = {} if off_topic else self._score_aspects(content, raw)
+        reason = compliance_purpose(toks)
+        if scores and reason:  # "turn on audit trails *for compliance reports*": the duty, not why it is done
+            kept = [t for k, (t, u) in enumerate(zip(toks, used)) if not u and t not in STOP_WORDS and k not in reason]
+            scores = self._score_aspects([stem(t) for t in kept], kept) or scores
         if not scores and svc and not off_topic:
             # the service name may itself be the topic ("who owns azure ad?"): score with it put back
             back = [t for t, u in zip(toks, used) if (not u or t not in PROVIDER_WORDS) and t not in STOP_WORDS]

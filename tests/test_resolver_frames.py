@@ -74,3 +74,14 @@ def test_choice_row_must_name_a_row():
     raw["aspects"][0]["choice_row"] = "no_such_row"
     with pytest.raises(ValueError, match="choice_row: unknown aspect 'no_such_row'"):
         Matrix.model_validate(raw)
+
+
+def test_compliance_purpose_is_not_the_topic():
+    from bot.duty import compliance_purpose
+    from bot.textmatch import raw_tokens
+
+    toks = raw_tokens("do we turn on audit trails ourselves for compliance reports")
+    assert [toks[i] for i in sorted(compliance_purpose(toks))] == ["for", "compliance", "reports"]
+    assert compliance_purpose(raw_tokens("for pci who segments the network")) == frozenset()
+    assert R.who_owns("who keeps the logs for our auditors").aspect == "logging_monitoring"
+    assert R.who_owns("who gets the soc 2 report for our auditors").aspect == "infrastructure_compliance"
