@@ -36,7 +36,17 @@ from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
-from bot.duty import DutyFrame, asked_duty, asks_to_choose, asks_to_set, compliance_purpose, catalogue_words, placed_after, spell_out, wants_short_form
+from bot.duty import (
+    DutyFrame,
+    asked_duty,
+    asks_to_choose,
+    asks_to_set,
+    catalogue_words,
+    compliance_purpose,
+    placed_after,
+    spell_out,
+    wants_short_form,
+)
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
 from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope, vendor_word
