@@ -36,6 +36,20 @@ def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
     return any(v in does for v in _OPT_IN_DOES)
 
 
+# asking who *kicks off* or *initiates* work whose customer half is starting it ("who kicks off the upgrade")
+_START_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "kick off", "kicks off", "kick it off", "initiate", "initiates", "trigger", "triggers", "start", "starts"))
+_START_DOES = ("runs or schedules", "initiates", "starts", "triggers", "kicks off", "schedules")
+
+
+def asks_to_start(raw: Sequence[str], customer_does: str) -> bool:
+    """The question asks who starts the work of a split task whose customer side is starting or scheduling it."""
+    if _START_ASKS.find(raw) is None:
+        return False
+    does = _plain(customer_does)
+    return any(v in does for v in _START_DOES)
+
+
 # the question says the feature is already on ("zone redundant ha *is on*, who fails it over") and asks who does
 # the work: the provider's half of a task whose provider side is doing it once the feature is on
 _STATE_ON: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (

@@ -33,7 +33,7 @@ def _version_move(m: re.Match[str]) -> str:
 # "still on 1.3, whose job is upgrading it to 2.x": the version it is on, then the one it goes to (dotted, so that
 # "on 2 nodes, scaling to 4" is not a version)
 # (one word may name what is versioned: "on runtime v1.x, who migrates them to 4.x")
-_VERSION_ON_TO = re.compile(r"\bon\s+([a-z]+\s+)?v?(\d+)(\.(?:\d+|x))?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
+_VERSION_ON_TO = re.compile(r"\bon\s+([a-z]+\s+)?[~v]?(\d+)(\.(?:\d+|x))?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
 
 
 def _version_on_to(m: re.Match[str]) -> str:
