@@ -38,7 +38,9 @@ enterprise support|business support|developer support|premium support|premier su
 free tier|savings plan|savings plans|reserved instance|reserved instances|committed use|account manager
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
-in the office|at the office|study for|prep for|study guide|study guides|per month|per hour|per year|per gb|per user|per request|per vcpu
+in the office|at the office|study for|prep for|study guide|study guides|should i go for|which certification|professional cloud architect
+cloud architect certificate|security engineer certificate|architect certification|associate certification
+per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
 

@@ -51,10 +51,11 @@ _SPREAD_REGIONS = re.compile(_SEVERAL.format("") + r"(regions)\b")
 # (a literal the pattern needs, or several of which one must be there, so most texts skip most regexes; pattern;
 # replacement)
 _PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switching|back|backs|backing|spin|spins|lock|"
-                   r"locks")
+                   r"locks|fail|fails|failing|failed")
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
-    # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "turn *them* on" as "turn on them"
-    ((" it ", " them ", " that ", " this "), re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down)\b"), r"\1 \3 \2"),
+    # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "fail *it* over" as "fail over it"
+    ((" it ", " them ", " that ", " this "),
+     re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
@@ -214,6 +215,12 @@ def is_swap_typo(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
+def _negated_pair(a: str, b: str) -> bool:
+    """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic")."""
+    short, long_ = sorted((a, b), key=len)
+    return any(long_ == p + short for p in ("un", "non", "in", "dis"))
+
+
 class Vocabulary:
     """A fixed set of tokens and a cached fuzzy lookup into it.
 
@@ -243,7 +250,10 @@ class Vocabulary:
             ):
                 # a longer word that starts with this one is a derived word, not a typo ("certificat" is not
                 # "certification")
-                if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and len(cand) - len(token) >= 3):
+                # nor is a word with a negating prefix ("unsupported" is not "supported", "unencrypted" not
+                # "encrypted")
+                if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and len(cand) - len(token) >= 3) \
+                        and not _negated_pair(token, cand):
                     found.add(cand)
         if len(token) >= SWAP_MIN_LEN:
             found.update(t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t))

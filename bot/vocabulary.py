@@ -26,6 +26,9 @@ class Term(BaseModel, extra="forbid"):
     provider: Provider
     service: str | None = None  # the service the term names, if one
     context: list[str] = Field(default_factory=list)  # one of these words must be in the question too
+    # a term another provider also uses in passing ("kms keys": Google writes "Cloud KMS keys"): any other
+    # provider's term in the question outranks it
+    weak: bool = False
     why: str = Field(min_length=10)  # the provider's own usage that makes the term its own
     source: str = Field(pattern=r"^https://")
 
@@ -45,14 +48,21 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
             entries.sort(key=lambda e: -len(e[0]))
 
     def find(self, question: str) -> Term | None:
-        """The first term (leftmost, then longest phrase) the question uses, with its context if it needs one."""
+        """The first term (leftmost, then longest phrase) the question uses, with its context if it needs one; a
+        weak term only when no other provider's term is there ("kms keys ... our *cmek* keys" is Google's)."""
         words = plain_words(question)
         present = set(words)
+        first: Term | None = None
         for i, w in enumerate(words):
             for phrase, term in self._index.get(w, ()):
                 if tuple(words[i:i + len(phrase)]) == phrase and (not term.context or present & set(term.context)):
-                    return term
-        return None
+                    if first is None:
+                        first = term
+                    if not first.weak:
+                        return first
+                    if term.provider is not first.provider and not term.weak:
+                        return term
+        return first
 
 
     def services_named(self, question: str, first: Service) -> str | None:
