@@ -81,9 +81,14 @@ def _same_word(a: str, b: str) -> bool:
 _DENIALS = frozenset("not t never without no".split())
 
 
+_OPTED_OUT = frozenset({("opted", "out"), ("opt", "out"), ("opts", "out"), ("turned", "off"), ("switched", "off")})
+
+
 def _denied(toks: Sequence[str], i: int) -> bool:
-    """The phrase at ``i`` is denied by a word just before it ("*not* on autopilot", "don*'t* use aurora")."""
-    return bool(_DENIALS.intersection(toks[max(0, i - 4):i]))
+    """The phrase at ``i`` is denied by a word just before it ("*not* on autopilot", "don*'t* use aurora", "*opted out*
+    of managed updates")."""
+    before = toks[max(0, i - 4):i]
+    return bool(_DENIALS.intersection(before)) or any(p in _OPTED_OUT for p in zip(before, before[1:]))
 
 
 # where the customer's choice about a provider task sits when not in the task's own aspect: the key that encrypts
@@ -191,7 +196,10 @@ class TaskIndex:
         if not said or not all(_denied(toks, i) for i in said):
             return variant
         others = [v.id for v in self.catalog.by_service[service_id].variants if v.id != variant]
-        # two variants: the other one; more: keep the one named (a denied paid tier says nothing of the rest)
+        # two variants: the other one; one: none (the task's own owner); more: keep the one named (a denied paid tier
+        # says nothing of the rest)
+        if not others:
+            return None
         return others[0] if len(others) == 1 else variant
 
     def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None,

@@ -104,8 +104,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
     ("distro", re.compile(r"\bdistros?\b"), "distribution"),
-    # "7 yrs of backups", "keeping them for years": long-term retention
-    (("year", "yr"), re.compile(r"\b(\d+\s*(?:years?|yrs?)|for years|several years|multiple years|many years)\b"),
+    # "7 yrs of backups", "a year of api logs", "keeping them for years": long-term retention
+    (("year", "yr"), re.compile(r"\b(\d+\s*(?:years?|yrs?)|an? (?:full |whole )?year|one year|for years|several years|"
+                                r"multiple years|many years)\b"),
      r"\1 long term retention"),
     # "keeps dropping our logs after 30 days", "deleted after 90 days": how long things are kept
     ("after", re.compile(r"\b(?:drop|dropping|dropped|drops|delete|deletes|deleted|deleting|purge|purges|purged|"

@@ -85,3 +85,23 @@ def test_compliance_purpose_is_not_the_topic():
     assert compliance_purpose(raw_tokens("for pci who segments the network")) == frozenset()
     assert R.who_owns("who keeps the logs for our auditors").aspect == "logging_monitoring"
     assert R.who_owns("who gets the soc 2 report for our auditors").aspect == "infrastructure_compliance"
+
+
+@pytest.mark.parametrize(("question", "owner"), [
+    # opting out of the only variant is not that variant: the task's own owner
+    ("we opted out of beanstalk managed updates - who patches the os and runtime on those envs now?", Owner.shared),
+    ("beanstalk with managed updates on - who patches the os", Owner.provider),
+    # "fail it over" is "fail over it"; "a year of logs" asks long-term retention
+    ("memorystore redis standard tier - if the primary dies who fails it over?", Owner.provider),
+    ("auditors want a year of api logs. does cloudtrail keep that already or do we need to set something up",
+     Owner.customer),
+])
+def test_variant_denial_and_phrasings(question, owner):
+    assert R.who_owns(question).owner is owner
+
+
+def test_negated_words_are_not_typos():
+    from bot.textmatch import Vocabulary
+
+    vocab = Vocabulary(["unsupport", "support"])
+    assert vocab.matches("support") == frozenset({"support"})
