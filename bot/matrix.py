@@ -93,6 +93,9 @@ class Aspect(BaseModel, extra="forbid"):
     # the customer's row for choosing or setting up what this row's provider runs ("who sets up availability zones":
     # the zones are the provider's, using them for a workload is backup_dr)
     choice_row: str | None = None
+    # rows under which the services' task catalogues file this row's duties ("who scales lambda": Lambda's scaling
+    # task is an infrastructure_availability task); searched too when the question names a service
+    task_rows: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _all_models_present(self) -> "Aspect":
@@ -125,6 +128,9 @@ class Matrix(BaseModel, extra="forbid"):
         for i, a in enumerate(self.aspects):
             if a.choice_row is not None and a.choice_row not in seen:
                 raise ValueError(f"aspects[{i}] ({a.id}).choice_row: unknown aspect {a.choice_row!r}")
+            for row in a.task_rows:
+                if row not in seen:
+                    raise ValueError(f"aspects[{i}] ({a.id}).task_rows: unknown aspect {row!r}")
             for prov, view in a.provider_view.items():
                 if view.source not in self.sources:
                     raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "

@@ -276,7 +276,8 @@ class Resolver(NameFinding, RowMatching):
         if cat_sid and top and (found is None or found.task.aspect != top[0]):
             # no task keyword matched whole: the question's aspect and its other words narrow the service's tasks
             words = self._matched(self.tasks.keywords(cat_sid)[1], content, raw)
-            near = self.tasks.closest_in_aspect(cat_sid, top[0], words, content_tokens(raw_tokens(top[1][1])))
+            near = self.tasks.closest_in_aspect(cat_sid, top[0], words, content_tokens(raw_tokens(top[1][1])),
+                                                also=self._aspects[top[0]].task_rows)
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         side = overview_side(toks, content) if not scores and not off_topic and found is None else None

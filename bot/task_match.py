@@ -244,14 +244,18 @@ class TaskIndex:
         return found
 
     def closest_in_aspect(self, service_id: str, aspect: str, matched: Iterable[str],
-                          topic: Iterable[str]) -> TaskMatch | None:
+                          topic: Iterable[str], also: Iterable[str] = ()) -> TaskMatch | None:
         """The task of ``aspect`` the question's other words point at when no task keyword matched whole.
 
         ``topic``: the words of the row keyword that found the aspect; they say nothing about which task.
         The task whose title, keywords and split text share more of the remaining words (the verb, the object:
         "who *creates* backups", "cloud armor *policies*") than any other wins; none or a tie keeps the aspect
-        answer."""
-        return self._closest(service_id, self.tasks_in_aspect(service_id, aspect), matched, topic)
+        answer. ``also``: rows under which services file this row's tasks (scaling tasks are availability tasks)."""
+        found = self._closest(service_id, self.tasks_in_aspect(service_id, aspect), matched, topic)
+        if found is not None or not also:
+            return found
+        # the row's own words name the task there ("who *scales* lambda"): the one sharing the most of them
+        return self._most_shared(service_id, [t for a in also for t in self.tasks_in_aspect(service_id, a)], matched)
 
     def closest_task(self, service_id: str, matched: Iterable[str]) -> TaskMatch | None:
         """The service's task the question's words clearly point at when no keyword or row matched whole

@@ -105,3 +105,15 @@ def test_negated_words_are_not_typos():
 
     vocab = Vocabulary(["unsupport", "support"])
     assert vocab.matches("support") == frozenset({"support"})
+
+
+@pytest.mark.parametrize(("question", "aspect", "owner"), [
+    ("who handles capacity planning in iaas", "capacity_scaling", Owner.customer),
+    ("who scales the servers in saas", "capacity_scaling", Owner.provider),
+    # a named service's scaling task answers, wherever its catalogue files it
+    ("who scales lambda", "infrastructure_availability", Owner.provider),
+    ("who handles scaling for app service", "infrastructure_availability", Owner.customer),
+])
+def test_capacity_scaling_row(question, aspect, owner):
+    answer = R.who_owns(question)
+    assert (answer.aspect, answer.owner) == (aspect, owner), answer.explanation
