@@ -289,6 +289,7 @@ _PURPOSES = frozenset("""compliance audit audits auditor auditors reporting repo
 gdpr iso certification""".split())
 
 
+_ASKERS = frozenset("auditor auditors regulator regulators assessor assessors".split())
 _ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
 
 
@@ -296,10 +297,12 @@ def compliance_purpose(toks: Sequence[str]) -> frozenset[int]:
     """Positions of a compliance purpose after the duty ("turn on audit trails ourselves *for compliance reports*",
     "keep the logs *for our auditors*"): why the duty is done, not the duty; empty when there is none or it opens
     the question ("for pci, who segments the network" names the scope)."""
-    # "our auditor asks: patch management in aws, whose control is it": who is asking, not what is asked
-    k = 1 if toks and toks[0] in {"our", "the", "an", "my"} else 0
-    if len(toks) > k + 2 and toks[k] in _PURPOSES and toks[k + 1] in _ASKING:
-        return frozenset(range(0, k + 2))
+    # "our auditor asks: patch management in aws, whose control is it", "..., our auditor wants one answer": who is
+    # asking, not what is asked
+    for k in range(len(toks) - 1):
+        if toks[k] in _ASKERS and toks[k + 1] in _ASKING:
+            start = k - 1 if k and toks[k - 1] in {"our", "the", "an", "my"} else k
+            return frozenset(range(start, k + 2))
     for i, t in enumerate(toks):
         if t != "for" or i < 3:
             continue

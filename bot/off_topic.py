@@ -72,8 +72,8 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
                                             and any(w in PROVIDER_WORDS for w in raw))
 
 
-_INCLUDED = re.compile(r"\b(automatically|by default|out of the box|built in|for free|at no (extra )?(cost|charge)|"
-                       r"included)\b.*\bor\b|\bor\b.*\b(automatically|by default|out of the box|built in|included)\b")
+_INCLUDED = re.compile(r"\b(automatic(?:al)?l?y|by default|out of the box|built in|for free|at no (extra )?(cost|charge)|"
+                       r"included)\b.*\bor\b|\bor\b.*\b(automatic(?:al)?l?y|by default|out of the box|built in|included)\b")
 
 
 _BOUGHT_THINGS = frozenset("""product products app apps tool tools software service services saas platform one ones cert

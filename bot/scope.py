@@ -101,9 +101,9 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     for word in ("balancer", "balancers")} | {
     word: {Provider.aws: "aws_eks", Provider.gcp: "gcp_gke", Provider.azure: "azure_aks"}
     for word in ("kubernetes",)} | {
-    # "our vm" once the provider is known is its virtual machine service
+    # "our vm", "our instances" once the provider is known is its virtual machine service
     word: {Provider.aws: "aws_ec2", Provider.gcp: "gcp_compute_engine", Provider.azure: "azure_vm"}
-    for word in ("vm", "vms")} | {
+    for word in ("vm", "vms", "instance", "instances")} | {
     # a bastion host on Azure is Azure Bastion; on AWS and Google it is a VM the customer runs
     word: {Provider.azure: "azure_bastion"} for word in ("bastion", "bastions")} | {
     # Azure's WAF is a feature of Front Door and Application Gateway, not a service of its own
@@ -168,10 +168,23 @@ def _side_named(raw: Sequence[str]) -> Owner | None:
 def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
-    words = set(content) - _WHOLE_TOPICS - _OVERVIEW_FILLER - _PART_WORDS
+    words = set(content) - _WHOLE_TOPICS - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS
     if words:
         return None
+    if _WHOLE_TOPICS.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)):
+        return Owner.shared  # "security of an eks cluster as a whole, aws or us?": the service's split itself
     return _side_named(raw)
+
+
+# the thing a service question is about when it asks about the service as such ("security of an eks *cluster*")
+_SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
+deployments database databases account accounts workload workloads whole as""".split())
+_AS_A_WHOLE = frozenset("whole overall general entire".split())
+
+
+def _both_sides_named(raw: Sequence[str]) -> bool:
+    """ "aws *or* us", "google or ours": the question names both sides as the choice."""
+    return any(t in _CUSTOMER_WORDS for t in raw) and any(t in _PROVIDER_SIDE for t in raw)
 
 
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:

@@ -110,3 +110,18 @@ def test_negated_words_are_not_typos():
 
     vocab = Vocabulary(["unsupport", "support"])
     assert vocab.matches("support") == frozenset({"support"})
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a service's split as a whole; who asks is not the topic; a typo of "automatically" still asks what is included
+    ("security of an eks cluster as a whole, aws or us?", Owner.shared, "aws"),
+    ("patch management in aws overall, whose job? our auditor wants one answer", Owner.shared, "aws"),
+    ("we pay for shield advanced now - are our albs and eips protected automaticaly or do we add them", Owner.customer,
+     "aws"),
+    # "our instances" once the provider is known are its VMs; setting a provider task's parameters is the customer's
+    ("on aws who patches the guest os on our instances", Owner.customer, "aws"),
+    ("fsx for windows - who sets how long the automatic daily backups are kept", Owner.customer, "aws"),
+])
+def test_round_10_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
