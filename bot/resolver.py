@@ -313,8 +313,11 @@ class Resolver(NameFinding, RowMatching):
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
         answer = self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
-        if answer.owner in (Owner.shared, Owner.depends) and svc is None and names_provider_layer(toks):
-            return self.compose.provider_half(answer, self._aspects[top_id], model, prov)  # "for google's infra"
+        # "for google's infra": the provider's half of a split row, or of a row the provider classifies as the
+        # customer's ("encryption in transit on aws's own backbone")
+        split = answer.owner in (Owner.shared, Owner.depends) or (answer.assumption and answer.owner is Owner.customer)
+        if split and svc is None and names_provider_layer(toks):
+            return self.compose.provider_half(answer, self._aspects[top_id], model, prov)
         return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:

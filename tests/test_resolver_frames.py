@@ -125,3 +125,9 @@ def test_negated_words_are_not_typos():
 def test_round_10_frames(question, owner, provider):
     answer = R.who_owns(question)
     assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
+def test_provider_layer_outranks_a_providers_classification_of_the_row():
+    # AWS classifies network traffic protection as the customer's; its own backbone is AWS's
+    assert R.who_owns("encryption in transit on aws's own backbone - whose").owner is Owner.provider
+    assert R.who_owns("encryption in transit on aws - whose").owner is Owner.customer
