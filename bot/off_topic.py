@@ -39,6 +39,7 @@ free tier|savings plan|savings plans|reserved instance|reserved instances|commit
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
 in the office|at the office|study for|prep for|study guide|study guides|should i go for|which certification|professional cloud architect
+study group|study groups|exam prep|which exam
 cloud architect certificate|security engineer certificate|architect certification|associate certification
 per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
