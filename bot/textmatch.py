@@ -101,6 +101,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
      re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
+    ("infra", re.compile(r"\binfra\b"), "infrastructure"),
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
     ("distro", re.compile(r"\bdistros?\b"), "distribution"),
