@@ -60,10 +60,10 @@ def import_set(tag: str, sealed: Path) -> None:
         if add:
             inserts.setdefault(ends[case["q"]], []).extend(add)
     out: list[str] = []
-    for i, line in enumerate(lines + [None]):  # type: ignore[list-item]
+    for i, line in enumerate(lines):
         out.extend(inserts.get(i, []))
-        if line is not None:
-            out.append(line)
+        out.append(line)
+    out.extend(inserts.get(len(lines), []))  # the last case ends the file
     dest = ROOT / "tests" / "data" / sealed.name
     dest.write_text("\n".join(out))
     cases = yaml.safe_load(dest.read_text())["cases"]

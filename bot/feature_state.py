@@ -39,7 +39,7 @@ def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
 # asking who *kicks off* or *initiates* work whose customer half is starting it ("who kicks off the upgrade")
 _START_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "kick off", "kicks off", "kick it off", "initiate", "initiates", "trigger", "triggers", "start", "starts"))
-_START_DOES = ("runs or schedules", "initiates", "starts", "triggers", "kicks off", "schedules")
+_START_DOES = ("initiates", "starts", "triggers", "kicks off", "schedules")  # "runs or *schedules* upgrades"
 
 
 def asks_to_start(raw: Sequence[str], customer_does: str) -> bool:

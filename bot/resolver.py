@@ -250,8 +250,9 @@ class Resolver(NameFinding, RowMatching):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
             cat_sid, variant, found = None, None, None
-        if (other is None and svc is not None and found is None and not off_topic and scores
-                and not (cat_sid and self.tasks.tasks_in_aspect(cat_sid, max(scores.items(), key=_by_score)[0]))):
+        top = max(scores.items(), key=_by_score) if scores else None
+        if (other is None and svc is not None and found is None and not off_topic and top
+                and not (cat_sid and self.tasks.tasks_in_aspect(cat_sid, top[0]))):
             # the named service has no task of the row asked, but a term of its provider for another of its services
             # ("event hubs *resource logs*": Azure Monitor's diagnostic settings) names the second one
             term_sid = self.vocabulary.services_named(question, svc)
@@ -275,7 +276,6 @@ class Resolver(NameFinding, RowMatching):
         agreed = self._agreed_task(toks, used, scores) if svc is None and prov is None and not off_topic else None
         if agreed is not None and (not scores or agreed[0].task.aspect in scores):  # the row's words decide
             return self.compose.task_answer(dict(base, service_name=agreed[1]), agreed[0].service, agreed[0].task, None)
-        top = max(scores.items(), key=_by_score) if scores else None
         if cat_sid and top and (found is None or found.task.aspect != top[0]):
             # no task keyword matched whole: the question's aspect and its other words narrow the service's tasks
             words = self._matched(self.tasks.keywords(cat_sid)[1], content, raw)
