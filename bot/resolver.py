@@ -66,7 +66,7 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import STOP_WORDS, content_tokens, raw_tokens, stem
+from bot.textmatch import STOP_WORDS, content_tokens, raw_tokens, stem, who_clause
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
@@ -231,7 +231,9 @@ class Resolver(NameFinding, RowMatching):
         # a purpose after the duty asked ("who pauses our pools at night *so we stop paying*") is no topic of its own
         cut = self.duty.purpose_at(toks)
         main = [stem(t) for t, u in zip(toks[:cut], used[:cut]) if not u and t not in STOP_WORDS]
-        off_topic = out_of_scope(toks[:cut], main) or self.duty.asks_no_duty(toks)
+        clause = who_clause(question)  # "who patches the control plane? thx": the sentence that asks is the question
+        off_topic = out_of_scope(toks[:cut], main) or (
+            self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause)))
         scores = {} if off_topic else self._score_aspects(content, raw)
         reason = compliance_purpose(toks)
         if scores and reason:  # "turn on audit trails *for compliance reports*": the duty, not why it is done

@@ -173,6 +173,21 @@ def raw_tokens(text: str) -> list[str]:
     return normalize(text).split()
 
 
+_WHO = re.compile(r"\bwho(se|m)?\b")
+_CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)")
+
+
+def who_clause(text: str) -> list[str] | None:
+    """The words up to the end of the sentence that asks who ("who patches the control plane*?* asking for a
+    friend"); None when the who-sentence runs to the end of the question."""
+    low = text.lower()
+    m = _WHO.search(low)
+    cut = _CLAUSE_END.search(low, m.end()) if m else None
+    if cut is None or not low[cut.end():].strip(" ?!.)"):
+        return None
+    return raw_tokens(text[:cut.start()])
+
+
 @lru_cache(maxsize=8192)
 def stem(token: str) -> str:
     t = token
