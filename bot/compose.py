@@ -2,7 +2,7 @@
 
 * A task answer gives that task's owner on that service (and variant). When the service's variants
   give the task different owners and the question names none, the answer is ``depends`` with the
-  per-variant owners and asks which one.
+  per-variant owners and asks which one (``shared`` when the task itself is shared: the variants only move the line).
 * An aspect answer gives the row's cell for the model; with no model, the common owner, the named
   provider's own classification of the whole aspect (stated as an assumption), or ``depends``.
 * Guarding checks are scoped: a task lists its own; an aspect answer about a service lists only the
@@ -77,6 +77,14 @@ class Composer:
             variants = [VariantOwner(id=v.id, name=v.name, owner=owners[v.id]) for v in st.variants]
             parts = "; ".join(f"{v.name}: {v.owner}" for v in variants)
             names = ", ".join(v.name for v in variants)
+            if task.owner == "shared" and "shared" in owners.values():  # split as the page says ("agent nodes are a shared responsibility"); the
+                # variants only move the line, so the headline stays shared and the buttons still ask which one
+                return Answer(**common, owner=Owner.shared, variants=variants, provider_does=task.provider_does or None,
+                              customer_does=task.customer_does or None, **self._team(aspect.id, Owner.shared),
+                              explanation=(f"{task.title} is split on {subject}; where the line falls depends on how "
+                                           f"you run it ({parts}). Provider: {task.provider_does} "
+                                           f"You: {task.customer_does}"),
+                              next_step=f"Say which one you use ({names}) for the exact split.")
             return Answer(**common, owner=Owner.depends, variants=variants, provider_does=task.provider_does or None,
                           customer_does=task.customer_does or None, **self._team(aspect.id, Owner.depends),
                           explanation=(f"{task.title} on {subject} depends on how you run it ({parts}). "
@@ -163,6 +171,15 @@ class Composer:
                                        view.customer_does)
             answer.assumption = (f"Following {PROVIDER_NAME[prov]}'s own classification ({src.title}); "
                                  "name a service for its exact split.")
+            answer.explanation += f" ({answer.assumption})"
+            return self._with_next_step(answer)
+        general = aspect.general_view if prov is None and not base.get("service") else None
+        if general is not None and (not general.keywords or matched in general.keywords):
+            src = self.matrix.sources[general.source]
+            answer = self._cell_answer(common, aspect, Owner(general.owner), general.summary, general.provider_does,
+                                       general.customer_does)
+            answer.assumption = (f"Following the general guides ({src.title}); name a provider, service or model "
+                                 "for its exact split.")
             answer.explanation += f" ({answer.assumption})"
             return self._with_next_step(answer)
         breakdown = {m.value: ModelOwner(owner=c.owner, summary=c.summary) for m, c in cells.items()}

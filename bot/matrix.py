@@ -90,6 +90,9 @@ class Aspect(BaseModel, extra="forbid"):
     checks: list[str] = Field(default_factory=list)
     notes: str = ""
     provider_view: dict[Provider, ProviderView] = Field(default_factory=dict)
+    # the general guides' own classification ("implementing and managing encryption is the customer's"): used instead
+    # of ``depends`` when the question names no provider, service or model
+    general_view: ProviderView | None = None
     # the customer's row for choosing or setting up what this row's provider runs ("who sets up availability zones":
     # the zones are the provider's, using them for a workload is backup_dr)
     choice_row: str | None = None
@@ -135,6 +138,8 @@ class Matrix(BaseModel, extra="forbid"):
                 if view.source not in self.sources:
                     raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "
                                      f"unknown source {view.source!r}")
+            if a.general_view is not None and a.general_view.source not in self.sources:
+                raise ValueError(f"aspects[{i}] ({a.id}).general_view.source: unknown source {a.general_view.source!r}")
         return self
 
     def aspect(self, aspect_id: str) -> Aspect:
