@@ -46,6 +46,9 @@ time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which
 """) if p.strip())
 
 
+# products' feature names that hold an out-of-scope word (Azure DDoS Protection's and Shield Advanced's "cost protection")
+_FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in ["cost protection"])
+
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 _BUY = frozenset("buy buys buying bought".split())
@@ -213,6 +216,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
+    if words and _FEATURE_NAMES.find(raw) is not None:  # "ddos *cost protection*" names a feature, not a bill
+        words = words - {stem(w) for i, p in _FEATURE_NAMES.occurrences(raw) for w in p}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):

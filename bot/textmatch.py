@@ -188,8 +188,14 @@ def who_clause(text: str) -> list[str] | None:
     return raw_tokens(text[:cut.start()])
 
 
+# words whose final s is not a plural ("*https* lb" is not an "http flood")
+_UNSTEMMED = frozenset({"https"})
+
+
 @lru_cache(maxsize=8192)
 def stem(token: str) -> str:
+    if token in _UNSTEMMED:
+        return token
     t = token
     if len(t) > 5 and t.endswith("ing"):
         t = t[:-3]
