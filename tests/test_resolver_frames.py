@@ -93,8 +93,9 @@ def test_compliance_purpose_is_not_the_topic():
 
 
 @pytest.mark.parametrize(("question", "owner"), [
-    # opting out of the only variant is not that variant: the task's own owner
-    ("we opted out of beanstalk managed updates - who patches the os and runtime on those envs now?", Owner.shared),
+    # opting out of the only variant is not that variant; with Beanstalk's managed updates off, patching is yours
+    ("we opted out of beanstalk managed updates - who patches the os and runtime on those envs now?", Owner.customer),
+    ("who patches the os on elastic beanstalk", Owner.shared),
     ("beanstalk with managed updates on - who patches the os", Owner.provider),
     # "fail it over" is "fail over it"; "a year of logs" asks long-term retention
     ("memorystore redis standard tier - if the primary dies who fails it over?", Owner.provider),
@@ -131,3 +132,46 @@ def test_provider_layer_outranks_a_providers_classification_of_the_row():
     # AWS classifies network traffic protection as the customer's; its own backbone is AWS's
     assert R.who_owns("encryption in transit on aws's own backbone - whose").owner is Owner.provider
     assert R.who_owns("encryption in transit on aws - whose").owner is Owner.customer
+
+
+@pytest.mark.parametrize("tail", ["", " thx!", " (asking for a friend)", "? asking because of the outage", " - urgent",
+                                  " ty", ", cheers"])
+def test_chat_around_the_question_keeps_its_duty(tail):
+    # the sentence that asks who is the question; a pleasantry after it is no object of the duty
+    answer = R.who_owns("who patches the gke control plane" + tail)
+    assert (answer.owner, answer.task.id if answer.task else None) == (Owner.provider, "gcp_gke.control_plane_patching")
+
+
+@pytest.mark.parametrize(("question", "owner"), [
+    # ... while the sentence that asks still has to name a duty
+    ("who owns the shared calendar? it's for the security review", Owner.unknown),
+    ("who has the spare yubikey? thx", Owner.unknown),
+    ("sorry if dumb question but on google cloud is security overall google's job or ours", Owner.shared),
+    # a feature's name that holds a billing word is no bill; a price still is
+    ("we want ddos network protection w/ cost protection on the hub vnet, who turns that on", Owner.customer),
+    ("how much does ddos cost protection cost", Owner.unknown),
+])
+def test_round_12_frames(question, owner):
+    assert R.who_owns(question).owner is owner
+
+
+def test_https_is_not_an_http_flood():
+    answer = R.who_owns("external https lb got hit with a syn flood - does google absorb that")
+    assert answer.task is not None and answer.task.id == "gcp_load_balancing.edge_ddos"
+
+
+def test_a_split_task_stays_shared_when_variants_move_the_line():
+    # AKS agent-node patching is shared (support policies); the node-pool kinds only move the line, so the answer is
+    # shared and still offers the variants; a task whose variants each have their own owner asks which one
+    aks = R.who_owns("whose job is the os security patching on aks agent nodes?")
+    assert aks.owner is Owner.shared and aks.variants and aks.asks_variant
+    eks = R.who_owns("who patches the worker nodes in eks?")
+    assert eks.owner is Owner.depends and eks.asks_variant
+
+
+def test_general_view_answers_agnostic_questions_only():
+    # the general guides put encryption at rest on the customer; a named model or provider keeps its own cell
+    agnostic = R.who_owns("encrypting our data at rest in the cloud - provider's job or ours?")
+    assert agnostic.owner is Owner.customer and agnostic.assumption
+    saas = R.who_owns("who encrypts data at rest in saas")
+    assert saas.owner is Owner.provider and not saas.assumption
