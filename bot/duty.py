@@ -203,6 +203,15 @@ class DutyFrame:
             words = _noun_phrase(toks, i + 2)
         return toks[i], words
 
+    def names_its_object(self, toks: Sequence[str]) -> bool:
+        """A who-question whose object is a thing of its own ("who owns *the sprint invite*"), not a word that stands
+        for one said before ("who renews *it*", "whose job is *that*") and not a bare duty ("who handles *patching*")."""
+        asked = self.asked(toks)
+        if asked is None:
+            return False
+        verb, phrase = asked
+        return bool(phrase) and not all(w in _STANDS_FOR for w in phrase) and stem(phrase[-1]) not in self.duties
+
     def asks_no_duty(self, toks: Sequence[str]) -> bool:
         if _asks_for_a_person(toks):
             return True

@@ -66,7 +66,7 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import STOP_WORDS, content_tokens, raw_tokens, stem, who_clause
+from bot.textmatch import STOP_WORDS, content_tokens, asking_part, asking_sentence, raw_tokens, stem, who_clause
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
@@ -232,7 +232,11 @@ class Resolver(NameFinding, RowMatching):
         cut = self.duty.purpose_at(toks)
         main = [stem(t) for t, u in zip(toks[:cut], used[:cut]) if not u and t not in STOP_WORDS]
         clause = who_clause(question)  # "who patches the control plane? thx": the sentence that asks is the question
-        off_topic = out_of_scope(toks[:cut], main) or (
+        focus = asking_sentence(question)
+        asking = asking_part(question)  # the words that ask, without context, purpose or aside around them
+        off_topic = (focus is not None and (out_of_scope(focus, [stem(t) for t in focus if t not in STOP_WORDS])
+                                            or self.duty.asks_no_duty(focus))) or (
+            out_of_scope(toks[:cut], main)) or (
             self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause)))
         scores = {} if off_topic else self._score_aspects(content, raw)
         reason = compliance_purpose(toks)
@@ -246,6 +250,16 @@ class Resolver(NameFinding, RowMatching):
         for phrase, aspect_id, text in [] if off_topic else self._literal:
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
+        if asking is not None and scores:  # "we had an incident last week. who sets up rbac on gke": the words that
+            # ask decide the row; the others only weigh in among the rows they name
+            words = [t for t in asking if t not in STOP_WORDS]
+            named = self._score_aspects([stem(t) for t in words], words)
+            if named:
+                scores = {k: v for k, v in scores.items() if k in named} or scores
+            elif focus is not None and self.duty.names_its_object(focus):
+                # "... the postmortem is tomorrow. who owns the friday sprint review invite": the sentence that asks
+                # names its own object and no row of ours, so the context's rows do not answer it
+                scores = {}
         scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
         if implied and svc is not None and self._provider_layer(scores, prov):
@@ -285,7 +299,12 @@ class Resolver(NameFinding, RowMatching):
                                                 also=self._aspects[top[0]].task_rows)
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
-        side = overview_side(toks, content) if not scores and not off_topic and found is None else None
+        if asking is not None and not scores and not off_topic and found is None:  # "new team here. is gcp security
+            # overall google's job or ours": the overview is asked by the words that ask
+            kept = [t for t in asking if t not in STOP_WORDS and t not in PROVIDER_WORDS]
+            side = overview_side(asking, [stem(t) for t in kept]) or overview_side(toks, content)
+        else:
+            side = overview_side(toks, content) if not scores and not off_topic and found is None else None
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
         if side and cat_sid:  # "what is aws responsible for with rds": the service's own split

@@ -161,8 +161,19 @@ s t re ve ll d m
 """.split())
 
 
+# Slack markup around the words: emoji codes (":thinking_face:"), special mentions ("<!here>"), and links or channel
+# mentions whose label is kept ("<https://...|the runbook>", "<#C123|ops>")
+_EMOJI = re.compile(r"(?<![\w:]):[a-z0-9_+'-]+:(?![\w:])")
+_SLACK_MARKUP = re.compile(r"<[!@#]?[^<>|]*(?:\|([^<>]*))?>")
+
+
 def normalize(text: str) -> str:
-    text = text.lower().replace("&", " and ")
+    text = text.lower()
+    if ":" in text:
+        text = _EMOJI.sub(" ", text)
+    if "<" in text:
+        text = _SLACK_MARKUP.sub(lambda m: f" {m.group(1) or ''} ", text)
+    text = text.replace("&", " and ")
     for trigger, pattern, repl in _JOIN_FIXES:
         if trigger in text if trigger.__class__ is str else any(t in text for t in trigger):
             text = pattern.sub(repl, text)
@@ -175,6 +186,46 @@ def raw_tokens(text: str) -> list[str]:
 
 _WHO = re.compile(r"\bwho(se|m)?\b")
 _CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def asking_sentence(text: str) -> list[str] | None:
+    """The words of the sentence that asks who (or else the last one with a question mark, or the last one), when the
+    message has others before or after it ("we had an incident last week. *who sets up rbac on our gke clusters*");
+    None for a one-sentence question."""
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    asking = next((p for p in parts if _WHO.search(p.lower())), None)
+    if asking is None:  # no who-word: the last sentence that asks ("... max size of an object in gcs?"), else the last
+        asking = next((p for p in reversed(parts) if p.rstrip().endswith("?")), parts[-1])
+    return raw_tokens(asking)
+
+
+_TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\W*$")
+
+
+def asking_part(text: str) -> list[str] | None:
+    """The words that ask: the asking sentence, up to the end of its who-clause ("whose job - *want to get the runbook
+    right*"), without a closing aside ("*(prod account)*"); None when that is the whole question."""
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    if len(parts) > 1:
+        asking = next((p for p in parts if _WHO.search(p.lower())), None)
+        if asking is None:
+            asking = next((p for p in reversed(parts) if p.rstrip().endswith("?")), parts[-1])
+    else:
+        asking = text
+    low = asking.lower()
+    m = _WHO.search(low)
+    cut = _CLAUSE_END.search(low, m.end()) if m else None
+    if cut is not None and low[cut.end():].strip(" ?!.)"):
+        asking = asking[:cut.start()]
+    elif m is None:
+        asking = _TRAILING_ASIDE.sub("", asking) or asking
+    words = raw_tokens(asking)
+    return words if words and words != raw_tokens(text) else None
 
 
 def who_clause(text: str) -> list[str] | None:

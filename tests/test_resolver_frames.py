@@ -175,3 +175,28 @@ def test_general_view_answers_agnostic_questions_only():
     assert agnostic.owner is Owner.customer and agnostic.assumption
     saas = R.who_owns("who encrypts data at rest in saas")
     assert saas.owner is Owner.provider and not saas.assumption
+
+
+@pytest.mark.parametrize(("question", "owner"), [
+    # the words that ask decide the row: context before, a purpose or an aside after only weigh in among its rows
+    ("we had an incident last week and the postmortem is tomorrow. who sets up rbac on our gke clusters",
+     Owner.customer),
+    ("context: new team here, still learning the ropes. gcp security overall - google's job or ours?", Owner.shared),
+    ("patch management on aws - is that us, them, or both (prod account)", Owner.shared),
+    ("msk brokers need os/security updates - whose job, ours or amazon's - want to get the runbook right",
+     Owner.provider),
+    # ... and context never makes an out-of-scope question answerable
+    ("we had an incident last week. who owns the friday sprint review invite, i want to move it", Owner.unknown),
+    # a question that only points back keeps the context's topic (ACM-issued or imported: split)
+    ("the cert on our alb expired last night. whose job was renewing it?", Owner.shared),
+])
+def test_context_around_the_asking_words(question, owner):
+    assert R.who_owns(question).owner is owner
+
+
+def test_slack_markup_is_not_words():
+    from bot.textmatch import normalize
+
+    assert normalize("hi all! who patches rds :thinking_face: <!here> <https://x.y/z|the runbook>") == (
+        "hi all who patches rds the runbook")
+    assert normalize("arn:aws:iam::123:role/x") == "arn aws iam 123 role x"
