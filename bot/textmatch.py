@@ -241,12 +241,16 @@ def who_clause(text: str) -> list[str] | None:
 
 # words whose final s is not a plural ("*https* lb" is not an "http flood")
 _UNSTEMMED = frozenset({"https"})
+# plurals too short for the rule below ("confidential *vms*" are confidential vms); "aws", "dns", "kms", "ebs" stay
+_SHORT_PLURALS = {"vms": "vm", "dbs": "db", "azs": "az", "sgs": "sg", "ips": "ip", "cas": "ca"}
 
 
 @lru_cache(maxsize=8192)
 def stem(token: str) -> str:
     if token in _UNSTEMMED:
         return token
+    if token in _SHORT_PLURALS:
+        return _SHORT_PLURALS[token]
     t = token
     if len(t) > 5 and t.endswith("ing"):
         t = t[:-3]
