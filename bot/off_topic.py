@@ -20,7 +20,7 @@ from bot.textmatch import stem
 # single words (compared after stemming, on the words left once services and models are taken out)
 _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
 bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
-discount discounts budget budgets salary salaries lunch coffee parking holiday holidays vacation hiring
+discount discounts budget budgets salary salaries lunch coffee parking vacation hiring
 recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
 expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented resize
 rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
@@ -129,7 +129,9 @@ monday meeting|monday meetings|tuesday meeting|tuesday meetings|wednesday meetin
 thursday meetings|friday meeting|friday meetings|weekly meeting|weekly meetings|daily meeting|daily meetings|monthly meeting
 monthly meetings|team meeting|team meetings|sync meeting|sync meetings|status meeting|status meetings|planning meeting
 planning meetings|review meeting|review meetings|kickoff meeting|kickoff meetings|move the meeting|reschedule the meeting
-meeting room|meeting rooms
+holiday request|holiday requests|holiday party|holiday schedule|holiday calendar|public holiday|public holidays
+holiday leave|holiday allowance|bank holiday|bank holidays
+meeting room|meeting rooms|sync invite|sync invites|the invite|review invite|standup invite|move the invite
 product owner|product owners|product manager|product managers|program manager|engineering manager
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
 naming convention|naming conventions|design doc|design docs|google doc|architecture doc

@@ -186,6 +186,8 @@ class Resolver(NameFinding, RowMatching):
                     hint = named = None
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
         other = self._take_service(toks, list(used), prefer=named, written=written) if svc else None
+        if other is not None and svc is not None and other.provider is not svc.provider:
+            other = None  # "cloud nat - do we run our own *nat gateway* vms": the first name's stack is asked about
         said_provider = self._take_provider(toks, used)
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)
@@ -262,6 +264,12 @@ class Resolver(NameFinding, RowMatching):
                 scores = {}
         scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
+        if (found is not None and cat_sid and asking is not None and "but" in toks and asking[0] in {"who", "whose", "whom"}
+                and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
+            # set against what comes before ("the agent auto-updates I think, *but* who installs the windows os
+            # updates in our images"), the task the words that ask name outranks one the context names
+            asked_task = self._task_in(cat_sid, asking, None)
+            found = asked_task or found
         if implied and svc is not None and self._provider_layer(scores, prov):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies

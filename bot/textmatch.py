@@ -57,6 +57,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ((" it ", " them ", " that ", " this "),
      re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    # "keeping them *up to date*": updating them
+    ("date", re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
     ("virus", re.compile(r"\banti[\s-]+virus\b"), "antivirus"),
@@ -88,7 +90,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("support", re.compile(r"\b(out[\s-]+of|no[\s-]+longer)[\s-]+support(ed)?\b"), "eol"),
     ("out", re.compile(r"\bout[\s-]+of[\s-]+(disk[\s-]+space|disk|space|storage[\s-]+space)\b"), "out of storage"),
     # plain-language failure: "a dead host", "the host died" is a failed one
-    (("dead", "died", "dying"), re.compile(r"\b(?:dead(?![\s-]+letter)|died|dying)\b"), "failed"),
+    (("dead", "died", "dying", "dies"), re.compile(r"\b(?:dead(?![\s-]+letter)|died|dying|dies)\b"), "failed"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
@@ -219,6 +221,10 @@ def asking_part(text: str) -> list[str] | None:
         asking = text
     low = asking.lower()
     m = _WHO.search(low)
+    but = low.rfind(" but ", 0, m.start()) if m else -1
+    if but >= 0 and but + 5 == m.start():  # "the agent auto-updates I think, *but who* installs the os updates": the who after the but asks
+        asking, low = asking[but + 5:], low[but + 5:]
+        m = _WHO.search(low)
     cut = _CLAUSE_END.search(low, m.end()) if m else None
     if cut is not None and low[cut.end():].strip(" ?!.)"):
         asking = asking[:cut.start()]

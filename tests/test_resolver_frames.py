@@ -200,3 +200,29 @@ def test_slack_markup_is_not_words():
     assert normalize("hi all! who patches rds :thinking_face: <!here> <https://x.y/z|the runbook>") == (
         "hi all who patches rds the runbook")
     assert normalize("arn:aws:iam::123:role/x") == "arn aws iam 123 role x"
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a named service's stack is asked about, not another stack's feature in the same question
+    ("cloud nat - do we need to run and scale our own nat gateway vms for HA?", Owner.provider, "gcp"),
+    # "dies" is failing; "up to date" is patched; meeting invites and holiday requests are no duty
+    ("outposts rack: if a power supply or server inside the rack dies, whose problem is that?", Owner.provider, "aws"),
+    ("who keeps our ec2 instances up to date", Owner.customer, "aws"),
+    ("who owns the thursday infra sync invite? need to move it to 3pm", Owner.unknown, None),
+    ("who approves holiday requests", Owner.unknown, None),
+    ("we're about to pause the synapse dw for the holidays, who has to make sure a restore point exists first",
+     Owner.customer, "azure"),
+    # "X, but who Y": the task after the but is asked
+    ("The agent auto-updates I think, but who installs the windows os updates in our appstream images?",
+     Owner.customer, "aws"),
+])
+def test_round_13_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
+def test_short_plurals_stem_to_their_singular():
+    from bot.textmatch import stem
+
+    assert [stem(w) for w in ("vms", "dbs", "azs", "https", "aws", "dns", "kms")] == [
+        "vm", "db", "az", "https", "aws", "dns", "kms"]
