@@ -77,8 +77,9 @@ class Composer:
             variants = [VariantOwner(id=v.id, name=v.name, owner=owners[v.id]) for v in st.variants]
             parts = "; ".join(f"{v.name}: {v.owner}" for v in variants)
             names = ", ".join(v.name for v in variants)
-            if task.owner == "shared" and "shared" in owners.values():  # split as the page says ("agent nodes are a shared responsibility"); the
-                # variants only move the line, so the headline stays shared and the buttons still ask which one
+            if task.owner == "shared" and "shared" in owners.values():
+                # split as the page says ("agent nodes are a shared responsibility"): the variants only move the line,
+                # so the headline stays shared and the buttons still ask which one
                 return Answer(**common, owner=Owner.shared, variants=variants, provider_does=task.provider_does or None,
                               customer_does=task.customer_does or None, **self._team(aspect.id, Owner.shared),
                               explanation=(f"{task.title} is split on {subject}; where the line falls depends on how "

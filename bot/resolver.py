@@ -66,7 +66,7 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import STOP_WORDS, content_tokens, asking_part, asking_sentence, raw_tokens, stem, who_clause
+from bot.textmatch import STOP_WORDS, asking_part, asking_sentence, content_tokens, raw_tokens, stem, who_clause
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",

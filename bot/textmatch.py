@@ -221,9 +221,9 @@ def asking_part(text: str) -> list[str] | None:
         asking = text
     low = asking.lower()
     m = _WHO.search(low)
-    but = low.rfind(" but ", 0, m.start()) if m else -1
-    if but >= 0 and but + 5 == m.start():  # "the agent auto-updates I think, *but who* installs the os updates": the who after the but asks
-        asking, low = asking[but + 5:], low[but + 5:]
+    if m is not None and low.endswith(" but ", 0, m.start()):
+        # "the agent auto-updates I think, *but who* installs the os updates": the who after the but asks
+        asking, low = asking[m.start():], low[m.start():]
         m = _WHO.search(low)
     cut = _CLAUSE_END.search(low, m.end()) if m else None
     if cut is not None and low[cut.end():].strip(" ?!.)"):
