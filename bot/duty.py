@@ -203,6 +203,12 @@ class DutyFrame:
             words = _noun_phrase(toks, i + 2)
         return toks[i], words
 
+    def asks_of_a_thing(self, toks: Sequence[str]) -> bool:
+        """A who-question about a thing it names ("who keeps *the os* on those nodes patched"), not only about a word
+        that stands for one said before ("who renews *it*")."""
+        asked = self.asked(toks)
+        return asked is not None and bool(asked[1]) and not all(w in _STANDS_FOR for w in asked[1])
+
     def names_its_object(self, toks: Sequence[str]) -> bool:
         """A who-question whose object is a thing of its own ("who owns *the sprint invite*"), not a word that stands
         for one said before ("who renews *it*", "whose job is *that*") and not a bare duty ("who handles *patching*")."""
@@ -298,20 +304,28 @@ _PURPOSES = frozenset("""compliance audit audits auditor auditors reporting repo
 gdpr iso certification""".split())
 
 
-_ASKERS = frozenset("auditor auditors regulator regulators assessor assessors".split())
+_ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso boss manager director vp
+leadership management exec execs""".split())
 _ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
+
+
+def who_asks(toks: Sequence[str]) -> frozenset[int]:
+    """Positions of who is asking ("*our auditor asks*: patch management in aws, whose control is it", "*our ciso
+    wants* one answer"): not what is asked; empty when the question names no asker."""
+    for k in range(len(toks) - 1):
+        if toks[k] in _ASKERS and toks[k + 1] in _ASKING:
+            start = k - 1 if k and toks[k - 1] in {"our", "the", "an", "my"} else k
+            return frozenset(range(start, k + 2))
+    return frozenset()
 
 
 def compliance_purpose(toks: Sequence[str]) -> frozenset[int]:
     """Positions of a compliance purpose after the duty ("turn on audit trails ourselves *for compliance reports*",
     "keep the logs *for our auditors*"): why the duty is done, not the duty; empty when there is none or it opens
     the question ("for pci, who segments the network" names the scope)."""
-    # "our auditor asks: patch management in aws, whose control is it", "..., our auditor wants one answer": who is
-    # asking, not what is asked
-    for k in range(len(toks) - 1):
-        if toks[k] in _ASKERS and toks[k + 1] in _ASKING:
-            start = k - 1 if k and toks[k - 1] in {"our", "the", "an", "my"} else k
-            return frozenset(range(start, k + 2))
+    asker = who_asks(toks)
+    if asker:
+        return asker
     for i, t in enumerate(toks):
         if t != "for" or i < 3:
             continue

@@ -22,7 +22,7 @@ _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
 bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
 discount discounts budget budgets salary salaries lunch coffee parking vacation hiring
 recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
-expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented resize
+expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented
 rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
 quota quotas savings wifi printer printers standup calendar birthday pto exam exams
 practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined procurement purchase

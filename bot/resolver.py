@@ -46,6 +46,7 @@ from bot.duty import (
     placed_after,
     spell_out,
     wants_short_form,
+    who_asks,
 )
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
@@ -232,13 +233,24 @@ class Resolver(NameFinding, RowMatching):
 
         # a purpose after the duty asked ("who pauses our pools at night *so we stop paying*") is no topic of its own
         cut = self.duty.purpose_at(toks)
-        main = [stem(t) for t, u in zip(toks[:cut], used[:cut]) if not u and t not in STOP_WORDS]
+        asker = who_asks(toks)  # "our *ciso asks*: ..." names who asks, not a topic (nor an out-of-scope one)
+        main = [stem(t) for k, (t, u) in enumerate(zip(toks[:cut], used[:cut]))
+                if not u and t not in STOP_WORDS and k not in asker]
         clause = who_clause(question)  # "who patches the control plane? thx": the sentence that asks is the question
         focus = asking_sentence(question)
+        if focus is not None:
+            focus = [t for k, t in enumerate(focus) if k not in who_asks(focus)]
         asking = asking_part(question)  # the words that ask, without context, purpose or aside around them
-        off_topic = (focus is not None and (out_of_scope(focus, [stem(t) for t in focus if t not in STOP_WORDS])
+        if asking is not None:
+            asking = [t for k, t in enumerate(asking) if k not in who_asks(asking)]
+        focus_words = [t for t in focus or () if t not in STOP_WORDS]
+        # "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": a sentence that asks a duty of
+        # its own object is answered whatever the context around it says (a sprint, the holidays)
+        asks_itself = bool(focus) and self.duty.asks_of_a_thing(focus) and bool(
+            self._score_aspects([stem(t) for t in focus_words], focus_words))
+        off_topic = (focus is not None and (out_of_scope(focus, [stem(t) for t in focus_words])
                                             or self.duty.asks_no_duty(focus))) or (
-            out_of_scope(toks[:cut], main)) or (
+            not asks_itself and out_of_scope([t for k, t in enumerate(toks[:cut]) if k not in asker], main)) or (
             self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause)))
         scores = {} if off_topic else self._score_aspects(content, raw)
         reason = compliance_purpose(toks)

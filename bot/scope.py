@@ -145,7 +145,7 @@ _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally gene
 retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half
 either""".split()) | frozenset(stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
-    curious wondering quick hey hi hello folks everyone anyone if q""".split())
+    curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand""".split())
 _CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "i", "me", "my", "tenant", "tenants"})
 _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
@@ -170,11 +170,14 @@ def _side_named(raw: Sequence[str]) -> Owner | None:
 def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
-    words = set(content) - _WHOLE_TOPICS - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS
+    whole = _WHOLE_TOPICS | _RUNNING if _AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS
+    words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS
     if words:
         return None
-    if _WHOLE_TOPICS.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)):
-        return Owner.shared  # "security of an eks cluster as a whole, aws or us?": the service's split itself
+    if whole.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)):
+        # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
+        # it": the service's split itself
+        return Owner.shared
     return _side_named(raw)
 
 
@@ -182,6 +185,7 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as""".split())
 _AS_A_WHOLE = frozenset("whole overall general entire".split())
+_RUNNING = frozenset(stem(w) for w in "running operating run operate".split())  # the service as a whole, with "overall"
 
 
 def _both_sides_named(raw: Sequence[str]) -> bool:

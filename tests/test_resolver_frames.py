@@ -226,3 +226,23 @@ def test_short_plurals_stem_to_their_singular():
 
     assert [stem(w) for w in ("vms", "dbs", "azs", "https", "aws", "dns", "kms")] == [
         "vm", "db", "az", "https", "aws", "dns", "kms"]
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # who asks is no topic (nor an out-of-scope one); "a google thing", "running it overall"
+    ("our ciso asks: is security on google cloud google's responsibility or ours? one word answer pls", Owner.shared,
+     "gcp"),
+    ("gke security overall - is that a google thing or split?", Owner.shared, "gcp"),
+    ("cloud sql - overall who is responsible for running it, do we just hand it to google?", Owner.shared, "gcp"),
+    ("who is our ciso", Owner.unknown, None),
+    # a sentence that asks a duty of its own object is answered whatever its context says ("next sprint")
+    ("we're attaching on-prem vmware boxes to eks as hybrid nodes next sprint. who keeps the os on those nodes "
+     "patched?", Owner.customer, "aws"),
+    ("we had an incident. who owns the friday sprint review invite, i want to move it", Owner.unknown, None),
+    # resizing is a duty again
+    ("we never enabled automatic storage increase on cloud sql and the db ran out of space, whose job was resizing it",
+     Owner.customer, "gcp"),
+])
+def test_round_14_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
