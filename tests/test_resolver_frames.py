@@ -96,7 +96,8 @@ def test_compliance_purpose_is_not_the_topic():
     # opting out of the only variant is not that variant; with Beanstalk's managed updates off, patching is yours
     ("we opted out of beanstalk managed updates - who patches the os and runtime on those envs now?", Owner.customer),
     ("who patches the os on elastic beanstalk", Owner.shared),
-    ("beanstalk with managed updates on - who patches the os", Owner.provider),
+    ("beanstalk with managed updates on - who patches the os", Owner.shared),
+    ("beanstalk env has managed platform updates on, who applies the patch level platform updates", Owner.provider),
     # "fail it over" is "fail over it"; "a year of logs" asks long-term retention
     ("memorystore redis standard tier - if the primary dies who fails it over?", Owner.provider),
     ("auditors want a year of api logs. does cloudtrail keep that already or do we need to set something up",
