@@ -58,7 +58,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
      re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
     # "keeping them *up to date*": updating them
-    ("date", re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
+    (("to date", "to-date"), re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
     ("virus", re.compile(r"\banti[\s-]+virus\b"), "antivirus"),
