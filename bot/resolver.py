@@ -32,6 +32,7 @@ differs by model, the answer is ``depends`` with the per-model breakdown.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
@@ -237,17 +238,18 @@ class Resolver(NameFinding, RowMatching):
         main = [stem(t) for k, (t, u) in enumerate(zip(toks[:cut], used[:cut]))
                 if not u and t not in STOP_WORDS and k not in asker]
         clause = who_clause(question)  # "who patches the control plane? thx": the sentence that asks is the question
-        focus = asking_sentence(question)
-        if focus is not None:
-            focus = [t for k, t in enumerate(focus) if k not in who_asks(focus)]
         asking = asking_part(question)  # the words that ask, without context, purpose or aside around them
         if asking is not None:
             asking = [t for k, t in enumerate(asking) if k not in who_asks(asking)]
+        # the sentence that asks, when the message has others ("... tomorrow. who sets up rbac on gke"), without a
+        # purpose or aside after it ("(asking for a friend)")
+        focus = asking if asking_sentence(question) is not None else None
         focus_words = [t for t in focus or () if t not in STOP_WORDS]
         # "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": a sentence that asks a duty of
         # its own object is answered whatever the context around it says (a sprint, the holidays)
-        asks_itself = bool(focus) and self.duty.asks_of_a_thing(focus) and bool(
-            self._score_aspects([stem(t) for t in focus_words], focus_words))
+        asks_itself = bool(focus) and (self.duty.asks_of_a_thing(focus) or _sides_named(focus)) and (bool(
+            self._score_aspects([stem(t) for t in focus_words], focus_words)) or (
+            svc is not None and self._find_task(focus, svc, [False] * len(focus))[2] is not None))
         off_topic = (focus is not None and (out_of_scope(focus, [stem(t) for t in focus_words])
                                             or self.duty.asks_no_duty(focus))) or (
             not asks_itself and out_of_scope([t for k, t in enumerate(toks[:cut]) if k not in asker], main)) or (
@@ -268,15 +270,17 @@ class Resolver(NameFinding, RowMatching):
             # ask decide the row; the others only weigh in among the rows they name
             words = [t for t in asking if t not in STOP_WORDS]
             named = self._score_aspects([stem(t) for t in words], words)
-            if named:
-                scores = {k: v for k, v in scores.items() if k in named} or scores
-            elif focus is not None and self.duty.names_its_object(focus):
-                # "... the postmortem is tomorrow. who owns the friday sprint review invite": the sentence that asks
-                # names its own object and no row of ours, so the context's rows do not answer it
+            if named:  # none of the kept rows named by the asking words (only by the service name in them): theirs
+                scores = {k: v for k, v in scores.items() if k in named} or named
+            elif (focus is not None and self.duty.names_its_object(focus)) or (
+                    focus is None and self.duty.asked(asking) is None and words and not set(words) <= _POINTERS):
+                # "... the postmortem is tomorrow. who owns the friday sprint review invite", "anyone know a good
+                # ramen place - need to know for the audit": the words that ask name their own thing and no row of
+                # ours, so the rows of the context or purpose around them do not answer it
                 scores = {}
         scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
-        if (found is not None and cat_sid and asking is not None and "but" in toks and asking[0] in {"who", "whose", "whom"}
+        if (found is not None and cat_sid and asking is not None and _after_but(toks, asking)
                 and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
             # set against what comes before ("the agent auto-updates I think, *but* who installs the windows os
             # updates in our images"), the task the words that ask name outranks one the context names
@@ -327,6 +331,10 @@ class Resolver(NameFinding, RowMatching):
             side = overview_side(toks, content) if not scores and not off_topic and found is None else None
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
+            if side is None and asking is not None:  # "apigee hybrid: who operates what? is the whole thing ..."
+                names = self.tasks.name_tokens(cat_sid) | self.tasks.variant_words(cat_sid)
+                kept = [t for t in asking if t not in STOP_WORDS and t not in PROVIDER_WORDS and stem(t) not in names]
+                side = service_side(asking, [stem(t) for t in kept])
         if side and cat_sid:  # "what is aws responsible for with rds": the service's own split
             return self.compose.service_overview(base, cat_sid, side)
         if side and svc is None:  # "what is AWS responsible for?": no topic, only a side of the split
@@ -393,6 +401,22 @@ _MANAGED_CUES = frozenset("tier tiers sku managed spot preemptible".split())
 
 def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
     return item[1][0], item[0]
+
+
+# words that only point back at what was said before ("is *that* on us", "whose is *it*")
+_POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
+their them provider vendor aws amazon azure microsoft google gcp ms msft us""".split())
+
+
+def _after_but(toks: Sequence[str], asking: Sequence[str]) -> bool:
+    """The words that ask follow a "but" ("the agent auto-updates I think, *but who* installs the os updates")."""
+    n = len(asking)
+    return any(toks[i - 1] == "but" and list(toks[i:i + n]) == list(asking) for i in range(1, len(toks) - n + 1))
+
+
+def _sides_named(toks: Sequence[str]) -> bool:
+    """ "does google set retention on the topics *or do we*": the sentence names both sides as the choice."""
+    return any(t in PROVIDER_WORDS for t in toks) and any(t in {"we", "us", "ours"} for t in toks)
 
 
 @lru_cache(maxsize=1)

@@ -172,6 +172,10 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     run security"): the side asked, for the service's own split."""
     whole = _WHOLE_TOPICS | _RUNNING if _AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS
     words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS
+    if words - _RUNNING:
+        return None
+    if "who" in raw and "what" in raw and not words - _RUNNING:  # "apigee hybrid: who operates what?": its split
+        return Owner.shared
     if words:
         return None
     if whole.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)):
@@ -185,7 +189,7 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as""".split())
 _AS_A_WHOLE = frozenset("whole overall general entire".split())
-_RUNNING = frozenset(stem(w) for w in "running operating run operate".split())  # the service as a whole, with "overall"
+_RUNNING = frozenset(stem(w) for w in "running operating run operate operates".split())  # the service as a whole, with "overall"
 
 
 def _both_sides_named(raw: Sequence[str]) -> bool:

@@ -96,6 +96,24 @@ def _denied(toks: Sequence[str], i: int) -> bool:
 _CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",)}
 
 
+# a variant that is a setting's state ("managed updates *on*", "auto upgrade *disabled*") is also said verb first
+# ("we *turned on* managed platform updates", "*disabled* auto upgrade")
+_STATE_SUFFIXES = {("on",): "on", ("enabled",): "on", ("turned", "on"): "on", ("switched", "on"): "on",
+                   ("off",): "off", ("disabled",): "off", ("turned", "off"): "off", ("switched", "off"): "off"}
+_STATE_PREFIXES = {"on": [("turned", "on"), ("turn", "on"), ("enabled",), ("enable",), ("switched", "on")],
+                   "off": [("turned", "off"), ("turn", "off"), ("disabled",), ("disable",), ("switched", "off")]}
+
+
+def _state_forms(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The phrase, and for "<setting> on/off" its verb-first forms."""
+    forms = [phrase]
+    for suffix, state in _STATE_SUFFIXES.items():
+        n = len(suffix)
+        if len(phrase) > n + 1 and phrase[-n:] == suffix and phrase[-n - 1] not in {"is", "are", "was", "were", "not"}:
+            forms += [prefix + phrase[:-n] for prefix in _STATE_PREFIXES[state]]
+    return forms
+
+
 class TaskIndex:
     def __init__(self, catalog: TaskCatalog, services: ServiceCatalog, matrix: Matrix):
         self.catalog = catalog
@@ -116,9 +134,9 @@ class TaskIndex:
         for sid, st in catalog.by_service.items():
             if st.variants:
                 self._variants[sid] = PhraseIndex(
-                    (tuple(raw_tokens(alias)), v.id)
+                    (phrase, v.id)
                     for v in st.variants for alias in dict.fromkeys([v.name, v.id.replace("_", " "), *v.aliases])
-                    if raw_tokens(alias))
+                    for phrase in _state_forms(tuple(raw_tokens(alias))) if phrase)
             self._checks[sid] = list(dict.fromkeys(c for t in st.tasks for c in t.checks))
 
     def keywords(self, service_id: str) -> tuple[list[TaskKeyword], Vocabulary]:
@@ -232,6 +250,12 @@ class TaskIndex:
         if best is None:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
+
+    def variant_words(self, service_id: str) -> frozenset[str]:
+        """Stemmed words of the service's variant names and aliases ("hybrid" of Apigee hybrid)."""
+        st = self.catalog.by_service.get(service_id)
+        return frozenset(stem(t) for v in (st.variants if st else ()) for a in [v.name, *v.aliases]
+                         for t in raw_tokens(a))
 
     def name_tokens(self, service_id: str) -> frozenset[str]:
         """Stemmed words of the service's own name and aliases: the question named the service, so a task keyword

@@ -207,6 +207,8 @@ def asking_sentence(text: str) -> list[str] | None:
 
 
 _TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\W*$")
+_TRAILING_PURPOSE = re.compile(r"\s[-\u2013\u2014]+\s+(?:need|needed|needs|for|want|wanted|asking|so|because|cause|since|"
+                               r"trying|it s for|its for|it's for)\b[^-\u2013\u2014]*$", re.IGNORECASE)
 
 
 def asking_part(text: str) -> list[str] | None:
@@ -230,6 +232,9 @@ def asking_part(text: str) -> list[str] | None:
         asking = asking[:cut.start()]
     elif m is None:
         asking = _TRAILING_ASIDE.sub("", asking) or asking
+        asking = _TRAILING_PURPOSE.sub("", asking) or asking  # "... - need to know for the audit tomorrow"
+        if ": " in asking:  # "quick sanity check for the onboarding doc: security on gcp - google's job or ours?"
+            asking = asking.rsplit(": ", 1)[1] or asking
     words = raw_tokens(asking)
     return words if words and words != raw_tokens(text) else None
 

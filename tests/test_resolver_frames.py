@@ -247,3 +247,24 @@ def test_short_plurals_stem_to_their_singular():
 def test_round_14_frames(question, owner, provider):
     answer = R.who_owns(question)
     assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # round 15: a setting said verb first names its variant; a question that names both sides asks a duty whatever
+    # its context says; "who operates what" asks a service's split; a colon preface is no topic; a purpose after
+    # " - " names no row of its own
+    ("we turned on managed platform updates for our beanstalk env (patch + minor). who actually applies the patch "
+     "versions now?", Owner.provider, "aws"),
+    ("new managed kafka cluster. finance wants old messages gone after 14 days for cost and retention policy. does "
+     "google set retention on the topics or do we?", Owner.customer, "gcp"),
+    ("apigee hybrid: who operates what? is the whole thing google-managed?", Owner.shared, "gcp"),
+    ("quick sanity check for the onboarding doc: security on google cloud in general - is it google's job, ours, or "
+     "both?", Owner.shared, "gcp"),
+    ("q: who enables cloudtrail in our aws accounts - need to know for the audit tomorrow", Owner.shared, "aws"),
+    ("anyone know a good ramen place near the office - need to know for the audit tomorrow", Owner.unknown, None),
+    ("lost laptop with office 365 access - who handles it?", Owner.customer, "azure"),
+    ("the laptops people use for outlook and teams on m365 - whose job is securing those?", Owner.shared, "azure"),
+])
+def test_round_15_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
