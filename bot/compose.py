@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
 from bot.feature_state import asks_opt_in, asks_to_start, states_off, states_on
-from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider
+from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, ProviderView
 from bot.owners import Owners
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
@@ -164,31 +164,28 @@ class Composer:
                                        cell.customer_does)
             return self._with_next_step(answer)
         view = aspect.provider_view.get(prov) if prov and base.get("provider_stated") else None
-        if view is not None and view.keywords and matched not in view.keywords:
-            view = None
-        if view is not None and prov is not None:
-            src = self.matrix.sources[view.source]
-            answer = self._cell_answer(common, aspect, Owner(view.owner), view.summary, view.provider_does,
-                                       view.customer_does)
-            answer.assumption = (f"Following {PROVIDER_NAME[prov]}'s own classification ({src.title}); "
-                                 "name a service for its exact split.")
-            answer.explanation += f" ({answer.assumption})"
-            return self._with_next_step(answer)
+        if view is not None and prov is not None and (not view.keywords or matched in view.keywords):
+            return self._classified(common, aspect, view, f"{PROVIDER_NAME[prov]}'s own classification",
+                                    "name a service for its exact split.")
         general = aspect.general_view if prov is None and not base.get("service") else None
         if general is not None and (not general.keywords or matched in general.keywords):
-            src = self.matrix.sources[general.source]
-            answer = self._cell_answer(common, aspect, Owner(general.owner), general.summary, general.provider_does,
-                                       general.customer_does)
-            answer.assumption = (f"Following the general guides ({src.title}); name a provider, service or model "
-                                 "for its exact split.")
-            answer.explanation += f" ({answer.assumption})"
-            return self._with_next_step(answer)
+            return self._classified(common, aspect, general, "the general guides",
+                                    "name a provider, service or model for its exact split.")
         breakdown = {m.value: ModelOwner(owner=c.owner, summary=c.summary) for m, c in cells.items()}
         parts = "; ".join(f"{m.value.upper()}: {c.owner}" for m, c in cells.items())
         return Answer(**common, owner=Owner.depends, breakdown=breakdown, **self._team(aspect.id, Owner.depends),
                       explanation=(f"It depends on the service model ({parts}). Name the service "
                                    "(e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS for one answer."),
                       next_step="Name the service (e.g. EC2, RDS, Microsoft 365) or say IaaS, PaaS or SaaS.")
+
+    def _classified(self, common: dict, aspect: Aspect, view: ProviderView, whose: str, then: str) -> Answer:
+        """A whole aspect answered from a provider's or the general guides' own classification, saying so."""
+        src = self.matrix.sources[view.source]
+        answer = self._cell_answer(common, aspect, Owner(view.owner), view.summary, view.provider_does,
+                                   view.customer_does)
+        answer.assumption = f"Following {whose} ({src.title}); {then}"
+        answer.explanation += f" ({answer.assumption})"
+        return self._with_next_step(answer)
 
     def provider_half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None) -> Answer:
         """A split or model-dependent row asked about the provider's own layer ("vulnerability management for
