@@ -305,7 +305,7 @@ gdpr iso certification""".split())
 
 
 _ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso boss manager director vp
-leadership management exec execs""".split())
+leadership management exec execs mgmt""".split())
 _ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
 
 

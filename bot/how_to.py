@@ -65,4 +65,9 @@ def asks_for_material(toks: Sequence[str]) -> bool:
                     and bool(_SUPPORT.intersection(toks))))
     if not material or _WHOSE_WORDS.intersection(toks) or _provider_acts(toks):
         return False
-    return _US_AGAINST_THEM.find(toks) is None
+    # "is security our problem or aws's": our side set against the provider
+    ours_or_theirs = "or" in toks and bool(_OURS.intersection(toks)) and any(t in PROVIDER_WORDS for t in toks)
+    return _US_AGAINST_THEM.find(toks) is None and not ours_or_theirs
+
+
+_OURS = frozenset("our ours we us".split())

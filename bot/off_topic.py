@@ -29,7 +29,7 @@ practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined pr
 purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
-quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers
+quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
@@ -39,7 +39,9 @@ free tier|savings plan|savings plans|reserved instance|reserved instances|commit
 account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits|service credit|service credits
 data protection officer|how much money|certification should|certification to|certifications should
 in the office|at the office|study for|prep for|study guide|study guides|should i go for|which certification|professional cloud architect
-study group|study groups|exam prep|which exam
+study group|study groups|exam prep|which exam|cert worth it|certification worth it|specialty cert|security specialty
+worth it or should i|should i do ckad|ckad first|cka first
+settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 cloud architect certificate|security engineer certificate|architect certification|associate certification
 per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next

@@ -268,3 +268,16 @@ def test_round_14_frames(question, owner, provider):
 def test_round_15_frames(question, owner, provider):
     answer = R.who_owns(question)
     assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
+@pytest.mark.parametrize(("question", "owner"), [
+    # round 16: trivia with a typo and a bet, a certification choice; an answer-format request ("a one liner") after
+    # a question that sets our side against the provider's is no request for material
+    ("whcih year did aws launch s3? settling a bet", Owner.unknown),
+    ("im responsible for our landing zone now - is the aws security specialty cert worth it or should i do ckad first",
+     Owner.unknown),
+    ("eks overall - is security our problem or aws's? mgmt wants a one liner", Owner.shared),
+    ("aws cli one liner to list our buckets", Owner.unknown),
+])
+def test_round_16_frames(question, owner):
+    assert R.who_owns(question).owner is owner
