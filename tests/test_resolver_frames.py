@@ -281,3 +281,9 @@ def test_round_15_frames(question, owner, provider):
 ])
 def test_round_16_frames(question, owner):
     assert R.who_owns(question).owner is owner
+
+
+def test_opted_out_with_the_object_in_between():
+    # "we opted our beanstalk envs out of managed platform updates": opted out of them
+    answer = R.who_owns("we opted our beanstalk envs OUT of managed platform updates. who patches the os now")
+    assert answer.owner is Owner.customer
