@@ -138,7 +138,9 @@ def test_units_on_two_workers_find_what_the_local_pool_finds(cluster, monkeypatc
     assert {(a, c) for a, _, c, _, s in queued if s == "FAIL" and c == "s3_bucket_policy_not_public"} == {
         (ACCOUNTS[0], "s3_bucket_policy_not_public"), (ACCOUNTS[2], "s3_bucket_policy_not_public")}
     ran_on = {r.ran_on for r in results}
-    assert len(ran_on) == 2 and f":{os.getpid()}" not in "".join(ran_on)  # both workers, never the coordinator
+    # on worker processes, never the coordinator; how the 15 units spread over the two workers is up to the broker's
+    # prefetch (one fast worker may take them all), so only an upper bound holds every time
+    assert 1 <= len(ran_on) <= 2 and f":{os.getpid()}" not in "".join(ran_on)
     assert sum(sum(r.api_calls.values()) for r in results) > 0
 
 
