@@ -67,6 +67,9 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     at = [i for i, t in enumerate(raw) if t in _PAY]
     if all(i and raw[i - 1] in _NEGATIONS for i in at):
         return True
+    # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already
+    if all(raw[i] in _BUY and {"turn", "enable", "activate"} & set(raw[i + 1:i + 3]) for i in at):
+        return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)
     if not all(raw[i] in _BUY for i in at):
@@ -123,6 +126,7 @@ what s new|whats new|what is new|what s changed|whats changed|release notes|is t
 any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
 my password|my laptop|my account|review my|my pr|my pull request|help me
 slack channel|jira board|jira ticket|jira project|confluence page|wiki page
+the pr|this pr|that pr|in pr|pr review|review the pr|reviewing the pr|reviewing the patch|review the patch
 difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 patch notes|patch note

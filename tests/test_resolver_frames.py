@@ -287,3 +287,14 @@ def test_opted_out_with_the_object_in_between():
     # "we opted our beanstalk envs out of managed platform updates": opted out of them
     answer = R.who_owns("we opted our beanstalk envs OUT of managed platform updates. who patches the os now")
     assert answer.owner is Owner.customer
+
+
+@pytest.mark.parametrize(("question", "owner"), [
+    # round 18: a PR review "patch" is no duty; buying set beside turning something on asks whether it is there
+    ("who owns reviewing the patch in PR 4812 for the terraform module?", Owner.unknown),
+    ("basic l3/l4 ddos protection for our cloudfront + route 53 setup - do we have to buy/turn on something?",
+     Owner.provider),
+    ("do we need to buy shield advanced", Owner.unknown),
+])
+def test_round_18_frames(question, owner):
+    assert R.who_owns(question).owner is owner
