@@ -240,7 +240,8 @@ class Resolver(NameFinding, RowMatching):
         clause = who_clause(question)  # "who patches the control plane? thx": the sentence that asks is the question
         asking = asking_part(question)  # the words that ask, without context, purpose or aside around them
         if asking is not None:
-            asking = [t for k, t in enumerate(asking) if k not in who_asks(asking)]
+            asking_asker = who_asks(asking)
+            asking = [t for k, t in enumerate(asking) if k not in asking_asker]
         # the sentence that asks, when the message has others ("... tomorrow. who sets up rbac on gke"), without a
         # purpose or aside after it ("(asking for a friend)")
         focus = asking if asking_sentence(question) is not None else None
@@ -270,7 +271,7 @@ class Resolver(NameFinding, RowMatching):
             # ask decide the row; the others only weigh in among the rows they name
             words = [t for t in asking if t not in STOP_WORDS]
             named = self._score_aspects([stem(t) for t in words], words)
-            if named:  # none of the kept rows named by the asking words (only by the service name in them): theirs
+            if named:  # the rows they name; when they name a row only through a service name, that row
                 scores = {k: v for k, v in scores.items() if k in named} or named
             elif (focus is not None and self.duty.names_its_object(focus)) or (
                     focus is None and self.duty.asked(asking) is None and words and not set(words) <= _POINTERS):
@@ -405,7 +406,7 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 
 # words that only point back at what was said before ("is *that* on us", "whose is *it*")
 _POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
-their them provider vendor aws amazon azure microsoft google gcp ms msft us""".split())
+their provider vendor aws amazon azure microsoft google gcp ms msft""".split())
 
 
 def _after_but(toks: Sequence[str], asking: Sequence[str]) -> bool:

@@ -59,7 +59,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
-    # "keeping them *up to date*": updating them
+    # "keeping them *up to date*": keeping them patched
     (("to date", "to-date"), re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
     ("mail", re.compile(r"\be[\s-]?mail\b"), "email"),
@@ -200,12 +200,16 @@ def asking_sentence(text: str) -> list[str] | None:
     message has others before or after it ("we had an incident last week. *who sets up rbac on our gke clusters*");
     None for a one-sentence question."""
     parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
-    if len(parts) < 2:
-        return None
+    return raw_tokens(_sentence_that_asks(parts)) if len(parts) > 1 else None
+
+
+def _sentence_that_asks(parts: list[str]) -> str:
+    """The sentence with a who-word; without one, the last that asks ("... max size of an object in gcs?"), else the
+    last."""
     asking = next((p for p in parts if _WHO.search(p.lower())), None)
-    if asking is None:  # no who-word: the last sentence that asks ("... max size of an object in gcs?"), else the last
+    if asking is None:
         asking = next((p for p in reversed(parts) if p.rstrip().endswith("?")), parts[-1])
-    return raw_tokens(asking)
+    return asking
 
 
 _TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\W*$")
@@ -217,12 +221,7 @@ def asking_part(text: str) -> list[str] | None:
     """The words that ask: the asking sentence, up to the end of its who-clause ("whose job - *want to get the runbook
     right*"), without a closing aside ("*(prod account)*"); None when that is the whole question."""
     parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
-    if len(parts) > 1:
-        asking = next((p for p in parts if _WHO.search(p.lower())), None)
-        if asking is None:
-            asking = next((p for p in reversed(parts) if p.rstrip().endswith("?")), parts[-1])
-    else:
-        asking = text
+    asking = _sentence_that_asks(parts) if len(parts) > 1 else text
     low = asking.lower()
     m = _WHO.search(low)
     if m is not None and low.endswith(" but ", 0, m.start()):
