@@ -42,6 +42,7 @@ in the office|at the office|study for|prep for|study guide|study guides|should i
 study group|study groups|exam prep|which exam|cert worth it|certification worth it|specialty cert|security specialty
 worth it or should i|should i do ckad|ckad first|cka first
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
+about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification
 per month|per hour|per year|per gb|per user|per request|per vcpu
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next

@@ -107,7 +107,10 @@ GENERIC_RESOURCES: dict[str, dict[Provider, str]] = {
     # a bastion host on Azure is Azure Bastion; on AWS and Google it is a VM the customer runs
     word: {Provider.azure: "azure_bastion"} for word in ("bastion", "bastions")} | {
     # Azure's WAF is a feature of Front Door and Application Gateway, not a service of its own
-    word: {Provider.aws: "aws_waf", Provider.gcp: "gcp_cloud_armor"} for word in ("waf", "wafs")}
+    word: {Provider.aws: "aws_waf", Provider.gcp: "gcp_cloud_armor"} for word in ("waf", "wafs")} | {
+    # "kms key rotation in gcp": once the provider is known, its key management service
+    word: {Provider.aws: "aws_kms", Provider.gcp: "gcp_cloud_kms", Provider.azure: "azure_key_vault"}
+    for word in ("kms",)}
 # of those, words that name a managed service whichever provider is meant (a Redis or Kubernetes may be self-run)
 MANAGED_RESOURCES = frozenset({"bucket", "buckets", "balancer", "balancers", "waf", "wafs"})
 # of those, words for a service that sits in front of another ("the waf in front of our alb"): named beside it

@@ -298,3 +298,14 @@ def test_opted_out_with_the_object_in_between():
 ])
 def test_round_18_frames(question, owner):
     assert R.who_owns(question).owner is owner
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # round 19: product history is trivia; "kms" once the provider is named is its key service
+    ("was bigquery built on dremel originally? just curious about the history", Owner.unknown, "gcp"),
+    ("who keeps the cloudtrail event history", Owner.provider, "aws"),
+    ("kms key rotaton in gcp - automatic or do we set it up", Owner.customer, "gcp"),
+])
+def test_round_19_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
