@@ -225,8 +225,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
-    if words and _FEATURE_NAMES.find(raw) is not None:  # "ddos *cost protection*" names a feature, not a bill
-        words = words - {stem(w) for i, p in _FEATURE_NAMES.occurrences(raw) for w in p}
+    if words:  # "ddos *cost protection*" names a feature, not a bill
+        words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):

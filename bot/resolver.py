@@ -68,7 +68,7 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import STOP_WORDS, asking_part, asking_sentence, content_tokens, raw_tokens, stem, who_clause
+from bot.textmatch import STOP_WORDS, asking_part, content_tokens, raw_tokens, several_sentences, stem, who_clause
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
@@ -123,6 +123,16 @@ class Resolver(NameFinding, RowMatching):
         free_raw = [t for t, u in zip(toks, used or ()) if not u and t in raw]
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
         return self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state)
+
+    def _asks_of_itself(self, focus: list[str], svc: Service | None) -> bool:
+        """ "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": the sentence that asks names a
+        duty of its own thing (a row, or a task of the service), so it is answered whatever the context around it says
+        (a sprint, the holidays)."""
+        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus)):
+            return False
+        words = [t for t in focus if t not in STOP_WORDS]
+        return bool(self._score_aspects([stem(t) for t in words], words)) or (
+            svc is not None and self._find_task(focus, svc, [False] * len(focus))[2] is not None)
 
     def _agreed_task(self, toks: list[str], used: list[bool], scores: dict[str, tuple[float, str]]
                      ) -> tuple[TaskMatch, str] | None:
@@ -244,16 +254,11 @@ class Resolver(NameFinding, RowMatching):
             asking = [t for k, t in enumerate(asking) if k not in asking_asker]
         # the sentence that asks, when the message has others ("... tomorrow. who sets up rbac on gke"), without a
         # purpose or aside after it ("(asking for a friend)")
-        focus = asking if asking_sentence(question) is not None else None
-        focus_words = [t for t in focus or () if t not in STOP_WORDS]
-        # "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": a sentence that asks a duty of
-        # its own object is answered whatever the context around it says (a sprint, the holidays)
-        asks_itself = bool(focus) and (self.duty.asks_of_a_thing(focus) or _sides_named(focus)) and (bool(
-            self._score_aspects([stem(t) for t in focus_words], focus_words)) or (
-            svc is not None and self._find_task(focus, svc, [False] * len(focus))[2] is not None))
-        off_topic = (focus is not None and (out_of_scope(focus, [stem(t) for t in focus_words])
-                                            or self.duty.asks_no_duty(focus))) or (
-            not asks_itself and out_of_scope([t for k, t in enumerate(toks[:cut]) if k not in asker], main)) or (
+        focus = asking if several_sentences(question) else None
+        off_topic = (focus is not None and (
+            out_of_scope(focus, [stem(t) for t in focus if t not in STOP_WORDS]) or self.duty.asks_no_duty(focus))) or (
+            out_of_scope([t for k, t in enumerate(toks[:cut]) if k not in asker], main)
+            and not (focus and self._asks_of_itself(focus, svc))) or (
             self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause)))
         scores = {} if off_topic else self._score_aspects(content, raw)
         reason = compliance_purpose(toks)

@@ -195,12 +195,9 @@ _CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
-def asking_sentence(text: str) -> list[str] | None:
-    """The words of the sentence that asks who (or else the last one with a question mark, or the last one), when the
-    message has others before or after it ("we had an incident last week. *who sets up rbac on our gke clusters*");
-    None for a one-sentence question."""
-    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
-    return raw_tokens(_sentence_that_asks(parts)) if len(parts) > 1 else None
+def several_sentences(text: str) -> bool:
+    """The message has sentences besides the one that asks ("we had an incident last week. who sets up rbac")."""
+    return sum(1 for p in _SENTENCE_END.split(text) if p.strip()) > 1
 
 
 def _sentence_that_asks(parts: list[str]) -> str:
