@@ -36,6 +36,15 @@ def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
     return any(v in does for v in _OPT_IN_DOES)
 
 
+def asks_who_opts_in(raw: Sequence[str], customer_does: str) -> bool:
+    """ "*who turns on* the service-managed failover": the who-question's own verb is the opt-in the customer's side
+    of a provider task starts with ("Turns on service-managed failover ..."); not "do we have to turn it on", which
+    asks whether the provider does it already."""
+    if _DEFAULT_WORDS.intersection(raw) or not _plain(customer_does).startswith(_OPT_IN_DOES):
+        return False
+    return any(i > 0 and raw[i - 1] == "who" for i, _ in _OPT_IN_ASKS.occurrences(raw))
+
+
 # asking who *kicks off* or *initiates* work whose customer half is starting it ("who kicks off the upgrade")
 _START_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "kick off", "kicks off", "kick it off", "initiate", "initiates", "trigger", "triggers", "start", "starts"))
