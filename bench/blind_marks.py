@@ -35,8 +35,9 @@ def _passes(got: dict, expect: dict) -> bool:
 
 
 def _case_ends(lines: list[str]) -> dict[str, int]:
-    """Each case's question -> the line after its last line (comment and blank lines before the next case excluded)."""
-    starts = [i for i, line in enumerate(lines) if line.startswith("  - q:")]
+    """Each case's question -> the line after its last line (comment and blank lines before the next case excluded).
+    Cases may sit at column 0 or be indented ("- q:" or "  - q:")."""
+    starts = [i for i, line in enumerate(lines) if line.lstrip().startswith("- q:")]
     ends = {}
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
@@ -52,11 +53,13 @@ def import_set(tag: str, sealed: Path) -> None:
     lines = text.split("\n")
     ends = _case_ends(lines)
     inserts: dict[int, list[str]] = {}
+    first = next(line for line in lines if line.lstrip().startswith("- q:"))
+    indent = " " * (len(first) - len(first.lstrip()) + 2)  # a case's keys sit two columns in from its "- "
     for case in yaml.safe_load(text)["cases"]:
-        add = [] if case.get("source") else ['    source: "none (out of scope)"']
+        add = [] if case.get("source") else [f'{indent}source: "none (out of scope)"']
         got = _got(resolver, case)
         if not _passes(got, case["expect"]):
-            add.append(f'    known_miss: "not fixed yet ({tag}, after its one untuned run): answers {got["owner"]}/{got["provider"]}"')
+            add.append(f'{indent}known_miss: "not fixed yet ({tag}, after its one untuned run): answers {got["owner"]}/{got["provider"]}"')
         if add:
             inserts.setdefault(ends[case["q"]], []).extend(add)
     out: list[str] = []
