@@ -283,7 +283,7 @@ def asked_duty(toks: Sequence[str], frame: DutyFrame) -> str | None:
 # verbs of a choice or a setting: the customer's half of a task the provider otherwise runs
 _SETTING = frozenset("""set sets setting setup configure configures configuring pick picks picking choose chooses
 choosing change changes changing decide decides deciding select selects enable enables extend extends adjust adjusts
-raise raises increase increases""".split())
+raise raises increase increases add adds adding""".split())
 
 
 def asks_to_set(toks: Sequence[str], frame: DutyFrame) -> bool:

@@ -310,10 +310,10 @@ class Resolver(NameFinding, RowMatching):
                 base.update(service=other.id, service_name=other.name, provider=other.provider)
                 if not model_stated:
                     base["service_model"] = other.model
-        # a provider task whose customer half is only setting its parameters ("sets the window and retention") sends
-        # "who sets ..." to the customer's task beside it
+        # a provider task whose customer half is only setting or choosing its parameters ("sets the window and
+        # retention", "chooses which managed groups to use") sends "who sets / adds ..." to the customer's task beside it
         if (found is not None and cat_sid and found.task.owner_for(variant) == "provider"
-                and (not found.task.customer_does or found.task.customer_does.startswith("Sets "))
+                and (not found.task.customer_does or found.task.customer_does.startswith(("Sets ", "Chooses ")))
                 and asks_to_set(toks, self.duty)):
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
