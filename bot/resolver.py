@@ -286,6 +286,13 @@ class Resolver(NameFinding, RowMatching):
                 scores = {}
         scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
+        if (found is not None and cat_sid and asking is not None and scores and found.task.aspect not in scores
+                and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
+            # "azure sql db - who installs the sql engine / windows patches, do we need a maintenance window job?":
+            # a task the words that ask name outranks one only the rest of the message names
+            asked_task = self._task_in(cat_sid, asking, None)
+            if asked_task is not None and asked_task.task.aspect in scores:
+                found = asked_task
         if (found is not None and cat_sid and asking is not None and _after_but(toks, asking)
                 and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
             # set against what comes before ("the agent auto-updates I think, *but* who installs the windows os

@@ -189,7 +189,8 @@ def raw_tokens(text: str) -> list[str]:
 
 
 _WHO = re.compile(r"\bwho(se|m)?\b")
-_CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)")
+# a new question after a comma ("who installs the engine patches*, do we* need a maintenance job?") ends one too
+_CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)|,\s+(?=(do|does|did|is|are|should|can|will)\s+\w+\s)")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
