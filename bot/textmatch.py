@@ -105,6 +105,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
      re.compile(r"\b(npm|pip|pypi|maven|gradle|nuget|gem|yarn|composer|cargo|go)[\s-]+"
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
+    ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    # "who can *get the files back*": restores them ("get back to me" has no object and stays)
+    ("back", re.compile(r"\b(?:get|gets|getting|got)\s+((?:[a-z0-9]+\s+){1,3}?)back\b"), r"restore \1"),
+    ("acked", re.compile(r"\bun[\s-]?acked\b"), "unacknowledged"),
     ("infra", re.compile(r"\binfra\b"), "infrastructure"),
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
