@@ -205,7 +205,8 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a
     whole ("on google cloud is security overall google's job or ours") is the shared model itself."""
     words = set(content)
-    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS and _ASKS_WHO.intersection(raw):
+    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS and (
+            _ASKS_WHO.intersection(raw) or _both_sides_named(raw)):  # "... overall - is that us or google?"
         return Owner.shared
     if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
         return None
