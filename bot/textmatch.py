@@ -106,6 +106,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    # "who *gets those done*": does them
+    ("done", re.compile(r"\b(?:get|gets|getting|got)\s+((?:[a-z0-9]+\s+){0,3}?)done\b"), r"does \1"),
     # "who can *get the files back*": restores them ("get back to me" has no object and stays)
     ("back", re.compile(r"\b(?:get|gets|getting|got)\s+((?:[a-z0-9]+\s+){1,3}?)back\b"), r"restore \1"),
     ("acked", re.compile(r"\bun[\s-]?acked\b"), "unacknowledged"),
