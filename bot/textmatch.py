@@ -130,6 +130,11 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
      re.compile(r"\b(didn['’]?t|did not|haven['’]?t|have not|don['’]?t|do not|never)\s+(bought|buy|purchased|"
                     r"purchase|have|has|paid for|pay for|subscribed to|subscribe to)\s+(?:(?:a|an|any|the)\s+)?"),
      "no "),
+    # "we *pay for* shield advanced now", "we bought the premium tier": we have it (a fact about the set-up, not a
+    # question about price)
+    (("pay", "paid", "bought", "purchased"),
+     re.compile(r"\bwe(?:['’]ve|['’]re|\s+are|\s+have)?\s+(?:now\s+|already\s+|also\s+)?(?:pay\s+for|paying\s+for|"
+                r"paid\s+for|bought|purchased)\b"), "we have"),
     # scaling as people say it: "spin up more instances", "adds capacity", "when traffic spikes"
     ("up", re.compile(r"\b(spin|spins|spinning|spun)[\s-]+up\b"), "scale out"),
     ("capacity", re.compile(r"\b(add|adds|adding|added)\s+(more\s+)?capacity\b"), "scales capacity"),
