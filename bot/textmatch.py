@@ -155,6 +155,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
+    # "our own *tls* cert": the own certificate (variant names say "own certificate"), still about tls
+    ("byo", re.compile(r"\bbyo\s+tls\s+(certificates?)\b"), r"byo \1 tls"),
     # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
     ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
     ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure)[\s-]+(managed|manages)\b"), r"\1 providermanaged"),
