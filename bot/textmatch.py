@@ -106,6 +106,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    # "(not asking about the control plane)": an aside that sets a topic aside is no topic of the question
+    ("not", re.compile(r"\(\s*(?:i['’]?m\s+|we['’]?re\s+)?not\s+(?:asking|talking|counting|including|"
+                       r"worried)\s+(?:about\s+)?[^()]*\)"), " "),
     # "who *gets those done*": does them
     ("done", re.compile(r"\b(?:get|gets|getting|got)\s+((?:[a-z0-9]+\s+){0,3}?)done\b"), r"does \1"),
     # "who can *get the files back*": restores them ("get back to me" has no object and stays)
