@@ -86,6 +86,9 @@ def _skip_aux(toks: Sequence[str], i: int) -> int:
     return i
 
 
+_HOW_MUCH = frozenset("long many much often far big".split())
+
+
 def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
     """The words of the noun phrase starting at ``i`` (determiners and fillers left out)."""
     while i < len(toks) and toks[i] in _DETERMINERS:
@@ -207,6 +210,10 @@ class DutyFrame:
         """A who-question about a thing it names ("who keeps *the os* on those nodes patched"), not only about a word
         that stands for one said before ("who renews *it*")."""
         asked = self.asked(toks)
+        if asked is not None and not asked[1] and asked[0] in toks:  # "who decides *how long the window* is"
+            i = list(toks).index(asked[0])
+            if i + 3 < len(toks) and toks[i + 1] == "how" and toks[i + 2] in _HOW_MUCH:
+                asked = (asked[0], _noun_phrase(toks, i + 3))
         return asked is not None and bool(asked[1]) and not all(w in _STANDS_FOR for w in asked[1])
 
     def names_its_object(self, toks: Sequence[str]) -> bool:
