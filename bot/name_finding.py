@@ -173,10 +173,14 @@ class NameFinding:
     def _by_context(self, toks: list[str], candidates: list[Service], first: Service) -> Service:
         """Of the services that share a name, the one whose task catalogue the question's words match (of several,
         the one whose variant is named); the first listed when none or several do."""
-        fits = [s for s in candidates if self._find_task(toks, s)[2] is not None]
+        found = [(s, self._find_task(toks, s)[2]) for s in candidates]
+        fits = [(s, m.keyword.weight) for s, m in found if m is not None]
         if len(fits) > 1:  # a variant of one of them written out ("a *self-managed* cert in certificate manager")
-            fits = [s for s in fits if self.tasks.variant_in(s.id, toks)] or fits
-        return fits[0] if len(fits) == 1 else first
+            fits = [(s, w) for s, w in fits if self.tasks.variant_in(s.id, toks)] or fits
+        if len(fits) > 1:  # the one whose task the words name most fully ("*always on soft delete* on backup vaults")
+            fits.sort(key=lambda sw: -sw[1])
+            fits = fits[:1] if fits[0][1] >= 1.5 * fits[1][1] else fits
+        return fits[0][0] if len(fits) == 1 else first
 
     def _inside_alias(self, toks: list[str], phrase: tuple[str, ...]) -> bool:
         """True when ``phrase`` occurs in the question only inside a longer service alias also written there."""
