@@ -155,6 +155,8 @@ _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibili
 
 
 _WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
+# "security on google cloud *managed services* overall": the kind of service asked about, not a topic
+_KINDS_OF_SERVICE = frozenset(stem(w) for w in "managed service services platform platforms".split())
 # "is security on gcp *shared* or all on *one side*": asks how the whole is split
 _ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
 
@@ -205,7 +207,7 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a
     whole ("on google cloud is security overall google's job or ours") is the shared model itself."""
     words = set(content)
-    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS and (
+    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS | _KINDS_OF_SERVICE and (
             _ASKS_WHO.intersection(raw) or _both_sides_named(raw)):  # "... overall - is that us or google?"
         return Owner.shared
     if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
