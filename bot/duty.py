@@ -356,13 +356,20 @@ def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     return asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
 
 
+# participles that say what we chose or moved to, not where the thing sits ("we *subscribed to* shield advanced",
+# "*switching to* dataproc serverless")
+_MOVING = frozenset("""subscribed subscribing switched switching moved moving migrated migrating upgraded upgrading opted
+opting signed signing going""".split())
+
+
 def placed_after(toks: Sequence[str]) -> dict[int, str]:
     """Positions of words that say where the thing asked about sits, each with the participle that places it
     ("cert *attached to* cloudfront", "sitting on our distro"; "" for "the waf *in front of* our alb")."""
     out: dict[int, str] = {}
     for i, t in enumerate(toks):
         start, word = None, ""
-        if t.endswith(("ed", "ing")) and len(t) > 4 and i + 1 < len(toks) and toks[i + 1] in _PLACE_WORDS:
+        if (t.endswith(("ed", "ing")) and len(t) > 4 and i + 1 < len(toks) and toks[i + 1] in _PLACE_WORDS
+                and t not in _MOVING):
             start, word = i + 2, t
         elif tuple(toks[i:i + 3]) == _FRONT or t == "behind":
             start = i + (3 if t == "in" else 1)
