@@ -324,6 +324,11 @@ class Resolver(NameFinding, RowMatching):
                 and asks_to_set(toks, self.duty)):
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
+        if (found is not None and "reliability" in scores
+                and scores["reliability"][0] >= 0.5 * max(v[0] for v in scores.values())):
+            # "resiliency of our postgres servers (zone/region outages) - whose responsibility": reliability as a whole
+            # is asked, the outages only say what it is about, so no one task of the service answers
+            found = None
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
         agreed = self._agreed_task(toks, used, scores) if svc is None and prov is None and not off_topic else None
