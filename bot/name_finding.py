@@ -182,11 +182,14 @@ class NameFinding:
             fits = fits[:1] if fits[0][1] >= 1.5 * fits[1][1] else fits
         return fits[0][0] if len(fits) == 1 else first
 
-    def _inside_alias(self, toks: list[str], phrase: tuple[str, ...]) -> bool:
-        """True when ``phrase`` occurs in the question only inside a longer service alias also written there."""
+    def _inside_alias(self, toks: list[str], phrase: tuple[str, ...], of: Provider | None = None) -> bool:
+        """True when ``phrase`` occurs in the question only inside a longer service alias also written there (one of
+        another provider than ``of``: "*cloud armor* standard" is still Google's)."""
         n = len(phrase)
         for i in range(len(toks)):
             for alias in self._alias_by_first.get(toks[i], ()):
+                if of is not None and self._aliases[alias].provider is of:
+                    continue
                 if len(alias) > n and tuple(toks[i:i + len(alias)]) == alias and any(
                         alias[k:k + n] == phrase for k in range(len(alias) - n + 1)):
                     return True

@@ -171,7 +171,8 @@ class Resolver(NameFinding, RowMatching):
         if named is None:  # "cloud kms" names Google even without the word "google"
             product = PRODUCT_PROVIDERS.find(toks)
             # ... unless the product's words are part of a longer service name ("artifact registry" is Google's)
-            named = PRODUCT_PROVIDERS[product] if product and not self._inside_alias(toks, product) else None
+            named = (PRODUCT_PROVIDERS[product] if product
+                     and not self._inside_alias(toks, product, PRODUCT_PROVIDERS[product]) else None)
         # a provider's own term ("iam roles on our *projects*", "*kms* keys", "*gs://*"): data/provider_vocabulary.yml
         term = self.vocabulary.find(question)
         written = " ".join(question.lower().split())
@@ -191,7 +192,9 @@ class Resolver(NameFinding, RowMatching):
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
             svc = self._take_service(toks, used, written=written)
             if svc is not None and svc.provider is not hint.provider:
-                if self._term_spans(hint, svc):  # "external passthrough *network lb*" is Google's term, not AWS's NLB
+                # "external passthrough *network lb*" is Google's term, not AWS's NLB (also when another of the
+                # provider's terms comes first: "advanced network ddos protection for ... passthrough *nlbs*")
+                if any(self._term_spans(t, svc) for t in self.vocabulary.terms_of(question, hint.provider)):
                     svc = self.services.get(hint.service) if hint.service else None
                     via_term = True
                 else:

@@ -65,6 +65,14 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         return first
 
 
+    def terms_of(self, question: str, provider: Provider) -> list[Term]:
+        """Every term of ``provider`` the question uses (with its context where it needs one)."""
+        words = plain_words(question)
+        present = set(words)
+        return [term for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
+                if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase
+                and (not term.context or present & set(term.context))]
+
     def services_named(self, question: str, first: Service) -> str | None:
         """The service of a term of ``first``'s provider the question also uses, other than ``first``."""
         words = plain_words(question)
