@@ -40,6 +40,8 @@ account managers|sales rep|re invent|legal advice|who won|sla credit|sla credits
 data protection officer|how much money|certification should|certification to|certifications should
 in the office|at the office|study for|prep for|study guide|study guides|should i go for|which certification|professional cloud architect
 study group|study groups|exam prep|which exam|cert worth it|certification worth it|specialty cert|security specialty
+certificate worth it|certificate first|certification first|exam first|which certificate should|pca certificate
+ace certificate|pca exam|ace exam|associate cloud engineer|professional cloud|ace or the pca|pca or the ace
 worth it or should i|should i do ckad|ckad first|cka first
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
@@ -128,6 +130,7 @@ any outage|outage right now|down right now|is it down|status page|reset my|unloc
 my password|my laptop|my account|review my|my pr|my pull request|help me
 slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 the pr|this pr|that pr|in pr|pr review|review the pr|reviewing the pr|reviewing the patch|review the patch
+reviewing my|reviews my|my patch|pr is open|pr open|open pr|merge my|approve my pr|approve my patch
 difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
 patch notes|patch note
@@ -151,6 +154,7 @@ _TOOLING_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
+    "hwo to", "hwo do i", "hwo can i", "whats the call", "what s the call", "what is the call",  # typed fast
     # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
     "when did", "when was", "when were", "log into", "log in to", "sign into",
     # dates ("which day patch tuesday falls on")
