@@ -302,7 +302,7 @@ class Resolver(NameFinding, RowMatching):
             # updates in our images"), the task the words that ask name outranks one the context names
             asked_task = self._task_in(cat_sid, asking, None)
             found = asked_task or found
-        if implied and svc is not None and self._provider_layer(scores, prov):
+        if implied and not via_term and svc is not None and self._provider_layer(scores, prov):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
             cat_sid, variant, found = None, None, None

@@ -106,6 +106,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    # "a laptop stolen from a *sales rep*": a colleague, not the sales (pricing) topic
+    ("sales", re.compile(r"\bsales\s+(?:reps?|team|teams|person|people|guy|engineers?|managers?|folks)\b"), "colleague"),
     # "(not asking about the control plane)": an aside that sets a topic aside is no topic of the question
     ("not", re.compile(r"\(\s*(?:i['’]?m\s+|we['’]?re\s+)?not\s+(?:asking|talking|counting|including|"
                        r"worried)\s+(?:about\s+)?[^()]*\)"), " "),
