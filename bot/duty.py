@@ -314,6 +314,9 @@ gdpr iso certification""".split())
 _ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso boss manager director vp
 leadership management exec execs mgmt""".split())
 _ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
+# who is writing, introduced as "<role> here"
+_ROLES = _ASKERS | frozenset("""lead leads architect architects engineer engineers admin admins sre sres dev devs developer
+developers analyst analysts""".split())
 
 
 def who_asks(toks: Sequence[str]) -> frozenset[int]:
@@ -323,6 +326,8 @@ def who_asks(toks: Sequence[str]) -> frozenset[int]:
         if toks[k] in _ASKERS and toks[k + 1] in _ASKING:
             start = k - 1 if k and toks[k - 1] in {"our", "the", "an", "my"} else k
             return frozenset(range(start, k + 2))
+        if k < 3 and toks[k] in _ROLES and toks[k + 1] == "here":  # "*security lead here* - overall security ..."
+            return frozenset(range(0, k + 2))
     return frozenset()
 
 

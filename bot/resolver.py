@@ -349,7 +349,7 @@ class Resolver(NameFinding, RowMatching):
             kept = [t for t in asking if t not in STOP_WORDS and t not in PROVIDER_WORDS]
             side = overview_side(asking, [stem(t) for t in kept]) or overview_side(toks, content)
         else:
-            side = overview_side(toks, content) if not scores and not off_topic and found is None else None
+            side = overview_side(toks, main) if not scores and not off_topic and found is None else None
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
             if side is None and asking is not None:  # "apigee hybrid: who operates what? is the whole thing ..."
