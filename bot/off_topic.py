@@ -172,11 +172,11 @@ us we our ours job duty problem fault automatic automatically builtin built""".s
 
 # the provider's own layer named as the place of the duty ("vulnerability management for *google's infrastructure*",
 # "incident response for the *underlying infrastructure*")
-_LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenters hosts backbone".split())
+_LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenters hosts backbone systems".split())
 _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
 # the provider's network is its own layer only when said to be its own ("google's *own* network"; "aws network
 # firewall" is a service)
-_OWN_LAYER_WORDS = frozenset("network networks backbone fiber fibre".split())
+_OWN_LAYER_WORDS = frozenset("network networks backbone fiber fibre systems infrastructure platform hardware".split())
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
