@@ -106,6 +106,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    ("box", re.compile(r"\bout[\s-]+of[\s-]+the[\s-]+box\b"), "by default"),  # "is pitr on out of the box"
     # "a laptop stolen from a *sales rep*": a colleague, not the sales (pricing) topic
     ("sales", re.compile(r"\bsales\s+(?:reps?|team|teams|person|people|guy|engineers?|managers?|folks)\b"), "colleague"),
     # "(not asking about the control plane)": an aside that sets a topic aside is no topic of the question
