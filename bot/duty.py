@@ -210,10 +210,11 @@ class DutyFrame:
         """A who-question about a thing it names ("who keeps *the os* on those nodes patched"), not only about a word
         that stands for one said before ("who renews *it*")."""
         asked = self.asked(toks)
-        if asked is not None and not asked[1] and asked[0] in toks:  # "who decides *how long the window* is"
-            i = list(toks).index(asked[0])
+        verb = asked[0] if asked is not None else None
+        if asked is not None and not asked[1] and verb is not None and verb in toks:
+            i = list(toks).index(verb)  # "who decides *how long the window* is": the thing after "how long"
             if i + 3 < len(toks) and toks[i + 1] == "how" and toks[i + 2] in _HOW_MUCH:
-                asked = (asked[0], _noun_phrase(toks, i + 3))
+                asked = (verb, _noun_phrase(toks, i + 3))
         return asked is not None and bool(asked[1]) and not all(w in _STANDS_FOR for w in asked[1])
 
     def names_its_object(self, toks: Sequence[str]) -> bool:
