@@ -101,6 +101,8 @@ def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
     while i < len(toks) and toks[i] not in _BOUNDARY and toks[i] not in _NP_END:
         if words and _places(toks, i):  # "the npm packages *baked into* our image": the phrase ends at the participle
             break
+        if words and toks[i] in _DETERMINERS:  # "the physical data centers, *the* csp or us": a new phrase starts
+            break
         if toks[i] not in _FILLERS:
             words.append(toks[i])
         i += 1
