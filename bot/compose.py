@@ -97,6 +97,10 @@ class Composer:
             lead = "Whichever way you run it: " if owner is not Owner.shared else ""
         else:
             owner, said = _adjusted(Owner(task.owner_for(variant)), asked, task)
+            if owner is Owner.provider and task.owner == "shared" and _asks_if_partly_ours(asked):
+                # "managed updates on - fully aws's job now, or still partly ours?": the variant moves most of the
+                # work to the provider, but the task as the page states it stays split
+                owner, said = Owner.shared, "Mostly the provider's with this setting, but not entirely: "
         lead += said
         if owner is Owner.provider:
             text = f"{lead}{prov_name} does this on {subject}: {task.provider_does}"
@@ -236,3 +240,13 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
     if owner is not Owner.customer and task.customer_does and states_off(asked, task.customer_does):
         return Owner.customer, "With it off, nothing happens on its own: "  # "we never turned on guest patching"
     return owner, ""
+
+
+_PARTLY = frozenset("partly partially part".split())
+
+
+def _asks_if_partly_ours(asked: list[str]) -> bool:
+    """The question asks whether part of the work is still ours ("fully aws's job now, or *still partly ours*", "do
+    we still own *part* of it")."""
+    return bool(_PARTLY.intersection(asked)) and bool({"fully", "entirely", "completely", "still"}.intersection(asked))
+
