@@ -237,7 +237,7 @@ class DutyFrame:
             if verb in _BLAME:  # "who *broke* the build": an event and its culprit, not a duty
                 return True
             phrase = [w for w in phrase if not w.isdigit()]  # an address or a version ("allow 35.235.240.0/20")
-            if not phrase:
+            if not phrase or all(w in _SIDES for w in phrase):  # "who carries that, *the csp* or us": the sides
                 return False
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
@@ -317,6 +317,9 @@ gdpr iso certification""".split())
 _ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso boss manager director vp
 leadership management exec execs mgmt""".split())
 _ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
+# the sides of the split named as a choice, not a thing asked about
+_SIDES = frozenset("""csp csps provider providers vendor vendors aws amazon azure microsoft msft google gcp us we
+customer customers""".split())
 # who is writing, introduced as "<role> here"
 _ROLES = _ASKERS | frozenset("""lead leads architect architects engineer engineers admin admins sre sres dev devs developer
 developers analyst analysts""".split())
