@@ -167,8 +167,8 @@ class Composer:
             answer = self._cell_answer(common, aspect, Owner(cell.owner), summary, cell.provider_does,
                                        cell.customer_does)
             return self._with_next_step(answer)
-        view = aspect.provider_view.get(prov) if prov and base.get("provider_stated") else None
-        if view is not None and prov is not None and (not view.keywords or matched in view.keywords):
+        view = aspect.view_for(prov, matched) if prov and base.get("provider_stated") else None
+        if view is not None and prov is not None:
             return self._classified(common, aspect, view, f"{PROVIDER_NAME[prov]}'s own classification",
                                     "name a service for its exact split.")
         general = aspect.general_view if prov is None and not base.get("service") else None

@@ -89,7 +89,8 @@ class Aspect(BaseModel, extra="forbid"):
     overrides: dict[Provider, dict[Model, Cell]] = Field(default_factory=dict)
     checks: list[str] = Field(default_factory=list)
     notes: str = ""
-    provider_view: dict[Provider, ProviderView] = Field(default_factory=dict)
+    # one view, or several each for its own keywords ("patch management": shared; "guest os": the customer's)
+    provider_view: dict[Provider, ProviderView | list[ProviderView]] = Field(default_factory=dict)
     # the general guides' own classification ("implementing and managing encryption is the customer's"): used instead
     # of ``depends`` when the question names no provider, service or model
     general_view: ProviderView | None = None
@@ -106,6 +107,13 @@ class Aspect(BaseModel, extra="forbid"):
         if missing:
             raise ValueError(f"cells missing for: {', '.join(missing)}")
         return self
+
+    def view_for(self, prov: Provider, matched: str | None) -> ProviderView | None:
+        """The provider's own classification for the row keyword the question matched (a view with no keywords
+        covers them all)."""
+        views = self.provider_view.get(prov)
+        found = views if isinstance(views, list) else [views] if views is not None else []
+        return next((v for v in found if not v.keywords or matched in v.keywords), None)
 
     def cell(self, model: Model, provider: Provider | None = None) -> Cell:
         if provider and model in self.overrides.get(provider, {}):
@@ -134,10 +142,11 @@ class Matrix(BaseModel, extra="forbid"):
             for row in a.task_rows:
                 if row not in seen:
                     raise ValueError(f"aspects[{i}] ({a.id}).task_rows: unknown aspect {row!r}")
-            for prov, view in a.provider_view.items():
-                if view.source not in self.sources:
-                    raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "
-                                     f"unknown source {view.source!r}")
+            for prov, views in a.provider_view.items():
+                for view in views if isinstance(views, list) else [views]:
+                    if view.source not in self.sources:
+                        raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "
+                                         f"unknown source {view.source!r}")
             if a.general_view is not None and a.general_view.source not in self.sources:
                 raise ValueError(f"aspects[{i}] ({a.id}).general_view.source: unknown source {a.general_view.source!r}")
         return self
