@@ -145,6 +145,8 @@ meeting room|meeting rooms|sync invite|sync invites|the invite|review invite|sta
 product owner|product owners|product manager|product managers|program manager|engineering manager
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
 naming convention|naming conventions|design doc|design docs|google doc|architecture doc
+can t find it|cannot find it|put the runbook|the runbook in|runbook in the
+who here|any advice|career advice|mentoring|mentor juniors|mentoring juniors|career move|career path|moving from sysadmin
 """) if p.strip())
 # infrastructure-as-code artefacts asked about as such ("review my terraform module"); with a who-word the question
 # may ask a duty about what is in them ("a password hardcoded in a cloudformation template, whose problem is that")
