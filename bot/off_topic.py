@@ -235,15 +235,29 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
     if words:  # "ddos *cost protection*" names a feature, not a bill
         words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}
+    if words:  # "the *billing* db", "a table for *orders*": the name of the customer's workload, not the topic
+        words = words - {stem(raw[i]) for i in range(len(raw)) if _names_a_workload(raw, i)}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
         return True
-    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw)) if not (raw[i] in _PAY and not_a_purchase(raw))):
+    if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))
+           if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
     if _OUT_OF_SCOPE_PHRASES.find(raw) is not None:
         return True
     return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
+
+
+_WORKLOAD_NOUNS = frozenset("""db dbs database databases table tables bucket buckets app apps service services cluster
+clusters system systems api apis queue queues topic topics stream streams pipeline pipelines function functions""".split())
+
+
+def _names_a_workload(raw: Sequence[str], i: int) -> bool:
+    """The word at ``i`` names a workload of the customer's: before a resource noun ("the *billing* db") or after one
+    and "for" ("a table for *orders*")."""
+    return (i + 1 < len(raw) and raw[i + 1] in _WORKLOAD_NOUNS) or (
+        i >= 2 and raw[i - 1] == "for" and raw[i - 2] in _WORKLOAD_NOUNS)
 
 
 _VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})
