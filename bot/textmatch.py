@@ -107,6 +107,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
     ("box", re.compile(r"\bout[\s-]+of[\s-]+the[\s-]+box\b"), "by default"),  # "is pitr on out of the box"
+    # "does aws patch it *in the maintenance window*": when it happens, not the window asked about
+    ("window", re.compile(r"\b(?:in|during|within)\s+(?:the|our|a|its)\s+(?:weekly\s+)?maintenance\s+windows?\b"),
+     "during maintenance"),
     # "a laptop stolen from a *sales rep*": a colleague, not the sales (pricing) topic
     ("sales", re.compile(r"\bsales\s+(?:reps?|team|teams|person|people|guy|engineers?|managers?|folks)\b"), "colleague"),
     # "(not asking about the control plane)": an aside that sets a topic aside is no topic of the question
