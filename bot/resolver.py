@@ -289,19 +289,18 @@ class Resolver(NameFinding, RowMatching):
                 scores = {}
         scores = self._object_decides(scores, toks)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
-        if (found is not None and cat_sid and asking is not None and scores and found.task.aspect not in scores
+        if (found is not None and cat_sid and asking is not None
                 and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
-            # "azure sql db - who installs the sql engine / windows patches, do we need a maintenance window job?":
-            # a task the words that ask name outranks one only the rest of the message names
+            # the task the words that ask name outranks one only the rest of the message names: set against what
+            # comes before ("the agent auto-updates I think, *but* who installs the windows os updates in our
+            # images"), or in a row the asking words name ("azure sql db - who installs the sql engine / windows
+            # patches, do we need a maintenance window job?")
             asked_task = self._task_in(cat_sid, asking, None)
-            if asked_task is not None and asked_task.task.aspect in scores:
+            if _after_but(toks, asking):
+                found = asked_task or found
+            elif (asked_task is not None and scores and found.task.aspect not in scores
+                  and asked_task.task.aspect in scores):
                 found = asked_task
-        if (found is not None and cat_sid and asking is not None and _after_but(toks, asking)
-                and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
-            # set against what comes before ("the agent auto-updates I think, *but* who installs the windows os
-            # updates in our images"), the task the words that ask name outranks one the context names
-            asked_task = self._task_in(cat_sid, asking, None)
-            found = asked_task or found
         if implied and not via_term and svc is not None and self._provider_layer(scores, prov):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
@@ -327,8 +326,8 @@ class Resolver(NameFinding, RowMatching):
                 and asks_to_set(toks, self.duty)):
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
-        if (found is not None and "reliability" in scores
-                and scores["reliability"][0] >= 0.5 * max(v[0] for v in scores.values())):
+        if (found is not None and _RELIABILITY in scores
+                and scores[_RELIABILITY][0] >= 0.5 * max(v[0] for v in scores.values())):
             # "resiliency of our postgres servers (zone/region outages) - whose responsibility": reliability as a whole
             # is asked, the outages only say what it is about, so no one task of the service answers
             found = None
@@ -422,6 +421,10 @@ _MANAGED_CUES = frozenset("tier tiers sku managed spot preemptible".split())
 
 def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
     return item[1][0], item[0]
+
+
+# the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)
+_RELIABILITY = "reliability"
 
 
 # words that only point back at what was said before ("is *that* on us", "whose is *it*")
