@@ -243,10 +243,10 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
 
 
 _PARTLY = frozenset("partly partially part".split())
+_WHOLLY = frozenset("fully entirely completely still".split())
 
 
 def _asks_if_partly_ours(asked: list[str]) -> bool:
     """The question asks whether part of the work is still ours ("fully aws's job now, or *still partly ours*", "do
     we still own *part* of it")."""
-    return bool(_PARTLY.intersection(asked)) and bool({"fully", "entirely", "completely", "still"}.intersection(asked))
-
+    return bool(_PARTLY.intersection(asked)) and bool(_WHOLLY.intersection(asked))

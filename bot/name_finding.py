@@ -172,7 +172,8 @@ class NameFinding:
 
     def _by_context(self, toks: list[str], candidates: list[Service], first: Service) -> Service:
         """Of the services that share a name, the one whose task catalogue the question's words match (of several,
-        the one whose variant is named); the first listed when none or several do."""
+        the one whose variant is named, else one whose matched task keyword weighs 1.5x the next one's); the first
+        listed when none or several do."""
         found = [(s, self._find_task(toks, s)[2]) for s in candidates]
         fits = [(s, m.keyword.weight) for s, m in found if m is not None]
         if len(fits) > 1:  # a variant of one of them written out ("a *self-managed* cert in certificate manager")
