@@ -147,6 +147,7 @@ this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this 
 naming convention|naming conventions|design doc|design docs|google doc|architecture doc
 can t find it|cannot find it|put the runbook|the runbook in|runbook in the
 who here|any advice|career advice|mentoring|mentor juniors|mentoring juniors|career move|career path|moving from sysadmin
+confuse me|confuses me|confusing me|these numbers|version numbering|numbering scheme|release labels
 """) if p.strip())
 # infrastructure-as-code artefacts asked about as such ("review my terraform module"); with a who-word the question
 # may ask a duty about what is in them ("a password hardcoded in a cloudformation template, whose problem is that")
