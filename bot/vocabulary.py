@@ -10,6 +10,7 @@ outranks a provider or a service the question names (see bot/resolver.py). ``che
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -65,25 +66,18 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         return first
 
 
-    def terms_of(self, question: str, provider: Provider) -> list[Term]:
-        """Every term of ``provider`` the question uses (with its context where it needs one)."""
+    def terms_of(self, question: str, provider: Provider) -> Iterator[Term]:
+        """The terms of ``provider`` the question uses (with their context where they need one), in the order written."""
         words = plain_words(question)
         present = set(words)
-        return [term for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
+        return (term for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
                 if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase
-                and (not term.context or present & set(term.context))]
+                and (not term.context or present & set(term.context)))
 
     def services_named(self, question: str, first: Service) -> str | None:
         """The service of a term of ``first``'s provider the question also uses, other than ``first``."""
-        words = plain_words(question)
-        present = set(words)
-        for i, w in enumerate(words):
-            for phrase, term in self._index.get(w, ()):
-                if (term.service and term.service != first.id and term.provider is first.provider
-                        and tuple(words[i:i + len(phrase)]) == phrase
-                        and (not term.context or present & set(term.context))):
-                    return term.service
-        return None
+        return next((t.service for t in self.terms_of(question, first.provider)
+                     if t.service and t.service != first.id), None)
 
 
 def plain_words(question: str) -> list[str]:
