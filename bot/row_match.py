@@ -96,7 +96,8 @@ class RowMatching:
         candidates = {id(kw): kw for t in matched for kw in self._kw_by_token.get(t, ())}
         for kw in candidates.values():
             if all(t in matched for t in kw.tokens):
-                if kw.aspect not in best or kw.weight > best[kw.aspect][0]:
+                # equal weights: the same keyword text every run, not the first the set order happens to give
+                if kw.aspect not in best or (kw.weight, best[kw.aspect][1]) > (best[kw.aspect][0], kw.text):
                     best[kw.aspect] = (kw.weight, kw.text)
         return best
 
