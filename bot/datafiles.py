@@ -6,6 +6,10 @@ reaches the user.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,6 +70,64 @@ def read_yaml(path: Path) -> Any:
         raise DataFileError(path, [f"{where}invalid YAML ({problem})"]) from None
 
 
+def cache_dir() -> Path:
+    """Where derived data is kept between starts (parsed YAML, normal forms of the catalogue's words), like .pyc
+    files: ``SRM_CACHE_DIR`` or ``<temp dir>/srm-bot-cache``. Safe to delete; a read-only place only costs speed."""
+    return Path(os.environ.get("SRM_CACHE_DIR") or Path(tempfile.gettempdir()) / "srm-bot-cache")
+
+
+_KEEP = 16  # cache files of one kind kept (the newest): tests and edited data keep making new ones
+
+
+def write_cache(path: Path, data: Any) -> None:
+    """Write JSON atomically (a reader never sees half a file), then drop all but the newest files of its kind
+    (the name up to its first "-"); failures only cost speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+        kind = path.name.split("-", 1)[0]
+        older = sorted(path.parent.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in older[_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def read_yaml_files(root: Path, paths: list[Path]) -> dict[str, Any]:
+    """rel path -> parsed YAML, or the file's DataFileError. Parsing YAML is most of the load time, so the parsed
+    data of an unchanged set of files (by path, size and mtime) is kept as JSON; a set with a file that does not
+    parse, or whose data JSON would not give back as it is (dates, number keys), is never cached."""
+    sig = hashlib.sha1(str(root.resolve()).encode())
+    for p in paths:
+        try:
+            st = p.stat()
+            sig.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
+        except OSError:
+            sig.update(f"{p}|missing".encode())
+    cache = cache_dir() / f"yaml-{sig.hexdigest()}.json"
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    out: dict[str, Any] = {}
+    for path in paths:
+        rel = str(path.relative_to(root))
+        try:
+            out[rel] = read_yaml(path)
+        except DataFileError as exc:
+            out[rel] = exc
+    if not any(isinstance(v, DataFileError) for v in out.values()):
+        try:
+            same = json.loads(json.dumps(out)) == out
+        except (TypeError, ValueError):
+            same = False
+        if same:
+            write_cache(cache, out)
+    return out
+
+
 def validation_problems(data: Any, exc: ValidationError) -> list[str]:
     out = []
     for err in exc.errors():
@@ -75,8 +137,15 @@ def validation_problems(data: Any, exc: ValidationError) -> list[str]:
     return out
 
 
-def load_yaml_model(path: Path, model: type[M]) -> M:
-    data = read_yaml(path)
+def load_yaml_model(path: Path, model: type[M], cached: bool = False) -> M:
+    """The file as a model. ``cached``: the bundled data files (read at every start) keep their parsed form
+    between starts (:func:`read_yaml_files`); a user's config is read fresh."""
+    if cached:
+        data = read_yaml_files(path.parent, [path])[path.name]
+        if isinstance(data, DataFileError):
+            raise data
+    else:
+        data = read_yaml(path)
     if data is None:
         raise DataFileError(path, ["file is empty"])
     try:

@@ -189,11 +189,11 @@ class ServiceCatalog(BaseModel, extra="forbid"):
 
 
 def load_matrix(path: Path | str = MATRIX_PATH) -> Matrix:
-    return load_yaml_model(Path(path), Matrix)
+    return load_yaml_model(Path(path), Matrix, cached=True)
 
 
 def load_services(path: Path | str = SERVICES_PATH) -> ServiceCatalog:
-    return load_yaml_model(Path(path), ServiceCatalog)
+    return load_yaml_model(Path(path), ServiceCatalog, cached=True)
 
 
 def check_ids_problem(matrix: Matrix, path: Path | str) -> None:

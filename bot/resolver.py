@@ -37,6 +37,7 @@ from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
+from bot.datafiles import cache_dir
 from bot.duty import (
     DutyFrame,
     asked_duty,
@@ -68,7 +69,7 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import STOP_WORDS, asking_part, content_tokens, raw_tokens, several_sentences, stem, who_clause
+from bot.textmatch import STOP_WORDS, asking_part, content_tokens, raw_tokens, remembered_normal_forms, several_sentences, stem, who_clause
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
@@ -82,14 +83,15 @@ class Resolver(NameFinding, RowMatching):
         self.services = {s.id: s for s in services.services}
         self.owners = owners
         self._aspects = {a.id: a for a in matrix.aspects}
-        self._index_rows(matrix)
-        self._index_names(services)
-        self.tasks = TaskIndex(tasks if tasks is not None else load_tasks(), services, matrix)
-        self.compose = Composer(matrix, self.tasks, owners)
-        rows = [t for a in matrix.aspects for t in [a.title, *a.keywords]]
-        self.duty = DutyFrame(catalogue_words(rows, (t for _, task in self.tasks.catalog.tasks()
-                                                     for t in [task.title, *task.keywords]),
-                                              (" ".join(toks) for toks in self._aliases)), catalogue_words(rows))
+        with remembered_normal_forms(cache_dir()):
+            self._index_rows(matrix)
+            self._index_names(services)
+            self.tasks = TaskIndex(tasks if tasks is not None else load_tasks(), services, matrix)
+            self.compose = Composer(matrix, self.tasks, owners)
+            rows = [t for a in matrix.aspects for t in [a.title, *a.keywords]]
+            self.duty = DutyFrame(catalogue_words(rows, (t for _, task in self.tasks.catalog.tasks()
+                                                         for t in [task.title, *task.keywords]),
+                                                  (" ".join(toks) for toks in self._aliases)), catalogue_words(rows))
 
     # -- tasks ---------------------------------------------------------------------
     def _find_task(self, toks: list[str], svc: Service | None, used: list[bool] | None = None

@@ -8,17 +8,13 @@ checks the catalogue against the matrix, the services and the check registry (``
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from bot.datafiles import DataFileError, read_yaml, validation_problems
+from bot.datafiles import DataFileError, read_yaml_files, validation_problems
 from bot.matrix import DATA_DIR, Matrix, Provider, ServiceCatalog
 
 TASKS_DIR = DATA_DIR / "tasks"
@@ -146,42 +142,6 @@ class TaskCatalog(BaseModel):
         return out
 
 
-def _cache_file(root: Path, paths: list[Path]) -> Path:
-    """Where the parsed YAML of exactly these files (by path, size and mtime) is kept."""
-    base = Path(os.environ.get("SRM_CACHE_DIR") or Path(tempfile.gettempdir()) / "srm-bot-cache")
-    sig = hashlib.sha1(str(root.resolve()).encode())
-    for p in paths:
-        st = p.stat()
-        sig.update(f"{p.name}|{p.parent.name}|{st.st_size}|{st.st_mtime_ns}".encode())
-    return base / f"tasks-{sig.hexdigest()}.json"
-
-
-def _parsed(root: Path, paths: list[Path]) -> dict[str, Any]:
-    """rel path -> parsed YAML. Parsing YAML is most of the load time, so the parsed data of an unchanged
-    set of files is kept as JSON (like .pyc files); a file that does not parse is never cached."""
-    cache = _cache_file(root, paths)
-    try:
-        return json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    out: dict[str, Any] = {}
-    for path in paths:
-        rel = str(path.relative_to(root))
-        try:
-            out[rel] = read_yaml(path)
-        except DataFileError as exc:
-            out[rel] = exc
-    if not any(isinstance(v, DataFileError) for v in out.values()):
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(out), encoding="utf-8")
-            tmp.replace(cache)
-        except OSError:
-            pass  # a read-only temp dir only costs speed
-    return out
-
-
 def _load_file(data: Any, rel: str) -> ServiceTasks:
     if isinstance(data, DataFileError):
         raise DataFileError(rel, data.problems)
@@ -201,7 +161,7 @@ def load_tasks(root: Path | str = TASKS_DIR) -> TaskCatalog:
     if not root.is_dir():
         return catalog
     paths = sorted(root.glob("*/*.yml"))
-    parsed = _parsed(root, paths)
+    parsed = read_yaml_files(root, paths)
     for path in paths:
         rel = str(path.relative_to(root))
         try:

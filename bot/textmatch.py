@@ -9,11 +9,17 @@ characters or more, when rapidfuzz's ratio is at least ``FUZZY_CUTOFF``.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 from rapidfuzz import fuzz, process
+
+from bot.datafiles import write_cache
 
 FUZZY_CUTOFF = 84.0
 FUZZY_MIN_LEN = 5
@@ -193,8 +199,23 @@ _EMOJI = re.compile(r"(?<![\w:]):[a-z0-9_+'-]+:(?![\w:])")
 _SLACK_MARKUP = re.compile(r"<[!@#]?[^<>|]*(?:\|([^<>]*))?>")
 
 
-@lru_cache(maxsize=32768)  # the catalogue repeats its keywords, and one question is read several ways
 def normalize(text: str) -> str:
+    """Lowercase words with Slack markup, punctuation and the fixes below applied (spelled-out short forms, joined
+    names). Pure: the forms the data's words take are kept between starts (:func:`remembered_normal_forms`)."""
+    out = _KNOWN.get(text)
+    if out is None:
+        out = _normalized(text)
+        if _learned is not None:
+            _learned[text] = out
+    return out
+
+
+_KNOWN: dict[str, str] = {}  # normal forms read back from the cache (this file's code unchanged)
+_learned: dict[str, str] | None = None  # forms computed while a remembered_normal_forms block runs
+
+
+@lru_cache(maxsize=32768)  # the catalogue repeats its keywords, and one question is read several ways
+def _normalized(text: str) -> str:
     text = text.lower()
     if ":" in text:
         text = _EMOJI.sub(" ", text)
@@ -210,6 +231,34 @@ def normalize(text: str) -> str:
 # the fixes with their several literals as one search each (a C-level scan instead of a generator per text)
 _FIXES: tuple[tuple[Any, re.Pattern[str], Any], ...] = tuple(
     (t if isinstance(t, str) else re.compile("|".join(map(re.escape, t))), p, r) for t, p, r in _JOIN_FIXES)
+
+
+def forget_normal_forms() -> None:
+    """Drop every normal form held in memory (benchmarks measuring a cold start)."""
+    _KNOWN.clear()
+    _normalized.cache_clear()
+
+
+@contextmanager
+def remembered_normal_forms(where: Path) -> Iterator[None]:
+    """Normalizing the data's thousands of words is a third of building a resolver, and the forms depend only on
+    this file's code: within the block, forms kept in ``where`` (by this file's hash) are read back, and forms new
+    to it are added to it at the end (like .pyc files; a question's words are never kept)."""
+    global _learned
+    path = where / f"normal-{hashlib.sha1(Path(__file__).read_bytes()).hexdigest()}.json"
+    if not _KNOWN:
+        try:
+            _KNOWN.update(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            pass
+    outer, _learned = _learned, {}
+    try:
+        yield
+    finally:
+        new, _learned = _learned, outer
+    if new:
+        _KNOWN.update(new)
+        write_cache(path, _KNOWN)
 
 
 def raw_tokens(text: str) -> list[str]:
