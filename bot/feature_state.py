@@ -19,6 +19,8 @@ _OPT_IN_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "turn on", "turns on", "switch on", "switches on", "enable", "enables", "activate", "activates", "opt in",
     "opts in", "turn it on", "switch it on", "turn that on", "switch that on"))
 _OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "opt in", "opts in", "activate")
+# a customer side that starts with the opt-in: "Turns on X ...", "Turns X on ...", "Opts in ..."
+_STARTS_OPT_IN = re.compile(r"(%s)\b|(turns|switches) ([a-z]+ ){1,4}on\b" % "|".join(_OPT_IN_DOES))
 _DEFAULT_WORDS = frozenset("default defaults automatically itself".split())
 
 
@@ -40,7 +42,7 @@ def asks_who_opts_in(raw: Sequence[str], customer_does: str) -> bool:
     """ "*who turns on* the service-managed failover": the who-question's own verb is the opt-in the customer's side
     of a provider task starts with ("Turns on service-managed failover ..."); not "do we have to turn it on", which
     asks whether the provider does it already."""
-    if _DEFAULT_WORDS.intersection(raw) or not _plain(customer_does).startswith(_OPT_IN_DOES):
+    if _DEFAULT_WORDS.intersection(raw) or not _STARTS_OPT_IN.match(_plain(customer_does)):
         return False
     return any(i > 0 and raw[i - 1] == "who" for i, _ in _OPT_IN_ASKS.occurrences(raw))
 

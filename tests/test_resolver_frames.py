@@ -309,3 +309,16 @@ def test_round_18_frames(question, owner):
 def test_round_19_frames(question, owner, provider):
     answer = R.who_owns(question)
     assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
+@pytest.mark.parametrize(("question", "owner"), [
+    # round 28: a provider task that runs once a setting is on; asking who turns the setting on asks the customer's
+    # opt-in, whether the customer side says "turns on X" or "turns X on"
+    ("rds mysql with auto minor version upgrade = yes, who installs the minor engine patches", Owner.provider),
+    ("who turns on auto minor version upgrade on rds", Owner.customer),
+    ("who turns on auto minor version upgrade for neptune", Owner.customer),
+    ("neptune auto minor version upgrade on - who applies minor versions", Owner.provider),
+    ("who turns on automatic mitigation for shield advanced", Owner.customer),
+])
+def test_round_28_opt_in(question, owner):
+    assert R.who_owns(question).owner is owner
