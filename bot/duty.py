@@ -239,6 +239,8 @@ class DutyFrame:
             phrase = [w for w in phrase if not w.isdigit()]  # an address or a version ("allow 35.235.240.0/20")
             if not phrase or all(w in _SIDES for w in phrase):  # "who carries that, *the csp* or us": the sides
                 return False
+            while phrase[-1] in _SIDES:  # "who builds those policies, *msft* or us": the sides after the object
+                phrase = phrase[:-1]
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6

@@ -33,6 +33,7 @@ differs by model, the answer is ``depends`` with the per-model breakdown.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections import Counter
 from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
@@ -300,6 +301,15 @@ class Resolver(NameFinding, RowMatching):
             asked_task = self._task_in(cat_sid, asking, None)
             if _after_but(toks, asking):
                 found = asked_task or found
+            elif (asked_task is not None and several_sentences(question)
+                  and asked_task.keyword.weight >= 0.6 * found.keyword.weight
+                  and _names_own_object(found.keyword.tokens, asked_task.keyword.tokens,
+                                        stem(asked_duty(asking, self.duty) or ""))
+                  and not set(found.keyword.tokens) <= {stem(t) for t in _without(toks, asking)}):
+                # "bumped the eks *control plane* to the next minor. the worker nodes are still on the old kubelet -
+                # who *upgrades* those?": a keyword pieced together from the context and the asking words is
+                # weaker than a task the asking words name on their own
+                found = asked_task
             elif (asked_task is not None and scores and found.task.aspect not in scores
                   and asked_task.task.aspect in scores):
                 found = asked_task
@@ -430,6 +440,25 @@ _RELIABILITY = "reliability"
 
 
 # words that only point back at what was said before ("is *that* on us", "whose is *it*")
+def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str) -> bool:
+    """The asking words' keyword names a thing of its own (more than the verb asked) that the context's keyword does
+    not share ("*worker nodes*" against "control plane", not "renew" against "imported certificate renew")."""
+    own = set(asked) - {verb}
+    return bool(own) and not own & set(found)
+
+
+def _without(toks: list[str], part: list[str]) -> list[str]:
+    """The message's words other than those of one part of it (the context around the words that ask)."""
+    left = Counter(part)
+    out = []
+    for t in toks:
+        if left[t]:
+            left[t] -= 1
+        else:
+            out.append(t)
+    return out
+
+
 _POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
 their provider vendor aws amazon azure microsoft google gcp ms msft""".split())
 
