@@ -85,6 +85,17 @@ class Answer(BaseModel):
     next_step: str = ""
 
     @property
+    def topic(self) -> str:
+        """What the answer is about: the task, the row, the split as a whole (an overview), or nothing we cover."""
+        if self.task:
+            return self.task.title
+        if self.aspect_title:
+            return self.aspect_title
+        if self.owner is Owner.unknown:
+            return "not in the matrix"
+        return f"{self.service_name} as a whole" if self.service_name else "the shared responsibility model as a whole"
+
+    @property
     def asks_variant(self) -> bool:
         return bool(self.variants) and self.variant is None
 

@@ -32,8 +32,8 @@ differs by model, the answer is ``depends`` with the per-model breakdown.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
@@ -439,7 +439,6 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 _RELIABILITY = "reliability"
 
 
-# words that only point back at what was said before ("is *that* on us", "whose is *it*")
 def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str) -> bool:
     """The asking words' keyword names a thing of its own (more than the verb asked) that the context's keyword does
     not share ("*worker nodes*" against "control plane", not "renew" against "imported certificate renew")."""
@@ -459,6 +458,7 @@ def _without(toks: list[str], part: list[str]) -> list[str]:
     return out
 
 
+# words that only point back at what was said before ("is *that* on us", "whose is *it*")
 _POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
 their provider vendor aws amazon azure microsoft google gcp ms msft""".split())
 

@@ -128,6 +128,11 @@ OVERVIEWS: dict[Owner, str] = {
         "hypervisor, the services' own software), you secure what you put in it and configure (data, identities "
         "and access, network rules, encryption choices, applications). Where the line falls depends on the "
         "service: ask about one duty for its owner."),
+    Owner.depends: (
+        "How much of it is yours depends on the service model: on IaaS most of the stack above the hypervisor "
+        "(guest OS, network rules, data, identities, applications), on PaaS your data, identities, access, "
+        "configuration and code, on SaaS mainly your data, users and tenant settings. Name the model or the service "
+        "for its split."),
     Owner.customer: (
         "Security *in* the cloud is yours: your data, identities and access, network and firewall "
         "configuration, guest OS patching on IaaS, encryption choices and applications. How much of it "
@@ -157,7 +162,7 @@ _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibili
 _WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
 # "security on google cloud *managed services* overall": the kind of service asked about, not a topic
 _KINDS_OF_SERVICE = frozenset(stem(w) for w in """managed service services platform platforms run runs running
-deploy deployed host hosted build""".split())  # "... of what we *run* on google cloud"
+deploy deployed host hosted build workload workloads""".split())  # "... of what we *run* on google cloud"
 # "is security on gcp *shared* or all on *one side*": asks how the whole is split
 _ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
 
@@ -176,25 +181,33 @@ def _side_named(raw: Sequence[str]) -> Owner | None:
 def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
-    whole = _WHOLE_TOPICS | _RUNNING if _AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS
-    words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS
+    whole = _WHOLE_TOPICS | _SECURING | _RUNNING if _AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS | _SECURING
+    words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS - _SINCE_MANAGED
     if words - _RUNNING:
         return None
     if "who" in raw and "what" in raw and not words - _RUNNING:  # "apigee hybrid: who operates what?": its split
         return Owner.shared
     if words:
         return None
-    if whole.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)):
+    if whole.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
+                                        or _ALL_ON.intersection(raw)):
         # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
         # it": the service's split itself
         return Owner.shared
     return _side_named(raw)
 
 
-# the thing a service question is about when it asks about the service as such ("security of an eks *cluster*")
+# the thing a service question is about when it asks about the service as such ("security of an eks *cluster*",
+# "securing our cloud build *pipelines*", "eventbridge *buses*")
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
-deployments database databases account accounts workload workloads whole as""".split())
+deployments database databases account accounts workload workloads whole as pipeline pipelines build builds bus buses
+job jobs topic topics setup""".split())
+_SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
+# "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
+_SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())
 _AS_A_WHOLE = frozenset("whole overall general entire".split())
+# "dataflow security - is it *all* on google since it's managed?": whether one side has all of it asks the split
+_ALL_ON = frozenset("all entirely fully completely".split())
 _RUNNING = frozenset(stem(w) for w in "running operating run operate operates".split())  # the service as a whole, with "overall"
 
 
@@ -203,14 +216,23 @@ def _both_sides_named(raw: Sequence[str]) -> bool:
     return any(t in _CUSTOMER_WORDS for t in raw) and any(t in _PROVIDER_SIDE for t in raw)
 
 
+def _how_much_of(raw: Sequence[str]) -> bool:
+    """ "how *much of* security is on us": a share of the whole, not a price ("how much is cloud sql")."""
+    return any(tuple(raw[i:i + 3]) == ("how", "much", "of") for i in range(len(raw) - 2))
+
+
 def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a question with no topic ("what is the customer responsible for?"): the side it asks about,
     the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a
     whole ("on google cloud is security overall google's job or ours") is the shared model itself."""
     words = set(content)
+    how_much = _how_much_of(raw)
+    if how_much:
+        words -= {stem("much")}
     if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS | _KINDS_OF_SERVICE and (
             _ASKS_WHO.intersection(raw) or _both_sides_named(raw)):  # "... overall - is that us or google?"
-        return Owner.shared
+        # "how much of the workload security is on us vs the csp": the share asked varies with the model
+        return Owner.depends if how_much and not any(t in PROVIDER_WORDS for t in raw) else Owner.shared
     if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
         return None
     if "who" in raw and "what" in raw:  # "who is responsible for what (in aws lambda)": the split itself

@@ -112,6 +112,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    ("whos", re.compile(r"\bwhos\b"), "who is"),  # "whos responsible", typed without the apostrophe
     ("box", re.compile(r"\bout[\s-]+of[\s-]+the[\s-]+box\b"), "by default"),  # "is pitr on out of the box"
     # "does aws patch it *in the maintenance window*": when it happens, not the window asked about
     ("window", re.compile(r"\b(?:in|during|within)\s+(?:the|our|a|its)\s+(?:weekly\s+)?maintenance\s+windows?\b"),
@@ -326,8 +327,9 @@ def who_clause(text: str) -> list[str] | None:
     return raw_tokens(text[:cut.start()])
 
 
-# words whose final s is not a plural ("*https* lb" is not an "http flood")
-_UNSTEMMED = frozenset({"https"})
+# words whose final s is not a plural ("*https* lb" is not an "http flood"), and "building", the place (its plural
+# stems to it), which is not the verb of "the *builds*" ("security of our cloud builds" is no building security)
+_UNSTEMMED = frozenset({"https", "building"})
 # plurals too short for the rule below ("confidential *vms*" are confidential vms); "aws", "dns", "kms", "ebs" stay
 _SHORT_PLURALS = {"vms": "vm", "dbs": "db", "azs": "az", "sgs": "sg", "ips": "ip", "cas": "ca"}
 

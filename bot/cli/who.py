@@ -28,8 +28,7 @@ STATUS_TEXT = {"passing": "[green]passing[/]", "failing": "[bold red]failing[/]"
 
 def render_answer(console: Console, answer: Answer, statuses: list[GuardStatus] | None = None) -> None:
     style = OWNER_STYLE[answer.owner.value]
-    topic = answer.task.title if answer.task else (answer.aspect_title or "not in the matrix")
-    console.print(f"[{style}]{answer.owner.value.upper()}[/]  {escape(topic)}", highlight=False)
+    console.print(f"[{style}]{answer.owner.value.upper()}[/]  {escape(answer.topic)}", highlight=False)
     ctx = []
     if answer.service_name:
         ctx.append(f"service: {answer.service_name}")

@@ -235,8 +235,7 @@ def who_owns_message(answer: Answer, team: Team | None, statuses: list[CheckStat
         lead = "Did you mean" if answer.owner is Owner.unknown else "Close matches"
         blocks.append(context(f"{lead}: " + ", ".join(escape(a.title) for a in answer.alternatives)))
     failing = sum(1 for s in statuses if s.failing)
-    text = f"{label}: {answer.task.title if answer.task else (answer.aspect_title or 'not in the matrix')}. " \
-        f"{answer.explanation}"
+    text = f"{label}: {answer.topic}. {answer.explanation}"
     if team is not None and owning:
         text += f" Customer part owned by {team.name}."
     if failing:
