@@ -283,9 +283,13 @@ class Resolver(NameFinding, RowMatching):
             words = [t for t in asking if t not in STOP_WORDS]
             named = self._score_aspects([stem(t) for t in words], words)
             if named:  # the rows they name; when they name a row only through a service name, that row
-                scores = {k: v for k, v in scores.items() if k in named} or named
+                # ... unless they point back at the thing named before ("the servers and network gear under google
+                # cloud - anything *there* for us to patch?"): then the context's rows stand
+                scores = {k: v for k, v in scores.items() if k in named} or (
+                    scores if _REFERS_BACK.intersection(words) else named)
             elif (focus is not None and self.duty.names_its_object(focus)) or (
-                    focus is None and self.duty.asked(asking) is None and words and not set(words) <= _POINTERS):
+                    focus is None and self.duty.asked(asking) is None and words
+                    and not set(words) <= _POINTERS | _FEATURE_STATE):
                 # "... the postmortem is tomorrow. who owns the friday sprint review invite", "anyone know a good
                 # ramen place - need to know for the audit": the words that ask name their own thing and no row of
                 # ours, so the rows of the context or purpose around them do not answer it
@@ -458,6 +462,11 @@ def _without(toks: list[str], part: list[str]) -> list[str]:
     return out
 
 
+# words in the asking sentence that point back at the thing the context names
+_REFERS_BACK = frozenset("there those these them".split())
+# words asking whether the thing named before is on ("encryption at rest on gcp: do we need to *switch something* on
+# or is it there *by default*")
+_FEATURE_STATE = frozenset("""switch turn enable something default defaults automatic automatically""".split())
 # words that only point back at what was said before ("is *that* on us", "whose is *it*")
 _POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
 their provider vendor aws amazon azure microsoft google gcp ms msft""".split())

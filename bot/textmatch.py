@@ -113,6 +113,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
     ("whos", re.compile(r"\bwhos\b"), "who is"),  # "whos responsible", typed without the apostrophe
+    ("w/o", re.compile(r"\bw/o\b"), "without "),  # "a server *w/o* ha"
+    ("w/", re.compile(r"\bw/(?=\s|$)|\bw/(?=[a-z])"), "with "),  # "who deals *w/* that", "w/sse-kms"
     ("box", re.compile(r"\bout[\s-]+of[\s-]+the[\s-]+box\b"), "by default"),  # "is pitr on out of the box"
     # "does aws patch it *in the maintenance window*": when it happens, not the window asked about
     ("window", re.compile(r"\b(?:in|during|within)\s+(?:the|our|a|its)\s+(?:weekly\s+)?maintenance\s+windows?\b"),
@@ -292,6 +294,10 @@ _TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\W*$")
 _TRAILING_PURPOSE = re.compile(r"\s[-\u2013\u2014]+\s+(?:need|needed|needs|for|want|wanted|asking|so|because|cause|since|"
                                r"trying|it s for|its for|it's for)\b[^-\u2013\u2014]*$", re.IGNORECASE)
 
+# why the asker thinks so, after the question: "... google's job *since they patch cos*?"
+_TRAILING_REASON = re.compile(r"\s+(?:since|because|cause|bc)\s+(?:they|it|its|it's|google|aws|amazon|microsoft|azure|"
+                              r"the provider|the csp)\b[^?.!]*[?.!]*\s*$", re.IGNORECASE)
+
 
 def asking_part(text: str) -> list[str] | None:
     """The words that ask: the asking sentence, up to the end of its who-clause ("whose job - *want to get the runbook
@@ -312,6 +318,7 @@ def asking_part(text: str) -> list[str] | None:
         asking = _TRAILING_PURPOSE.sub("", asking) or asking  # "... - need to know for the audit tomorrow"
         if ": " in asking:  # "quick sanity check for the onboarding doc: security on gcp - google's job or ours?"
             asking = asking.rsplit(": ", 1)[1] or asking
+    asking = _TRAILING_REASON.sub("", asking) or asking  # "is patching those google's job *since they patch cos*?"
     words = raw_tokens(asking)
     return words if words and words != raw_tokens(text) else None
 
