@@ -32,6 +32,7 @@ differs by model, the answer is ``depends`` with the per-model breakdown.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -163,6 +164,20 @@ class Resolver(NameFinding, RowMatching):
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
+        examples = _EXAMPLES.search(question)
+        if examples is not None:
+            # "azure sql db - network security *(firewall rules, private endpoints etc)*, microsoft's or ours?": the
+            # examples (two or more) say what the row means; when the words around them name a row and no one task,
+            # the row answers
+            items = [i for i in _ITEM_SPLIT.split(examples.group().strip("() ")) if i.strip(" .")]
+            bare = question[:examples.start()] + " " + question[examples.end():]
+            whole = self._who_owns(bare, provider, service_model) if len(items) > 1 else None
+            if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
+                return whole.model_copy(update={"question": question})
+        return self._who_owns(question, provider, service_model)
+
+    def _who_owns(self, question: str, provider: str | Provider | None = None,
+                  service_model: str | Model | None = None) -> Answer:
         toks = raw_tokens(question)
         headline = self._headline(toks)
         if headline:
@@ -439,6 +454,10 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
     return item[1][0], item[0]
 
 
+# a list of examples ending in "etc", in brackets or between dashes: "(firewall rules, private endpoints etc)"
+_EXAMPLES = re.compile(r"\([^()]*\betc\b\.?[^()]*\)|(?<=\s[-\u2013\u2014]\s)[^()\-\u2013\u2014?]*\betc\b\.?(?=\s[-\u2013\u2014]\s)",
+                       re.IGNORECASE)
+_ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
 # the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)
 _RELIABILITY = "reliability"
 
