@@ -71,7 +71,8 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import STOP_WORDS, asking_part, content_tokens, raw_tokens, remembered_normal_forms, several_sentences, stem, who_clause
+from bot.textmatch import (STOP_WORDS, asking_part, content_tokens, raw_tokens, remembered_normal_forms,
+                           sentence_tokens, several_sentences, stem, who_clause)
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
@@ -322,12 +323,15 @@ class Resolver(NameFinding, RowMatching):
                 found = asked_task or found
             elif (asked_task is not None and several_sentences(question)
                   and asked_task.keyword.weight >= 0.6 * found.keyword.weight
-                  and _names_own_object(found.keyword.tokens, asked_task.keyword.tokens,
-                                        stem(asked_duty(asking, self.duty) or ""))
-                  and not set(found.keyword.tokens) <= {stem(t) for t in _without(toks, asking)}):
+                  and (_names_own_object(found.keyword.tokens, asked_task.keyword.tokens,
+                                         stem(asked_duty(asking, self.duty) or ""))
+                       and not set(found.keyword.tokens) <= {stem(t) for t in _without(toks, asking)}
+                       or set(asked_task.keyword.tokens) - set(found.keyword.tokens)
+                       and _scattered(found.keyword.tokens, sentence_tokens(question)))):
                 # "bumped the eks *control plane* to the next minor. the worker nodes are still on the old kubelet -
                 # who *upgrades* those?": a keyword pieced together from the context and the asking words is
-                # weaker than a task the asking words name on their own
+                # weaker than a task the asking words name on their own; so is one whose words no one sentence holds
+                # ("our *dnssec* setup ... the *key* signing key rolled ... is ksk *rotation* ...": the ksk rotation)
                 found = asked_task
             elif (asked_task is not None and scores and found.task.aspect not in scores
                   and asked_task.task.aspect in scores):
@@ -464,9 +468,16 @@ _RELIABILITY = "reliability"
 
 def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str) -> bool:
     """The asking words' keyword names a thing of its own (more than the verb asked) that the context's keyword does
-    not share ("*worker nodes*" against "control plane", not "renew" against "imported certificate renew")."""
+    not have ("*worker nodes*" against "control plane", "*ksk* rotation" against "dnssec key rotation"; not "renew"
+    against "imported certificate renew")."""
     own = set(asked) - {verb}
     return bool(own) and not own & set(found)
+
+
+def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
+    """No sentence holds more than half of the keyword's words: it was pieced together from across the message."""
+    words = set(keyword)
+    return all(2 * len(words & {stem(t) for t in part}) <= len(words) for part in sentences)
 
 
 def _without(toks: list[str], part: list[str]) -> list[str]:

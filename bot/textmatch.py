@@ -112,6 +112,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                     r"(packages?|modules?|dependencies|dependency|libraries|library|libs|deps)\b"), "app dependencies"),
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
+    ("snaps", re.compile(r"\bsnaps\b"), "snapshots"),  # "redshift manual *snaps* piling up"
+    ("vuln", re.compile(r"\bvulns?\b"), "vulnerability"),  # "api gateway *vuln* analysis", "vuln scanning"
     ("whos", re.compile(r"\bwhos\b"), "who is"),  # "whos responsible", typed without the apostrophe
     ("w/o", re.compile(r"\bw/o\b"), "without "),  # "a server *w/o* ha"
     ("w/", re.compile(r"\bw/(?=\s|$)|\bw/(?=[a-z])"), "with "),  # "who deals *w/* that", "w/sse-kms"
@@ -274,6 +276,11 @@ _CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)|,\s+(?=(do|doe
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def sentence_tokens(text: str) -> list[list[str]]:
+    """The words of each sentence of the message."""
+    return [raw_tokens(p) for p in _SENTENCE_END.split(text) if p.strip()]
 
 
 def several_sentences(text: str) -> bool:
