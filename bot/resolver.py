@@ -71,8 +71,17 @@ from bot.scope import (
 )
 from bot.task_match import TaskIndex, TaskMatch
 from bot.tasks import TaskCatalog, load_tasks
-from bot.textmatch import (STOP_WORDS, asking_part, content_tokens, raw_tokens, remembered_normal_forms,
-                           sentence_tokens, several_sentences, stem, who_clause)
+from bot.textmatch import (
+    STOP_WORDS,
+    asking_part,
+    content_tokens,
+    raw_tokens,
+    remembered_normal_forms,
+    sentence_tokens,
+    several_sentences,
+    stem,
+    who_clause,
+)
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
