@@ -30,6 +30,7 @@ purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
 quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka
+roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
