@@ -220,7 +220,7 @@ def test_data_files_write_no_key_twice():
 
 def test_who_turns_on_a_feature_asks_the_customer_half_of_a_split_task():
     a = RESOLVER.who_owns("who enables automatic minor version upgrade on rds")
-    assert (a.owner, a.task.id) == (Owner.customer, "aws_rds.engine_minor_patching")
+    assert (a.owner, a.task.id) == (Owner.customer, "aws_rds.auto_minor_upgrade_applied")
     # a default asks something else: no opt-in reading
     assert not asks_opt_in(["is", "scanning", "enabled", "by", "default"], "Turns on scanning.")
     assert asks_opt_in(["who", "turns", "on", "scanning"], "Turns on scanning.")
