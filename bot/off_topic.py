@@ -43,7 +43,8 @@ in the office|at the office|study for|prep for|study guide|study guides|should i
 study group|study groups|exam prep|which exam|cert worth it|certification worth it|specialty cert|security specialty
 certificate worth it|certificate first|certification first|exam first|which certificate should|pca certificate
 ace certificate|pca exam|ace exam|associate cloud engineer|professional cloud|ace or the pca|pca or the ace
-worth it or should i|should i do ckad|ckad first|cka first
+worth it or should i|should i do ckad|ckad first|cka first|ace or pca|pca or ace|helps more for|for a cloud job|eng job
+engineer job|engineering job|job hunt|job hunting|job search|job interview
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification

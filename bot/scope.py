@@ -190,9 +190,10 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     if words:
         return None
     if whole.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
-                                        or _ALL_ON.intersection(raw)):
+                                        or _ALL_ON.intersection(raw) or _ASKS_WHO.intersection(raw)):
         # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
-        # it": the service's split itself
+        # it", "securing *our* ci pipelines in cloud build, *whose* responsibility" ("our" says whose pipelines, not
+        # which side): the service's split itself
         return Owner.shared
     return _side_named(raw)
 
@@ -201,7 +202,7 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 # "securing our cloud build *pipelines*", "eventbridge *buses*")
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as pipeline pipelines build builds bus buses
-job jobs topic topics setup""".split())
+job jobs topic topics setup ci cd""".split())
 _SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
 # "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())

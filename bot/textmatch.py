@@ -113,7 +113,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("svc", re.compile(r"\bsvcs?\b"), "service"),
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
     ("snaps", re.compile(r"\bsnaps\b"), "snapshots"),  # "redshift manual *snaps* piling up"
-    ("vuln", re.compile(r"\bvulns?\b"), "vulnerability"),  # "api gateway *vuln* analysis", "vuln scanning"
+    ("vuln", re.compile(r"\bvulns?\b"), "vulnerability"),
+    ("list", re.compile(r"\b(deny|allow|block|white|black)(lists?)\b"), r"\1 \2"),  # "ip *denylists*" are deny lists
+    ("an eye on", re.compile(r"\b(?:keeps?|keeping|kept)\s+an\s+eye\s+on\b"), "monitors"),  # "who keeps an eye on it"  # "api gateway *vuln* analysis", "vuln scanning"
     ("whos", re.compile(r"\bwhos\b"), "who is"),  # "whos responsible", typed without the apostrophe
     ("w/o", re.compile(r"\bw/o\b"), "without "),  # "a server *w/o* ha"
     ("w/", re.compile(r"\bw/(?=\s|$)|\bw/(?=[a-z])"), "with "),  # "who deals *w/* that", "w/sse-kms"
@@ -291,10 +293,16 @@ def several_sentences(text: str) -> bool:
 def _sentence_that_asks(parts: list[str]) -> str:
     """The sentence with a who-word; without one, the last that asks ("... max size of an object in gcs?"), else the
     last."""
-    asking = next((p for p in parts if _WHO.search(p.lower())), None)
+    asks = [p for p in parts if not _PURPOSE_SENTENCE.match(p.lower())] or parts  # not "want to know who gets paged"
+    asking = next((p for p in asks if _WHO.search(p.lower())), None)
     if asking is None:
-        asking = next((p for p in reversed(parts) if p.rstrip().endswith("?")), parts[-1])
+        asking = next((p for p in reversed(asks) if p.rstrip().endswith("?")), asks[-1])
     return asking
+
+
+# a sentence saying why the asker asks: "monitoring our vms - is that google or us? *want to know who gets paged*"
+_PURPOSE_SENTENCE = re.compile(r"\s*(?:i |we )?(?:want|wanna|need|trying|just want|would like) to (?:know|figure out|"
+                               r"understand|find out)\b")
 
 
 _TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\W*$")
