@@ -366,7 +366,22 @@ _DECIDING = frozenset("decide decides deciding decision choose chooses choosing"
 def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     """The question asks who sets something up or decides on it ("who *sets up* zones", "*deciding whether* our
     workloads use zones - whose *call* is that")."""
-    return asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
+    return (asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
+            or _provider_sets(toks))
+
+
+_ADVERBS = frozenset("just actually automatically already really".split())
+
+
+def _provider_sets(toks: Sequence[str]) -> bool:
+    """ "availability zones for our stuff - does *azure just set* that up for us?": whether the provider makes the
+    setting, which asks who sets it."""
+    for i, t in enumerate(toks[:-1]):
+        if t in _SIDES and t not in {"us", "we", "customer", "customers"}:
+            after = [w for w in toks[i + 1:i + 4] if w not in _ADVERBS]
+            if after and after[0] in _SETTING:
+                return True
+    return False
 
 
 # participles that say what we chose or moved to, not where the thing sits ("we *subscribed to* shield advanced",

@@ -59,6 +59,7 @@ from bot.owners import Owners
 from bot.row_match import RowMatching
 from bot.scope import (
     ATTACHED_RESOURCES,
+    COMPLIANCE_OVERVIEW,
     GENERIC_RESOURCES,
     HEADLINES,
     MANAGED_RESOURCES,
@@ -66,6 +67,7 @@ from bot.scope import (
     OVERVIEWS,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
+    compliance_as_a_whole,
     overview_side,
     service_side,
 )
@@ -320,6 +322,10 @@ class Resolver(NameFinding, RowMatching):
                 # ours, so the rows of the context or purpose around them do not answer it
                 scores = {}
         scores = self._object_decides(scores, toks)
+        if svc is None and not off_topic and compliance_as_a_whole(toks, main):
+            # "pci dss on google cloud, is that google's responsibility or ours?": the provider certifies its part,
+            # the customer makes its own workload compliant
+            return self._overview(question, toks, Owner.shared, provider, COMPLIANCE_OVERVIEW)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
         if (found is not None and cat_sid and asking is not None
                 and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
@@ -451,9 +457,10 @@ class Resolver(NameFinding, RowMatching):
         top_text = max(scores.values())[1]
         return len(found.keyword.tokens) >= len(content_tokens(raw_tokens(top_text)))
 
-    def _overview(self, question: str, toks: list[str], owner: Owner, provider: str | Provider | None) -> Answer:
+    def _overview(self, question: str, toks: list[str], owner: Owner, provider: str | Provider | None,
+                  explanation: str | None = None) -> Answer:
         prov = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
-        return Answer(question=question, owner=owner, explanation=OVERVIEWS[owner], provider=prov,
+        return Answer(question=question, owner=owner, explanation=explanation or OVERVIEWS[owner], provider=prov,
                       provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)),
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 

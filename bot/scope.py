@@ -154,7 +154,7 @@ retained keep kept basically mostly really entirely completely fully all one sid
 either""".split()) | frozenset(stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems""".split())
-_CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "i", "me", "my", "tenant", "tenants"})
+_CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "ours", "i", "me", "my", "tenant", "tenants"})
 _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
 
@@ -217,6 +217,28 @@ def _both_sides_named(raw: Sequence[str]) -> bool:
     return any(t in _CUSTOMER_WORDS for t in raw) and any(t in _PROVIDER_SIDE for t in raw)
 
 
+# a regulation or compliance as such ("pci dss on google cloud", "privacy compliance (gdpr etc) for stuff we run")
+_REGULATIONS = frozenset(stem(w) for w in """compliance compliant regulation regulations regulatory privacy gdpr pci dss
+hipaa sox iso soc fedramp""".split())
+COMPLIANCE_OVERVIEW = (
+    "Compliance as a whole is shared: the provider certifies its infrastructure and services (SOC, ISO, PCI DSS and "
+    "others) and shares the reports and the list of services in scope; you make what you build on it compliant - "
+    "which regulations apply, your configuration, data handling, retention and the evidence for your auditors.")
+
+
+def compliance_as_a_whole(raw: Sequence[str], content: Iterable[str]) -> bool:
+    """ "pci dss on google cloud, is that google's responsibility or ours?": a regulation (or compliance) as such, no
+    duty under it (retention, residency, which controls apply), with the sides set against each other."""
+    words = set(content) - PROVIDER_STEMS
+    return bool(words & _REGULATIONS) and words <= _REGULATIONS | _OVERVIEW_FILLER | _COMPLIANCE_CHAT and (
+        _both_sides_named(raw) or "whose" in raw)
+
+
+# words around compliance as such; not "workloads" ("compliance *of our workloads*" is the customer's row)
+_COMPLIANCE_CHAT = frozenset(stem(w) for w in """stuff cloud clouds public etc run runs running host hosted build deploy
+carry carries carried handle handles own owns job responsible responsibility""".split())
+
+
 def _how_much_of(raw: Sequence[str]) -> bool:
     """ "how *much of* security is on us": a share of the whole, not a price ("how much is cloud sql")."""
     return any(tuple(raw[i:i + 3]) == ("how", "much", "of") for i in range(len(raw) - 2))
@@ -226,7 +248,7 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a question with no topic ("what is the customer responsible for?"): the side it asks about,
     the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a
     whole ("on google cloud is security overall google's job or ours") is the shared model itself."""
-    words = set(content)
+    words = set(content) - PROVIDER_STEMS  # "is security on google cloud *google's* problem or ours"
     how_much = _how_much_of(raw)
     if how_much:
         words -= {stem("much")}
