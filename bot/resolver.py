@@ -192,8 +192,10 @@ class Resolver(NameFinding, RowMatching):
                   service_model: str | Model | None = None) -> Answer:
         toks = raw_tokens(question)
         headline = self._headline(toks)
-        if headline:
-            return self._overview(question, toks, HEADLINES[headline], provider)
+        if headline:  # "api gateway - config and it controls, whose responsibility": a service names its provider
+            named_svc = None if provider else self._take_service(list(toks), [False] * len(toks),
+                                                                 written=" ".join(question.lower().split()))
+            return self._overview(question, toks, HEADLINES[headline], provider or (named_svc and named_svc.provider))
         used = [False] * len(toks)
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
