@@ -353,6 +353,12 @@ class Resolver(NameFinding, RowMatching):
             elif (asked_task is not None and scores and found.task.aspect not in scores
                   and asked_task.task.aspect in scores):
                 found = asked_task
+        when = _when_clause(toks)
+        if found is not None and cat_sid and when and set(found.keyword.tokens) & {stem(toks[k]) for k in when}:
+            # "who updates kubelet/ami on the worker nodes *after a control plane upgrade*": the clause says when, the
+            # words before it name the task
+            before = self._task_in(cat_sid, toks[:min(when)], None)
+            found = before if before is not None and before.task.id != found.task.id else found
         if implied and not via_term and svc is not None and self._provider_layer(scores, prov):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
@@ -490,6 +496,19 @@ def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str)
     against "imported certificate renew")."""
     own = set(asked) - {verb}
     return bool(own) and not own & set(found)
+
+
+_WHEN = frozenset("after once following".split())
+
+
+def _when_clause(toks: list[str]) -> range | None:
+    """Positions of a clause that says when, after the words that ask ("who updates the nodes *after a control plane
+    upgrade*"): from "after" / "once" / "following" (with at least two words between it and the who) to the end."""
+    at = next((k for k, t in enumerate(toks) if t in {"who", "whose"}), None)
+    if at is None:
+        return None
+    start = next((k for k in range(at + 3, len(toks)) if toks[k] in _WHEN), None)
+    return range(start, len(toks)) if start is not None else None
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
