@@ -45,6 +45,7 @@ certificate worth it|certificate first|certification first|exam first|which cert
 ace certificate|pca exam|ace exam|associate cloud engineer|professional cloud|ace or the pca|pca or the ace
 worth it or should i|should i do ckad|ckad first|cka first|ace or pca|pca or ace|helps more for|for a cloud job|eng job
 engineer job|engineering job|job hunt|job hunting|job search|job interview
+specialty certificate|solutions architect first|architect first|associate first|or solutions architect|sysops first
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification
@@ -60,6 +61,7 @@ _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
+_BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
                                r"protect|mitigating|mitigate|covering it|providing|provide)\b")
@@ -72,8 +74,9 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     at = [i for i, t in enumerate(raw) if t in _PAY]
     if all(i and raw[i - 1] in _NEGATIONS for i in at):
         return True
-    # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already
-    if all(raw[i] in _BUY and {"turn", "enable", "activate"} & set(raw[i + 1:i + 3]) for i in at):
+    # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already;
+    # "do we have to buy and renew a tls cert ourselves": beside a duty, the duty is asked
+    if all(raw[i] in _BUY and _BESIDE_BUYING & set(raw[i + 1:i + 3]) for i in at):
         return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)
