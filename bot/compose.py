@@ -242,7 +242,7 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
     return owner, ""
 
 
-_PARTLY = frozenset("partly partially part".split())
+_PARTLY = frozenset("partly partially part split".split())
 _WHOLLY = frozenset("fully entirely completely still".split())
 
 

@@ -324,7 +324,7 @@ class Resolver(NameFinding, RowMatching):
                 # ours, so the rows of the context or purpose around them do not answer it
                 scores = {}
         scores = self._object_decides(scores, toks)
-        if svc is None and not off_topic and compliance_as_a_whole(toks, main):
+        if not off_topic and compliance_as_a_whole(toks, main):
             # "pci dss on google cloud, is that google's responsibility or ours?": the provider certifies its part,
             # the customer makes its own workload compliant
             return self._overview(question, toks, Owner.shared, provider, COMPLIANCE_OVERVIEW)

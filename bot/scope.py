@@ -236,7 +236,7 @@ def compliance_as_a_whole(raw: Sequence[str], content: Iterable[str]) -> bool:
 
 # words around compliance as such; not "workloads" ("compliance *of our workloads*" is the customer's row)
 _COMPLIANCE_CHAT = frozenset(stem(w) for w in """stuff cloud clouds public etc run runs running host hosted build deploy
-carry carries carried handle handles own owns job responsible responsibility""".split())
+carry carries carried handle handles own owns job responsible responsibility use uses using make makes hook""".split())
 
 
 def _how_much_of(raw: Sequence[str]) -> bool:
