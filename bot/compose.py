@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
-from bot.feature_state import asks_opt_in, asks_to_start, asks_who_opts_in, states_off, states_on
+from bot.feature_state import (asks_if_on_by_default, asks_opt_in, asks_to_start, asks_who_opts_in, states_off,
+                                states_on)
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, ProviderView
 from bot.owners import Owners
 from bot.task_match import TaskIndex
@@ -233,6 +234,9 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
     if owner is Owner.provider and task.customer_does and asks_who_opts_in(asked, task.customer_does):
         # "who turns on the service-managed failover": the provider fails over once it is on; turning it on is yours
         return Owner.customer, "Turning it on is yours. "
+    if owner is Owner.provider and task.customer_does and asks_if_on_by_default(asked, task.customer_does):
+        # "is automatic failover on by default or do we have to enable it": it is off until the customer turns it on
+        return Owner.customer, "It is not on by default; turning it on is yours. "
     if owner is Owner.shared and asks_to_start(asked, task.customer_does):
         return Owner.customer, "Starting it is yours. "  # "who kicks off the cluster upgrade"
     if owner is not Owner.provider and task.provider_does and states_on(asked, task.provider_does, task.customer_does):

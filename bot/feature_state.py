@@ -47,6 +47,13 @@ def asks_who_opts_in(raw: Sequence[str], customer_does: str) -> bool:
     return any(i > 0 and raw[i - 1] == "who" for i, _ in _OPT_IN_ASKS.occurrences(raw))
 
 
+def asks_if_on_by_default(raw: Sequence[str], customer_does: str) -> bool:
+    """ "is automatic regional failover *on by default or do we have to enable it*": the customer's side of the task
+    starts with turning it on, so it is not on by default and turning it on is the customer's."""
+    return ("default" in raw and _OPT_IN_ASKS.find(raw) is not None
+            and bool(_STARTS_OPT_IN.match(_plain(customer_does))))
+
+
 # asking who *kicks off* or *initiates* work whose customer half is starting it ("who kicks off the upgrade")
 _START_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "kick off", "kicks off", "kick it off", "initiate", "initiates", "trigger", "triggers", "start", "starts"))
