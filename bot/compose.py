@@ -11,8 +11,7 @@
 from __future__ import annotations
 
 from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, TaskRef, VariantOwner
-from bot.feature_state import (asks_if_on_by_default, asks_opt_in, asks_to_start, asks_who_opts_in, states_off,
-                                states_on)
+from bot.feature_state import asks_if_on_by_default, asks_opt_in, asks_to_start, asks_who_opts_in, states_off, states_on
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, ProviderView
 from bot.owners import Owners
 from bot.task_match import TaskIndex
