@@ -66,7 +66,7 @@ MODEL_HINTS: PhraseIndex = PhraseIndex({
     ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
     ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
     ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,
-    ("self", "hosted"): Model.iaas, **{(os_name, word): Model.iaas for os_name in ("windows", "linux")
+    ("self", "hosted"): Model.iaas, ("in", "our", "vpc"): Model.iaas, ("in", "our", "vnet"): Model.iaas, **{(os_name, word): Model.iaas for os_name in ("windows", "linux")
                                        for word in ("server", "servers", "box", "boxes")},
     # third-party SaaS products people name when they mean "a SaaS app"
     **{(name,): Model.saas for name in

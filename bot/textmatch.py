@@ -114,6 +114,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("msg", re.compile(r"\bmsgs?\b"), "message"),
     ("snaps", re.compile(r"\bsnaps\b"), "snapshots"),  # "redshift manual *snaps* piling up"
     ("notready", re.compile(r"\bnotready\b"), "not ready"),  # Kubernetes' node condition "NotReady"
+    # "securing our gke clusters *end to end*": as a whole (not end-to-end encryption or testing)
+    ("end", re.compile(r"\bend[\s-]+to[\s-]+end\b(?![\s-]+(?:encrypt|tls|ssl|test|latency))"), "overall"),
     ("vuln", re.compile(r"\bvulns?\b"), "vulnerability"),  # "api gateway *vuln* analysis", "vuln scanning"
     ("list", re.compile(r"\b(deny|allow|block|white|black)(lists?)\b"), r"\1 \2"),  # "ip *denylists*" are deny lists
     ("an eye on", re.compile(r"\b(?:keeps?|keeping|kept)\s+an\s+eye\s+on\b"), "monitors"),  # "who keeps an eye on it"
