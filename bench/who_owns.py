@@ -7,7 +7,6 @@ another catalogue root (e.g. one holding aws/, azure/ and gcp/) to measure the l
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
@@ -15,7 +14,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from unittest import mock
 
 import yaml
 
@@ -27,20 +27,6 @@ from bot.owners import load_owners  # noqa: E402
 from bot.resolver import Resolver  # noqa: E402
 from bot.tasks import TASKS_DIR, load_tasks  # noqa: E402
 from bot.textmatch import forget_normal_forms, stem  # noqa: E402
-
-
-@contextlib.contextmanager
-def patched_env(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def pct(values: list[float], p: float) -> float:
@@ -64,7 +50,7 @@ def main() -> None:
 
     first_loads = []  # a first start: nothing in the cache directory yet (parsed YAML, the data's normal forms)
     for _ in range(3):
-        with tempfile.TemporaryDirectory() as empty, patched_env(SRM_CACHE_DIR=empty):
+        with tempfile.TemporaryDirectory() as empty, mock.patch.dict(os.environ, {"SRM_CACHE_DIR": empty}):
             first_loads.append(load()[0])
     loads, load_cpu = [], []
     for _ in range(7):  # later starts: the cache directory holds what the first start wrote
