@@ -66,8 +66,9 @@ MODEL_HINTS: PhraseIndex = PhraseIndex({
     ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
     ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
     ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,
-    ("self", "hosted"): Model.iaas, ("in", "our", "vpc"): Model.iaas, ("in", "our", "vnet"): Model.iaas, **{(os_name, word): Model.iaas for os_name in ("windows", "linux")
-                                       for word in ("server", "servers", "box", "boxes")},
+    ("self", "hosted"): Model.iaas, ("in", "our", "vpc"): Model.iaas, ("in", "our", "vnet"): Model.iaas,
+    **{(os_name, word): Model.iaas for os_name in ("windows", "linux")
+           for word in ("server", "servers", "box", "boxes")},
     # third-party SaaS products people name when they mean "a SaaS app"
     **{(name,): Model.saas for name in
        "salesforce workday servicenow zendesk dropbox docusign hubspot okta zoom github jira confluence".split()},
