@@ -254,7 +254,9 @@ def forget_normal_forms() -> None:
 def remembered_normal_forms(where: Path) -> Iterator[None]:
     """Normalizing the data's thousands of words is a third of building a resolver, and the forms depend only on
     this file's code: within the block, forms kept in ``where`` (by this file's hash) are read back, and forms new
-    to it are added to it at the end (like .pyc files; a question's words are never kept)."""
+    to it are added to it at the end (like .pyc files). Only texts normalized while the block runs are kept: the
+    data's words while a resolver is built (a question another thread asks meanwhile would be kept too - harmless, a
+    normal form is a pure function of the text)."""
     global _learned
     path = where / f"normal-{hashlib.sha1(Path(__file__).read_bytes()).hexdigest()}.json"
     if not _KNOWN:
