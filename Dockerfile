@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     SRM_DB=/data/srm.db \
-    SRM_PORT=3000
+    SRM_PORT=3000 \
+    SRM_CACHE_DIR=/app/.cache
 
 WORKDIR /app
 COPY pyproject.toml README.md manifest.yml ./
@@ -13,9 +14,13 @@ COPY bot ./bot
 COPY checks ./checks
 COPY data ./data
 # editable install: the code finds data/*.yml (and `srm doctor` manifest.yml) next to it in /app
+# building the resolver once writes the parsed data and the data's normal forms to SRM_CACHE_DIR, so the first start
+# of a container reads them back (~150 ms) instead of parsing every data file (~600 ms)
 RUN pip install -e . \
  && useradd --system --uid 10001 --home-dir /app srm \
- && mkdir -p /data && chown srm /data
+ && mkdir -p /data && chown srm /data \
+ && python -c "from bot.resolver import default_resolver; default_resolver()" \
+ && chown -R srm /app/.cache
 
 USER srm
 # The SQLite file (state, incidents, audit trail) lives here: mount a volume and back it up.
