@@ -322,6 +322,7 @@ _ASKING = frozenset("asks asked asking wants wanted want needs needed question q
 # the sides of the split named as a choice, not a thing asked about
 _SIDES = frozenset("""csp csps provider providers vendor vendors aws amazon azure microsoft msft google gcp us we
 customer customers""".split())
+_PROVIDER_SIDES = _SIDES - {"us", "we", "customer", "customers"}
 # who is writing, introduced as "<role> here"
 _ROLES = _ASKERS | frozenset("""lead leads architect architects engineer engineers admin admins sre sres dev devs developer
 developers analyst analysts""".split())
@@ -377,7 +378,7 @@ def _provider_sets(toks: Sequence[str]) -> bool:
     """ "availability zones for our stuff - does *azure just set* that up for us?": whether the provider makes the
     setting, which asks who sets it."""
     for i, t in enumerate(toks[:-1]):
-        if t in _SIDES and t not in {"us", "we", "customer", "customers"}:
+        if t in _PROVIDER_SIDES:
             after = [w for w in toks[i + 1:i + 4] if w not in _ADVERBS]
             if after and after[0] in _SETTING:
                 return True
