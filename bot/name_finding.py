@@ -5,12 +5,28 @@ the ``_take_*`` methods mark the words they use in ``used``. Word lists live in 
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from bot.duty import placed_after
 from bot.matrix import Model, Provider, Service, ServiceCatalog
 from bot.scope import MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
 from bot.task_match import TaskIndex, TaskMatch
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
 from bot.vocabulary import Term
+
+# words that compare with, or leave, a model ("*like we did* on prem", "moved *from* on prem", "*unlike* on prem")
+_COMPARED = frozenset("like as unlike than from versus vs compared".split())
+_BETWEEN = frozenset("we you they i did do does used to had back in the days our old".split())
+
+
+def _compared(toks: Sequence[str], i: int) -> bool:
+    """The model phrase at ``i`` is compared with or left ("like we did on prem"), not where the thing runs."""
+    for k in range(i - 1, max(-1, i - 5), -1):
+        if toks[k] in _COMPARED:
+            return True
+        if toks[k] not in _BETWEEN:
+            return False
+    return False
 
 
 class NameFinding:
@@ -64,6 +80,8 @@ class NameFinding:
                 end += 1
             for j in range(i, end):
                 used[j] = True
+            if MODEL_PHRASES[phrase] is Model.on_prem and _compared(toks, i):
+                continue  # "install CUs *like we did on prem*", "moved *from on prem*": not where it runs now
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:
                 found = (rank, MODEL_PHRASES[phrase])

@@ -215,6 +215,15 @@ def asks_a_duty(raw: Sequence[str]) -> bool:
         t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _PROVIDER_ACTS for i, t in enumerate(raw))
 
 
+_HOW_WE = frozenset("do can could should would".split())
+
+
+def _without_how_we(raw: Sequence[str]) -> list[str]:
+    """The words less a "we" that only asks how ("what's the default concurrency limit and *how do we* raise it"):
+    asking how a thing is done is not asking whose job it is."""
+    return [t for i, t in enumerate(raw) if not (t == "we" and i >= 2 and raw[i - 1] in _HOW_WE and raw[i - 2] == "how")]
+
+
 def not_a_duty(raw: Sequence[str]) -> bool:
     """True when the question does not ask who is responsible for a duty: a physical or household sense, an
     event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
@@ -229,7 +238,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return True
     if _HOW_MANY.find(raw) is not None or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"
         return True
-    if _DUTY_CUES.intersection(raw):
+    if _DUTY_CUES.intersection(_without_how_we(raw)):
         return False
     if _HOW_TO.find(raw) is not None:
         return True

@@ -344,7 +344,9 @@ class Resolver(NameFinding, RowMatching):
                                          stem(asked_duty(asking, self.duty) or ""))
                        and not set(found.keyword.tokens) <= {stem(t) for t in _without(toks, asking)}
                        or set(asked_task.keyword.tokens) - set(found.keyword.tokens)
-                       and _scattered(found.keyword.tokens, sentence_tokens(question)))):
+                       and _scattered(found.keyword.tokens, sentence_tokens(question))
+                       or _context_only(found.keyword.tokens, asked_task.keyword.tokens, asking,
+                                        self.tasks.name_tokens(cat_sid)))):
                 # "bumped the eks *control plane* to the next minor. the worker nodes are still on the old kubelet -
                 # who *upgrades* those?": a keyword pieced together from the context and the asking words is
                 # weaker than a task the asking words name on their own; so is one whose words no one sentence holds
@@ -372,7 +374,9 @@ class Resolver(NameFinding, RowMatching):
             other = self.services[term_sid] if term_sid else None
         if other is not None and not off_topic:  # the second service's task wins when its keyword is heavier
             second = self._find_task(toks, other, used)
-            if second[2] is not None and (found is None or second[2].keyword.weight > found.keyword.weight):
+            # (the same catalogue as the task found already: that one was weighed against the words that ask)
+            if second[2] is not None and second[0] != cat_sid and (
+                    found is None or second[2].keyword.weight > found.keyword.weight):
                 cat_sid, variant, found = second
                 base.update(service=other.id, service_name=other.name, provider=other.provider)
                 if not model_stated:
@@ -509,6 +513,14 @@ def _when_clause(toks: list[str]) -> range | None:
         return None
     start = next((k for k in range(at + 3, len(toks)) if toks[k] in _WHEN), None)
     return range(start, len(toks)) if start is not None else None
+
+
+def _context_only(found: tuple[str, ...], asked: tuple[str, ...], asking: list[str], names: frozenset[str]) -> bool:
+    """Besides the service's name, none of the found keyword's words is in the words that ask, and the asking words'
+    keyword has one of its own ("we renewed the *cert* in key vault. do we have to *push* the new one to the app
+    gateway?")."""
+    said = {stem(t) for t in asking}
+    return not (set(found) - names) & said and bool(set(asked) - names)
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:

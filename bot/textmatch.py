@@ -99,6 +99,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("out", re.compile(r"\bout[\s-]+of[\s-]+(disk[\s-]+space|disk|space|storage[\s-]+space)\b"), "out of storage"),
     # plain-language failure: "a dead host", "the host died" is a failed one
     (("dead", "died", "dying", "dies"), re.compile(r"\b(?:dead(?![\s-]+letter)|died|dying|dies)\b"), "failed"),
+    # a distribution's updates are the OS's ("are the *ubuntu security updates* applied for us")
+    (("ubuntu", "debian", "rhel", "centos", "suse", "linux"),
+     re.compile(r"\b(ubuntu|debian|rhel|centos|suse|linux)\s+((?:security\s+)?(?:updates|patches|fixes))\b"), r"\1 os \2"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
