@@ -61,10 +61,10 @@ _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
-_BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain".split())
+_BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
-                               r"protect|mitigating|mitigate|covering it|providing|provide)\b")
+                               r"protect|mitigating|mitigate|covering it|providing|provide|give|gives|giving|issue|issues)\b")
 
 
 def not_a_purchase(raw: Sequence[str]) -> bool:
@@ -192,8 +192,10 @@ _OWN_LAYER_WORDS = frozenset("network networks backbone fiber fibre systems infr
 def names_provider_layer(raw: Sequence[str]) -> bool:
     """The question places the duty on the provider's own infrastructure, platform or hardware."""
     for i, t in enumerate(raw):
-        if t in {"service", "services"} and i and raw[i - 1] == "providermanaged":
-            return True  # "the software of *aws managed services*" (normalised to "aws providermanaged services")
+        if t in {"service", "services"} and i and raw[i - 1] == "providermanaged" and "our" not in raw:
+            # "the software of *aws managed services*" (normalised to "aws providermanaged services"); not "backups
+            # of *our* data in aws managed services"
+            return True
         if t in _OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
@@ -224,13 +226,35 @@ def _without_how_we(raw: Sequence[str]) -> list[str]:
     return [t for i, t in enumerate(raw) if not (t == "we" and i >= 2 and raw[i - 1] in _HOW_WE and raw[i - 2] == "how")]
 
 
+# news of a flaw or an end date is a duty's trigger, not an event ("ecs on fargate - kernel vuln *announced*. do we
+# patch the host os")
+_NEWS_WORDS = frozenset("announced announcement announcements".split())
+_FLAW_WORDS = frozenset("""cve cves vuln vulns vulnerability vulnerabilities kernel exploit zero day patch patches
+security deprecation deprecated retirement retired eol""".split())
+_CITING = frozenset("per via from".split())
+
+
+def _events(raw: Sequence[str]) -> bool:
+    found = _EVENT_WORDS.intersection(raw)
+    if found and found <= _NEWS_WORDS and _FLAW_WORDS.intersection(raw):
+        return False
+    return bool(found)
+
+
+def _cited(raw: Sequence[str], i: int) -> bool:
+    """The phrase at ``i`` only says where the asker read something ("a rack died *(per status page)*", "according
+    to the status page"), not what is asked."""
+    k = i - 1 if i and raw[i - 1] != "the" else i - 2
+    return k >= 0 and (raw[k] in _CITING or (raw[k] == "to" and k and raw[k - 1] == "according"))
+
+
 def not_a_duty(raw: Sequence[str]) -> bool:
     """True when the question does not ask who is responsible for a duty: a physical or household sense, an
     event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
     version and limit trivia with no word about whose job it is."""
-    if _PHYSICAL_THINGS.intersection(raw) or _EVENT_WORDS.intersection(raw):
+    if _PHYSICAL_THINGS.intersection(raw) or _events(raw):
         return True
-    if _NOT_A_DUTY_PHRASES.find(raw) is not None:
+    if any(not _cited(raw, i) for i, _ in _NOT_A_DUTY_PHRASES.occurrences(raw)):
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False

@@ -356,11 +356,15 @@ class Resolver(NameFinding, RowMatching):
                   and asked_task.task.aspect in scores):
                 found = asked_task
         when = _when_clause(toks)
-        if found is not None and cat_sid and when and set(found.keyword.tokens) & {stem(toks[k]) for k in when}:
-            # "who updates kubelet/ami on the worker nodes *after a control plane upgrade*": the clause says when, the
-            # words before it name the task
-            before = self._task_in(cat_sid, toks[:min(when)], None)
-            found = before if before is not None and before.task.id != found.task.id else found
+        leading = None if when else _leading_when(question, toks)
+        if found is not None and cat_sid and (when or leading) and set(found.keyword.tokens) & {
+                stem(toks[k]) for k in when or leading or ()}:
+            # "who updates kubelet/ami on the worker nodes *after a control plane upgrade*", "bigquery - *after the
+            # time travel window runs out,* is the fail-safe copy ours to set up": the clause says when, the words
+            # outside it name the task (one at the start: a task of the row the question asks)
+            before = self._task_in(cat_sid, [t for k, t in enumerate(toks) if k not in (when or leading or ())], None)
+            if before is not None and (when or not scores or before.task.aspect in scores):
+                found = before if before.task.id != found.task.id else found
         if implied and not via_term and svc is not None and self._provider_layer(scores, prov):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
@@ -521,6 +525,20 @@ def _context_only(found: tuple[str, ...], asked: tuple[str, ...], asking: list[s
     gateway?")."""
     said = {stem(t) for t in asking}
     return not (set(found) - names) & said and bool(set(asked) - names)
+
+
+# a clause at the start saying when, up to its comma ("bigquery - *after the time travel window runs out,* is ...")
+_LEADING_WHEN = re.compile(r"^(?:[^-,.?:]{1,40}?\s[-\u2013\u2014:]\s+)?((?:after|once|following)\s[^,.?:;]{3,80}),\s*\S")
+
+
+def _leading_when(question: str, toks: list[str]) -> range | None:
+    """Positions of a clause saying when at the start of the question, if one is there and ends with a comma."""
+    m = _LEADING_WHEN.match(question.lower())
+    if m is None:
+        return None
+    start = len(raw_tokens(question[:m.start(1)]))
+    n = len(raw_tokens(m.group(1)))
+    return range(start, start + n) if 0 < n < len(toks) - start and toks[start] in _WHEN else None
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:

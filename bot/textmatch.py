@@ -58,6 +58,8 @@ _SPREAD_REGIONS = re.compile(_SEVERAL.format("") + r"(regions)\b")
 # replacement)
 _PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switching|back|backs|backing|spin|spins|lock|"
                    r"locks|fail|fails|failing|failed")
+# a service's name of one or two words in a list ("s3", "cloud sql"), not the words that ask after it
+_NAME = r"[\w/-]+(?:\s+(?!who\b|whose\b|is\b|are\b|do\b|does\b|and\b|or\b)[\w/-]+)?"
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "fail *it* over" as "fail over it"
     ((" it ", " them ", " that ", " this "),
@@ -65,6 +67,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    # "for aws managed services *like s3 and dynamo*, who owns backups": examples of the kind asked about, not the
+    # services asked about
+    ("services", re.compile(r"\b((?:managed|cloud|paas|saas)\s+services),?\s+(?:like|such\s+as|e\.?g\.?,?|for\s+example|"
+                            r"including)\s+" + _NAME + r"(?:\s*,\s*" + _NAME + r")*,?\s+(?:and|or)\s+" + _NAME), r"\1"),
     # "keeping them *up to date*": keeping them patched
     (("to date", "to-date"), re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
@@ -323,6 +329,12 @@ _TRAILING_REASON = re.compile(r"\s+(?:since|because|cause|bc)\s+(?:they|it|its|i
                               r"the provider|the csp)\b[^?.!]*[?.!]*\s*$", re.IGNORECASE)
 
 
+# a move said before a dash is context ("*moving email + sharepoint to m365 -* network security for the service itself,
+# is that microsoft's?", "*we just migrated to aurora -* who patches the engine")
+_LEADING_MOVE = re.compile(r"^\s*(?:(?:we(?:'re| are)?|i(?:'m| am)?)\s+(?:just\s+|recently\s+)?)?(?:moving|migrating|moved|"
+                           r"migrated|switching|switched|lifting and shifting)\s+[^-\u2013\u2014?]{3,80}?\s[-\u2013\u2014]\s+")
+
+
 def asking_part(text: str) -> list[str] | None:
     """The words that ask: the asking sentence, up to the end of its who-clause ("whose job - *want to get the runbook
     right*"), without a closing aside ("*(prod account)*"); None when that is the whole question."""
@@ -343,6 +355,7 @@ def asking_part(text: str) -> list[str] | None:
         if ": " in asking:  # "quick sanity check for the onboarding doc: security on gcp - google's job or ours?"
             asking = asking.rsplit(": ", 1)[1] or asking
     asking = _TRAILING_REASON.sub("", asking) or asking  # "is patching those google's job *since they patch cos*?"
+    asking = _LEADING_MOVE.sub("", asking) or asking  # "*moving email + sharepoint to m365 -* network security, ..."
     words = raw_tokens(asking)
     return words if words and words != raw_tokens(text) else None
 
