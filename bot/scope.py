@@ -231,13 +231,35 @@ def compliance_as_a_whole(raw: Sequence[str], content: Iterable[str]) -> bool:
     """ "pci dss on google cloud, is that google's responsibility or ours?": a regulation (or compliance) as such, no
     duty under it (retention, residency, which controls apply), with the sides set against each other."""
     words = set(content) - PROVIDER_STEMS
+    if words & _WORKLOAD_WORDS and _sides_as_the_choice(raw):
+        # "pci audit coming up for our eks fargate workloads - is compliance aws's job or ours?": the regulation set
+        # between the sides for the workloads as a whole (a duty under it - which controls apply - stays ours)
+        words -= _WORKLOAD_WORDS
     return bool(words & _REGULATIONS) and words <= _REGULATIONS | _OVERVIEW_FILLER | _COMPLIANCE_CHAT and (
         _both_sides_named(raw) or "whose" in raw)
 
 
+_WORKLOAD_WORDS = frozenset(stem(w) for w in "workload workloads audit audits coming up certified".split())
+
+
+def _sides_as_the_choice(raw: Sequence[str]) -> bool:
+    """The sides are the choice asked ("aws's job *or ours*", "google *or us*"), or the provider is offered as the one
+    who carries it all ("google is certified so *it's all on them*?")."""
+    for i, t in enumerate(raw):
+        if t in {"or", "vs", "versus"}:
+            before, after = set(raw[max(0, i - 3):i]), set(raw[i + 1:i + 4])
+            if (before & _PROVIDER_SIDE and after & _CUSTOMER_WORDS) or (before & _CUSTOMER_WORDS and after & _PROVIDER_SIDE):
+                return True
+        if t == "all" and i + 2 < len(raw) and raw[i + 1] == "on" and (raw[i + 2] in _PROVIDER_SIDE or raw[i + 2] == "them"):
+            return True
+    return False
+
+
 # words around compliance as such; not "workloads" ("compliance *of our workloads*" is the customer's row)
 _COMPLIANCE_CHAT = frozenset(stem(w) for w in """stuff cloud clouds public etc run runs running host hosted build deploy
-carry carries carried handle handles own owns job responsible responsibility use uses using make makes hook""".split())
+carry carries carried handle handles own owns job responsible responsibility use uses using make makes hook problem
+problems move moves moving moved migrate migrating migrated provider providers csp csps someone asked ask whether
+once so""".split())
 
 
 def _how_much_of(raw: Sequence[str]) -> bool:

@@ -309,10 +309,18 @@ def _sentence_that_asks(parts: list[str]) -> str:
     """The sentence with a who-word; without one, the last that asks ("... max size of an object in gcs?"), else the
     last."""
     asks = [p for p in parts if not _PURPOSE_SENTENCE.match(p.lower())] or parts  # not "want to know who gets paged"
+    asks = [p for p in asks if not _ONLY_POINTS_BACK.match(p.lower())] or asks  # not "... or ours? *which is it?*"
     asking = next((p for p in asks if _WHO.search(p.lower())), None)
     if asking is None:
         asking = next((p for p in reversed(asks) if p.rstrip().endswith("?")), asks[-1])
     return asking
+
+
+# a sentence that only points back at the one before ("whether compliance is the provider's problem or ours. *which is
+# it?*")
+_ONLY_POINTS_BACK = re.compile(r"\s*(?:so\s+|and\s+|ok\s+|well\s+)?(?:which is it|which one is it|which one|which is right|"
+                               r"who is right|who s right|who's right|what s the answer|what's the answer|thoughts|any idea"
+                               r"|anyone)\W*$")
 
 
 # a sentence saying why the asker asks: "monitoring our vms - is that google or us? *want to know who gets paged*"
