@@ -365,6 +365,11 @@ class Resolver(NameFinding, RowMatching):
             before = self._task_in(cat_sid, [t for k, t in enumerate(toks) if k not in (when or leading or ())], None)
             if before is not None and (when or not scores or before.task.aspect in scores):
                 found = before if before.task.id != found.task.id else found
+        if (found is not None and cat_sid and found.task.aspect == _RUNTIME_PATCHING and _names_compiled_language(toks)
+                and found.task.owner_for(variant) != "customer" and not found.task.keywords.count(_COMPILED)):
+            # "java cloud functions on automatic updates - is keeping that runtime patched 100% google?": the language
+            # fixes of compiled code need a rebuild, which the runtime updates do not do
+            found = self.tasks.task_with_keyword(cat_sid, _COMPILED) or found
         if implied and not via_term and svc is not None and self._provider_layer(scores, prov):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
             # is asked, not the task of the service a resource word implies
@@ -539,6 +544,20 @@ def _leading_when(question: str, toks: list[str]) -> range | None:
     start = len(raw_tokens(question[:m.start(1)]))
     n = len(raw_tokens(m.group(1)))
     return range(start, start + n) if 0 < n < len(toks) - start and toks[start] in _WHEN else None
+
+
+_RUNTIME_PATCHING = "runtime_patching"
+_COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild
+_LANGUAGES = frozenset("java golang kotlin scala".split())
+_GO_THINGS = frozenset("service services app apps function functions code binary binaries lambda lambdas".split())
+
+
+def _names_compiled_language(toks: Sequence[str]) -> bool:
+    """The question says the code is in a compiled language ("java cloud functions", "a *go service*", "written in
+    go")."""
+    return any(t in _LANGUAGES or (t == "go" and (k + 1 < len(toks) and toks[k + 1] in _GO_THINGS
+                                                 or k and toks[k - 1] == "in"))
+               for k, t in enumerate(toks))
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:

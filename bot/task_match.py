@@ -251,6 +251,12 @@ class TaskIndex:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
 
+    def task_with_keyword(self, service_id: str, keyword: str) -> TaskMatch | None:
+        """The service's task that lists ``keyword`` as written (a task other rules point at by its keyword)."""
+        st = self.catalog.by_service.get(service_id)
+        task = next((t for t in st.tasks if keyword in t.keywords), None) if st else None
+        return self._by_title(service_id, task) if task is not None else None
+
     def variant_words(self, service_id: str) -> frozenset[str]:
         """Stemmed words of the service's variant names and aliases ("hybrid" of Apigee hybrid)."""
         st = self.catalog.by_service.get(service_id)
