@@ -135,6 +135,33 @@ class Composer:
         return Answer(**base, owner=side, explanation=f"On {subject}, {' '.join(parts)}",
                       next_step=f'Ask about one duty (e.g. "who patches {subject}?") for its owner and sources.')
 
+    def duty_split(self, base: dict, cat_sid: str, words: list[str], variant: str | None) -> Answer | None:
+        """ "dataflow worker vm patching *end to end*", "gke node os patching *overall*": the service's patching tasks
+        the question's words name, when they do not all have one owner - patching as a whole is split between them
+        (None otherwise)."""
+        tasks = self.tasks.patching_tasks(cat_sid, words)
+        owners = {t.owner_for(variant) for t in tasks}
+        if len(owners) < 2 and owners != {"shared"}:
+            return None
+        aspect = self.matrix.aspect(tasks[0].aspect)
+        st = self.tasks.catalog.by_service[cat_sid]
+        prov: Provider | None = base.get("provider")
+        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
+        by_owner: dict[str, list[str]] = {}
+        for task in tasks:
+            by_owner.setdefault(task.owner_for(variant), []).append(task.title.lower())
+        parts = [f"{label}: {'; '.join(by_owner[o][:5])}." for o, label in
+                 (("provider", prov_name), ("customer", "You"), ("shared", "Split")) if by_owner.get(o)]
+        subject = base.get("service_name") or cat_sid
+        src = st.source_of(tasks[0], self.matrix)
+        answer = Answer(**dict(base, aspect=aspect.id, aspect_title=aspect.title,
+                               sources=[SourceRef(title=src.title, url=src.url)] if src else [],
+                               service_tasks=[TaskOwner(id=f"{cat_sid}.{t.id}", title=t.title,
+                                                        owner=t.owner_for(variant)) for t in tasks]),
+                        owner=Owner.shared, **self._team(aspect.id, Owner.shared),
+                        explanation=f"As a whole this is split on {subject}: {' '.join(parts)}")
+        return self._with_next_step(answer)
+
     # -- aspect rows ---------------------------------------------------------------
     def _scoped_checks(self, aspect: Aspect, prov: Provider | None, service: str | None,
                        cat_sid: str | None) -> list[str]:

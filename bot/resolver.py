@@ -67,6 +67,7 @@ from bot.scope import (
     OVERVIEWS,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
+    PhraseIndex,
     compliance_as_a_whole,
     overview_side,
     service_side,
@@ -235,6 +236,8 @@ class Resolver(NameFinding, RowMatching):
         other = self._take_service(toks, list(used), prefer=named, written=written) if svc else None
         if other is not None and svc is not None and other.provider is not svc.provider:
             other = None  # "cloud nat - do we run our own *nat gateway* vms": the first name's stack is asked about
+        if other is not None and svc is not None and self.tasks.names_in_variant(svc.id, other.id, toks):
+            other = None  # "ecs services run on *ec2 container instances*": a variant of the first, not a second service
         said_provider = self._take_provider(toks, used)
         if said_provider is None and svc is None:
             product = PRODUCT_PROVIDERS.find(toks)
@@ -402,6 +405,11 @@ class Resolver(NameFinding, RowMatching):
             # "resiliency of our postgres servers (zone/region outages) - whose responsibility": reliability as a whole
             # is asked, the outages only say what it is about, so no one task of the service answers
             found = None
+        if cat_sid and not off_topic and asks_the_whole(toks) and (found is not None or scores):
+            # "keeping dataproc clusters *patched* against cves *overall* - google's or ours?": patching as a whole
+            split = self.compose.duty_split(base, cat_sid, content, variant)
+            if split is not None:
+                return split
         if found and self._task_wins(found, scores):
             return self.compose.task_answer(base, found.service, found.task, variant)
         agreed = self._agreed_task(toks, used, scores) if svc is None and prov is None and not off_topic else None
@@ -558,6 +566,16 @@ def _names_compiled_language(toks: Sequence[str]) -> bool:
     return any(t in _LANGUAGES or (t == "go" and (k + 1 < len(toks) and toks[k + 1] in _GO_THINGS
                                                  or k and toks[k - 1] == "in"))
                for k, t in enumerate(toks))
+
+
+_WHOLE_DUTY = PhraseIndex((tuple(p.split()), True) for p in (
+    "overall", "end to end", "e2e", "as a whole", "all of it", "holistically", "top to bottom"))
+
+
+def asks_the_whole(toks: Sequence[str]) -> bool:
+    """The question asks a duty as a whole ("node os patching *overall*", "dnssec *end to end*", "google handles *all
+    of it* right?")."""
+    return _WHOLE_DUTY.find(toks) is not None
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:

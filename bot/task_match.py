@@ -24,6 +24,10 @@ _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled se
 # question words that say nothing about which task ("if", "went", "actually")
 _FILLER = frozenset(stem(w) for w in """if has have had going gone went got inside within around again still
 actually anyway something anything everything thing things new old way ways time times lot lots bit""".split())
+# words of any duty ("who *secures* ... overall"): they name no task
+_ANY_DUTY = frozenset(stem(w) for w in "secure secures securing security protect protects protecting manage manages handle handles responsible care own owns".split())
+_PATCH_WORDS = frozenset(stem(w) for w in "patch patches patched patching upgrade upgrades update updates cve cves".split())
+_PATCH_ROWS = frozenset({"guest_os", "runtime_patching", "provider_host_os", "vulnerability_testing"})
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
 # stop words (question scaffolding: "who is the owner") that are a topic inside a keyword ("object ownership")
 _TOPIC_STOP_WORDS = frozenset({"ownership", "owner", "owners"})
@@ -251,11 +255,36 @@ class TaskIndex:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
 
+    def tasks_about(self, service_id: str, words: Iterable[str]) -> list[Task]:
+        """The service's tasks whose words hold all of ``words`` (stemmed; the service's names and words that say
+        nothing about a task left out): the tasks a duty asked as a whole ("patching ... overall") spans."""
+        st = self.catalog.by_service.get(service_id)
+        have = (set(words) - self.name_tokens(service_id) - self.variant_words(service_id) - _LIGHT_WORDS - _FILLER
+                - self._product_words - _ANY_DUTY)
+        return [t for t in st.tasks if have <= self._task_words(service_id, t)] if st and have else []
+
+    def patching_tasks(self, service_id: str, words: Iterable[str]) -> list[Task]:
+        """The service's patching tasks (OS, runtime, host, vulnerability rows) that hold one of the patching words the
+        question uses ("patched against cves", "patching", "upgrades")."""
+        st = self.catalog.by_service.get(service_id)
+        said = _PATCH_WORDS & set(words)
+        return [t for t in st.tasks if t.aspect in _PATCH_ROWS and said & {
+            w for text in (t.title, *t.keywords) for w in content_tokens(raw_tokens(text))}] if st and said else []
+
     def task_with_keyword(self, service_id: str, keyword: str) -> TaskMatch | None:
         """The service's task that lists ``keyword`` as written (a task other rules point at by its keyword)."""
         st = self.catalog.by_service.get(service_id)
         task = next((t for t in st.tasks if keyword in t.keywords), None) if st else None
         return self._by_title(service_id, task) if task is not None else None
+
+    def names_in_variant(self, service_id: str, other_id: str, toks: Sequence[str]) -> bool:
+        """A variant of ``service_id`` the question names has ``other_id``'s name inside it ("*ec2* container
+        instances" of ECS)."""
+        phrases = self._variants.get(service_id)
+        names = self.name_tokens(other_id)
+        return phrases is not None and any(
+            len(p) > 1 and not _denied(toks, i) and any(t in names for t in content_tokens(p))
+            for i, p in phrases.occurrences(toks))
 
     def variant_words(self, service_id: str) -> frozenset[str]:
         """Stemmed words of the service's variant names and aliases ("hybrid" of Apigee hybrid)."""
