@@ -43,7 +43,9 @@ _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or",
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
                   ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
                   ("for", "us"), ("to", "do"), ("what", "team"), ("which", "team"), ("which", "side"),
-                  ("stand", "on"), ("our", "call"), ("whose", "call"), ("their", "call"))
+                  ("stand", "on"), ("our", "call"), ("whose", "call"), ("their", "call"),
+                  # "how long deleted objects stay restorable, is that *our setting* or *fixed by* google?"
+                  ("our", "setting"), ("our", "choice"), ("our", "decision"), ("fixed", "by"), ("up", "to", "us"))
 
 
 def asks_a_fact(toks: Sequence[str]) -> bool:

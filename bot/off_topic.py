@@ -245,7 +245,7 @@ def _cited(raw: Sequence[str], i: int) -> bool:
     """The phrase at ``i`` only says where the asker read something ("a rack died *(per status page)*", "according
     to the status page"), not what is asked."""
     k = i - 1 if i and raw[i - 1] != "the" else i - 2
-    return k >= 0 and (raw[k] in _CITING or (raw[k] == "to" and k and raw[k - 1] == "according"))
+    return k >= 0 and (raw[k] in _CITING or (raw[k] == "to" and k > 0 and raw[k - 1] == "according"))
 
 
 def not_a_duty(raw: Sequence[str]) -> bool:

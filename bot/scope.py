@@ -154,7 +154,8 @@ _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally gene
 retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half
 either""".split()) | frozenset(stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
-    curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems""".split())
+    curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
+only just""".split())
 _CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "ours", "i", "me", "my", "tenant", "tenants"})
 _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})

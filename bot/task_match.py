@@ -24,8 +24,6 @@ _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled se
 # question words that say nothing about which task ("if", "went", "actually")
 _FILLER = frozenset(stem(w) for w in """if has have had going gone went got inside within around again still
 actually anyway something anything everything thing things new old way ways time times lot lots bit""".split())
-# words of any duty ("who *secures* ... overall"): they name no task
-_ANY_DUTY = frozenset(stem(w) for w in "secure secures securing security protect protects protecting manage manages handle handles responsible care own owns".split())
 _PATCH_WORDS = frozenset(stem(w) for w in "patch patches patched patching upgrade upgrades update updates cve cves".split())
 _PATCH_ROWS = frozenset({"guest_os", "runtime_patching", "provider_host_os", "vulnerability_testing"})
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
@@ -254,14 +252,6 @@ class TaskIndex:
         if best is None:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
-
-    def tasks_about(self, service_id: str, words: Iterable[str]) -> list[Task]:
-        """The service's tasks whose words hold all of ``words`` (stemmed; the service's names and words that say
-        nothing about a task left out): the tasks a duty asked as a whole ("patching ... overall") spans."""
-        st = self.catalog.by_service.get(service_id)
-        have = (set(words) - self.name_tokens(service_id) - self.variant_words(service_id) - _LIGHT_WORDS - _FILLER
-                - self._product_words - _ANY_DUTY)
-        return [t for t in st.tasks if have <= self._task_words(service_id, t)] if st and have else []
 
     def patching_tasks(self, service_id: str, words: Iterable[str]) -> list[Task]:
         """The service's patching tasks (OS, runtime, host, vulnerability rows) that hold one of the patching words the
