@@ -293,10 +293,11 @@ clusters system systems api apis queue queues topic topics stream streams pipeli
 
 
 def _names_a_workload(raw: Sequence[str], i: int) -> bool:
-    """The word at ``i`` names a workload of the customer's: before a resource noun ("the *billing* db") or after one
-    and "for" ("a table for *orders*")."""
+    """The word at ``i`` names a workload of the customer's: before a resource noun ("the *billing* db"), after one
+    and "for" ("a table for *orders*"), or right after a singular one as its name ("sqs queue *orders*-legacy")."""
     return (i + 1 < len(raw) and raw[i + 1] in _WORKLOAD_NOUNS) or (
-        i >= 2 and raw[i - 1] == "for" and raw[i - 2] in _WORKLOAD_NOUNS)
+        i >= 2 and raw[i - 1] == "for" and raw[i - 2] in _WORKLOAD_NOUNS) or (
+        i >= 1 and raw[i - 1] in _WORKLOAD_NOUNS and raw[i - 1].rstrip("s") == raw[i - 1])  # "queue *orders*-legacy"
 
 
 _VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})

@@ -311,13 +311,14 @@ class Resolver(NameFinding, RowMatching):
             if phrase in self._literal_index(toks, len(phrase)) and aspect_id not in scores:
                 scores[aspect_id] = (3.0 * len(phrase), text)
         if asking is not None and scores:  # "we had an incident last week. who sets up rbac on gke": the words that
-            # ask decide the row; the others only weigh in among the rows they name
+            # ask decide the row, by their own weights ("after the *region outage* mgmt asks: is dr / *resiliency* for
+            # our app all on microsoft?"); the others only break ties among the rows they name
             words = [t for t in asking if t not in STOP_WORDS]
             named = self._score_aspects([stem(t) for t in words], words)
             if named:  # the rows they name; when they name a row only through a service name, that row
                 # ... unless they point back at the thing named before ("the servers and network gear under google
                 # cloud - anything *there* for us to patch?"): then the context's rows stand
-                scores = {k: v for k, v in scores.items() if k in named} or (
+                scores = {k: (named[k][0] + 0.001 * v[0], named[k][1]) for k, v in scores.items() if k in named} or (
                     scores if _REFERS_BACK.intersection(words) else named)
             elif (focus is not None and self.duty.names_its_object(focus)) or (
                     focus is None and self.duty.asked(asking) is None and words
