@@ -253,13 +253,16 @@ class TaskIndex:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
 
+    @staticmethod
+    def _plain_words(task: Task) -> frozenset[str]:
+        return frozenset(w for text in (task.title, *task.keywords) for w in content_tokens(raw_tokens(text)))
+
     def patching_tasks(self, service_id: str, words: Iterable[str]) -> list[Task]:
         """The service's patching tasks (OS, runtime, host, vulnerability rows) that hold one of the patching words the
         question uses ("patched against cves", "patching", "upgrades")."""
         st = self.catalog.by_service.get(service_id)
         said = _PATCH_WORDS & set(words)
-        return [t for t in st.tasks if t.aspect in _PATCH_ROWS and said & {
-            w for text in (t.title, *t.keywords) for w in content_tokens(raw_tokens(text))}] if st and said else []
+        return [t for t in st.tasks if t.aspect in _PATCH_ROWS and said & self._plain_words(t)] if st and said else []
 
     def task_with_keyword(self, service_id: str, keyword: str) -> TaskMatch | None:
         """The service's task that lists ``keyword`` as written (a task other rules point at by its keyword)."""
