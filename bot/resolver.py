@@ -320,11 +320,13 @@ class Resolver(NameFinding, RowMatching):
                 # cloud - anything *there* for us to patch?"): then the context's rows stand
                 scores = {k: (named[k][0] + 0.001 * v[0], named[k][1]) for k, v in scores.items() if k in named} or (
                     scores if _REFERS_BACK.intersection(words) else named)
-            elif (focus is not None and self.duty.names_its_object(focus)) or (
+            elif (focus is not None and (self.duty.names_its_object(focus) or (
+                    not asks_a_duty(focus) and not _BACK_POINTERS.intersection(focus)))) or (
                     focus is None and self.duty.asked(asking) is None and words
                     and not set(words) <= _POINTERS | _FEATURE_STATE):
                 # "... the postmortem is tomorrow. who owns the friday sprint review invite", "anyone know a good
-                # ramen place - need to know for the audit": the words that ask name their own thing and no row of
+                # ramen place - need to know for the audit", "... postmortem is tomorrow. is cosmos cheaper than sql db
+                # for 50gb" (no duty asked, nothing pointed back at): the words that ask name their own thing and no row of
                 # ours, so the rows of the context or purpose around them do not answer it
                 scores = {}
         scores = self._object_decides(scores, toks)
@@ -600,6 +602,8 @@ def _without(toks: list[str], part: list[str]) -> list[str]:
 
 # words in the asking sentence that point back at the thing the context names
 _REFERS_BACK = frozenset("there those these them".split())
+# a sentence that asks no duty but points back at the one before ("how does aws split *that*?") still asks about it
+_BACK_POINTERS = frozenset("it that this those these them there".split())
 # words asking whether the thing named before is on ("encryption at rest on gcp: do we need to *switch something* on
 # or is it there *by default*")
 _FEATURE_STATE = frozenset("""switch turn enable something default defaults automatic automatically""".split())
