@@ -55,7 +55,8 @@ time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which
 
 
 # products' feature names that hold an out-of-scope word (Azure DDoS Protection's and Shield Advanced's "cost protection")
-_FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in ["cost protection"])
+_FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
+    "cost protection", "payment hsm", "payment hsms", "payments hsm"])  # and Azure's Payment HSM
 
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)

@@ -310,6 +310,7 @@ def _sentence_that_asks(parts: list[str]) -> str:
     last."""
     asks = [p for p in parts if not _PURPOSE_SENTENCE.match(p.lower())] or parts  # not "want to know who gets paged"
     asks = [p for p in asks if not _ONLY_POINTS_BACK.match(p.lower())] or asks  # not "... or ours? *which is it?*"
+    asks = [p for p in asks if not _ONLY_A_GUESS.match(p.lower())] or asks  # not "... limit per region again? *1000?*"
     asking = next((p for p in asks if _WHO.search(p.lower())), None)
     if asking is None:
         asking = next((p for p in reversed(asks) if p.rstrip().endswith("?")), asks[-1])
@@ -321,6 +322,11 @@ def _sentence_that_asks(parts: list[str]) -> str:
 _ONLY_POINTS_BACK = re.compile(r"\s*(?:so\s+|and\s+|ok\s+|well\s+)?(?:which is it|which one is it|which one|which is right|"
                                r"who is right|who s right|who's right|what s the answer|what's the answer|thoughts|any idea"
                                r"|anyone)\W*$")
+
+
+# a sentence that only guesses the answer to the one before ("whats the max lambda timeout again? *15 min?*")
+_ONLY_A_GUESS = re.compile(r"\s*(?:like\s+|maybe\s+|about\s+|~)?[\d.,]+\s*(?:days?|d|mins?|minutes?|hours?|h|hrs?|gb|mb|tb|ms|s|%|"
+                           r"years?|y|yrs?)?\s*(?:right|rite|or so)?\W*$")
 
 
 # a sentence saying why the asker asks: "monitoring our vms - is that google or us? *want to know who gets paged*"
