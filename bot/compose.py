@@ -231,7 +231,12 @@ class Composer:
     def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
                      customer_does: str | None) -> Answer:
         explanation = summary
-        if owner is Owner.shared:
+        if (owner is Owner.shared and customer_does and not common.get("provider") and not common.get("service")
+                and asks_opt_in(raw_tokens(common.get("question", "")), customer_does)):
+            # "(in the cloud) whose job is it to *enable* the logging": the general guides' answer - the customer's
+            # half of the row starts with turning it on (a provider's own service answers from its own tasks)
+            owner, explanation = Owner.customer, f"Turning it on is yours. {summary} You: {customer_does}"
+        elif owner is Owner.shared:
             explanation = f"{summary} Provider: {provider_does} You: {customer_does}"
         return Answer(**common, owner=owner, explanation=explanation, provider_does=provider_does,
                       customer_does=customer_does, **self._team(aspect.id, owner))
