@@ -314,12 +314,12 @@ class Resolver(NameFinding, RowMatching):
             # ask decide the row, by their own weights ("after the *region outage* mgmt asks: is dr / *resiliency* for
             # our app all on microsoft?"); the others only break ties among the rows they name
             words = [t for t in asking if t not in STOP_WORDS]
-            named = self._score_aspects([stem(t) for t in words], words)
-            if named:  # the rows they name; when they name a row only through a service name, that row
+            asked_rows = self._score_aspects([stem(t) for t in words], words)
+            if asked_rows:  # the rows they name; when they name a row only through a service name, that row
                 # ... unless they point back at the thing named before ("the servers and network gear under google
                 # cloud - anything *there* for us to patch?"): then the context's rows stand
-                scores = {k: (named[k][0] + 0.001 * v[0], named[k][1]) for k, v in scores.items() if k in named} or (
-                    scores if _REFERS_BACK.intersection(words) else named)
+                scores = {k: (asked_rows[k][0] + 0.001 * v[0], asked_rows[k][1]) for k, v in scores.items()
+                          if k in asked_rows} or (scores if _REFERS_BACK.intersection(words) else asked_rows)
             elif (focus is not None and (self.duty.names_its_object(focus) or (
                     not asks_a_duty(focus) and not _BACK_POINTERS.intersection(focus)))) or (
                     focus is None and self.duty.asked(asking) is None and words
