@@ -108,6 +108,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # a distribution's updates are the OS's ("are the *ubuntu security updates* applied for us")
     (("ubuntu", "debian", "rhel", "centos", "suse", "linux"),
      re.compile(r"\b(ubuntu|debian|rhel|centos|suse|linux)\s+((?:security\s+)?(?:updates|patches|fixes))\b"), r"\1 os \2"),
+    # a certificate a third-party authority issued ("imported cert, *issued by digicert*") is not the provider's
+    ("issued", re.compile(r"\bissued\s+by\s+(?:digicert|sectigo|comodo|godaddy|globalsign|entrust|lets\s+encrypt|"
+                          r"let\s*'?s\s+encrypt|a\s+third[\s-]+party(?:\s+ca)?|an?\s+external\s+ca|our\s+(?:own\s+|internal\s+)?ca)\b"),
+     "from a third party ca"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
