@@ -67,6 +67,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    # a pasted label at the start ("*ALERT:* volumetric flood on our lb - does google soak that up?") says what kind of
+    # message follows, not what is asked
+    (("alert", "alarm", "ticket", "incident", "pagerduty", "sev", "fyi"),
+     re.compile(r"^\s*(?:\[?\s*(?:alert|alarm|ticket|incident|pagerduty|fyi|sev\s*[0-4])\s*\]?\s*:\s*)+"), ""),
     # "for aws managed services *like s3 and dynamo*, who owns backups": examples of the kind asked about, not the
     # services asked about
     ("services", re.compile(r"\b((?:managed|cloud|paas|saas)\s+services),?\s+(?:like|such\s+as|e\.?g\.?,?|for\s+example|"
