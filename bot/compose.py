@@ -260,6 +260,9 @@ class Composer:
 
 def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
     """The owner of the half of a split task the question asks about, and what to say of it."""
+    if owner is not Owner.shared and task.provider_does and task.customer_does and _asks_who_does_what(asked):
+        # "auto-upgrade off, node os cves now - *who does what*?": the split itself, both sides having a part
+        return Owner.shared, "Both sides have a part: "
     if owner is Owner.shared and asks_opt_in(asked, task.customer_does):
         return Owner.customer, "Turning it on is yours. "  # "who turns on image scanning"
     if owner is Owner.provider and task.customer_does and asks_who_opts_in(asked, task.customer_does):
@@ -275,6 +278,11 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
     if owner is not Owner.customer and task.customer_does and states_off(asked, task.customer_does):
         return Owner.customer, "With it off, nothing happens on its own: "  # "we never turned on guest patching"
     return owner, ""
+
+
+def _asks_who_does_what(asked: list[str]) -> bool:
+    return any(asked[i:i + 3] == ["who", "does", "what"] or asked[i:i + 3] == ["who", "do", "what"]
+               for i in range(len(asked) - 2))
 
 
 _PARTLY = frozenset("partly partially part split".split())
