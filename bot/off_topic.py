@@ -62,6 +62,7 @@ _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
+_BETWEEN_NOT = frozenset("us we i actually even having".split())
 _BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
@@ -73,7 +74,8 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     azure still do anything") or set against the provider doing it already ("do we have to buy something for basic
     ddos protection, or is google already doing it")."""
     at = [i for i, t in enumerate(raw) if t in _PAY]
-    if all(i and raw[i - 1] in _NEGATIONS for i in at):
+    if all(i and (raw[i - 1] in _NEGATIONS or (i >= 2 and raw[i - 2] in _NEGATIONS and raw[i - 1] in _BETWEEN_NOT))
+           for i in at):  # "*without us buying* a plan"
         return True
     # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already;
     # "do we have to buy and renew a tls cert ourselves": beside a duty, the duty is asked
@@ -270,8 +272,19 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     return any(t in _TRIVIA_NOUNS and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
 
 
+# a certification exam's code ("is the *az-104* cert worth it", "saa-c03 or clf-c02 first"): a career question
+_EXAM_SERIES = frozenset("az sc ms dp ai pl md mb saa sap soa dva scs ans clf mls dop".split())
+_EXAM_NUMBER = re.compile(r"^(?:\d{3}|c0\d)$")
+
+
+def _names_an_exam(raw: Sequence[str]) -> bool:
+    return any(t in _EXAM_SERIES and _EXAM_NUMBER.match(raw[i + 1]) for i, t in enumerate(raw[:-1]))
+
+
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
+    if _names_an_exam(raw) and not _ASKS_WHOSE.intersection(raw):
+        return True
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
     if words:  # "ddos *cost protection*" names a feature, not a bill
         words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}

@@ -193,6 +193,16 @@ class TaskIndex:
         return any(tuple(toks[i:i + len(a)]) == a for a in self._aliases.get(service_id, ())
                    for i in range(len(toks) - len(a) + 1))
 
+    def variants_in(self, service_id: str, toks: Sequence[str]) -> list[str]:
+        """Every variant the question names, in order, not counting ones it denies."""
+        phrases = self._variants.get(service_id)
+        if phrases is None:
+            return []
+        found = [(i, i + len(p), p) for i, p in phrases.occurrences(toks) if not _denied(toks, i)]
+        # a name inside a longer one is not named on its own ("*managed node groups*" in "self managed node groups")
+        return list(dict.fromkeys(phrases[p] for i, j, p in found
+                                  if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found)))
+
     def variant_in(self, service_id: str, toks: Sequence[str]) -> str | None:
         """The variant the question names, not counting one it denies ("we're *not on autopilot*")."""
         phrases = self._variants.get(service_id)
