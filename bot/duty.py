@@ -171,8 +171,10 @@ class DutyFrame:
             return True
         if len(s) >= 4 and any(is_swap_typo(s, t) for t in self._by_letters.get("".join(sorted(s)), ())):
             return True  # two letters swapped ("engine/os *pathces*")
-        near = process.extractOne(s, self._sorted, scorer=fuzz.ratio, score_cutoff=80) if len(s) >= fuzzy_from else None
-        return near is not None and near[0][0] == s[0]
+        if len(s) < fuzzy_from:
+            return False
+        # of the near words, one that keeps the first letter ("retension" is "retention", not "extension")
+        return any(c[0][0] == s[0] for c in process.extract(s, self._sorted, scorer=fuzz.ratio, score_cutoff=80, limit=5))
 
     def asked(self, toks: Sequence[str]) -> tuple[str | None, list[str]] | None:
         key = tuple(toks)  # asked several times per question (frame, purpose, the task's verb): kept for the last one

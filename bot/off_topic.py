@@ -60,6 +60,7 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
 
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
+PAYMENT_WORDS = _PAY | _PAY_STEMS  # words and stems of paying and buying (bot/resolver.py: paid in the context only)
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
 _BETWEEN_NOT = frozenset("us we i actually even having".split())
@@ -251,6 +252,11 @@ def _cited(raw: Sequence[str], i: int) -> bool:
     return k >= 0 and (raw[k] in _CITING or (raw[k] == "to" and k > 0 and raw[k - 1] == "according"))
 
 
+def _us_or_provider(raw: Sequence[str]) -> bool:
+    """The question sets us against the provider ("do *we* pick ... or does *aws* decide")."""
+    return bool({"we", "us", "our", "ours"}.intersection(raw)) and any(t in PROVIDER_WORDS for t in raw)
+
+
 def not_a_duty(raw: Sequence[str]) -> bool:
     """True when the question does not ask who is responsible for a duty: a physical or household sense, an
     event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
@@ -263,7 +269,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return False
     if _TOOLING_PHRASES.find(raw) is not None:
         return True
-    if _HOW_MANY.find(raw) is not None or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"
+    if (_HOW_MANY.find(raw) is not None and not _us_or_provider(raw)) or asks_for_material(raw):  # "how many vcpus",
+        # "cli syntax to enable ttl"; not "do *we* pick how many days or does *aws* decide"
         return True
     if _DUTY_CUES.intersection(_without_how_we(raw)):
         return False

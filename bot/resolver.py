@@ -54,7 +54,7 @@ from bot.duty import (
 )
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
-from bot.off_topic import asks_a_duty, names_provider_layer, out_of_scope, vendor_word
+from bot.off_topic import PAYMENT_WORDS, asks_a_duty, names_provider_layer, out_of_scope, vendor_word
 from bot.owners import Owners
 from bot.row_match import RowMatching
 from bot.scope import (
@@ -298,9 +298,14 @@ class Resolver(NameFinding, RowMatching):
         # the sentence that asks, when the message has others ("... tomorrow. who sets up rbac on gke"), without a
         # purpose or aside after it ("(asking for a friend)")
         focus = asking if several_sentences(question) else None
+        # a payment told as context ("on prem we *paid* our isp for scrubbing. for cloudfront is basic ddos protection
+        # something we switch on?") does not make the question asked a price question
+        paid_before = focus is not None and not PAYMENT_WORDS.intersection(focus)
         off_topic = (focus is not None and (
             out_of_scope(focus, [stem(t) for t in focus if t not in STOP_WORDS]) or self.duty.asks_no_duty(focus))) or (
-            out_of_scope([t for k, t in enumerate(toks[:cut]) if k not in asker], main)
+            out_of_scope([t for k, t in enumerate(toks[:cut]) if k not in asker
+                          and not (paid_before and t in PAYMENT_WORDS)],
+                         [t for t in main if not (paid_before and t in PAYMENT_WORDS)])
             and not (focus and self._asks_of_itself(focus, svc))) or (
             self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause)))
         scores = {} if off_topic else self._score_aspects(content, raw)
@@ -366,7 +371,7 @@ class Resolver(NameFinding, RowMatching):
             elif (asked_task is not None and scores and found.task.aspect not in scores
                   and asked_task.task.aspect in scores):
                 found = asked_task
-        when = _when_clause(toks)
+        when = _when_clause(toks) or _compared_clause(toks)
         leading = None if when else _leading_when(question, toks)
         if found is not None and cat_sid and (when or leading) and set(found.keyword.tokens) & {
                 stem(toks[k]) for k in when or leading or ()}:
@@ -546,6 +551,14 @@ def _context_only(found: tuple[str, ...], asked: tuple[str, ...], asking: list[s
     gateway?")."""
     said = {stem(t) for t in asking}
     return not (set(found) - names) & said and bool(set(asked) - names)
+
+
+def _compared_clause(toks: list[str]) -> range | None:
+    """Positions of a closing comparison ("is patching the guest os on us or does aws do it *like for the hosts*?"):
+    from "like"/"unlike" (after at least four words) to the end, when it compares ("like for/with the ...")."""
+    start = next((k for k in range(4, len(toks) - 1) if toks[k] in {"like", "unlike"}
+                  and toks[k + 1] in {"for", "with", "on", "the"}), None)
+    return range(start, len(toks)) if start is not None else None
 
 
 # a clause at the start saying when, up to its comma ("bigquery - *after the time travel window runs out,* is ...")
