@@ -19,6 +19,14 @@ _COMPARED = frozenset("like as unlike than from versus vs compared".split())
 _BETWEEN = frozenset("we you they i did do does used to had back in the days our old".split())
 
 
+_PAST = frozenset("had used did ran were was paid bought kept patched managed owned".split())
+
+
+def _told_as_past(toks: Sequence[str], end: int) -> bool:
+    """The model phrase ending at ``end`` opens what we did before ("*on prem we had* a cmdb team")."""
+    return toks[end:end + 1] in (["we"], ["i"]) and end + 1 < len(toks) and toks[end + 1] in _PAST
+
+
 def _compared(toks: Sequence[str], i: int) -> bool:
     """The model phrase at ``i`` is compared with or left ("like we did on prem"), not where the thing runs."""
     for k in range(i - 1, max(-1, i - 5), -1):
@@ -80,7 +88,7 @@ class NameFinding:
                 end += 1
             for j in range(i, end):
                 used[j] = True
-            if MODEL_PHRASES[phrase] is Model.on_prem and _compared(toks, i):
+            if MODEL_PHRASES[phrase] is Model.on_prem and (_compared(toks, i) or _told_as_past(toks, i + len(phrase))):
                 continue  # "install CUs *like we did on prem*", "moved *from on prem*": not where it runs now
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:
