@@ -281,8 +281,10 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
 
 
 def _asks_who_does_what(asked: list[str]) -> bool:
-    return any(asked[i:i + 3] == ["who", "does", "what"] or asked[i:i + 3] == ["who", "do", "what"]
-               for i in range(len(asked) - 2))
+    """"who does what", "who *exactly* does what"."""
+    words = [t for t in asked if t not in {"exactly", "actually", "really", "then", "now"}]
+    return any(words[i] == "who" and words[i + 1] in {"does", "do"} and words[i + 2] == "what"
+               for i in range(len(words) - 2))
 
 
 _PARTLY = frozenset("partly partially part split".split())

@@ -70,11 +70,15 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # a pasted label at the start ("*ALERT:* volumetric flood on our lb - does google soak that up?") says what kind of
     # message follows, not what is asked
     (("alert", "alarm", "ticket", "incident", "pagerduty", "sev", "fyi"),
-     re.compile(r"^\s*(?:\[?\s*(?:alert|alarm|ticket|incident|pagerduty|fyi|sev\s*[0-4])\s*\]?\s*:\s*)+"), ""),
+     re.compile(r"^\s*((?:@\w+|<![a-z]+>)\s+)?(?:\[?\s*(?:alert|alarm|ticket|incident|pagerduty|fyi|sev\s*[0-4])\s*\]?\s*:\s*)+"),
+     r"\1"),
     # "for aws managed services *like s3 and dynamo*, who owns backups": examples of the kind asked about, not the
     # services asked about
     ("services", re.compile(r"\b((?:managed|cloud|paas|saas)\s+services),?\s+(?:like|such\s+as|e\.?g\.?,?|for\s+example|"
                             r"including)\s+" + _NAME + r"(?:\s*,\s*" + _NAME + r")*,?\s+(?:and|or)\s+" + _NAME), r"\1"),
+    # "maintenance *on sunday 2am*", "maintenance at night": when maintenance runs is its window
+    ("mainten", re.compile(r"\bmaintenance\s+(?=(?:on|at|every|during)\s+(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
+                           r"saturdays?|sundays?|weekends?|nights?|\d{1,2}\s*(?:am|pm))\b)"), "maintenance window "),
     # "keeping them *up to date*": keeping them patched
     (("to date", "to-date"), re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
