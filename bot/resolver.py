@@ -340,7 +340,9 @@ class Resolver(NameFinding, RowMatching):
                 # ours, so the rows of the context or purpose around them do not answer it
                 scores = {}
         scores = self._object_decides(scores, toks)
-        if not off_topic and compliance_as_a_whole(toks, main):
+        if not off_topic and (compliance_as_a_whole(toks, main) or (asking is not None and compliance_as_a_whole(
+                asking, [stem(t) for t in asking if t not in STOP_WORDS]))):  # (the words that ask, without context
+            # or a closing aside: "context: new team here. compliance in the cloud - provider or customer?")
             # "pci dss on google cloud, is that google's responsibility or ours?": the provider certifies its part,
             # the customer makes its own workload compliant
             return self._overview(question, toks, Owner.shared, provider, COMPLIANCE_OVERVIEW)
@@ -362,7 +364,8 @@ class Resolver(NameFinding, RowMatching):
                        or set(asked_task.keyword.tokens) - set(found.keyword.tokens)
                        and _scattered(found.keyword.tokens, sentence_tokens(question))
                        or _context_only(found.keyword.tokens, asked_task.keyword.tokens, asking,
-                                        self.tasks.name_tokens(cat_sid)))):
+                                        self.tasks.name_tokens(cat_sid))
+                       or _one_word_outside(found.keyword.tokens, asked_task.keyword.tokens, asking))):
                 # "bumped the eks *control plane* to the next minor. the worker nodes are still on the old kubelet -
                 # who *upgrades* those?": a keyword pieced together from the context and the asking words is
                 # weaker than a task the asking words name on their own; so is one whose words no one sentence holds
@@ -598,6 +601,15 @@ def asks_the_whole(toks: Sequence[str]) -> bool:
     """The question asks a duty as a whole ("node os patching *overall*", "dnssec *end to end*", "google handles *all
     of it* right?")."""
     return _WHOLE_DUTY.find(toks) is not None
+
+
+def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: list[str]) -> bool:
+    """The found keyword takes one word from outside the words that ask ("build service *account*" with "(prod
+    *account*)" after the question), the asking words' keyword is as long and names something of its own, and the
+    asking words do not point back at the context."""
+    said = {stem(t) for t in asking}
+    return (len([t for t in found if t not in said]) == 1 and len(asked) >= len(found) and bool(set(asked) - set(found))
+            and not _BACK_POINTERS.intersection(asking))  # "who rotates *those* keys" takes the context's word
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
