@@ -260,7 +260,7 @@ def _sides_as_the_choice(raw: Sequence[str]) -> bool:
 _COMPLIANCE_CHAT = frozenset(stem(w) for w in """stuff cloud clouds public etc run runs running host hosted build deploy
 carry carries carried handle handles own owns job responsible responsibility use uses using make makes hook problem
 problems move moves moving moved migrate migrating migrated provider providers csp csps someone asked ask whether
-once so""".split())
+once so review reviews quarterly annual yearly""".split())
 
 
 def _how_much_of(raw: Sequence[str]) -> bool:
