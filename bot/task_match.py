@@ -26,6 +26,7 @@ _FILLER = frozenset(stem(w) for w in """if has have had going gone went got insi
 actually anyway something anything everything thing things new old way ways time times lot lots bit""".split())
 _PATCH_WORDS = frozenset(stem(w) for w in "patch patches patched patching upgrade upgrades update updates cve cves".split())
 _PATCH_ROWS = frozenset({"guest_os", "runtime_patching", "provider_host_os", "vulnerability_testing"})
+_SETTING_SIDES = ("Sets ", "Chooses ", "Picks ", "Configures ", "Decides ")  # a customer side that is a choice
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
 # stop words (question scaffolding: "who is the owner") that are a topic inside a keyword ("object ownership")
 _TOPIC_STOP_WORDS = frozenset({"ownership", "owner", "owners"})
@@ -346,7 +347,11 @@ class TaskIndex:
         aspects = {done.aspect, *_CHOICE_ASPECTS.get(done.aspect, ())}
         tasks = [t for a in sorted(aspects) for t in self.tasks_in_aspect(service_id, a)
                  if t is not done and t.owner_for(variant) == "customer"]
-        return self._most_shared(service_id, tasks, matched)
+        found = self._most_shared(service_id, tasks, matched)
+        if found is None:  # a tie: of the tasks whose customer side is a setting, the one sharing the most
+            found = self._most_shared(service_id, [t for t in tasks if t.customer_does.startswith(_SETTING_SIDES)],
+                                      matched)
+        return found
 
     def _most_shared(self, service_id: str, tasks: list[Task], matched: Iterable[str]) -> TaskMatch | None:
         """Of ``tasks``, the one whose words share the most of the question's (names and light words left out);

@@ -123,6 +123,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
+    # certifications, not TLS certificates: "*industry certs* (iso, soc etc)", "soc 2 cert", "certs like iso 27001"
+    ("cert", re.compile(r"\b(?:(industry|compliance|iso|soc\s*[12]?|pci|hipaa|fedramp|audit)\s+certs?\b|certs?(?=\s*\(?\s*"
+                        r"(?:like\s+|such\s+as\s+|e\.?g\.?\s+)?(?:iso|soc|pci|fedramp|hipaa)\b))"),
+     lambda m: (m.group(1) + " " if m.group(1) else "") + "certifications"),
     ("cert", re.compile(r"\bcerts?\b"), "certificate"),
     ("cred", re.compile(r"\bcreds\b"), "credentials"),
     ("perm", re.compile(r"\bperms\b"), "permissions"),
