@@ -457,9 +457,14 @@ def is_swap_typo(a: str, b: str) -> bool:
 
 
 def _negated_pair(a: str, b: str) -> bool:
-    """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic")."""
+    """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic"), or the two
+    are different words that only look alike ("residency" is where data lives, not "resiliency")."""
     short, long_ = sorted((a, b), key=len)
-    return any(long_ == p + short for p in ("un", "non", "in", "dis"))
+    return any(long_ == p + short for p in ("un", "non", "in", "dis")) or frozenset((a, b)) in _LOOK_ALIKES
+
+
+# stems of different words within the typo distance of each other
+_LOOK_ALIKES = frozenset(frozenset(p) for p in (("residency", "resiliency"), ("resident", "resilient")))
 
 
 class Vocabulary:
