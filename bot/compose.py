@@ -124,15 +124,9 @@ class Composer:
     def service_overview(self, base: dict, cat_sid: str, side: Owner) -> Answer:
         """ "what is aws responsible for with rds", "who does what on cloud run": the service's tasks by owner."""
         st = self.tasks.catalog.by_service[cat_sid]
-        prov: Provider | None = base.get("provider")
-        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
-        by_owner: dict[str, list[str]] = {}
-        for task in st.tasks:
-            by_owner.setdefault(task.owner, []).append(task.title.lower())
-        parts = [f"{label}: {'; '.join(by_owner[o][:6])}." for o, label in
-                 (("provider", prov_name), ("customer", "You"), ("shared", "Split")) if by_owner.get(o)]
+        parts = _titles_by_owner([(t.owner, t) for t in st.tasks], base.get("provider"), 6)
         subject = base.get("service_name") or cat_sid
-        return Answer(**base, owner=side, explanation=f"On {subject}, {' '.join(parts)}",
+        return Answer(**base, owner=side, explanation=f"On {subject}, {parts}",
                       next_step=f'Ask about one duty (e.g. "who patches {subject}?") for its owner and sources.')
 
     def duty_split(self, base: dict, cat_sid: str, words: list[str], variant: str | None) -> Answer | None:
@@ -145,13 +139,7 @@ class Composer:
             return None
         aspect = self.matrix.aspect(tasks[0].aspect)
         st = self.tasks.catalog.by_service[cat_sid]
-        prov: Provider | None = base.get("provider")
-        prov_name = PROVIDER_NAME[prov] if prov else "The provider"
-        by_owner: dict[str, list[str]] = {}
-        for task in tasks:
-            by_owner.setdefault(task.owner_for(variant), []).append(task.title.lower())
-        parts = [f"{label}: {'; '.join(by_owner[o][:5])}." for o, label in
-                 (("provider", prov_name), ("customer", "You"), ("shared", "Split")) if by_owner.get(o)]
+        parts = _titles_by_owner([(t.owner_for(variant), t) for t in tasks], base.get("provider"), 5)
         subject = base.get("service_name") or cat_sid
         src = st.source_of(tasks[0], self.matrix)
         answer = Answer(**dict(base, aspect=aspect.id, aspect_title=aspect.title,
@@ -159,7 +147,7 @@ class Composer:
                                service_tasks=[TaskOwner(id=f"{cat_sid}.{t.id}", title=t.title,
                                                         owner=t.owner_for(variant)) for t in tasks]),
                         owner=Owner.shared, **self._team(aspect.id, Owner.shared),
-                        explanation=f"As a whole this is split on {subject}: {' '.join(parts)}")
+                        explanation=f"As a whole this is split on {subject}: {parts}")
         return self._with_next_step(answer)
 
     # -- aspect rows ---------------------------------------------------------------
@@ -256,6 +244,16 @@ class Composer:
         who = answer.team_name or "the owning team"
         what = answer.customer_does or "the customer part"
         return f"Confirm that {who} does this: {what}"
+
+
+def _titles_by_owner(owned: list[tuple[str, Task]], prov: Provider | None, limit: int) -> str:
+    """ "AWS: a; b. You: c. Split: d." - task titles grouped by owner (the first ``limit`` of each)."""
+    by_owner: dict[str, list[str]] = {}
+    for owner, task in owned:
+        by_owner.setdefault(owner, []).append(task.title.lower())
+    prov_name = PROVIDER_NAME[prov] if prov else "The provider"
+    return " ".join(f"{label}: {'; '.join(by_owner[o][:limit])}." for o, label in
+                    (("provider", prov_name), ("customer", "You"), ("shared", "Split")) if by_owner.get(o))
 
 
 def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
