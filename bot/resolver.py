@@ -385,7 +385,7 @@ class Resolver(NameFinding, RowMatching):
             if before is not None and (when or not scores or before.task.aspect in scores):
                 found = before if before.task.id != found.task.id else found
         if (found is not None and cat_sid and found.task.aspect == _RUNTIME_PATCHING and _names_compiled_language(toks)
-                and found.task.owner_for(variant) != "customer" and not found.task.keywords.count(_COMPILED)):
+                and found.task.owner_for(variant) != "customer" and _COMPILED not in found.task.keywords):
             # "java cloud functions on automatic updates - is keeping that runtime patched 100% google?": the language
             # fixes of compiled code need a rebuild, which the runtime updates do not do
             found = self.tasks.task_with_keyword(cat_sid, _COMPILED) or found
@@ -598,8 +598,8 @@ _WHOLE_DUTY = PhraseIndex((tuple(p.split()), True) for p in (
 
 
 def asks_the_whole(toks: Sequence[str]) -> bool:
-    """The question asks a duty as a whole ("node os patching *overall*", "dnssec *end to end*", "google handles *all
-    of it* right?")."""
+    """The question asks a duty as a whole ("node os patching *overall*", "worker vm patching *end to end*", "google
+    handles *all of it* right?"); bot/compose.py ``duty_split`` answers it for patching."""
     return _WHOLE_DUTY.find(toks) is not None
 
 
@@ -633,7 +633,7 @@ def _without(toks: list[str], part: list[str]) -> list[str]:
 # words in the asking sentence that point back at the thing the context names
 _REFERS_BACK = frozenset("there those these them".split())
 # a sentence that asks no duty but points back at the one before ("how does aws split *that*?") still asks about it
-_BACK_POINTERS = frozenset("it that this those these them there".split())
+_BACK_POINTERS = _REFERS_BACK | frozenset("it that this".split())
 # words asking whether the thing named before is on ("encryption at rest on gcp: do we need to *switch something* on
 # or is it there *by default*")
 _FEATURE_STATE = frozenset("""switch turn enable something default defaults automatic automatically""".split())
