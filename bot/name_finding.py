@@ -17,8 +17,6 @@ from bot.vocabulary import Term
 # words that compare with, or leave, a model ("*like we did* on prem", "moved *from* on prem", "*unlike* on prem")
 _COMPARED = frozenset("like as unlike than from versus vs compared".split())
 _BETWEEN = frozenset("we you they i did do does used to had back in the days our old".split())
-
-
 _PAST = frozenset("had used did ran were was paid bought kept patched managed owned".split())
 
 
@@ -89,7 +87,8 @@ class NameFinding:
             for j in range(i, end):
                 used[j] = True
             if MODEL_PHRASES[phrase] is Model.on_prem and (_compared(toks, i) or _told_as_past(toks, i + len(phrase))):
-                continue  # "install CUs *like we did on prem*", "moved *from on prem*": not where it runs now
+                continue  # "install CUs *like we did on prem*", "moved *from on prem*", "*on prem we had* a cmdb
+                # team": what we did before, not where it runs now
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:
                 found = (rank, MODEL_PHRASES[phrase])

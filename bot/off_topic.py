@@ -318,7 +318,7 @@ def _names_a_workload(raw: Sequence[str], i: int) -> bool:
     and "for" ("a table for *orders*"), or right after a singular one as its name ("sqs queue *orders*-legacy")."""
     return (i + 1 < len(raw) and raw[i + 1] in _WORKLOAD_NOUNS) or (
         i >= 2 and raw[i - 1] == "for" and raw[i - 2] in _WORKLOAD_NOUNS) or (
-        i >= 1 and raw[i - 1] in _WORKLOAD_NOUNS and raw[i - 1].rstrip("s") == raw[i - 1])  # "queue *orders*-legacy"
+        i >= 1 and raw[i - 1] in _WORKLOAD_NOUNS and not raw[i - 1].endswith("s"))  # "queue *orders*-legacy"
 
 
 _VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})
