@@ -456,7 +456,7 @@ def is_swap_typo(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
-def _negated_pair(a: str, b: str) -> bool:
+def _different_words(a: str, b: str) -> bool:
     """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic"), or the two
     are different words that only look alike ("residency" is where data lives, not "resiliency")."""
     short, long_ = sorted((a, b), key=len)
@@ -499,7 +499,7 @@ class Vocabulary:
                 # nor is a word with a negating prefix ("unsupported" is not "supported", "unencrypted" not
                 # "encrypted")
                 if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and len(cand) - len(token) >= 3) \
-                        and not _negated_pair(token, cand):
+                        and not _different_words(token, cand):
                     found.add(cand)
         if len(token) >= SWAP_MIN_LEN:
             found.update(t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t))
