@@ -124,7 +124,7 @@ class Resolver(NameFinding, RowMatching):
         if found is None and wants_short_form(toks):
             long_toks, long_used = spell_out(toks, used)
             found = self._task_in(cat_sid, long_toks, long_used)
-        named = self.tasks.variants_in(cat_sid, toks)
+        named = self.tasks.variants_in(cat_sid, toks) if found is not None and found.task.owner_by_variant else []
         if found is not None and len(named) > 1 and variant not in found.task.owner_by_variant:
             # "aks *standard* cluster with node os upgrade *channel set to none*": of the variants named, the one the
             # task's owner turns on
