@@ -55,7 +55,7 @@ _NP_END = frozenset("""we us you they it i our their my your who whom whose what
 these those last next yesterday today tonight tomorrow there here""".split())
 # words that close a sentence without naming anything ("who patches the control plane, etcd *etc*")
 _FILLERS = frozenset("""etc anyway anyways whatever though too lol pls plz now today again either also here there
-tbh btw fyi thx thanx ty tia cheers asap urgent urgently please kthx""".split())
+tbh btw fyi thx thanx thanks thank thankyou thnx tyvm ty tia cheers asap urgent urgently please kthx""".split())
 # "a *bunch of* docs": the noun phrase goes on after "of"
 _QUANTITIES = frozenset("bunch lot lots couple few handful ton tons set list number pair kind type sort all some"
                         .split())

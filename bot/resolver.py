@@ -192,6 +192,11 @@ class Resolver(NameFinding, RowMatching):
             whole = self._who_owns(bare, provider, service_model) if len(items) > 1 else None
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
                 return whole.model_copy(update={"question": question})
+        bare = _CLOSING_PURPOSE.sub("", _LEADING_CHAT.sub("", question, count=1), count=1)
+        if bare != question and bare.strip():
+            # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
+            # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
+            return self._who_owns(bare, provider, service_model).model_copy(update={"question": question})
         return self._who_owns(question, provider, service_model)
 
     def _who_owns(self, question: str, provider: str | Provider | None = None,
@@ -522,6 +527,17 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 # a list of examples ending in "etc", in brackets or between dashes: "(firewall rules, private endpoints etc)"
 _EXAMPLES = re.compile(r"\([^()]*\betc\b\.?[^()]*\)|(?<=\s[-\u2013\u2014]\s)[^()\-\u2013\u2014?]*\betc\b\.?(?=\s[-\u2013\u2014]\s)",
                        re.IGNORECASE)
+# a preface of chat before a colon or a dash ("*sorry if this was asked before:* ...", "*following up on yesterday's
+# thread -* ...", "*quick one for the sec team:* ...")
+_LEADING_CHAT = re.compile(
+    r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping|sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
+    r"(?:dumb|silly|noob|newbie|random)\s+(?:q|question)|(?:hey|hi|hello)\s+(?:all|team|folks|everyone|y'?all))"
+    r"\b[^-\u2013\u2014:?]{0,60}?(?:\s[-\u2013\u2014]+\s+|:\s+)", re.IGNORECASE)
+# a purpose told in a closing aside ("... *(need this for the audit)*", "*(asking for a friend)*")
+_CLOSING_PURPOSE = re.compile(
+    r"\s*\(\s*(?:(?:we|i)\s+)?(?:need|needed|needs|want|wanted|asking|trying|for\s+(?:the|an|a|our|my)\s+(?:audit|"
+    r"auditors?|review|report|runbook|postmortem|post-mortem|doc|docs|wiki|onboarding|ticket|slides?|deck))\b[^()]*\)\W*$",
+    re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
 # the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)
 _RELIABILITY = "reliability"
@@ -564,8 +580,9 @@ def _compared_clause(toks: list[str]) -> range | None:
     return range(start, len(toks)) if start is not None else None
 
 
-# a clause at the start saying when, up to its comma ("bigquery - *after the time travel window runs out,* is ...")
-_LEADING_WHEN = re.compile(r"^(?:[^-,.?:]{1,40}?\s[-\u2013\u2014:]\s+)?((?:after|once|following)\s[^,.?:;]{3,80}),\s*\S")
+# a clause at the start saying when, up to its comma ("bigquery - *after the time travel window runs out,* is ..."; not
+# a "following up on ..." greeting)
+_LEADING_WHEN = re.compile(r"^(?:[^-,.?:]{1,40}?\s[-\u2013\u2014:]\s+)?((?:after|once|following(?!\s+up\b))\s[^,.?:;]{3,80}),\s*\S")
 
 
 def _leading_when(question: str, toks: list[str]) -> range | None:
