@@ -233,11 +233,16 @@ class Resolver(NameFinding, RowMatching):
             svc, used[:] = (svc, taken) if svc is not None and taken != used else (None, used)
         via_term = False  # the service is a provider term's, not named
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
+            before = list(used)
             svc = self._take_service(toks, used, written=written)
             if svc is not None and svc.provider is not hint.provider:
                 # "external passthrough *network lb*" is Google's term, not AWS's NLB (also when another of the
-                # provider's terms comes first: "advanced network ddos protection for ... passthrough *nlbs*")
-                if any(self._term_spans(t, svc) for t in self.vocabulary.terms_of(question, hint.provider)):
+                # provider's terms comes first: "advanced network ddos protection for ... passthrough *nlbs*"); a
+                # service named by one plain word after a term naming a service ("*fabric* region goes down - who
+                # rebuilds the capacity, *workspaces* ...") is the term's service's own thing
+                if any(self._term_spans(t, svc) for t in self.vocabulary.terms_of(question, hint.provider)) or (
+                        hint.service and _one_word_after(hint.phrases, toks, before, used,
+                                                         self.services[hint.service].aliases)):
                     svc = self.services.get(hint.service) if hint.service else None
                     via_term = True
                 else:
@@ -627,6 +632,18 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
     said = {stem(t) for t in asking}
     return (len([t for t in found if t not in said]) == 1 and len(asked) >= len(found) and bool(set(asked) - set(found))
             and not _BACK_POINTERS.intersection(asking))  # "who rotates *those* keys" takes the context's word
+
+
+def _one_word_after(phrases: Sequence[str], toks: Sequence[str], before: Sequence[bool], after: Sequence[bool],
+                    own: Sequence[str]) -> bool:
+    """The service just taken is named by one word (the positions newly used) that the term's service also names
+    its things with (``own``: its aliases, "fabric *workspaces*"), written after one of the term's phrases."""
+    taken = [k for k in range(len(toks)) if after[k] and not before[k]]
+    if len(taken) != 1 or not any(toks[taken[0]] in raw_tokens(a) for a in own):
+        return False
+    firsts = [k for p in phrases for words in [raw_tokens(p)] for k in range(len(toks) - len(words) + 1)
+              if words and list(toks[k:k + len(words)]) == words]
+    return bool(firsts) and min(firsts) < taken[0]
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:

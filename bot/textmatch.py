@@ -309,16 +309,30 @@ _CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)|,\s+(?=(do|doe
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# what happened, told before a dash and the who that asks ("fabric region *goes down* for good *- who* rebuilds the
+# capacity ...", "nightly job *failed* again - who ..."): two sentences
+_EVENT_THEN_WHO = re.compile(r"^(.*\b(?:down|died|dies|failed|fails|crashed|crashes|broke|broken|expired|expires|deleted|"
+                             r"leaked|compromised|gone|outage)\b[^-\u2013\u2014]{0,30}?)\s[-\u2013\u2014]+\s+((?:who|whose)\b.*)$",
+                             re.IGNORECASE | re.DOTALL)
+
+
+def sentences(text: str) -> list[str]:
+    """The message's sentences (empty ones left out)."""
+    parts = []
+    for p in _SENTENCE_END.split(text):
+        m = _EVENT_THEN_WHO.match(p)
+        parts.extend(m.groups() if m else [p])
+    return [p for p in parts if p.strip()]
 
 
 def sentence_tokens(text: str) -> list[list[str]]:
     """The words of each sentence of the message."""
-    return [raw_tokens(p) for p in _SENTENCE_END.split(text) if p.strip()]
+    return [raw_tokens(p) for p in sentences(text)]
 
 
 def several_sentences(text: str) -> bool:
     """The message has sentences besides the one that asks ("we had an incident last week. who sets up rbac")."""
-    return sum(1 for p in _SENTENCE_END.split(text) if p.strip()) > 1
+    return len(sentences(text)) > 1
 
 
 def _sentence_that_asks(parts: list[str]) -> str:
@@ -368,7 +382,7 @@ _LEADING_MOVE = re.compile(r"^\s*(?:(?:we(?:'re| are)?|i(?:'m| am)?)\s+(?:just\s
 def asking_part(text: str) -> list[str] | None:
     """The words that ask: the asking sentence, up to the end of its who-clause ("whose job - *want to get the runbook
     right*"), without a closing aside ("*(prod account)*"); None when that is the whole question."""
-    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    parts = sentences(text)
     asking = _sentence_that_asks(parts) if len(parts) > 1 else text
     low = asking.lower()
     m = _WHO.search(low)
