@@ -384,7 +384,8 @@ class Resolver(NameFinding, RowMatching):
             elif (asked_task is not None and scores and found.task.aspect not in scores
                   and asked_task.task.aspect in scores):
                 found = asked_task
-        when = _when_clause(toks) or _compared_clause(toks)
+        # (or why: "who moves them onto the latest subminor image *so they pick up the security fixes*")
+        when = _when_clause(toks) or _compared_clause(toks) or (range(cut, len(toks)) if cut < len(toks) else None)
         leading = None if when else _leading_when(question, toks)
         if found is not None and cat_sid and (when or leading) and set(found.keyword.tokens) & {
                 stem(toks[k]) for k in when or leading or ()}:
