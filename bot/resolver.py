@@ -182,6 +182,11 @@ class Resolver(NameFinding, RowMatching):
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
+        bare = _CLOSING_PURPOSE.sub("", _LEADING_CHAT.sub("", _GREETING.sub("", question, count=1), count=1), count=1)
+        if bare != question and bare.strip():
+            # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
+            # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
+            return self.who_owns(bare, provider, service_model).model_copy(update={"question": question})
         examples = _EXAMPLES.search(question)
         if examples is not None:
             # "azure sql db - network security *(firewall rules, private endpoints etc)*, microsoft's or ours?": the
@@ -192,11 +197,6 @@ class Resolver(NameFinding, RowMatching):
             whole = self._who_owns(bare, provider, service_model) if len(items) > 1 else None
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
                 return whole.model_copy(update={"question": question})
-        bare = _CLOSING_PURPOSE.sub("", _LEADING_CHAT.sub("", question, count=1), count=1)
-        if bare != question and bare.strip():
-            # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
-            # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
-            return self._who_owns(bare, provider, service_model).model_copy(update={"question": question})
         return self._who_owns(question, provider, service_model)
 
     def _who_owns(self, question: str, provider: str | Provider | None = None,
@@ -539,6 +539,9 @@ _LEADING_CHAT = re.compile(
     r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping|sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
     r"(?:dumb|silly|noob|newbie|random)\s+(?:q|question)|(?:hey|hi|hello)\s+(?:all|team|folks|everyone|y'?all))"
     r"\b[^-\u2013\u2014:?]{0,60}?(?:\s[-\u2013\u2014]+\s+|:\s+)", re.IGNORECASE)
+# a greeting or a mention before the message ("*hey @srm* moving email to m365 - ...", "*hi all!* ...")
+_GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|yo|morning)(?:\s+(?:all|team|folks|everyone|there|y'?all))?[\s,!.:]+)?"
+                       r"(?:<?@[\w.-]+>?[\s,:!]+)*", re.IGNORECASE)
 # a purpose told in a closing aside ("... *(need this for the audit)*", "*(asking for a friend)*")
 _CLOSING_PURPOSE = re.compile(
     r"\s*\(\s*(?:(?:we|i)\s+)?(?:need|needed|needs|want|wanted|asking|trying|for\s+(?:the|an|a|our|my)\s+(?:audit|"

@@ -318,11 +318,16 @@ _EVENT_THEN_WHO = re.compile(r"^(.*\b(?:down|died|dies|failed|fails|crashed|cras
 
 def sentences(text: str) -> list[str]:
     """The message's sentences (empty ones left out)."""
-    parts = []
+    parts: list[str] = []
     for p in _SENTENCE_END.split(text):
         m = _EVENT_THEN_WHO.match(p)
         parts.extend(m.groups() if m else [p])
-    return [p for p in parts if p.strip()]
+    return [p for p in parts if p.strip() and not _CHAT_ONLY.match(p)]
+
+
+# a sentence of thanks or chat only ("... ourselves? *thanks!*")
+_CHAT_ONLY = re.compile(r"\s*(?:(?:many\s+|thanks\s+)?thanks(?:\s+(?:in advance|a lot|all|team|folks))?|thank you|thx|ty|tia|cheers|"
+                        r"pls|please|lol|much appreciated|appreciated|:\w+:)\W*$", re.IGNORECASE)
 
 
 def sentence_tokens(text: str) -> list[list[str]]:
@@ -342,9 +347,16 @@ def _sentence_that_asks(parts: list[str]) -> str:
     asks = [p for p in asks if not _ONLY_POINTS_BACK.match(p.lower())] or asks  # not "... or ours? *which is it?*"
     asks = [p for p in asks if not _ONLY_A_GUESS.match(p.lower())] or asks  # not "... limit per region again? *1000?*"
     asking = next((p for p in asks if _WHO.search(p.lower())), None)
-    if asking is None:
-        asking = next((p for p in reversed(asks) if p.rstrip().endswith("?")), asks[-1])
+    if asking is None:  # the last question that names a side ("... google's job or ours? *high level?*")
+        questions = [p for p in asks if p.rstrip().endswith("?")]
+        asking = next((p for p in reversed(questions) if _NAMES_A_SIDE.search(p.lower())),
+                      questions[-1] if questions else asks[-1])
     return asking
+
+
+# a side of the split named ("... is that *microsoft's* or *ours*?")
+_NAMES_A_SIDE = re.compile(r"\b(?:us|ours|we|our|provider|providers|vendor|csp|aws|amazon|google|gcp|microsoft|msft|azure|"
+                           r"both)\b")
 
 
 # a sentence that only points back at the one before ("whether compliance is the provider's problem or ours. *which is
@@ -376,7 +388,7 @@ _TRAILING_REASON = re.compile(r"\s+(?:since|because|cause|bc)\s+(?:they|it|its|i
 # a move said before a dash is context ("*moving email + sharepoint to m365 -* network security for the service itself,
 # is that microsoft's?", "*we just migrated to aurora -* who patches the engine")
 _LEADING_MOVE = re.compile(r"^\s*(?:(?:we(?:'re| are)?|i(?:'m| am)?)\s+(?:just\s+|recently\s+)?)?(?:moving|migrating|moved|"
-                           r"migrated|switching|switched|lifting and shifting)\s+[^-\u2013\u2014?]{3,80}?\s[-\u2013\u2014]\s+")
+                           r"migrated|switching|switched|lifting and shifting)\s+[^-\u2013\u2014?]{3,80}?\s[-\u2013\u2014]\s+", re.IGNORECASE)
 
 
 def asking_part(text: str) -> list[str] | None:
