@@ -388,7 +388,8 @@ _TRAILING_REASON = re.compile(r"\s+(?:since|because|cause|bc)\s+(?:they|it|its|i
 # a move said before a dash is context ("*moving email + sharepoint to m365 -* network security for the service itself,
 # is that microsoft's?", "*we just migrated to aurora -* who patches the engine")
 _LEADING_MOVE = re.compile(r"^\s*(?:(?:we(?:'re| are)?|i(?:'m| am)?)\s+(?:just\s+|recently\s+)?)?(?:moving|migrating|moved|"
-                           r"migrated|switching|switched|lifting and shifting)\s+[^-\u2013\u2014?]{3,80}?\s[-\u2013\u2014]\s+", re.IGNORECASE)
+                           r"migrated|switching|switched|lifting and shifting)\s+[^-\u2013\u2014?]{3,80}?\s[-\u2013\u2014]\s+",
+                           re.IGNORECASE)
 
 
 def asking_part(text: str) -> list[str] | None:
