@@ -60,7 +60,17 @@ _PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switchi
                    r"locks|fail|fails|failing|failed")
 # a service's name of one or two words in a list ("s3", "cloud sql"), not the words that ask after it
 _NAME = r"[\w/-]+(?:\s+(?!who\b|whose\b|is\b|are\b|do\b|does\b|and\b|or\b)[\w/-]+)?"
+def _swaps(word: str) -> list[str]:
+    """The word with two neighbouring letters typed the wrong way round, each way."""
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
+
+
+# a word that stands for the thing said before, typed with two letters swapped ("who rotates *thoes*")
+_POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "there") for typo in _swaps(word)
+                  if typo not in {"three", "thees"}}  # (words of their own)
+
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
+    (tuple(_POINTER_TYPOS), re.compile(r"\b(" + "|".join(_POINTER_TYPOS) + r")\b"), lambda m: _POINTER_TYPOS[m.group(1)]),
     # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "fail *it* over" as "fail over it"
     ((" it ", " them ", " that ", " this "),
      re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
