@@ -62,6 +62,8 @@ class NameFinding:
                 if toks and toks not in self._aliases:
                     self._aliases[toks] = s
                     self._features.add(toks)
+                if toks in self._features and s not in self._shared_names.setdefault(toks, []):
+                    self._shared_names[toks].append(s)  # a feature two stacks have ("nat gateway"): context decides
         # "aws backup", "aws config": a provider word and one broad word; matched only as written, so that
         # "does aws back up my tables" is not AWS Backup
         self._weak_aliases = {toks for toks in self._aliases

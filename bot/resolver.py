@@ -248,7 +248,8 @@ class Resolver(NameFinding, RowMatching):
                 else:
                     hint = named = None
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
-        other = self._take_service(toks, list(used), prefer=named, written=written) if svc else None
+        other = (self._take_service(toks, list(used), prefer=named or svc.provider, written=written)  # (a name two
+                 if svc else None)  # stacks share is read in the first service's: "nat gateway on our aks subnet")
         if other is not None and svc is not None and other.provider is not svc.provider:
             other = None  # "cloud nat - do we run our own *nat gateway* vms": the first name's stack is asked about
         if other is not None and svc is not None and self.tasks.names_in_variant(svc.id, other.id, toks):
