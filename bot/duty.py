@@ -102,6 +102,8 @@ def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
     while i < len(toks) and toks[i] not in _BOUNDARY and toks[i] not in _NP_END:
         if words and _places(toks, i):  # "the npm packages *baked into* our image": the phrase ends at the participle
             break
+        if words and toks[i] in _CLAUSE_GERUNDS:  # "the other azs *going* uninspected": a clause about the thing
+            break
         if words and toks[i] in _DETERMINERS:  # "the physical data centers, *the* csp or us": a new phrase starts
             break
         if toks[i] not in _FILLERS:
@@ -110,6 +112,7 @@ def _noun_phrase(toks: Sequence[str], i: int) -> list[str]:
     return words
 
 
+_CLAUSE_GERUNDS = frozenset("going being getting staying sitting left".split())
 _PLACING = frozenset("into in inside on onto to behind under within".split())
 
 

@@ -62,8 +62,10 @@ class NameFinding:
                 if toks and toks not in self._aliases:
                     self._aliases[toks] = s
                     self._features.add(toks)
-                if toks in self._features and s not in self._shared_names.setdefault(toks, []):
-                    self._shared_names[toks].append(s)  # a feature two stacks have ("nat gateway"): context decides
+                if toks and s not in self._shared_names.setdefault(toks, []):
+                    # a feature two stacks have ("nat gateway"), or one stack's feature another's name ("s2s vpn"):
+                    # the provider named or the context decides
+                    self._shared_names[toks].append(s)
         # "aws backup", "aws config": a provider word and one broad word; matched only as written, so that
         # "does aws back up my tables" is not AWS Backup
         self._weak_aliases = {toks for toks in self._aliases
