@@ -183,6 +183,7 @@ class Resolver(NameFinding, RowMatching):
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
         bare = _CLOSING_PURPOSE.sub("", _LEADING_CHAT.sub("", _GREETING.sub("", question, count=1), count=1), count=1)
+        bare = _CLOSING_ENVIRONMENT.sub("", _CLOSING_PURPOSE_DASH.sub("", bare, count=1), count=1)
         if bare != question and bare.strip():
             # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
             # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
@@ -540,6 +541,16 @@ _LEADING_CHAT = re.compile(
     r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping|sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
     r"(?:dumb|silly|noob|newbie|random)\s+(?:q|question)|(?:hey|hi|hello)\s+(?:all|team|folks|everyone|y'?all))"
     r"\b[^-\u2013\u2014:?]{0,60}?(?:\s[-\u2013\u2014]+\s+|:\s+)", re.IGNORECASE)
+# ... or after a closing dash ("... - *want to get the runbook right*", "... - *need this for the audit*")
+_CLOSING_PURPOSE_DASH = re.compile(
+    r"\s[-\u2013\u2014]+\s+(?:(?:i|we)\s+)?(?:want(?:ed)?\s+to\s+(?:get|know|make sure|understand|write|update|fill)|"
+    r"need\s+(?:this|it|to know)|asking\s+(?:for|because|since)|trying\s+to\s+(?:get|figure|understand|fill|write|settle|sort)|"
+    r"it'?s\s+for|its\s+for|for\s+the\s+(?:audit|runbook|wiki|doc|docs|review))\b[^-\u2013\u2014?]*$", re.IGNORECASE)
+# which environment, in a closing aside ("... *(prod account)*", "*(staging project)*")
+_CLOSING_ENVIRONMENT = re.compile(
+    r"\s*\(\s*(?:our\s+|the\s+|in\s+)?(?:prod|production|dev|development|staging|stage|test|qa|uat|sandbox|non-?prod)"
+    r"(?:\s+(?:account|accounts|env|envs|environment|environments|subscription|subscriptions|project|projects|tenant|only))?"
+    r"\s*\)\W*$", re.IGNORECASE)
 # a greeting or a mention before the message ("*hey @srm* moving email to m365 - ...", "*hi all!* ...")
 _GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|yo|morning)(?:\s+(?:all|team|folks|everyone|there|y'?all))?[\s,!.:]+)?"
                        r"(?:<?@[\w.-]+>?[\s,:!]+)*", re.IGNORECASE)
