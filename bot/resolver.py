@@ -207,7 +207,14 @@ class Resolver(NameFinding, RowMatching):
         if headline:  # "api gateway - config and it controls, whose responsibility": a service names its provider
             named_svc = None if provider else self._take_service(list(toks), [False] * len(toks),
                                                                  written=" ".join(question.lower().split()))
-            return self._overview(question, toks, HEADLINES[headline], provider or (named_svc and named_svc.provider))
+            stack = provider or (named_svc and named_svc.provider) or next(
+                (PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+            owner = HEADLINES[headline]
+            if owner is Owner.customer and stack is None:
+                # "is security in the cloud ours or the vendor's? no particular service": AWS's phrase for the
+                # customer's side; asked of no provider, the customer's part varies with the service model
+                owner = Owner.depends
+            return self._overview(question, toks, owner, stack)
         used = [False] * len(toks)
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None

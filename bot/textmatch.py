@@ -72,8 +72,8 @@ _POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "th
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (tuple(_POINTER_TYPOS), re.compile(r"\b(" + "|".join(_POINTER_TYPOS) + r")\b"), lambda m: _POINTER_TYPOS[m.group(1)]),
     # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "fail *it* over" as "fail over it"
-    ((" it ", " them ", " that ", " this "),
-     re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
+    ((" it ", " them ", " that ", " this ", " those ", " these "),
+     re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this|those|these)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
