@@ -432,7 +432,7 @@ class Resolver(NameFinding, RowMatching):
         # a provider task whose customer half is only setting or choosing its parameters ("sets the window and
         # retention", "chooses which managed groups to use") sends "who sets / adds ..." to the customer's task beside it
         if (found is not None and cat_sid and found.task.owner_for(variant) == "provider"
-                and (not found.task.customer_does or found.task.customer_does.startswith(("Sets ", "Chooses ")))
+                and (not found.task.customer_does or found.task.customer_does.startswith(_SETTING_ONLY))
                 and asks_to_set(toks, self.duty)):
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
@@ -623,6 +623,9 @@ def _leading_when(question: str, toks: list[str]) -> range | None:
     return range(start, start + n) if 0 < n < len(toks) - start and toks[start] in _WHEN else None
 
 
+# a provider task's customer half that only sets it up ("Sets the window", "Chooses ...", "Turns on transitions by
+# writing the lifecycle rule")
+_SETTING_ONLY = ("Sets ", "Chooses ", "Turns on ")
 _RUNTIME_PATCHING = "runtime_patching"
 _COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild
 _LANGUAGES = frozenset("java golang kotlin scala".split())
@@ -639,7 +642,7 @@ def _names_compiled_language(toks: Sequence[str]) -> bool:
 
 
 _WHOLE_DUTY = PhraseIndex((tuple(p.split()), True) for p in (
-    "overall", "end to end", "e2e", "as a whole", "all of it", "holistically", "top to bottom"))
+    "overall", "end to end", "e2e", "as a whole", "all of it", "holistically", "top to bottom", "all that", "all of that"))
 
 
 def asks_the_whole(toks: Sequence[str]) -> bool:

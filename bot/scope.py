@@ -164,7 +164,8 @@ _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibili
 _WHOLE_TOPICS = frozenset(stem(w) for w in ("security", "compliance"))
 # "security on google cloud *managed services* overall": the kind of service asked about, not a topic
 _KINDS_OF_SERVICE = frozenset(stem(w) for w in """managed service services platform platforms run runs running
-deploy deployed host hosted build workload workloads""".split())  # "... of what we *run* on google cloud"
+deploy deployed host hosted build workload workloads stuff once""".split())  # "... of what we *run* on google cloud",
+# "... google's job *once* we're on *managed stuff*?"
 # "is security on gcp *shared* or all on *one side*": asks how the whole is split
 _ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
 

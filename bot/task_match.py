@@ -96,7 +96,7 @@ def _denied(toks: Sequence[str], i: int) -> bool:
 
 # where the customer's choice about a provider task sits when not in the task's own aspect: the key that encrypts
 # data at rest is a key-management choice
-_CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",)}
+_CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",), "configuration_management": ("workload_compliance",)}
 
 
 # a variant that is a setting's state ("managed updates *on*", "auto upgrade *disabled*") is also said verb first

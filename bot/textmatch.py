@@ -504,6 +504,9 @@ def _different_words(a: str, b: str) -> bool:
 _LOOK_ALIKES = frozenset(frozenset(p) for p in (("residency", "resiliency"), ("resident", "resilient")))
 
 
+_SWAPPED_WORD_MIN_LEN = 7  # (shorter swaps are often words of their own: "trial", "trail")
+
+
 class Vocabulary:
     """A fixed set of tokens and a cached fuzzy lookup into it.
 
@@ -540,6 +543,9 @@ class Vocabulary:
                     found.add(cand)
         if len(token) >= SWAP_MIN_LEN:
             found.update(t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t))
+        if not found and len(token) >= _SWAPPED_WORD_MIN_LEN:  # a whole word with two letters swapped, whose stem is
+            # shorter than the typo ("encrytpion" is "encryption", stemmed "encrypt")
+            found.update(st for st in map(stem, _swaps(token)) if st in self._set)
         result = frozenset(found)
         if len(self._cache) < 50_000:
             self._cache[token] = result
