@@ -494,10 +494,11 @@ def is_swap_typo(a: str, b: str) -> bool:
 
 
 def _different_words(a: str, b: str) -> bool:
-    """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic"), or the two
-    are different words that only look alike ("residency" is where data lives, not "resiliency")."""
+    """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic") or a leading
+    "a" ("across"/"cross", "aside"/"side"), or the two are different words that only look alike ("residency" is where
+    data lives, not "resiliency")."""
     short, long_ = sorted((a, b), key=len)
-    return any(long_ == p + short for p in ("un", "non", "in", "dis")) or frozenset((a, b)) in _LOOK_ALIKES
+    return any(long_ == p + short for p in ("un", "non", "in", "dis", "a")) or frozenset((a, b)) in _LOOK_ALIKES
 
 
 # stems of different words within the typo distance of each other
