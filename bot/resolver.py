@@ -456,6 +456,9 @@ class Resolver(NameFinding, RowMatching):
             words = self._matched(self.tasks.keywords(cat_sid)[1], content, raw)
             near = self.tasks.closest_in_aspect(cat_sid, top[0], words, content_tokens(raw_tokens(top[1][1])),
                                                 also=self._aspects[top[0]].task_rows)
+            if near is None and variant is not None:  # "front door *wildcard* - who handles the cert?": the one task
+                # of the row whose owner the variant named decides
+                near = self.tasks.decided_by_variant(cat_sid, top[0], variant)
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         if asking is not None and not scores and not off_topic and found is None:  # "new team here. is gcp security

@@ -320,6 +320,11 @@ class TaskIndex:
         # the row's own words name the task there ("who *scales* lambda"): the one sharing the most of them
         return self._most_shared(service_id, [t for a in also for t in self.tasks_in_aspect(service_id, a)], matched)
 
+    def decided_by_variant(self, service_id: str, aspect: str, variant: str) -> TaskMatch | None:
+        """The one task of ``aspect`` whose owner changes with ``variant``; none or several give None."""
+        tasks = [t for t in self.tasks_in_aspect(service_id, aspect) if variant in t.owner_by_variant]
+        return self._by_title(service_id, tasks[0]) if len(tasks) == 1 else None
+
     def closest_task(self, service_id: str, matched: Iterable[str]) -> TaskMatch | None:
         """The service's task the question's words clearly point at when no keyword or row matched whole
         ("does aws keep a *copy* of our ebs *volume* if a *disk* dies"); none or a tie gives None."""
