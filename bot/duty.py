@@ -214,12 +214,6 @@ class DutyFrame:
                 return None, _noun_phrase(toks, at)
         if i >= len(toks):
             return None
-        if toks[i] in _MAKE and toks[i + 1:i + 2] == ["sure"]:  # "who makes sure *there's a restore point* ...":
-            # ensuring a thing is there, asked of that thing
-            j = i + 2
-            while j < len(toks) and toks[j] in _SURE_OF:
-                j += 1
-            return "ensures", _noun_phrase(toks, j)
         words = _noun_phrase(toks, i + 1)
         if not words and i + 2 < len(toks) and toks[i + 1] in {"for", "on"}:  # "who's covering *for sam*"
             words = _noun_phrase(toks, i + 2)
@@ -285,9 +279,7 @@ class DutyFrame:
 # "do we need *to renew* it", "is it on us *to rotate*", "whose job is it *to* ..."
 _TO_VERB_AFTER = frozenset("need needs have has had got supposed meant expected going us job duty responsibility"
                            .split())
-_MAKE = frozenset("make makes making".split())
-_SURE_OF = frozenset("that there s is are we our it its".split())  # "makes sure *that there's* a ..."
-_GENERIC_DOERS = frozenset("""ensures ensure handles handle handling handled manages manage managing does do doing deals deal owns own
+_GENERIC_DOERS = frozenset("""handles handle handling handled manages manage managing does do doing deals deal owns own
 takes take taking looks look covers cover sorts sort""".split())
 # a state participle and its preposition: what follows it is where the thing sits, not what is asked about
 _PLACE_WORDS = frozenset("to on in behind onto into for by under".split())

@@ -150,7 +150,9 @@ class Resolver(NameFinding, RowMatching):
         """ "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": the sentence that asks names a
         duty of its own thing (a row, or a task of the service), so it is answered whatever the context around it says
         (a sprint, the holidays)."""
-        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus)):
+        asked = self.duty.asked(focus)
+        clause = asked is not None and asked[0] is not None and not asked[1]  # "who *makes sure* there's a ..."
+        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus) or clause):
             return False
         words = [t for t in focus if t not in STOP_WORDS]
         return bool(self._score_aspects([stem(t) for t in words], words)) or (
@@ -256,8 +258,13 @@ class Resolver(NameFinding, RowMatching):
                 else:
                     hint = named = None
         # a second service named ("entra groups for aks access"): its tasks answer when the first's do not
-        other = (self._take_service(toks, list(used), prefer=named or svc.provider, written=written)  # (a name two
+        taken = list(used)
+        other = (self._take_service(toks, taken, prefer=named or svc.provider, written=written)  # (a name two
                  if svc else None)  # stacks share is read in the first service's: "nat gateway on our aks subnet")
+        if other is not None and svc is not None and _asked_the_same(toks, used, taken):
+            # "s3 encrypts new objects by default now, *is ebs the same?*": the second service is the one asked
+            svc, other = other, None  # (the first is only what it is compared with)
+            used[:] = [t and not u for u, t in zip(used, taken)]
         if other is not None and svc is not None and other.provider is not svc.provider:
             other = None  # "cloud nat - do we run our own *nat gateway* vms": the first name's stack is asked about
         if other is not None and svc is not None and self.tasks.names_in_variant(svc.id, other.id, toks):
@@ -673,6 +680,17 @@ def _one_word_after(phrases: Sequence[str], toks: Sequence[str], before: Sequenc
     firsts = [k for p in phrases for words in [raw_tokens(p)] for k in range(len(toks) - len(words) + 1)
               if words and list(toks[k:k + len(words)]) == words]
     return bool(firsts) and min(firsts) < taken[0]
+
+
+def _asked_the_same(toks: Sequence[str], used: Sequence[bool], taken: Sequence[bool]) -> bool:
+    """The second service named (the positions ``taken`` adds to ``used``) is asked in a comparison with the first:
+    "is *ebs* the same?", "what about *ebs*?"."""
+    at = [k for k in range(len(toks)) if taken[k] and not used[k]]
+    if not at:
+        return False
+    first, last = at[0], at[-1]
+    return (first and toks[first - 1] in {"is", "are"} and toks[last + 1:last + 3] == ["the", "same"]) or (
+        toks[max(0, first - 2):first] in (["what", "about"], ["how", "about"]))
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
