@@ -633,9 +633,8 @@ def _leading_when(question: str, toks: list[str]) -> range | None:
     return range(start, start + n) if 0 < n < len(toks) - start and toks[start] in _WHEN else None
 
 
-# a provider task's customer half that only sets it up ("Sets the window", "Chooses ...", "Turns on transitions by
-# writing the lifecycle rule")
-_SETTING_ONLY = ("Sets ", "Chooses ", "Turns on ")
+# a provider task's customer half that only sets its parameters ("Sets the window", "Chooses ...")
+_SETTING_ONLY = ("Sets ", "Chooses ")
 _RUNTIME_PATCHING = "runtime_patching"
 _COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild
 _LANGUAGES = frozenset("java golang kotlin scala".split())
