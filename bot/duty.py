@@ -143,9 +143,14 @@ def _asks_for_a_person(toks: Sequence[str]) -> bool:
     if toks[at + 1] in _KNOWING:
         return True
     i = _skip_aux(toks, at + 1)
+    if toks[at + 1:at + 3] in (["is", "on"], ["s", "on"]) and any(t in _ROTAS for t in toks[at + 3:at + 7]):
+        return True  # "who is on the review *rotation* this week", "who's on *call*": a person on a rota
     # "who do we ask *to rotate* the keys" asks who acts: left to the matchers
     return (i + 1 < len(toks) and toks[i] in _SUBJECTS and toks[i + 1] in _CONTACT
             and (i + 2 >= len(toks) or toks[i + 2] != "to"))
+
+
+_ROTAS = frozenset("rotation rota roster call shift shifts duty pager standby".split())
 
 
 class DutyFrame:

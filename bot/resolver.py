@@ -387,8 +387,7 @@ class Resolver(NameFinding, RowMatching):
                   and (_names_own_object(found.keyword.tokens, asked_task.keyword.tokens,
                                          stem(asked_duty(asking, self.duty) or ""))
                        and not set(found.keyword.tokens) <= {stem(t) for t in _without(toks, asking)}
-                       or set(asked_task.keyword.tokens) - set(found.keyword.tokens)
-                       and _scattered(found.keyword.tokens, sentence_tokens(question))
+                       or _scattered(found.keyword.tokens, sentence_tokens(question))
                        or _context_only(found.keyword.tokens, asked_task.keyword.tokens, asking,
                                         self.tasks.name_tokens(cat_sid))
                        or _one_word_outside(found.keyword.tokens, asked_task.keyword.tokens, asking))):
