@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
+from rapidfuzz import fuzz
+
 from bot.how_to import asks_for_material
 from bot.scope import PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import stem
@@ -30,7 +32,7 @@ purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
 quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka
-roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets
+roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets pr prs
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
@@ -49,7 +51,8 @@ specialty certificate|solutions architect first|architect first|associate first|
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification
-per month|per hour|per year|per gb|per user|per request|per vcpu
+per month|per hour|per year|per gb|per user|per request|per vcpu|pull request|pull requests|merge request|code review
+review it today|review my change|review my pr
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
 
@@ -282,7 +285,13 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return False
     if _HOW_TO.find(raw) is not None:
         return True
-    return any(t in _TRIVIA_NOUNS and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
+    return any(_trivia_noun(t) and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
+
+
+def _trivia_noun(word: str) -> bool:
+    """A limit or size noun, also typed with a letter left out or changed ("max *numbr* of vnets")."""
+    return word in _TRIVIA_NOUNS or (len(word) >= 5 and any(
+        fuzz.ratio(word, n) >= 85 and word[0] == n[0] for n in _TRIVIA_NOUNS if len(n) >= 5))
 
 
 # a certification exam's code ("is the *az-104* cert worth it", "saa-c03 or clf-c02 first"): a career question

@@ -217,7 +217,10 @@ class Resolver(NameFinding, RowMatching):
                 # customer's side; asked of no provider, the customer's part varies with the service model
                 owner = Owner.depends
             return self._overview(question, toks, owner, stack)
-        used = [False] * len(toks)
+        # what runs on premises is not the cloud service of that name ("moving our vdi from *on-prem rds* to avd"),
+        # nor is what a move leaves ("moving most workloads from *vms* to azure paas services")
+        left = _moved_from(toks)
+        used = [k in left or (k > 0 and toks[k - 1] == "onprem") for k in range(len(toks))]
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
         named = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
@@ -283,8 +286,9 @@ class Resolver(NameFinding, RowMatching):
         implied = svc is None and prov is not None
         if implied:  # "a bucket" once the provider is known names its object storage
             in_product = set(PRODUCT_PROVIDERS.find(toks) or ())  # ... but not inside a product's name ("shielded vm")
-            svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t in toks
-                        if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product), None)
+            svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t, u in zip(toks, used)
+                        if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product and not u
+                        and not _QUOTED_CATEGORY.search(question)), None)
         if svc is None and term is not None and term.service and prov is term.provider:
             svc = self.services[term.service]  # "snapshot schedules for our *pds*" once Google is named
             via_term = True
@@ -666,6 +670,23 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
     said = {stem(t) for t in asking}
     return (len([t for t in found if t not in said]) == 1 and len(asked) >= len(found) and bool(set(asked) - set(found))
             and not _BACK_POINTERS.intersection(asking))  # "who rotates *those* keys" takes the context's word
+
+
+# a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
+_QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
+_MOVING = frozenset("moving migrating moved migrated switching switched".split())
+
+
+def _moved_from(toks: Sequence[str]) -> range:
+    """Positions of what a move leaves: "moving ... *from vms* to paas" (between "from" and "to")."""
+    at = next((k for k, t in enumerate(toks) if t in _MOVING), None)
+    if at is None:
+        return range(0)
+    start = next((k for k in range(at + 1, min(at + 6, len(toks))) if toks[k] == "from"), None)
+    if start is None:
+        return range(0)
+    end = next((k for k in range(start + 1, min(start + 6, len(toks))) if toks[k] == "to"), None)
+    return range(start + 1, end) if end is not None else range(0)
 
 
 def _one_word_after(phrases: Sequence[str], toks: Sequence[str], before: Sequence[bool], after: Sequence[bool],
