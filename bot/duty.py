@@ -349,8 +349,11 @@ def who_asks(toks: Sequence[str]) -> frozenset[int]:
     wants* one answer"): not what is asked; empty when the question names no asker."""
     for k in range(len(toks) - 1):
         if toks[k] in _ASKERS and toks[k + 1] in _ASKING:
-            start = k - 1 if k and toks[k - 1] in {"our", "the", "an", "my"} else k
-            return frozenset(range(start, k + 2))
+            start = k - 1 if k and toks[k - 1] in {"our", "the", "an", "my", "a", "new"} else k
+            end = k + 2  # "new manager asked *me whether* ...": who was asked and the "whether" are the asking too
+            while end < len(toks) and end < k + 4 and toks[end] in {"me", "us", "whether", "if"}:
+                end += 1
+            return frozenset(range(start, end))
         if k < 3 and toks[k] in _ROLES and toks[k + 1] == "here":  # "*security lead here* - overall security ..."
             return frozenset(range(0, k + 2))
     return frozenset()

@@ -32,6 +32,7 @@ differs by model, the answer is ``depends`` with the per-model breakdown.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -152,7 +153,8 @@ class Resolver(NameFinding, RowMatching):
         (a sprint, the holidays)."""
         asked = self.duty.asked(focus)
         clause = asked is not None and asked[0] is not None and not asked[1]  # "who *makes sure* there's a ..."
-        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus) or clause):
+        ours = _OUR_SIDE.find(focus) is not None  # "does msk bump the client libs ... or is that *on our side*?"
+        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus) or clause or ours):
             return False
         words = [t for t in focus if t not in STOP_WORDS]
         return bool(self._score_aspects([stem(t) for t in words], words)) or (
@@ -386,6 +388,11 @@ class Resolver(NameFinding, RowMatching):
             asked_task = self._task_in(cat_sid, asking, None)
             if _after_but(toks, asking):
                 found = asked_task or found
+            elif (asked_task is not None and several_sentences(question)
+                  and _pieced_from_three(found.keyword.tokens, sentence_tokens(question))):
+                # "... our public hosted *zone* ... who rotates the key-*signing* *key*. ... ksk *rotation* ...?": a
+                # keyword no two sentences hold is no match, however heavy
+                found = asked_task
             elif (asked_task is not None and several_sentences(question)
                   and asked_task.keyword.weight >= 0.6 * found.keyword.weight
                   and (_names_own_object(found.keyword.tokens, asked_task.keyword.tokens,
@@ -654,7 +661,8 @@ def _names_compiled_language(toks: Sequence[str]) -> bool:
 
 
 _WHOLE_DUTY = PhraseIndex((tuple(p.split()), True) for p in (
-    "overall", "end to end", "e2e", "as a whole", "all of it", "holistically", "top to bottom", "all that", "all of that"))
+    "overall", "end to end", "e2e", "as a whole", "all of it", "holistically", "top to bottom", "all that", "all of that",
+    "both of us"))
 
 
 def asks_the_whole(toks: Sequence[str]) -> bool:
@@ -672,6 +680,8 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
             and not _BACK_POINTERS.intersection(asking))  # "who rotates *those* keys" takes the context's word
 
 
+# the customer's side named as the choice ("... or is that *on our side*?", "*up to us*")
+_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on our side", "on our end", "our job", "up to us", "on us")])
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
 _QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())
@@ -710,6 +720,13 @@ def _asked_the_same(toks: Sequence[str], used: Sequence[bool], taken: Sequence[b
     first, last = at[0], at[-1]
     return (first and toks[first - 1] in {"is", "are"} and toks[last + 1:last + 3] == ["the", "same"]) or (
         toks[max(0, first - 2):first] in (["what", "about"], ["how", "about"]))
+
+
+def _pieced_from_three(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
+    """No two sentences of the message hold all of the keyword's words between them."""
+    held = [{stem(t) for t in sentence} for sentence in sentences]
+    words = set(keyword)
+    return len(held) >= 3 and not any(words <= a | b for a, b in itertools.combinations(held, 2))
 
 
 def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
