@@ -51,7 +51,7 @@ specialty certificate|solutions architect first|architect first|associate first|
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification
-per month|per hour|per year|per gb|per user|per request|per vcpu|pull request|pull requests|merge request|code review
+per month|per hour|per year|per gb|per user|per request|per vcpu|pull request|pull requests|merge request
 review it today|review my change|review my pr
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 """) if p.strip())
