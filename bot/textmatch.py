@@ -69,7 +69,14 @@ def _swaps(word: str) -> list[str]:
 _POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "there") for typo in _swaps(word)
                   if typo not in {"three", "thees"}}  # (words of their own)
 
+# typos of the words the fixes below read as written ("aws *manged* keys", "*mainteance* window")
+_NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "managed", "mangaed": "managed",
+                      "mananged": "managed", "mainteance": "maintenance", "maintainance": "maintenance",
+                      "maintenace": "maintenance", "maintanance": "maintenance", "maintenence": "maintenance"}
+
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
+    (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
+     lambda m: _NEEDED_WORD_TYPOS[m.group(1)]),
     (tuple(_POINTER_TYPOS), re.compile(r"\b(" + "|".join(_POINTER_TYPOS) + r")\b"), lambda m: _POINTER_TYPOS[m.group(1)]),
     # a pronoun between a verb and its particle: "set *it* up" reads as "set up it", "fail *it* over" as "fail over it"
     ((" it ", " them ", " that ", " this ", " those ", " these "),
