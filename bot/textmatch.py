@@ -327,9 +327,10 @@ _CLAUSE_END = re.compile(r"[?!;(]|\s[-\u2013\u2014]+\s|[.:](\s|$)|,\s+(?=(do|doe
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 # what happened, told before a dash and the who that asks ("fabric region *goes down* for good *- who* rebuilds the
-# capacity ...", "nightly job *failed* again - who ..."): two sentences
+# capacity ...", "we just started *paying* for shield advanced *- does* that cover ..."): two sentences
 _EVENT_THEN_WHO = re.compile(r"^(.*\b(?:down|died|dies|failed|fails|crashed|crashes|broke|broken|expired|expires|deleted|"
-                             r"leaked|compromised|gone|outage)\b[^-\u2013\u2014]{0,30}?)\s[-\u2013\u2014]+\s+((?:who|whose)\b.*)$",
+                             r"leaked|compromised|gone|outage|paying|paid|bought|purchased|subscribed)\b[^-\u2013\u2014]{0,30}?)"
+                             r"\s[-\u2013\u2014]+\s+((?:who|whose|does|do|did|is|are|will|should|can)\b.*)$",
                              re.IGNORECASE | re.DOTALL)
 
 
