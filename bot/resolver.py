@@ -602,13 +602,17 @@ def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str)
 _WHEN = frozenset("after once following".split())
 
 
+_LOOK = frozenset("look looks looking looked".split())
+
+
 def _when_clause(toks: list[str]) -> range | None:
     """Positions of a clause that says when, after the words that ask ("who updates the nodes *after a control plane
     upgrade*"): from "after" / "once" / "following" (with at least two words between it and the who) to the end."""
     at = next((k for k, t in enumerate(toks) if t in {"who", "whose"}), None)
     if at is None:
         return None
-    start = next((k for k in range(at + 3, len(toks)) if toks[k] in _WHEN), None)
+    start = next((k for k in range(at + 3, len(toks)) if toks[k] in _WHEN
+                  and not (toks[k] == "after" and toks[k - 1] in _LOOK)), None)  # (not "who *looks after* the standby")
     return range(start, len(toks)) if start is not None else None
 
 
