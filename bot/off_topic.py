@@ -212,6 +212,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
                 return True
+        if t in _LAYER_WORDS and raw[i + 1:i + 2] == ["itself"] and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]):
+            return True  # "security incidents in the *google cloud platform itself*"
         if t in _LAYER_WORDS and i:
             prev = raw[i - 2] if raw[i - 1] == "s" and i >= 2 else raw[i - 1]
             if prev in _OWNER_WORDS and not (prev in {"its", "their"} and "our" in raw[max(0, i - 4):i]):

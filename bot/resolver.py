@@ -154,7 +154,9 @@ class Resolver(NameFinding, RowMatching):
         asked = self.duty.asked(focus)
         clause = asked is not None and asked[0] is not None and not asked[1]  # "who *makes sure* there's a ..."
         ours = _OUR_SIDE.find(focus) is not None  # "does msk bump the client libs ... or is that *on our side*?"
-        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus) or clause or ours):
+        # "is point-in-time recovery just there *by default*?": whether the provider has it on asks whose it is
+        by_default = _BY_DEFAULT.find(focus) is not None
+        if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus) or clause or ours or by_default):
             return False
         words = [t for t in focus if t not in STOP_WORDS]
         return bool(self._score_aspects([stem(t) for t in words], words)) or (
@@ -686,6 +688,7 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
 
 # the customer's side named as the choice ("... or is that *on our side*?", "*up to us*")
 _OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on our side", "on our end", "our job", "up to us", "on us")])
+_BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("on", "by", "default"), True), (("default", "on"), True)])
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
 _QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())
