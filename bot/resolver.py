@@ -661,7 +661,8 @@ def _names_compiled_language(toks: Sequence[str]) -> bool:
     """The question says the code is in a compiled language ("java cloud functions", "a *go service*", "*go cloud
     functions*", "written in go")."""
     return any(t in _LANGUAGES or (t == "go" and (k + 1 < len(toks) and toks[k + 1] in _GO_THINGS
-                                                 or toks[k + 1:k + 3] in (["cloud", "functions"], ["cloud", "run"])
+                                                 or toks[k + 1:k + 3] in (["cloud", "functions"], ["cloud", "function"],
+                                                                          ["cloud", "run"])
                                                  or k and toks[k - 1] == "in"))
                for k, t in enumerate(toks))
 

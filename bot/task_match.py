@@ -101,8 +101,9 @@ _CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",), "configuration_man
 
 # a variant that is a setting's state ("managed updates *on*", "auto upgrade *disabled*") is also said verb first
 # ("we *turned on* managed platform updates", "*disabled* auto upgrade")
-_STATE_SUFFIXES = {("on",): "on", ("enabled",): "on", ("turned", "on"): "on", ("switched", "on"): "on",
-                   ("off",): "off", ("disabled",): "off", ("turned", "off"): "off", ("switched", "off"): "off"}
+_STATE_SUFFIXES = {("on",): "on", ("enabled",): "on", ("turned", "on"): "on", ("switched", "on"): "on", ("left", "on"): "on",
+                   ("off",): "off", ("disabled",): "off", ("turned", "off"): "off", ("switched", "off"): "off",
+                   ("left", "off"): "off"}
 _STATE_PREFIXES = {"on": [("turned", "on"), ("turn", "on"), ("enabled",), ("enable",), ("switched", "on")],
                    "off": [("turned", "off"), ("turn", "off"), ("disabled",), ("disable",), ("switched", "off")]}
 
