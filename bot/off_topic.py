@@ -183,9 +183,9 @@ concurrency connections throughput iops""".split())
 _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there higher increase raise bigger"
                          .split())
 _HOW_MANY = PhraseIndex([(("how", "many"), True)])
-# "... is that *on us*", "*up to us*": asks whether the side is ours
-_ASKS_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on us", "up to us", "our job", "our problem",
-                                                                    "on our side", "our side")])
+# "... is that *on us*", "*up to us*", "or is that *on our side*": asks whether the side is ours
+ASKS_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on us", "up to us", "our job", "our problem",
+                                                                   "on our side", "our side", "on our end")])
 # words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
 _ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
 _DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
@@ -279,7 +279,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return False
     if _TOOLING_PHRASES.find(raw) is not None:
         return True
-    if (_HOW_MANY.find(raw) is not None and not _us_or_provider(raw) and _ASKS_OUR_SIDE.find(raw) is None
+    if (_HOW_MANY.find(raw) is not None and not _us_or_provider(raw) and ASKS_OUR_SIDE.find(raw) is None
             ) or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"; not "do *we* pick how many
         # days or does *aws* decide", "how many circuits do we need, *is that on us*"
         return True

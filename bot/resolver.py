@@ -55,7 +55,14 @@ from bot.duty import (
 )
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
-from bot.off_topic import PAYMENT_WORDS, asks_a_duty, names_provider_layer, out_of_scope, vendor_word
+from bot.off_topic import (
+    ASKS_OUR_SIDE,
+    PAYMENT_WORDS,
+    asks_a_duty,
+    names_provider_layer,
+    out_of_scope,
+    vendor_word,
+)
 from bot.owners import Owners
 from bot.row_match import RowMatching
 from bot.scope import (
@@ -153,7 +160,7 @@ class Resolver(NameFinding, RowMatching):
         (a sprint, the holidays)."""
         asked = self.duty.asked(focus)
         clause = asked is not None and asked[0] is not None and not asked[1]  # "who *makes sure* there's a ..."
-        ours = _OUR_SIDE.find(focus) is not None  # "does msk bump the client libs ... or is that *on our side*?"
+        ours = ASKS_OUR_SIDE.find(focus) is not None  # "does msk bump the client libs ... or is that *on our side*?"
         # "is point-in-time recovery just there *by default*?": whether the provider has it on asks whose it is
         by_default = _BY_DEFAULT.find(focus) is not None
         if not (self.duty.asks_of_a_thing(focus) or _sides_named(focus) or clause or ours or by_default):
@@ -290,9 +297,10 @@ class Resolver(NameFinding, RowMatching):
         implied = svc is None and prov is not None
         if implied:  # "a bucket" once the provider is known names its object storage
             in_product = set(PRODUCT_PROVIDERS.find(toks) or ())  # ... but not inside a product's name ("shielded vm")
-            svc = next((self.services[GENERIC_RESOURCES[t][prov]] for t, u in zip(toks, used)
-                        if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t] and t not in in_product and not u
-                        and not _QUOTED_CATEGORY.search(question)), None)
+            quoted = _QUOTED_CATEGORY.search(question) is not None  # ... nor a quoted category ("the 'x' bucket")
+            svc = None if quoted else next((self.services[GENERIC_RESOURCES[t][prov]] for t, u in zip(toks, used)
+                                            if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t]
+                                            and t not in in_product and not u), None)
         if svc is None and term is not None and term.service and prov is term.provider:
             svc = self.services[term.service]  # "snapshot schedules for our *pds*" once Google is named
             via_term = True
@@ -687,8 +695,6 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
             and not _BACK_POINTERS.intersection(asking))  # "who rotates *those* keys" takes the context's word
 
 
-# the customer's side named as the choice ("... or is that *on our side*?", "*up to us*")
-_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on our side", "on our end", "our job", "up to us", "on us")])
 _BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("on", "by", "default"), True), (("default", "on"), True)])
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
 _QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
@@ -726,7 +732,7 @@ def _asked_the_same(toks: Sequence[str], used: Sequence[bool], taken: Sequence[b
     if not at:
         return False
     first, last = at[0], at[-1]
-    return (first and toks[first - 1] in {"is", "are"} and toks[last + 1:last + 3] == ["the", "same"]) or (
+    return (first > 0 and toks[first - 1] in {"is", "are"} and toks[last + 1:last + 3] == ["the", "same"]) or (
         toks[max(0, first - 2):first] in (["what", "about"], ["how", "about"]))
 
 
