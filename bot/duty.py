@@ -143,7 +143,8 @@ def _asks_for_a_person(toks: Sequence[str]) -> bool:
     if toks[at + 1] in _KNOWING:
         return True
     i = _skip_aux(toks, at + 1)
-    if toks[at + 1:at + 3] in (["is", "on"], ["s", "on"]) and any(t in _ROTAS for t in toks[at + 3:at + 7]):
+    on = at + 2 if toks[at + 1] in {"exactly", "actually"} else at + 1  # "who *exactly* is on the review rotation"
+    if toks[on:on + 2] in (["is", "on"], ["s", "on"]) and any(t in _ROTAS for t in toks[on + 2:on + 6]):
         return True  # "who is on the review *rotation* this week", "who's on *call*": a person on a rota
     # "who do we ask *to rotate* the keys" asks who acts: left to the matchers
     return (i + 1 < len(toks) and toks[i] in _SUBJECTS and toks[i + 1] in _CONTACT
