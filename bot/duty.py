@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz, process
 
 from bot.fact_frame import ASKING_WHO, AUX_WORDS, DOING_STEMS, asks_a_fact
-from bot.textmatch import STOP_WORDS, is_swap_typo, stem
+from bot.textmatch import STOP_WORDS, Vocabulary, stem
 
 # a responsibility phrase: the object follows it ("who's *in charge of* the keys")
 _RESPONSIBILITY = (("the", "owner", "of"), ("owner", "of"), ("owns",), ("own",), ("responsible", "for"),
@@ -164,9 +164,7 @@ class DutyFrame:
         self.duties = frozenset(stem(w) for w in duty_words)  # the short-typo allowance needs a verb of both
         self._last_asked: tuple[tuple[str, ...], tuple[str | None, list[str]] | None] = ((), None)
         self._sorted = sorted(self.topic)
-        self._by_letters: dict[str, list[str]] = {}
-        for t in self._sorted:
-            self._by_letters.setdefault("".join(sorted(t)), []).append(t)
+        self._swaps = Vocabulary(self._sorted)  # its index of words by their letters finds swapped-letter typos
         self._is_topic = lru_cache(maxsize=4096)(self._topic_word)
 
     def _topic_word(self, word: str, fuzzy_from: int = 6) -> bool:
@@ -178,7 +176,7 @@ class DutyFrame:
         s = stem(word)
         if s in self.topic:
             return True
-        if len(s) >= 4 and any(is_swap_typo(s, t) for t in self._by_letters.get("".join(sorted(s)), ())):
+        if self._swaps.swapped(s):
             return True  # two letters swapped ("engine/os *pathces*")
         if len(s) < fuzzy_from:
             return False

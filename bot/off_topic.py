@@ -287,7 +287,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return False
     if _HOW_TO.find(raw) is not None:
         return True
-    return any(_trivia_noun(t) and _TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) for i, t in enumerate(raw))
+    return any(_TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) and _trivia_noun(t) for i, t in enumerate(raw))
 
 
 def _trivia_noun(word: str) -> bool:

@@ -92,6 +92,7 @@ from bot.textmatch import (
     several_sentences,
     stem,
     who_clause,
+    without_chat,
 )
 from bot.vocabulary import ProviderVocabulary, load_vocabulary
 
@@ -195,8 +196,7 @@ class Resolver(NameFinding, RowMatching):
     # -- answer --------------------------------------------------------------------
     def who_owns(self, question: str, provider: str | Provider | None = None,
                  service_model: str | Model | None = None) -> Answer:
-        bare = _CLOSING_PURPOSE.sub("", _LEADING_CHAT.sub("", _GREETING.sub("", question, count=1), count=1), count=1)
-        bare = _CLOSING_ENVIRONMENT.sub("", _CLOSING_PURPOSE_DASH.sub("", bare, count=1), count=1)
+        bare = without_chat(question)
         if bare != question and bare.strip():
             # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
             # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
@@ -572,30 +572,6 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 # a list of examples ending in "etc", in brackets or between dashes: "(firewall rules, private endpoints etc)"
 _EXAMPLES = re.compile(r"\([^()]*\betc\b\.?[^()]*\)|(?<=\s[-\u2013\u2014]\s)[^()\-\u2013\u2014?]*\betc\b\.?(?=\s[-\u2013\u2014]\s)",
                        re.IGNORECASE)
-# a preface of chat before a colon or a dash ("*sorry if this was asked before:* ...", "*following up on yesterday's
-# thread -* ...", "*quick one for the sec team:* ...")
-_LEADING_CHAT = re.compile(
-    r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping|sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
-    r"(?:dumb|silly|noob|newbie|random)\s+(?:q|question)|(?:hey|hi|hello)\s+(?:all|team|folks|everyone|y'?all))"
-    r"\b[^-\u2013\u2014:?]{0,60}?(?:\s[-\u2013\u2014]+\s+|:\s+)", re.IGNORECASE)
-# ... or after a closing dash ("... - *want to get the runbook right*", "... - *need this for the audit*")
-_CLOSING_PURPOSE_DASH = re.compile(
-    r"\s[-\u2013\u2014]+\s+(?:(?:i|we)\s+)?(?:want(?:ed)?\s+to\s+(?:get|know|make sure|understand|write|update|fill)|"
-    r"need\s+(?:this|it|to know)|asking\s+(?:for|because|since)|trying\s+to\s+(?:get|figure|understand|fill|write|settle|sort)|"
-    r"it'?s\s+for|its\s+for|for\s+the\s+(?:audit|runbook|wiki|doc|docs|review))\b[^-\u2013\u2014?]*$", re.IGNORECASE)
-# which environment, in a closing aside ("... *(prod account)*", "*(staging project)*")
-_CLOSING_ENVIRONMENT = re.compile(
-    r"\s*\(\s*(?:our\s+|the\s+|in\s+)?(?:prod|production|dev|development|staging|stage|test|qa|uat|sandbox|non-?prod)"
-    r"(?:\s+(?:account|accounts|env|envs|environment|environments|subscription|subscriptions|project|projects|tenant|only))?"
-    r"\s*\)\W*$", re.IGNORECASE)
-# a greeting or a mention before the message ("*hey @srm* moving email to m365 - ...", "*hi all!* ...")
-_GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|yo|morning)(?:\s+(?:all|team|folks|everyone|there|y'?all))?[\s,!.:]+)?"
-                       r"(?:<?@[\w.-]+>?[\s,:!]+)*", re.IGNORECASE)
-# a purpose told in a closing aside ("... *(need this for the audit)*", "*(asking for a friend)*")
-_CLOSING_PURPOSE = re.compile(
-    r"\s*\(\s*(?:(?:we|i)\s+)?(?:need|needed|needs|want|wanted|asking|trying|for\s+(?:the|an|a|our|my)\s+(?:audit|"
-    r"auditors?|review|report|runbook|postmortem|post-mortem|doc|docs|wiki|onboarding|ticket|slides?|deck))\b[^()]*\)\W*$",
-    re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
 # the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)
 _RELIABILITY = "reliability"
@@ -695,7 +671,7 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
             and not _BACK_POINTERS.intersection(asking))  # "who rotates *those* keys" takes the context's word
 
 
-_BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("on", "by", "default"), True), (("default", "on"), True)])
+_BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("default", "on"), True)])
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
 _QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())

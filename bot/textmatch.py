@@ -60,6 +60,8 @@ _PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switchi
                    r"locks|fail|fails|failing|failed")
 # a service's name of one or two words in a list ("s3", "cloud sql"), not the words that ask after it
 _NAME = r"[\w/-]+(?:\s+(?!who\b|whose\b|is\b|are\b|do\b|does\b|and\b|or\b)[\w/-]+)?"
+
+
 def _swaps(word: str) -> list[str]:
     """The word with two neighbouring letters typed the wrong way round, each way."""
     return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
@@ -398,6 +400,40 @@ _TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\W*$")
 _TRAILING_PURPOSE = re.compile(r"\s[-\u2013\u2014]+\s+(?:need|needed|needs|for|want|wanted|asking|so|because|cause|since|"
                                r"trying|it s for|its for|it's for)\b[^-\u2013\u2014]*$", re.IGNORECASE)
 
+# Chat around the question, read past for the whole message before anything else (the trailing purpose above is
+# only left out of the words that ask). A preface of chat before a colon or a dash ("*sorry if this was asked
+# before:* ...", "*following up on yesterday's thread -* ...", "*quick one for the sec team:* ...")
+_LEADING_CHAT = re.compile(
+    r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping|sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
+    r"(?:dumb|silly|noob|newbie|random)\s+(?:q|question)|(?:hey|hi|hello)\s+(?:all|team|folks|everyone|y'?all))"
+    r"\b[^-\u2013\u2014:?]{0,60}?(?:\s[-\u2013\u2014]+\s+|:\s+)", re.IGNORECASE)
+# ... or after a closing dash ("... - *want to get the runbook right*", "... - *need this for the audit*")
+_CLOSING_PURPOSE_DASH = re.compile(
+    r"\s[-\u2013\u2014]+\s+(?:(?:i|we)\s+)?(?:want(?:ed)?\s+to\s+(?:get|know|make sure|understand|write|update|fill)|"
+    r"need\s+(?:this|it|to know)|asking\s+(?:for|because|since)|trying\s+to\s+(?:get|figure|understand|fill|write|settle|sort)|"
+    r"it'?s\s+for|its\s+for|for\s+the\s+(?:audit|runbook|wiki|doc|docs|review))\b[^-\u2013\u2014?]*$", re.IGNORECASE)
+# which environment, in a closing aside ("... *(prod account)*", "*(staging project)*")
+_CLOSING_ENVIRONMENT = re.compile(
+    r"\s*\(\s*(?:our\s+|the\s+|in\s+)?(?:prod|production|dev|development|staging|stage|test|qa|uat|sandbox|non-?prod)"
+    r"(?:\s+(?:account|accounts|env|envs|environment|environments|subscription|subscriptions|project|projects|tenant|only))?"
+    r"\s*\)\W*$", re.IGNORECASE)
+# a greeting or a mention before the message ("*hey @srm* moving email to m365 - ...", "*hi all!* ...")
+_GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|yo|morning)(?:\s+(?:all|team|folks|everyone|there|y'?all))?[\s,!.:]+)?"
+                       r"(?:<?@[\w.-]+>?[\s,:!]+)*", re.IGNORECASE)
+# a purpose told in a closing aside ("... *(need this for the audit)*", "*(asking for a friend)*")
+_CLOSING_PURPOSE = re.compile(
+    r"\s*\(\s*(?:(?:we|i)\s+)?(?:need|needed|needs|want|wanted|asking|trying|for\s+(?:the|an|a|our|my)\s+(?:audit|"
+    r"auditors?|review|report|runbook|postmortem|post-mortem|doc|docs|wiki|onboarding|ticket|slides?|deck))\b[^()]*\)\W*$",
+    re.IGNORECASE)
+
+
+def without_chat(text: str) -> str:
+    """The message without the chat around the question, which asks nothing of its own: a greeting or @mention, a
+    preface before a colon or dash, a purpose in a closing aside or after a closing dash, which environment."""
+    bare = _CLOSING_PURPOSE.sub("", _LEADING_CHAT.sub("", _GREETING.sub("", text, count=1), count=1), count=1)
+    return _CLOSING_ENVIRONMENT.sub("", _CLOSING_PURPOSE_DASH.sub("", bare, count=1), count=1)
+
+
 # why the asker thinks so, after the question: "... google's job *since they patch cos*?"
 _TRAILING_REASON = re.compile(r"\s+(?:since|because|cause|bc)\s+(?:they|it|its|it's|google|aws|amazon|microsoft|azure|"
                               r"the provider|the csp)\b[^?.!]*[?.!]*\s*$", re.IGNORECASE)
@@ -533,6 +569,12 @@ class Vocabulary:
             if len(t) >= SWAP_MIN_LEN:
                 self._by_letters.setdefault("".join(sorted(t)), []).append(t)
 
+    def swapped(self, token: str) -> list[str]:
+        """Vocabulary tokens this token equals but for two swapped neighbouring letters (four letters or more)."""
+        if len(token) < SWAP_MIN_LEN:
+            return []
+        return [t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t)]
+
     def matches(self, token: str) -> frozenset[str]:
         """Vocabulary tokens this (already stemmed) token stands for."""
         hit = self._cache.get(token)
@@ -550,8 +592,7 @@ class Vocabulary:
                 if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and len(cand) - len(token) >= 3) \
                         and not _different_words(token, cand):
                     found.add(cand)
-        if len(token) >= SWAP_MIN_LEN:
-            found.update(t for t in self._by_letters.get("".join(sorted(token)), ()) if is_swap_typo(token, t))
+        found.update(self.swapped(token))
         if not found and len(token) >= _SWAPPED_WORD_MIN_LEN:  # a whole word with two letters swapped, whose stem is
             # shorter than the typo ("encrytpion" is "encryption", stemmed "encrypt")
             found.update(st for st in map(stem, _swaps(token)) if st in self._set)
