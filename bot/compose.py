@@ -216,6 +216,16 @@ class Composer:
             "explanation": f"On the provider's own infrastructure this is the provider's: {does}",
             "next_step": self._next_step(answer.model_copy(update={"owner": Owner.provider}), None)})
 
+    def customer_half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None) -> Answer:
+        """A row split by whose things are meant, asked about the customer's own apps, data or accounts ("incident
+        response for our own apps and data"): the customer's half of the row."""
+        cell = aspect.cell(model or Model.iaas, prov)
+        does = answer.customer_does or cell.customer_does or cell.summary
+        return answer.model_copy(update={
+            "owner": Owner.customer, "breakdown": {}, "customer_does": does, **self._team(aspect.id, Owner.customer),
+            "explanation": f"For your own apps, data and accounts this is yours: {does}",
+            "next_step": self._next_step(answer.model_copy(update={"owner": Owner.customer}), None)})
+
     def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
                      customer_does: str | None) -> Answer:
         explanation = summary

@@ -100,6 +100,9 @@ class Aspect(BaseModel, extra="forbid"):
     # rows under which the services' task catalogues file this row's duties ("who scales lambda": Lambda's scaling
     # task is an infrastructure_availability task); searched too when the question names a service
     task_rows: list[str] = Field(default_factory=list)
+    # a row whose split cells split by whose things are meant: the provider's infrastructure is the provider's, the
+    # customer's own apps, data and accounts are the customer's ("incident response for our own apps and data")
+    halves_by_asset: bool = False
 
     @model_validator(mode="after")
     def _all_models_present(self) -> "Aspect":

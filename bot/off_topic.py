@@ -214,10 +214,31 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                 return True
         if t in _LAYER_WORDS and raw[i + 1:i + 2] == ["itself"] and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]):
             return True  # "security incidents in the *google cloud platform itself*"
+        if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
+            return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:
             prev = raw[i - 2] if raw[i - 1] == "s" and i >= 2 else raw[i - 1]
             if prev in _OWNER_WORDS and not (prev in {"its", "their"} and "our" in raw[max(0, i - 4):i]):
                 return True
+    return False
+
+
+# the customer's own things named as the place of the duty ("incident response for *our own apps and data*", "security
+# incidents *inside our aws accounts*"); "our own" reads "byo" after normalizing
+_ASSET_WORDS = frozenset("""app apps application applications data code workload workloads account accounts tenant
+tenants subscription subscriptions resources environment environments""".split())
+_PLACES_OF_OURS = frozenset("account accounts tenant tenants subscription subscriptions org organization".split())
+
+
+def names_customer_assets(raw: Sequence[str]) -> bool:
+    """The question places the duty on the customer's own apps, data or accounts."""
+    for i, t in enumerate(raw):
+        if t == "byo" and _ASSET_WORDS.intersection(raw[i + 1:i + 3]):  # "our own apps and data"
+            return True
+        if t == "our" and i and raw[i - 1] in {"inside", "within", "in"} and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3]):
+            return True  # "incidents *inside our* aws *accounts*"
+        if t == "our" and raw[i + 1:i + 2] in (["apps"], ["applications"]) and "data" in raw[i + 2:i + 5]:
+            return True  # "for *our apps and data*"
     return False
 
 
@@ -248,8 +269,13 @@ security deprecation deprecated retirement retired eol""".split())
 _CITING = frozenset("per via from".split())
 
 
+# "our model *demo ui*", "the demo account": a demo workload, not an event
+_DEMO_THINGS = frozenset("ui site website env environment account accounts tenant subscription project stack vm vms server".split())
+
+
 def _events(raw: Sequence[str]) -> bool:
-    found = _EVENT_WORDS.intersection(raw)
+    found = {t for i, t in enumerate(raw) if t in _EVENT_WORDS
+             and not (raw[i + 1:i + 2] and (raw[i + 1] in _DEMO_THINGS or raw[i + 1] in _WORKLOAD_NOUNS))}
     if found and found <= _NEWS_WORDS and _FLAW_WORDS.intersection(raw):
         return False
     return bool(found)

@@ -59,6 +59,7 @@ from bot.off_topic import (
     ASKS_OUR_SIDE,
     PAYMENT_WORDS,
     asks_a_duty,
+    names_customer_assets,
     names_provider_layer,
     out_of_scope,
     vendor_word,
@@ -532,6 +533,9 @@ class Resolver(NameFinding, RowMatching):
         split = answer.owner in (Owner.shared, Owner.depends) or (answer.assumption and answer.owner is Owner.customer)
         if split and svc is None and names_provider_layer(toks):
             return self.compose.provider_half(answer, self._aspects[top_id], model, prov)
+        if (answer.owner in (Owner.shared, Owner.depends) and svc is None and self._aspects[top_id].halves_by_asset
+                and names_customer_assets(toks)):  # "incident response for our own apps and data": the customer's half
+            return self.compose.customer_half(answer, self._aspects[top_id], model, prov)
         return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:
@@ -638,7 +642,8 @@ _SETTING_ONLY = ("Sets ", "Chooses ")
 _RUNTIME_PATCHING = "runtime_patching"
 _COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild
 _LANGUAGES = frozenset("java golang kotlin scala".split())
-_GO_THINGS = frozenset("service services app apps function functions code binary binaries lambda lambdas".split())
+_GO_THINGS = frozenset("""service services app apps function functions code binary binaries lambda lambdas stdlib toolchain
+compiler modules module""".split())
 
 
 def _names_compiled_language(toks: Sequence[str]) -> bool:

@@ -221,7 +221,13 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (" to ", _VERSION_MOVE, _version_move),
     (" onto ", _VERSION_MOVE, _version_move),
     ("on ", _VERSION_ON_TO, _version_on_to),
-    ("sa", re.compile(r"\bsa[\s-]+(key|keys)\b"), r"service account \1"),
+    ("sa", re.compile(r"\bsa[\s-]+((?:json[\s-]+)?keys?)\b"), r"service account \1"),  # "sa (json) key"
+    # "who regenerates the storage account keys", "key1/key2": a key regenerated is a key rotated
+    ("regenerat", re.compile(r"\bregenerat(?:e|es|ed|ing|ion)\b"), lambda m: "rotate" if "key" in m.string else m.group(0)),
+    ("key", re.compile(r"\bkey\s?[12]\b"), "key"),
+    # "is *containing that* on us", "who contains the breach": containment, not containers
+    ("contain", re.compile(r"\bcontain(?:s|ing)?\s+(?=(?:that|it|this|them|the\s+(?:breach|incident|damage|attack|compromise|"
+                           r"blast\s+radius))\b)"), "containment "),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
@@ -331,8 +337,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 # what happened, told before a dash and the who that asks ("fabric region *goes down* for good *- who* rebuilds the
 # capacity ...", "we just started *paying* for shield advanced *- does* that cover ..."): two sentences
 _EVENT_THEN_WHO = re.compile(r"^(.*\b(?:down|died|dies|failed|fails|crashed|crashes|broke|broken|expired|expires|deleted|"
-                             r"leaked|compromised|gone|outage|paying|paid|bought|purchased|subscribed)\b[^-\u2013\u2014]{0,30}?)"
-                             r"\s[-\u2013\u2014]+\s+((?:who|whose|does|do|did|is|are|will|should|can)\b.*)$",
+                             r"leaked|compromised|stolen|breached|gone|outage|paying|paid|bought|purchased|subscribed)\b[^-\u2013\u2014]{0,30}?)"
+                             r"\s[-\u2013\u2014]+\s+((?:who|whose|does|do|did|is|are|was|were|will|should|can)\b.*)$",
                              re.IGNORECASE | re.DOTALL)
 
 
