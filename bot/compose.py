@@ -175,6 +175,13 @@ class Composer:
             return self._with_next_step(answer)
         cells = {m: aspect.cell(m, prov) for m in CLOUD_MODELS}
         owners = {c.owner for c in cells.values()}
+        view = aspect.view_for(prov, matched) if prov and base.get("provider_stated") else None
+        if (len(owners) == 1 and prov is not None and view is not None and view.keywords
+                and view.owner != cells[Model.iaas].owner):
+            # a part of a row that is one side's on every model which the named provider gives the other side for
+            # its own keywords ("who approves the access requests" of Google's Access Approval)
+            return self._classified(common, aspect, view, f"{PROVIDER_NAME[prov]}'s own classification",
+                                    "name a service for its exact split.")
         if len(owners) == 1:
             cell = cells[Model.iaas]
             common["service_model"] = None
@@ -182,7 +189,6 @@ class Composer:
             answer = self._cell_answer(common, aspect, Owner(cell.owner), summary, cell.provider_does,
                                        cell.customer_does)
             return self._with_next_step(answer)
-        view = aspect.view_for(prov, matched) if prov and base.get("provider_stated") else None
         if view is not None and prov is not None:
             return self._classified(common, aspect, view, f"{PROVIDER_NAME[prov]}'s own classification",
                                     "name a service for its exact split.")

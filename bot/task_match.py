@@ -29,7 +29,8 @@ _PATCH_ROWS = frozenset({"guest_os", "runtime_patching", "provider_host_os", "vu
 _SETTING_SIDES = ("Sets ", "Chooses ", "Picks ", "Configures ", "Decides ")  # a customer side that is a choice
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
 # stop words (question scaffolding: "who is the owner") that are a topic inside a keyword ("object ownership")
-_TOPIC_STOP_WORDS = frozenset({"ownership", "owner", "owners"})
+# nouns that are stop words because they also ask whose job something is ("whose *role*", "the *customer*")
+_TOPIC_STOP_WORDS = frozenset("ownership owner owners role roles client clients customer customers consumer tasks".split())
 
 
 class TaskKeyword(NamedTuple):
