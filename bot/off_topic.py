@@ -137,7 +137,8 @@ iron
 typo typos readme spelling grammar""".split())  # and the editing sense ("patch the typo in the readme")
 # events, people and internal logistics, not duties ("who's presenting the demo", "the jira board for X")
 _EVENT_WORDS = frozenset("""presenting presenter presenters presentation presentations demo demos demoing keynote
-keynotes announcement announcements announced newsletter podcast meetup meetups hackathon lunchandlearn""".split())
+keynotes announcement announcements announced newsletter podcast meetup meetups hackathon lunchandlearn kickoff kickoffs
+notetaker notetakers""".split())
 _NOT_A_DUTY_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
 what s new|whats new|what is new|what s changed|whats changed|release notes|is there an outage|is there any outage
 any outage|outage right now|down right now|is it down|status page|reset my|unlock my|add me|give me|grant me|send me
@@ -156,6 +157,7 @@ planning meetings|review meeting|review meetings|kickoff meeting|kickoff meeting
 holiday request|holiday requests|holiday party|holiday schedule|holiday calendar|public holiday|public holidays
 holiday leave|holiday allowance|bank holiday|bank holidays
 meeting room|meeting rooms|sync invite|sync invites|the invite|review invite|standup invite|move the invite
+note taker|note takers|take notes|taking notes|takes notes|takes the notes|take the notes
 product owner|product owners|product manager|product managers|program manager|engineering manager
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
 naming convention|naming conventions|design doc|design docs|google doc|architecture doc
@@ -291,6 +293,16 @@ def _cited(raw: Sequence[str], i: int) -> bool:
 def _us_or_provider(raw: Sequence[str]) -> bool:
     """The question sets us against the provider ("do *we* pick ... or does *aws* decide")."""
     return bool({"we", "us", "our", "ours"}.intersection(raw)) and any(t in PROVIDER_WORDS for t in raw)
+
+
+_CALENDAR_ACTS = frozenset("move moving reschedule rescheduling cancel cancelling send sending forward push update".split())
+_CALENDAR_THINGS = frozenset("invite invites meeting meetings sync syncs standup weekly series".split())
+
+
+def logistics(raw: Sequence[str]) -> bool:
+    """The words ask to move, send or cancel a meeting ("... *need to move the invite* to thursday"): said after
+    a question, they make it one about a meeting, not a duty."""
+    return any(t in _CALENDAR_ACTS and _CALENDAR_THINGS.intersection(raw[i + 1:i + 4]) for i, t in enumerate(raw))
 
 
 def not_a_duty(raw: Sequence[str]) -> bool:

@@ -59,6 +59,7 @@ from bot.off_topic import (
     ASKS_OUR_SIDE,
     PAYMENT_WORDS,
     asks_a_duty,
+    logistics,
     names_customer_assets,
     names_provider_layer,
     out_of_scope,
@@ -350,7 +351,9 @@ class Resolver(NameFinding, RowMatching):
                           and not (paid_before and t in PAYMENT_WORDS)],
                          [t for t in main if not (paid_before and t in PAYMENT_WORDS)])
             and not (focus and self._asks_of_itself(focus, svc))) or (
-            self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause)))
+            self.duty.asks_no_duty(toks) and (clause is None or self.duty.asks_no_duty(clause))) or (
+            logistics(toks[min(cut, _end_of(focus, toks)):]))  # "who owns the soc2 weekly? *need to move the invite*":
+        # what the asker goes on to need after the question says what the question is about
         scores = {} if off_topic else self._score_aspects(content, raw)
         reason = compliance_purpose(toks)
         if scores and reason:  # "turn on audit trails *for compliance reports*": the duty, not why it is done
@@ -758,6 +761,11 @@ def _after_but(toks: Sequence[str], asking: Sequence[str]) -> bool:
     """The words that ask follow a "but" ("the agent auto-updates I think, *but who* installs the os updates")."""
     n = len(asking)
     return any(toks[i - 1] == "but" and list(toks[i:i + n]) == list(asking) for i in range(1, len(toks) - n + 1))
+
+
+def _end_of(focus: list[str] | None, toks: list[str]) -> int:
+    """Where the words that ask end in the message, when they open it (else the message's end)."""
+    return len(focus) if focus and toks[:len(focus)] == focus else len(toks)
 
 
 def _sides_named(toks: Sequence[str]) -> bool:
