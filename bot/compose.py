@@ -24,6 +24,8 @@ _SOURCE_PREFIX = {Provider.aws: "aws_", Provider.azure: "azure_", Provider.gcp: 
 _GENERAL_PAGE = {Provider.aws: "aws_srm", Provider.azure: "azure_srm", Provider.gcp: "gcp_shared_fate"}
 
 
+_MODEL_WORDS = frozenset({"iaas", "paas", "saas"})
+
 class Composer:
     def __init__(self, matrix: Matrix, tasks: TaskIndex, owners: Owners | None):
         self.matrix = matrix
@@ -192,7 +194,9 @@ class Composer:
         if view is not None and prov is not None:
             return self._classified(common, aspect, view, f"{PROVIDER_NAME[prov]}'s own classification",
                                     "name a service for its exact split.")
-        general = aspect.general_view if prov is None and not base.get("service") else None
+        # (not when the question names two service models: "... we haven't picked *iaas vs paas* yet" asks the split)
+        general = (aspect.general_view if prov is None and not base.get("service")
+                   and len(_MODEL_WORDS.intersection(raw_tokens(base.get("question", "")))) < 2 else None)
         if general is not None and (not general.keywords or matched in general.keywords):
             return self._classified(common, aspect, general, "the general guides",
                                     "name a provider, service or model for its exact split.")

@@ -35,6 +35,8 @@ def _compared(toks: Sequence[str], i: int) -> bool:
     return False
 
 
+_CLOUD_MODEL_WORDS = frozenset({"iaas", "paas", "saas"})
+
 class NameFinding:
     _vocab: Vocabulary  # the matrix rows' keyword words (bot/row_match.py)
     tasks: TaskIndex  # the task catalogue's index (bot/task_match.py), set by the resolver
@@ -93,6 +95,9 @@ class NameFinding:
             if MODEL_PHRASES[phrase] is Model.on_prem and (_compared(toks, i) or _told_as_past(toks, i + len(phrase))):
                 continue  # "install CUs *like we did on prem*", "moved *from on prem*", "*on prem we had* a cmdb
                 # team": what we did before, not where it runs now
+            if toks[end:end + 1] in (["vs"], ["versus"], ["or"]) and end + 1 < len(toks) and toks[end + 1] in _CLOUD_MODEL_WORDS \
+                    and toks[i] in _CLOUD_MODEL_WORDS and toks[end + 1] != toks[i]:
+                return None  # "we haven't picked *iaas vs paas* yet": the question is asked across the models
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:
                 found = (rank, MODEL_PHRASES[phrase])
