@@ -359,9 +359,17 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))
            if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
-    if _OUT_OF_SCOPE_PHRASES.find(raw) is not None:
+    if any(not _per_user_access(raw, i, p) for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
     return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
+
+
+# "*per-user* filtering", "per user access": who sees what, not a price per user
+_ACCESS_NOUNS = frozenset("filtering filter filters access permissions permission security trimming authorization".split())
+
+
+def _per_user_access(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    return phrase == ("per", "user") and raw[i + 2:i + 3] != [] and raw[i + 2] in _ACCESS_NOUNS
 
 
 _WORKLOAD_NOUNS = frozenset("""db dbs database databases table tables bucket buckets app apps service services cluster
