@@ -595,7 +595,9 @@ class Vocabulary:
                 # "certification")
                 # nor is a word with a negating prefix ("unsupported" is not "supported", "unencrypted" not
                 # "encrypted")
-                if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and len(cand) - len(token) >= 3) \
+                # nor is the doer of the verb ("operates" is not "operator", "manage" not "manager")
+                if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and (
+                        len(cand) - len(token) >= 3 or cand[len(token):] in ("or", "er"))) \
                         and not _different_words(token, cand):
                     found.add(cand)
         found.update(self.swapped(token))
