@@ -30,7 +30,7 @@ _SETTING_SIDES = ("Sets ", "Chooses ", "Picks ", "Configures ", "Decides ")  # a
 _MIN_NET = 2  # covered minus uncovered question words a task found by closest_in_aspect needs
 # stop words (question scaffolding: "who is the owner") that are a topic inside a keyword ("object ownership")
 # nouns that are stop words because they also ask whose job something is ("whose *role*", "the *customer*")
-_TOPIC_STOP_WORDS = frozenset("ownership owner owners role roles client clients customer customers consumer tasks".split())
+_TOPIC_STOP_WORDS = frozenset("ownership owner owners role roles client clients customer customers consumer tasks responsible".split())
 
 
 class TaskKeyword(NamedTuple):
