@@ -455,7 +455,8 @@ class Resolver(NameFinding, RowMatching):
             second = self._find_task(toks, other, used)
             # (the same catalogue as the task found already: that one was weighed against the words that ask)
             if second[2] is not None and second[0] != cat_sid and (
-                    found is None or second[2].keyword.weight > found.keyword.weight):
+                    found is None or second[2].keyword.weight > found.keyword.weight
+                    or _asked_not_told(second[2], found, asking, self.tasks.name_tokens(other.id))):
                 cat_sid, variant, found = second
                 base.update(service=other.id, service_name=other.name, provider=other.provider)
                 if not model_stated:
@@ -761,6 +762,15 @@ def _after_but(toks: Sequence[str], asking: Sequence[str]) -> bool:
     """The words that ask follow a "but" ("the agent auto-updates I think, *but who* installs the os updates")."""
     n = len(asking)
     return any(toks[i - 1] == "but" and list(toks[i:i + n]) == list(asking) for i in range(1, len(toks) - n + 1))
+
+
+def _asked_not_told(second: TaskMatch, found: TaskMatch, asking: list[str] | None, names: frozenset[str]) -> bool:
+    """The words that ask name the second service and its task, and the first's task only the context does ("an s3
+    *bucket policy* got changed. *does cloudtrail keep a record of who did it*?")."""
+    if asking is None:
+        return False
+    said = {stem(t) for t in asking}
+    return bool(names & said) and set(second.keyword.tokens) <= said and not set(found.keyword.tokens) <= said
 
 
 def _end_of(focus: list[str] | None, toks: list[str]) -> int:
