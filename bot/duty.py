@@ -331,8 +331,8 @@ _PURPOSES = frozenset("""compliance audit audits auditor auditors reporting repo
 gdpr iso certification""".split())
 
 
-_ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso boss manager director vp
-leadership management exec execs mgmt""".split())
+_ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso dpo dpos cfo ceo boss
+manager director vp leadership management exec execs mgmt""".split())
 _ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
 # the sides of the split named as a choice, not a thing asked about
 _SIDES = frozenset("""csp csps provider providers vendor vendors aws amazon azure microsoft msft google gcp us we
