@@ -177,8 +177,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "a laptop stolen from a *sales rep*": a colleague, not the sales (pricing) topic
     ("sales", re.compile(r"\bsales\s+(?:reps?|team|teams|person|people|guy|engineers?|managers?|folks)\b"), "colleague"),
     # "(not asking about the control plane)": an aside that sets a topic aside is no topic of the question
-    ("not", re.compile(r"\(\s*(?:i['’]?m\s+|we['’]?re\s+)?not\s+(?:asking|talking|counting|including|"
-                       r"worried)\s+(?:about\s+)?[^()]*\)"), " "),
+    ("not", re.compile(r"\(\s*(?:i['’]?m\s+|we['’]?re\s+)?not\s+(?:(?:asking|talking|counting|including|"
+                       r"worried)\s+(?:about\s+)?)?[^()]*\)"), " "),  # "(*not the control plane*)" too
     # "who *gets those done*": does them
     ("done", re.compile(r"\b(?:get|gets|getting|got)\s+((?:[a-z0-9]+\s+){0,3}?)done\b"), r"does \1"),
     # "who can *get the files back*": restores them ("get back to me" has no object and stays)
@@ -214,6 +214,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (("traffic", "load", "request", "demand", "usage"),
      re.compile(r"\b(traffic|load|requests?|demand|usage)\s+(spikes?|spiking|grows?|growing|surges?|surging|"
                     r"increases?|increasing|bursts?|jumps?|peaks?)\b"), r"\g<0> scaling"),
+    # "a year of logs ... does azure *keep the activity log that long*": a duration said before, kept long term
+    ("long", re.compile(r"\b(keep|keeps|kept|keeping|retain|retains|retained|hold|holds|store|stores|stored)\s+"
+                        r"((?:[a-z0-9]+\s+){0,4}?)(?:that|this|so)\s+long\b"), r"\1 \2long term retention"),
     # "how long logs stay / backups are kept" asks the retention
     ("how long", re.compile(r"\bhow long\b(?=(?:\s+\S+){0,6}?\s+(?:kept|keep|keeps|stay|stays|retain|retained|stored|"
                             r"held|hold|holds|around)\b)"), "how long retention"),
