@@ -69,7 +69,7 @@ PAYMENT_WORDS = _PAY | _PAY_STEMS  # words and stems of paying and buying (bot/r
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
 _BETWEEN_NOT = frozenset("us we i actually even having".split())
-_BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import switch".split())
+_BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import switch set setup configure".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
                                r"protect|mitigating|mitigate|covering it|providing|provide|give|gives|giving|issue|issues)\b")
