@@ -229,7 +229,7 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
 # incidents *inside our aws accounts*"); "our own" reads "byo" after normalizing
 _ASSET_WORDS = frozenset("""app apps application applications data code workload workloads account accounts tenant
 tenants subscription subscriptions resources environment environments""".split())
-_PLACES_OF_OURS = frozenset("account accounts tenant tenants subscription subscriptions org organization".split())
+_PLACES_OF_OURS = frozenset("account accounts tenant tenants subscription subscriptions project projects org organization".split())
 
 
 def names_customer_assets(raw: Sequence[str]) -> bool:
@@ -237,7 +237,8 @@ def names_customer_assets(raw: Sequence[str]) -> bool:
     for i, t in enumerate(raw):
         if t == "byo" and _ASSET_WORDS.intersection(raw[i + 1:i + 3]):  # "our own apps and data"
             return True
-        if t == "our" and i and raw[i - 1] in {"inside", "within", "in"} and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3]):
+        if (t == "our" and i and raw[i - 1] in {"inside", "within", "in", "for"}
+                and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3])):
             return True  # "incidents *inside our* aws *accounts*"
         if t == "our" and raw[i + 1:i + 2] in (["apps"], ["applications"]) and "data" in raw[i + 2:i + 5]:
             return True  # "for *our apps and data*"
@@ -361,7 +362,20 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         return True
     if any(not _per_user_access(raw, i, p) for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
+    if _history(raw):
+        return True
     return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
+
+
+_LAUNCH_WORDS = frozenset("launch launched launching founded invented introduced released debuted".split())
+_YEAR = re.compile(r"^(?:19[89]\d|20[0-2]\d)$")
+
+
+def _history(raw: Sequence[str]) -> bool:
+    """A question about a launch in a past year, asked in the past ("who *was* responsible for *launching* s3 *back in
+    2006*"): history."""
+    return bool(_LAUNCH_WORDS.intersection(raw)) and bool({"was", "were"}.intersection(raw)) and any(
+        _YEAR.match(t) and i and raw[i - 1] in {"in", "back", "since"} for i, t in enumerate(raw))
 
 
 # "*per-user* filtering", "per user access": who sees what, not a price per user
