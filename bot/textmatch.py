@@ -171,6 +171,11 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("w/o", re.compile(r"\bw/o\b"), "without "),  # "a server *w/o* ha"
     ("w/", re.compile(r"\bw/(?=\s|$)|\bw/(?=[a-z])"), "with "),  # "who deals *w/* that", "w/sse-kms"
     ("box", re.compile(r"\bout[\s-]+of[\s-]+the[\s-]+box\b"), "by default"),  # "is pitr on out of the box"
+    # "does microsoft encrypt our data *even if we configure nothing*", "*without us setting anything up*": by default
+    ("nothing", re.compile(r"\b(?:even\s+)?if\s+(?:we|i|you)\s+(?:configure|set\s+up|setup|do|change|turn\s+on|enable)\s+"
+                           r"nothing\b"), "by default"),
+    ("anything", re.compile(r"\b(?:even\s+)?without\s+(?:us\s+|me\s+)?(?:configuring|setting\s+up|changing|"
+                            r"enabling|turning\s+on)\s+anything\b"), "by default"),
     # "does aws patch it *in the maintenance window*": when it happens, not the window asked about
     ("window", re.compile(r"\b(?:in|during|within)\s+(?:the|our|a|its)\s+(?:weekly\s+)?maintenance\s+windows?\b"),
      "during maintenance"),
