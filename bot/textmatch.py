@@ -97,7 +97,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "for aws managed services *like s3 and dynamo*, who owns backups": examples of the kind asked about, not the
     # services asked about
     ("services", re.compile(r"\b((?:managed|cloud|paas|saas)\s+services),?\s+(?:like|such\s+as|e\.?g\.?,?|for\s+example|"
-                            r"including)\s+" + _NAME + r"(?:\s*,\s*" + _NAME + r")*,?\s+(?:and|or)\s+" + _NAME), r"\1"),
+                            r"including)\s+" + _NAME + r"(?:\s*,\s*" + _NAME + r")*(?:,?\s+(?:and|or)\s+|\s*/\s*)" + _NAME), r"\1"),
     # "maintenance *on sunday 2am*", "maintenance at night": when maintenance runs is its window
     ("mainten", re.compile(r"\bmaintenance\s+(?=(?:on|at|every|during)\s+(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
                            r"saturdays?|sundays?|weekends?|nights?|\d{1,2}\s*(?:am|pm))\b)"), "maintenance window "),
