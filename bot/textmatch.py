@@ -74,7 +74,8 @@ _POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "th
 # typos of the words the fixes below read as written ("aws *manged* keys", "*mainteance* window")
 _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "managed", "mangaed": "managed",
                       "mananged": "managed", "mainteance": "maintenance", "maintainance": "maintenance",
-                      "maintenace": "maintenance", "maintanance": "maintenance", "maintenence": "maintenance"}
+                      "maintenace": "maintenance", "maintanance": "maintenance", "maintenence": "maintenance",
+                      "paches": "patches", "pached": "patched", "paching": "patching", "pach": "patch"}
 
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
