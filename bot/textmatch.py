@@ -351,8 +351,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 # what happened, told before a dash and the who that asks ("fabric region *goes down* for good *- who* rebuilds the
 # capacity ...", "we just started *paying* for shield advanced *- does* that cover ..."): two sentences
 _EVENT_THEN_WHO = re.compile(r"^(.*\b(?:down|died|dies|failed|fails|crashed|crashes|broke|broken|expired|expires|deleted|"
-                             r"leaked|compromised|stolen|breached|gone|outage|paying|paid|bought|purchased|subscribed)\b[^-\u2013\u2014]{0,30}?)"
-                             r"\s[-\u2013\u2014]+\s+((?:who|whose|does|do|did|is|are|was|were|will|should|can)\b.*)$",
+                             r"leaked|compromised|stolen|breached|gone|outage|paying|paid|bought|purchased|subscribed|turned\s+on|switched\s+on|"
+                             r"enabled)\b[^-\u2013\u2014]{0,50}?)"
+                             r"\s[-\u2013\u2014]+\s+((?:(?:overall|so|and|now|then)\s+)?(?:who|whose|does|do|did|is|are|was|were|will|should|"
+                             r"can)\b.*)$",
                              re.IGNORECASE | re.DOTALL)
 
 
