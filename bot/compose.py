@@ -16,6 +16,7 @@ from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, Pro
 from bot.owners import Owners
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
+from bot.scope import CLOUD_MODEL_WORDS
 from bot.textmatch import raw_tokens
 
 PROVIDER_NAME = {Provider.aws: "AWS", Provider.azure: "Microsoft", Provider.gcp: "Google"}
@@ -23,8 +24,6 @@ CHECKS_PROVIDER = Provider.aws  # every registered check reads AWS
 _SOURCE_PREFIX = {Provider.aws: "aws_", Provider.azure: "azure_", Provider.gcp: "gcp_"}
 _GENERAL_PAGE = {Provider.aws: "aws_srm", Provider.azure: "azure_srm", Provider.gcp: "gcp_shared_fate"}
 
-
-_MODEL_WORDS = frozenset({"iaas", "paas", "saas"})
 
 class Composer:
     def __init__(self, matrix: Matrix, tasks: TaskIndex, owners: Owners | None):
@@ -196,7 +195,7 @@ class Composer:
                                     "name a service for its exact split.")
         # (not when the question names two service models: "... we haven't picked *iaas vs paas* yet" asks the split)
         general = (aspect.general_view if prov is None and not base.get("service")
-                   and len(_MODEL_WORDS.intersection(raw_tokens(base.get("question", "")))) < 2 else None)
+                   and len(CLOUD_MODEL_WORDS.intersection(raw_tokens(base.get("question", "")))) < 2 else None)
         if general is not None and (not general.keywords or matched in general.keywords):
             return self._classified(common, aspect, general, "the general guides",
                                     "name a provider, service or model for its exact split.")

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from bot.duty import placed_after
 from bot.matrix import Model, Provider, Service, ServiceCatalog
-from bot.scope import MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
+from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
 from bot.task_match import TaskIndex, TaskMatch
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
 from bot.vocabulary import Term
@@ -34,8 +34,6 @@ def _compared(toks: Sequence[str], i: int) -> bool:
             return False
     return False
 
-
-_CLOUD_MODEL_WORDS = frozenset({"iaas", "paas", "saas"})
 
 class NameFinding:
     _vocab: Vocabulary  # the matrix rows' keyword words (bot/row_match.py)
@@ -95,8 +93,8 @@ class NameFinding:
             if MODEL_PHRASES[phrase] is Model.on_prem and (_compared(toks, i) or _told_as_past(toks, i + len(phrase))):
                 continue  # "install CUs *like we did on prem*", "moved *from on prem*", "*on prem we had* a cmdb
                 # team": what we did before, not where it runs now
-            if toks[end:end + 1] in (["vs"], ["versus"], ["or"]) and end + 1 < len(toks) and toks[end + 1] in _CLOUD_MODEL_WORDS \
-                    and toks[i] in _CLOUD_MODEL_WORDS and toks[end + 1] != toks[i]:
+            if (toks[end:end + 1] in (["vs"], ["versus"], ["or"]) and toks[i] in CLOUD_MODEL_WORDS
+                    and toks[end + 1:end + 2] and toks[end + 1] in CLOUD_MODEL_WORDS and toks[end + 1] != toks[i]):
                 return None  # "we haven't picked *iaas vs paas* yet": the question is asked across the models
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:

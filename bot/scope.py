@@ -54,6 +54,8 @@ MODEL_PHRASES: PhraseIndex = PhraseIndex({
     ("own", "datacenter"): Model.on_prem, ("traditional", "datacenter"): Model.on_prem,
 })
 # words that only say "the model" after a model word ("in an iaas deployment"): taken out with it
+# the three cloud service models by name ("iaas vs paas": a question asked across them)
+CLOUD_MODEL_WORDS = frozenset({"iaas", "paas", "saas"})
 MODEL_CONTEXT_WORDS = frozenset("""deployment deployments model models environment environments setup world
 offering offerings solution solutions context scenario scenarios land""".split())
 
