@@ -14,9 +14,9 @@ from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, Ta
 from bot.feature_state import asks_if_on_by_default, asks_opt_in, asks_to_start, asks_who_opts_in, states_off, states_on
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, ProviderView
 from bot.owners import Owners
+from bot.scope import CLOUD_MODEL_WORDS
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
-from bot.scope import CLOUD_MODEL_WORDS
 from bot.textmatch import raw_tokens
 
 PROVIDER_NAME = {Provider.aws: "AWS", Provider.azure: "Microsoft", Provider.gcp: "Google"}
