@@ -75,7 +75,9 @@ _POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "th
 _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "managed", "mangaed": "managed",
                       "mananged": "managed", "mainteance": "maintenance", "maintainance": "maintenance",
                       "maintenace": "maintenance", "maintanance": "maintenance", "maintenence": "maintenance",
-                      "paches": "patches", "pached": "patched", "paching": "patching", "pach": "patch"}
+                      "paches": "patches", "pached": "patched", "paching": "patching", "pach": "patch",
+                      "secuirty": "security", "securtiy": "security", "secruity": "security", "seucrity": "security",
+                      "securty": "security", "secutiry": "security", "scurity": "security", "securiy": "security"}
 
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
@@ -172,6 +174,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("w/o", re.compile(r"\bw/o\b"), "without "),  # "a server *w/o* ha"
     ("w/", re.compile(r"\bw/(?=\s|$)|\bw/(?=[a-z])"), "with "),  # "who deals *w/* that", "w/sse-kms"
     ("box", re.compile(r"\bout[\s-]+of[\s-]+the[\s-]+box\b"), "by default"),  # "is pitr on out of the box"
+    # "... google's problem or ours*, broadly*?": a closing word that only says how broad the answer may be
+    (("broadly", "generally", "in general"), re.compile(r",\s*(?:broadly|generally|in\s+general)\s*(?=[?.!]*\s*$)"), ""),
     # "does microsoft encrypt our data *even if we configure nothing*", "*without us setting anything up*": by default
     ("nothing", re.compile(r"\b(?:even\s+)?if\s+(?:we|i|you)\s+(?:configure|set\s+up|setup|do|change|turn\s+on|enable)\s+"
                            r"nothing\b"), "by default"),
