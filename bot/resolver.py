@@ -468,10 +468,11 @@ class Resolver(NameFinding, RowMatching):
                 and asks_to_set(toks, self.duty)):
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
-        if (found is not None and _RELIABILITY in scores
+        if (found is not None and _RELIABILITY in scores and found.task.owner_for(variant) != "shared"
                 and scores[_RELIABILITY][0] >= 0.5 * max(v[0] for v in scores.values())):
             # "resiliency of our postgres servers (zone/region outages) - whose responsibility": reliability as a whole
-            # is asked, the outages only say what it is about, so no one task of the service answers
+            # is asked, the outages only say what it is about, so no one task of the service answers (unless the task is
+            # the service's resilience as a whole, shared itself)
             found = None
         if cat_sid and not off_topic and asks_the_whole(toks) and (found is not None or scores):
             # "keeping dataproc clusters *patched* against cves *overall* - google's or ours?": patching as a whole
