@@ -215,25 +215,21 @@ class Composer:
         answer.explanation += f" ({answer.assumption})"
         return self._with_next_step(answer)
 
-    def provider_half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None) -> Answer:
-        """A split or model-dependent row asked about the provider's own layer ("vulnerability management for
-        google's infrastructure"): the provider's half of the row."""
+    def half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None, owner: Owner) -> Answer:
+        """One side's half of a split or model-dependent row: the provider's when the question places the duty on the
+        provider's own layer ("vulnerability management for google's infrastructure"), the customer's when a row split
+        by whose things are meant is asked of the customer's own apps, data or accounts ("incident response for our
+        own apps and data")."""
         cell = aspect.cell(model or Model.iaas, prov)
-        does = answer.provider_does or cell.provider_does or cell.summary
+        ours = owner is Owner.customer
+        does = (answer.customer_does or cell.customer_does if ours
+                else answer.provider_does or cell.provider_does) or cell.summary
         return answer.model_copy(update={
-            "owner": Owner.provider, "breakdown": {}, "provider_does": does, "team": None, "team_name": None,
-            "explanation": f"On the provider's own infrastructure this is the provider's: {does}",
-            "next_step": self._next_step(answer.model_copy(update={"owner": Owner.provider}), None)})
-
-    def customer_half(self, answer: Answer, aspect: Aspect, model: Model | None, prov: Provider | None) -> Answer:
-        """A row split by whose things are meant, asked about the customer's own apps, data or accounts ("incident
-        response for our own apps and data"): the customer's half of the row."""
-        cell = aspect.cell(model or Model.iaas, prov)
-        does = answer.customer_does or cell.customer_does or cell.summary
-        return answer.model_copy(update={
-            "owner": Owner.customer, "breakdown": {}, "customer_does": does, **self._team(aspect.id, Owner.customer),
-            "explanation": f"For your own apps, data and accounts this is yours: {does}",
-            "next_step": self._next_step(answer.model_copy(update={"owner": Owner.customer}), None)})
+            "owner": owner, "breakdown": {}, ("customer_does" if ours else "provider_does"): does,
+            **(self._team(aspect.id, owner) if ours else {"team": None, "team_name": None}),
+            "explanation": (f"For your own apps, data and accounts this is yours: {does}" if ours
+                            else f"On the provider's own infrastructure this is the provider's: {does}"),
+            "next_step": self._next_step(answer.model_copy(update={"owner": owner}), None)})
 
     def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
                      customer_does: str | None) -> Answer:

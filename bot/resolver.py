@@ -537,10 +537,10 @@ class Resolver(NameFinding, RowMatching):
         # customer's ("encryption in transit on aws's own backbone")
         split = answer.owner in (Owner.shared, Owner.depends) or (answer.assumption and answer.owner is Owner.customer)
         if split and svc is None and names_provider_layer(toks):
-            return self.compose.provider_half(answer, self._aspects[top_id], model, prov)
+            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
         if (answer.owner in (Owner.shared, Owner.depends) and svc is None and self._aspects[top_id].halves_by_asset
                 and names_customer_assets(toks)):  # "incident response for our own apps and data": the customer's half
-            return self.compose.customer_half(answer, self._aspects[top_id], model, prov)
+            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
         return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:

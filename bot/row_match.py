@@ -107,7 +107,7 @@ class RowMatching:
             return []
         # only keywords that share a (typo-tolerant) word with the question: cheaper, and no look-alike noise
         words = {w for t in content for w in self._vocab.matches(t)}
-        choices = {self._suggest_keys[id(kw)]: " ".join(kw.tokens) for w in words for kw in self._kw_by_token[w]}
+        choices = {self._suggest_keys[id(kw)]: " ".join(kw.tokens) for w in sorted(words) for kw in self._kw_by_token[w]}
         out: list[Alternative] = []
         for _text, score, key in process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=25):
             aspect = key.split("|", 1)[0]
