@@ -248,9 +248,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "is *containing that* on us", "who contains the breach": containment, not containers
     ("contain", re.compile(r"\bcontain(?:s|ing)?\s+(?=(?:that|it|this|them|the\s+(?:breach|incident|damage|attack|compromise|"
                            r"blast\s+radius))\b)"), "containment "),
-    # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     # "does it take backups *on its own*": the service does it automatically
     ("own", re.compile(r"\bon\s+its\s+own\b"), "automatically"),
+    # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
     # "our own *tls* cert": the own certificate (variant names say "own certificate"), still about tls
