@@ -36,7 +36,8 @@ _PROVIDER_DOERS = frozenset("aws amazon azure microsoft msft gcp google provider
 _DOER_AUX = frozenset("does do will would should can could".split())
 # verbs of a duty right after the provider ("does aws *patch* ...")
 _DOING = frozenset("""do handle manage cover take own look keep patch update upgrade backup back rotate encrypt
-replicate monitor scan fix secure protect renew restore fail failover maintain run provide guarantee log""".split())
+replicate monitor scan fix secure protect renew restore fail failover maintain run provide guarantee log
+pick choose decide select configure enable""".split())
 DOING_STEMS = frozenset(stem(w) for w in _DOING)
 _DOES = frozenset("does did handles takes covers manages patches".split())
 _WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),

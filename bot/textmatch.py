@@ -42,8 +42,14 @@ def _version_move(m: re.Match[str]) -> str:
 _VERSION_ON_TO = re.compile(r"\bon\s+([a-z]+\s+)?[~v]?(\d+)(\.(?:\d+|x))?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
 
 
+# an engine or runtime named before the number makes whole numbers versions too ("on postgres 13 ... take us to 16")
+_VERSIONED = frozenset(("postgres", "postgresql", "pg", "mysql", "mariadb", "kubernetes", "k8s", "python", "node",
+                        "nodejs", "java", "ruby", "go", "dotnet", "php", "redis", "valkey", "elasticsearch",
+                        "opensearch", "kafka", "spark", "oracle", "mongodb", "mongo", "cassandra", "memcached"))
+
+
 def _version_on_to(m: re.Match[str]) -> str:
-    if not (m.group(3) or m.group(5)):
+    if not (m.group(3) or m.group(5) or (m.group(1) or "").strip() in _VERSIONED):
         return m.group(0)
     return "on " + (m.group(1) or "") + _upgrade(m.group(2), m.group(4))
 
