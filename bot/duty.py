@@ -409,6 +409,10 @@ _MOVING = frozenset("""subscribed subscribing switched switching moved moving mi
 opting signed signing going""".split())
 
 
+# participles that hold a thing at a value, not in a place ("cert *pinned to* a specific key vault version")
+_HELD_AT = frozenset("pinned pinning locked fixed".split())
+
+
 def placed_after(toks: Sequence[str]) -> dict[int, str]:
     """Positions of words that say where the thing asked about sits, each with the participle that places it
     ("cert *attached to* cloudfront", "sitting on our distro"; "" for "the waf *in front of* our alb")."""
@@ -416,7 +420,7 @@ def placed_after(toks: Sequence[str]) -> dict[int, str]:
     for i, t in enumerate(toks):
         start, word = None, ""
         if (t.endswith(("ed", "ing")) and len(t) > 4 and i + 1 < len(toks) and toks[i + 1] in _PLACE_WORDS
-                and t not in _MOVING):
+                and t not in _MOVING and t not in _HELD_AT):
             start, word = i + 2, t
         elif tuple(toks[i:i + 3]) == _FRONT or t == "behind":
             start = i + (3 if t == "in" else 1)

@@ -22,6 +22,7 @@ _OPENERS = _FACT_OPENERS | {"how", "any", "anyone"}
 _RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course"),
                              ("any", "recommendations"), ("any", "recommendation"), ("any", "suggestions"),
                              ("any", "ideas"), ("anyone", "suggest")})
+_CHOOSING = frozenset("deciding decide decides choosing choose chooses picking pick picks selecting select".split())
 _HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
 _DEFAULT_PHRASES = {("by", "default"), ("on", "default"), ("built", "in")}
 # "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
@@ -40,7 +41,7 @@ replicate monitor scan fix secure protect renew restore fail failover maintain r
 pick choose decide select configure enable""".split())
 DOING_STEMS = frozenset(stem(w) for w in _DOING)
 _DOES = frozenset("does did handles takes covers manages patches".split())
-_WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
+_WHOSE_PHRASES = (("on", "us"), ("us", "or"), ("or", "us"), ("or", "our"), ("we", "or"), ("or", "we"), ("do", "we"), ("should", "we"),
                   ("have", "we"), ("need", "we"), ("we", "need"), ("we", "have"), ("we", "must"), ("are", "we"),
                   ("is", "it", "on"), ("is", "that", "on"), ("built", "in"), ("by", "default"), ("on", "default"), ("by", "itself"),
                   ("for", "us"), ("to", "do"), ("what", "team"), ("which", "team"), ("which", "side"),
@@ -57,6 +58,8 @@ def asks_a_fact(toks: Sequence[str]) -> bool:
     start = next((k for k, t in enumerate(toks[:5]) if t in _OPENERS), 0)
     if start and any(t in AUX_WORDS or t in ASKING_WHO for t in toks[:start]):
         start = 0
+    if start and toks[start - 1] in _CHOOSING:  # "m365 backup: *deciding which* sites get protected": a choice
+        return False
     toks = toks[start:]
     first, second = toks[0], toks[1] if len(toks) > 1 else ""
     how_to = second == "to" or (second in {"do", "can", "should", "would"} and len(toks) > 2

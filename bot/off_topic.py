@@ -58,10 +58,13 @@ time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which
 
 
 # products' feature names that hold an out-of-scope word (Azure DDoS Protection's and Shield Advanced's "cost protection"),
-# and a reminder set for a duty ("do we need a *calendar reminder* to renew it")
+# and a reminder set for a duty ("do we need a *calendar reminder* to renew it"), or a duty put on our calendar ("zsk
+# rollover - does that *go on our ops calendar*?")
 _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     "cost protection", "payment hsm", "payment hsms", "payments hsm",  # and Azure's Payment HSM
-    "calendar reminder", "calendar reminders", "calendar alert", "calendar alerts"])
+    "calendar reminder", "calendar reminders", "calendar alert", "calendar alerts",
+    "go on our calendar", "goes on our calendar", "go on our ops calendar", "goes on our ops calendar",
+    "on our ops calendar"])
 
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
