@@ -426,5 +426,7 @@ linux chrome android""".split())
 
 def vendor_word(raw: Sequence[str]) -> bool:
     """A provider word used as the maker of software the question names ("who patches the *microsoft sql*
-    engine on rds")."""
-    return any(t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _VENDOR_SOFTWARE for i, t in enumerate(raw))
+    engine on rds", "*microsoft security baselines* on the managed ad dcs")."""
+    return any(t in PROVIDER_WORDS and i + 1 < len(raw) and (
+        raw[i + 1] in _VENDOR_SOFTWARE or (raw[i + 1] == "security" and raw[i + 2:i + 3] in (["baseline"], ["baselines"])))
+        for i, t in enumerate(raw))

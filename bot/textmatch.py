@@ -32,6 +32,9 @@ def _upgrade(old_major: str, new_major: str) -> str:
     return "major version upgrade" if old_major != new_major else "version upgrade"
 
 
+_DIRECTORY = re.compile(r"\b(?:ad|active directory|directory|domain|domain services|aadds|adds|entra ds)\b")
+
+
 def _version_move(m: re.Match[str]) -> str:
     return _upgrade(m.group(1), m.group(3))
 
@@ -251,6 +254,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "who regenerates the storage account keys", "key1/key2": a key regenerated is a key rotated
     ("regenerat", re.compile(r"\bregenerat(?:e|es|ed|ing|ion)\b"), lambda m: "rotate" if "key" in m.string else m.group(0)),
     ("key", re.compile(r"\bkey\s?[12]\b"), "key"),
+    # "one of our managed ad *dcs* died": a DC of a directory is a domain controller (not a data centre, "in our dc")
+    ("dc", re.compile(r"\bdc(s?)\b"),
+     lambda m: f"domain controller{m.group(1)}" if _DIRECTORY.search(m.string) else m.group(0)),
     # "is *containing that* on us", "who contains the breach": containment, not containers
     ("contain", re.compile(r"\bcontain(?:s|ing)?\s+(?=(?:that|it|this|them|the\s+(?:breach|incident|damage|attack|compromise|"
                            r"blast\s+radius))\b)"), "containment "),
