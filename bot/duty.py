@@ -366,17 +366,24 @@ def compliance_purpose(toks: Sequence[str]) -> frozenset[int]:
     if asker:
         return asker
     for i, t in enumerate(toks):
-        if t != "for" or i < 3:
+        if t not in {"for", "in"} or i < 3:
             continue
         k = i + 1
-        while k < len(toks) and toks[k] in {"our", "the", "a", "an", "their", "its"}:
+        while k < len(toks) and (toks[k] in {"our", "the", "a", "an", "their", "its"} or toks[k] in _PROVIDER_SIDES):
             k += 1
         if k < len(toks) and toks[k] in _PURPOSES:
             end = k + 1
             while end < len(toks) and toks[end] in _PURPOSES:
                 end += 1
-            return frozenset(range(i, end))
+            # "... *in our aws soc2 mapping*": in a document of the audit, not in the scope it covers ("in our pci
+            # environment")
+            if t == "in" and not (end < len(toks) and toks[end] in _AUDIT_PAPERS):
+                continue
+            return frozenset(range(i, end + (t == "in")))
     return frozenset()
+
+
+_AUDIT_PAPERS = frozenset("mapping mappings matrix spreadsheet sheet register report workbook evidence".split())
 
 
 _DECIDING = frozenset("decide decides deciding decision choose chooses choosing".split())

@@ -160,6 +160,7 @@ planning meetings|review meeting|review meetings|kickoff meeting|kickoff meeting
 holiday request|holiday requests|holiday party|holiday schedule|holiday calendar|public holiday|public holidays
 holiday leave|holiday allowance|bank holiday|bank holidays
 meeting room|meeting rooms|sync invite|sync invites|the invite|review invite|standup invite|move the invite
+cab invite|cab invites|cab meeting|cab meetings
 note taker|note takers|take notes|taking notes|takes notes|takes the notes|take the notes
 product owner|product owners|product manager|product managers|program manager|engineering manager
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
@@ -303,7 +304,9 @@ def _us_or_provider(raw: Sequence[str]) -> bool:
 
 
 _CALENDAR_ACTS = frozenset("move moving reschedule rescheduling cancel cancelling send sending forward push update".split())
-_CALENDAR_THINGS = frozenset("invite invites meeting meetings sync syncs standup weekly series".split())
+# (or a day it moves to: "need to move it *to thursday*")
+_CALENDAR_THINGS = frozenset("""invite invites meeting meetings sync syncs standup weekly series monday tuesday wednesday
+thursday friday""".split())
 
 
 def logistics(raw: Sequence[str]) -> bool:

@@ -754,9 +754,10 @@ _BACK_POINTERS = _REFERS_BACK | frozenset("it that this".split())
 # words asking whether the thing named before is on ("encryption at rest on gcp: do we need to *switch something* on
 # or is it there *by default*")
 _FEATURE_STATE = frozenset("""switch turn enable something default defaults automatic automatically""".split())
-# words that only point back at what was said before ("is *that* on us", "whose is *it*")
+# words that only point back at what was said before ("is *that* on us", "whose is *it*"), or name the sides ("...:
+# aws's, ours, or both?")
 _POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
-their provider vendor aws amazon azure microsoft google gcp ms msft""".split())
+their provider vendor aws amazon azure microsoft google gcp ms msft s both theirs neither""".split())
 
 
 def _after_but(toks: Sequence[str], asking: Sequence[str]) -> bool:
