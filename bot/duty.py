@@ -366,7 +366,7 @@ def compliance_purpose(toks: Sequence[str]) -> frozenset[int]:
     if asker:
         return asker
     for i, t in enumerate(toks):
-        if t not in {"for", "in"} or i < 3:
+        if t not in {"for", "in"} or i < 2:
             continue
         k = i + 1
         while k < len(toks) and (toks[k] in {"our", "the", "a", "an", "their", "its"} or toks[k] in _PROVIDER_SIDES):

@@ -60,6 +60,8 @@ def asks_a_fact(toks: Sequence[str]) -> bool:
         start = 0
     if start and toks[start - 1] in _CHOOSING:  # "m365 backup: *deciding which* sites get protected": a choice
         return False
+    if toks[max(0, start - 2):start] == ["no", "matter"]:  # "*no matter which* service we land on, is ...": a concession
+        return False
     toks = toks[start:]
     first, second = toks[0], toks[1] if len(toks) > 1 else ""
     how_to = second == "to" or (second in {"do", "can", "should", "would"} and len(toks) > 2
