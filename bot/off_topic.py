@@ -427,9 +427,8 @@ _VENDOR_SOFTWARE = frozenset("""sql windows exchange office sharepoint active ad
 linux chrome android""".split())
 
 
-def vendor_word(raw: Sequence[str]) -> bool:
-    """A provider word used as the maker of software the question names ("who patches the *microsoft sql*
-    engine on rds", "*microsoft security baselines* on the managed ad dcs")."""
-    return any(t in PROVIDER_WORDS and i + 1 < len(raw) and (
-        raw[i + 1] in _VENDOR_SOFTWARE or (raw[i + 1] == "security" and raw[i + 2:i + 3] in (["baseline"], ["baselines"])))
-        for i, t in enumerate(raw))
+def vendor_words(raw: Sequence[str]) -> frozenset[int]:
+    """Positions of provider words used as the maker of software the question names ("who patches the *microsoft*
+    sql engine on rds", "*microsoft* security baselines on the managed ad dcs")."""
+    return frozenset(i for i, t in enumerate(raw) if t in PROVIDER_WORDS and i + 1 < len(raw) and (
+        raw[i + 1] in _VENDOR_SOFTWARE or (raw[i + 1] == "security" and raw[i + 2:i + 3] in (["baseline"], ["baselines"]))))

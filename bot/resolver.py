@@ -63,7 +63,7 @@ from bot.off_topic import (
     names_customer_assets,
     names_provider_layer,
     out_of_scope,
-    vendor_word,
+    vendor_words,
 )
 from bot.owners import Owners
 from bot.row_match import RowMatching
@@ -251,11 +251,14 @@ class Resolver(NameFinding, RowMatching):
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
-        if svc is None and named is not None and hint is None and vendor_word(toks):
+        vendor = vendor_words(toks) if svc is None and named is not None and hint is None else frozenset()
+        if vendor:
             # "rds for sql server: who patches the *microsoft sql* engine": a service named outright outranks a
-            # provider word that only says whose software it is
+            # provider word that only says whose software it is (of the stack another provider word names:
+            # "managed *microsoft ad* - ... is that something *aws* does for us")
             taken = list(used)
-            svc = self._take_service(toks, taken, written=written, cands=[frozenset({t}) for t in toks])
+            cloud = next((PROVIDER_WORDS[t] for k, t in enumerate(toks) if t in PROVIDER_WORDS and k not in vendor), None)
+            svc = self._take_service(toks, taken, prefer=cloud, written=written, cands=[frozenset({t}) for t in toks])
             svc, used[:] = (svc, taken) if svc is not None and taken != used else (None, used)
         via_term = False  # the service is a provider term's, not named
         if svc is None and hint is not None:  # a service the question names outranks a provider's term
