@@ -51,6 +51,18 @@ _VERSIONED = frozenset(("postgres", "postgresql", "pg", "mysql", "mariadb", "kub
                         "opensearch", "kafka", "spark", "oracle", "mongodb", "mongo", "cassandra", "memcached"))
 
 
+# "rds *postgres 13* boxes. is moving them *to pg 16* ...": an engine's version, then the one it moves to
+_ENGINE_VERSION_TO = re.compile(r"\b(" + "|".join(sorted(_VERSIONED, key=len, reverse=True)) + r")\s+v?(\d+)(?:\.\d+)*\b"
+                                r"(?=.*?\bto\s+(?:(?:" + "|".join(sorted(_VERSIONED, key=len, reverse=True))
+                                + r")\s+)?v?(\d+)(?:\.\d+|\.x)*\b)")
+
+
+def _engine_version_to(m: re.Match[str]) -> str:
+    if m.group(1) == "node" and len(m.group(2)) < 2:  # "node 1 fails over to node 2" names nodes, not node.js
+        return m.group(0)
+    return m.group(1) + " " + _upgrade(m.group(2), m.group(3))
+
+
 def _version_on_to(m: re.Match[str]) -> str:
     if not (m.group(3) or m.group(5) or (m.group(1) or "").strip() in _VERSIONED):
         return m.group(0)
@@ -250,6 +262,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (" to ", _VERSION_MOVE, _version_move),
     (" onto ", _VERSION_MOVE, _version_move),
     ("on ", _VERSION_ON_TO, _version_on_to),
+    (" to ", _ENGINE_VERSION_TO, _engine_version_to),
     ("sa", re.compile(r"\bsa[\s-]+((?:json[\s-]+)?keys?)\b"), r"service account \1"),  # "sa (json) key"
     # "who regenerates the storage account keys", "key1/key2": a key regenerated is a key rotated
     ("regenerat", re.compile(r"\bregenerat(?:e|es|ed|ing|ion)\b"), lambda m: "rotate" if "key" in m.string else m.group(0)),
@@ -262,6 +275,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                            r"blast\s+radius))\b)"), "containment "),
     # "does it take backups *on its own*": the service does it automatically
     ("own", re.compile(r"\bon\s+its\s+own\b"), "automatically"),
+    # "controlling and logging *google's own admin access* to our resources": the provider's staff's access
+    ("own", re.compile(r"\b(google|amazon|aws|microsoft|azure|msft)(?:'|\u2019)?s?\s+own\s+(?:admin|administrative|"
+                       r"staff|support|employee|employees|engineers?|personnel|operator)\s+access\b"),
+     r"\1 provider staff access"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
