@@ -688,10 +688,20 @@ _BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("default", "on"), True)]
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
 _QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())
+_LEAVING = frozenset("moved migrated moving migrating got came".split())
 
 
 def _moved_from(toks: Sequence[str]) -> range:
-    """Positions of what a move leaves: "moving ... *from vms* to paas" (between "from" and "to")."""
+    """Positions of what a move leaves: "moving ... *from vms* to paas" (between "from" and "to"), "*m365* is gone,
+    we're on workspace now", "we moved off *ec2*"."""
+    gone = next((k for k in range(1, min(4, len(toks) - 1)) if toks[k] in {"is", "are"} and toks[k + 1] == "gone"), None)
+    if gone is not None:  # (what is gone opens the message)
+        return range(0, gone)
+    off = next((k for k in range(len(toks) - 1) if toks[k] in _LEAVING and toks[k + 1] == "off"), None)
+    if off is not None:
+        end = next((k for k in range(off + 2, min(off + 6, len(toks))) if toks[k] in {"to", "onto", "and", "now"}),
+                   min(off + 4, len(toks)))
+        return range(off + 2, end)
     at = next((k for k, t in enumerate(toks) if t in _MOVING), None)
     if at is None:
         return range(0)
