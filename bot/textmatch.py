@@ -32,6 +32,7 @@ def _upgrade(old_major: str, new_major: str) -> str:
     return "major version upgrade" if old_major != new_major else "version upgrade"
 
 
+_WORKSPACE = re.compile(r"\b(?:workspace|admin console|gmail|google drive|google docs|g suite|gsuite)\b")
 _DIRECTORY = re.compile(r"\b(?:ad|active directory|directory|domain|domain services|aadds|adds|entra ds)\b")
 
 
@@ -279,6 +280,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("own", re.compile(r"\b(google|amazon|aws|microsoft|azure|msft)(?:'|\u2019)?s?\s+own\s+(?:admin|administrative|"
                        r"staff|support|employee|employees|engineers?|personnel|operator)\s+access\b"),
      r"\1 provider staff access"),
+    # "who logs *google admin access* in gcp": Google's administrators' access to cloud resources (Access Transparency),
+    # not the Workspace admin console's
+    ("google", re.compile(r"\bgoogle(?:'|\u2019)?s?\s+(?:admin|administrative)\s+access\b"),
+     lambda m: m.group(0) if _WORKSPACE.search(m.string) else "google provider staff access"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
     ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
