@@ -11,13 +11,20 @@ from bot.duty import placed_after
 from bot.matrix import Model, Provider, Service, ServiceCatalog
 from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
 from bot.task_match import TaskIndex, TaskMatch
-from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, is_swap_typo, raw_tokens, stem
-from bot.vocabulary import Term
+from bot.textmatch import STOP_WORDS, Vocabulary, clause_spans, content_tokens, is_swap_typo, raw_tokens, stem
+from bot.vocabulary import ProviderVocabulary, Term
 
 # words that compare with, or leave, a model ("*like we did* on prem", "moved *from* on prem", "*unlike* on prem")
 _COMPARED = frozenset("like as unlike than from versus vs compared".split())
 _BETWEEN = frozenset("we you they i did do does used to had back in the days our old".split())
 _PAST = frozenset("had used did ran were was paid bought kept patched managed owned".split())
+
+
+# words of a clause that tells how it was ("on eks we *had* to ...", "rds *pushed* minor patches for us", "*like* lambda's
+# function-update mode")
+_TOLD = frozenset("""had was were did used ran ticked picked pushed came coming wrote handled took kept before
+previously happened never thought""".split())
+_COMPARING = frozenset({"like", "unlike"})
 
 
 def _told_as_past(toks: Sequence[str], end: int) -> bool:
@@ -37,6 +44,7 @@ def _compared(toks: Sequence[str], i: int) -> bool:
 
 class NameFinding:
     _vocab: Vocabulary  # the matrix rows' keyword words (bot/row_match.py)
+    vocabulary: ProviderVocabulary  # the providers' own terms (data/provider_vocabulary.yml), set by the resolver
     tasks: TaskIndex  # the task catalogue's index (bot/task_match.py), set by the resolver
 
     def _find_task(self, toks: list[str], svc: Service | None, used: list[bool] | None = None
@@ -178,14 +186,15 @@ class NameFinding:
                 used[j] = True
         return svc
 
-    def _most_named_provider(self, toks: list[str], written: str) -> Provider | None:
+    def _most_named_provider(self, toks: list[str], written: str, skip: Sequence[bool] = ()) -> Provider | None:
         """The provider most of the services named belong to, when they belong to more than one ("basic ddos
         protection for our *cloudfront* + *r53* on *shield standard*": three AWS names outvote one Azure tier
-        name); None when no provider has more names than every other."""
+        name); None when no provider has more names than every other. ``skip``: positions already read as something
+        else (what a move leaves)."""
         cands = [self._alias_candidates(t) for t in toks]  # once: the costly part of finding a name
         if sum(1 for c in cands if any(a in self._alias_by_first for a in c)) < 2:
             return None  # fewer than two names can start here: no vote to take
-        used = [False] * len(toks)
+        used = list(skip) or [False] * len(toks)  # (not the words of what a move leaves)
         count: dict[Provider, float] = {}
         for _ in range(len(toks)):
             before = list(used)
@@ -232,6 +241,46 @@ class NameFinding:
         """True when one of the service's names is written inside a phrase of the provider's term."""
         phrases = [" ".join(raw_tokens(p)) for p in term.phrases]
         return any(f" {' '.join(toks)} " in f" {p} " for toks, s in self._aliases.items() if s is svc for p in phrases)
+
+    def _clouds_named(self, words: list[str]) -> set[Provider]:
+        """The providers a clause names: provider words and the stacks of the services it names."""
+        found = {PROVIDER_WORDS[t] for t in words if t in PROVIDER_WORDS}
+        used = [False] * len(words)
+        for _ in range(len(words)):
+            before = list(used)
+            svc = self._take_service(words, used, written=" ".join(words))
+            if svc is None:
+                break
+            found.add(svc.provider)
+            if used == before:  # a feature leaves its words in: no further name to take
+                break
+        term = None if found else self.vocabulary.find(" ".join(words))  # else a provider's own term ("kms key")
+        return found | ({term.provider} if term is not None else set())
+
+    def _told_of_another_cloud(self, question: str, toks: list[str]) -> tuple[frozenset[int], Provider | None]:
+        """Clauses that tell how it was on another cloud ("*on eks we had to roll the node amis ourselves*. on gke
+        ... who patches the node os?", "dynamo tables - ...? *on azure we had a runbook*"): their positions, and the
+        one provider the other clauses name (the stack asked about); nothing when no clause tells of a cloud the
+        others do not name."""
+        if not (_TOLD.intersection(toks) or _COMPARING.intersection(toks)):
+            return frozenset(), None
+        spans = clause_spans(question)
+        if len(spans) < 2:
+            return frozenset(), None
+        clauses = []
+        for span in spans:
+            words = [toks[k] for k in span]
+            told = ((bool(_TOLD.intersection(words)) or words[0] in _COMPARING)
+                    and not {"who", "whose", "whom"}.intersection(words))
+            clauses.append((span, told, self._clouds_named(words)))
+        # a short lead-in before what is told belongs to it ("*with efs,* aws backup ran nightly off a plan")
+        clauses = [(span, told or (len(span) <= 3 and k + 1 < len(clauses) and clauses[k + 1][1]), clouds)
+                   for k, (span, told, clouds) in enumerate(clauses)]
+        asked = set().union(*(c for _, told, c in clauses if not told))
+        if len(asked) != 1:
+            return frozenset(), None
+        out = frozenset(k for span, told, clouds in clauses if told and clouds and not clouds & asked for k in span)
+        return (out, next(iter(asked))) if out else (frozenset(), None)
 
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
         found = None

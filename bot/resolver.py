@@ -233,10 +233,13 @@ class Resolver(NameFinding, RowMatching):
         # what runs on premises is not the cloud service of that name ("moving our vdi from *on-prem rds* to avd"),
         # nor is what a move leaves ("moving most workloads from *vms* to azure paas services")
         left = _moved_from(toks)
-        used = [k in left or (k > 0 and toks[k - 1] == "onprem") for k in range(len(toks))]
+        # ... nor is a cloud the team tells about ("*on eks we had to roll the node amis ourselves*. on gke ...")
+        told, asked_cloud = (frozenset(), None) if provider else self._told_of_another_cloud(question, toks)
+        used = [k in left or k in told or (k > 0 and toks[k - 1] == "onprem") for k in range(len(toks))]
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
-        named = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+        named = Provider(provider) if provider else asked_cloud or next(
+            (PROVIDER_WORDS[t] for t, u in zip(toks, used) if t in PROVIDER_WORDS and not u), None)
         if named is None:  # "cloud kms" names Google even without the word "google"
             product = PRODUCT_PROVIDERS.find(toks)
             # ... unless the product's words are part of a longer service name ("artifact registry" is Google's)
@@ -246,8 +249,8 @@ class Resolver(NameFinding, RowMatching):
         term = self.vocabulary.find(question)
         written = " ".join(question.lower().split())
         if named is None:  # services of two providers named: the one most of them belong to (outranks a term)
-            named = self._most_named_provider(toks, written)
-        hint = term if named is None else None
+            named = self._most_named_provider(toks, written, used)
+        hint = term if named is None or (term is not None and term.provider is asked_cloud) else None
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)

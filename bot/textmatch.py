@@ -414,6 +414,23 @@ _CHAT_ONLY = re.compile(r"\s*(?:(?:many\s+|thanks\s+)?thanks(?:\s+(?:in advance|
                         r"pls|please|lol|much appreciated|appreciated|:\w+:)\W*$", re.IGNORECASE)
 
 
+# clause boundaries: sentence ends, brackets, colons, semicolons, commas, a dash between spaces, and before "but"
+_CLAUSE_BREAK = re.compile(r"[.;:!?()\[\],]+|\s[-\u2013\u2014]+\s|(?=\bbut\s)")
+
+
+def clause_spans(text: str) -> list[range]:
+    """The positions (in ``raw_tokens(text)``) of each clause of the message; empty when the clauses' words do not
+    add up to the message's (a fix joined words across a boundary)."""
+    spans: list[range] = []
+    at = 0
+    for piece in _CLAUSE_BREAK.split(text):
+        n = len(raw_tokens(piece))
+        if n:
+            spans.append(range(at, at + n))
+            at += n
+    return spans if at == len(raw_tokens(text)) else []
+
+
 def sentence_tokens(text: str) -> list[list[str]]:
     """The words of each sentence of the message."""
     return [raw_tokens(p) for p in sentences(text)]
