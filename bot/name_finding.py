@@ -27,6 +27,18 @@ previously happened never thought""".split())
 _COMPARING = frozenset({"like", "unlike"})
 
 
+def _we_did_there(words: Sequence[str]) -> bool:
+    """A clause opened by a place and what we did there ("*on aws we* babysat our own patch baselines", "*in gcp we*
+    let os config handle it", "*in cloudwatch we* set retention per log group")."""
+    if not words or words[0] not in {"on", "in", "at", "with"}:
+        return False
+    return any(words[k] == "we" and k + 1 < len(words) and words[k + 1] not in _NOT_DONE for k in range(2, min(5, len(words))))
+
+
+# after "on <cloud> we": words that make it what we have or want now ("in azure *we need* ...", "on gcp *we are* ...")
+_NOT_DONE = frozenset("""need needs want are re have ve will ll can could should must do don t is plan""".split())
+
+
 def _told_as_past(toks: Sequence[str], end: int) -> bool:
     """The model phrase ending at ``end`` opens what we did before ("*on prem we had* a cmdb team")."""
     return toks[end:end + 1] in (["we"], ["i"]) and end + 1 < len(toks) and toks[end + 1] in _PAST
@@ -262,20 +274,19 @@ class NameFinding:
         ... who patches the node os?", "dynamo tables - ...? *on azure we had a runbook*"): their positions, and the
         one provider the other clauses name (the stack asked about); nothing when no clause tells of a cloud the
         others do not name."""
-        if not (_TOLD.intersection(toks) or _COMPARING.intersection(toks)):
+        if not (_TOLD.intersection(toks) or _COMPARING.intersection(toks) or "we" in toks):
             return frozenset(), None
         spans = clause_spans(question)
         if len(spans) < 2:
             return frozenset(), None
-        clauses = []
-        for span in spans:
-            words = [toks[k] for k in span]
-            told = ((bool(_TOLD.intersection(words)) or words[0] in _COMPARING)
-                    and not {"who", "whose", "whom"}.intersection(words))
-            clauses.append((span, told, self._clouds_named(words)))
+        tells = [(bool(_TOLD.intersection(words)) or words[0] in _COMPARING or _we_did_there(words))
+                 and not {"who", "whose", "whom"}.intersection(words)
+                 for words in ([toks[k] for k in span] for span in spans)]
+        if not any(tells):
+            return frozenset(), None
         # a short lead-in before what is told belongs to it ("*with efs,* aws backup ran nightly off a plan")
-        clauses = [(span, told or (len(span) <= 3 and k + 1 < len(clauses) and clauses[k + 1][1]), clouds)
-                   for k, (span, told, clouds) in enumerate(clauses)]
+        tells = [t or (len(span) <= 3 and k + 1 < len(tells) and tells[k + 1]) for k, (span, t) in enumerate(zip(spans, tells))]
+        clauses = [(span, told, self._clouds_named([toks[k] for k in span])) for span, told in zip(spans, tells)]
         asked = set().union(*(c for _, told, c in clauses if not told))
         if len(asked) != 1:
             return frozenset(), None

@@ -709,8 +709,10 @@ def _moved_from(toks: Sequence[str]) -> range:
     if at is None:
         return range(0)
     start = next((k for k in range(at + 1, min(at + 6, len(toks))) if toks[k] == "from"), None)
-    if start is None:
-        return range(0)
+    if start is None:  # "moving *our s3 buckets* over to blob": what is moved over to another service
+        end = next((k for k in range(at + 2, min(at + 7, len(toks))) if toks[k] in {"over", "across"}
+                    and toks[k + 1:k + 2] == ["to"]), None)
+        return range(at + 1, end) if end is not None else range(0)
     end = next((k for k in range(start + 1, min(start + 6, len(toks))) if toks[k] == "to"), None)
     return range(start + 1, end) if end is not None else range(0)
 
