@@ -109,6 +109,21 @@ _BOUGHT_THINGS = frozenset("""product products app apps tool tools software serv
 certs certificate certificates license licenses""".split())  # "it's *one we bought* from digicert"
 
 
+# software whose licence the customer brings to a managed engine (BYOL)
+_LICENSED_SOFTWARE = frozenset("ibm db2 oracle sql server windows sap byol".split())
+
+
+def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
+    """An out-of-scope word used for a duty: paged *to do* something ("do we get paged to swap it"), the licence of
+    software brought to a managed engine ("the *ibm license*", "bring our own oracle licenses")."""
+    t, prev = raw[i], raw[i - 1] if i else ""
+    if t in {"paged", "paging"}:
+        return raw[i + 1:i + 2] == ["to"]
+    if t in {"license", "licenses", "licence", "licences", "licensing"}:
+        return prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
+    return False
+
+
 def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
     """Words whose stem is ambiguous: "fines" (not "fine-grained"), "orders" (not "in order to"),
     "hire" (not "a new hire", who is onboarded)."""
@@ -362,6 +377,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}
     if words:  # "the *billing* db", "a table for *orders*": the name of the customer's workload, not the topic
         words = words - {stem(raw[i]) for i in range(len(raw)) if _names_a_workload(raw, i)}
+    if words:  # "do we get *paged to* swap it", "whose problem is the *ibm license*": a duty, not on-call or a bill
+        words = words - {stem(raw[i]) for i in range(len(raw)) if _word_of_a_duty(raw, i)}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
