@@ -314,8 +314,15 @@ def _cited(raw: Sequence[str], i: int) -> bool:
 
 
 def _us_or_provider(raw: Sequence[str]) -> bool:
-    """The question sets us against the provider ("do *we* pick ... or does *aws* decide")."""
-    return bool({"we", "us", "our", "ours"}.intersection(raw)) and any(t in PROVIDER_WORDS for t in raw)
+    """The question sets us against the provider ("do *we* pick ... or does *aws* decide") or the service ("does
+    netapp files do that *on its own or do we* set a policy")."""
+    if not {"we", "us", "our", "ours"}.intersection(raw):
+        return False
+    return any(t in PROVIDER_WORDS for t in raw) or (
+        "automatically" in raw and _EITHER_SIDE.find(raw) is not None)
+
+
+_EITHER_SIDE = PhraseIndex((tuple(p.split()), True) for p in ("or do we", "or do i", "or is it us", "or us", "or we"))
 
 
 _CALENDAR_ACTS = frozenset("move moving reschedule rescheduling cancel cancelling send sending forward push update".split())
