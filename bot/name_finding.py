@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.duty import placed_after
+from bot.off_topic import vendor_words
 from bot.matrix import Model, Provider, Service, ServiceCatalog
 from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
 from bot.task_match import TaskIndex, TaskMatch
-from bot.textmatch import STOP_WORDS, Vocabulary, clause_spans, content_tokens, is_swap_typo, raw_tokens, stem
+from bot.textmatch import STOP_WORDS, Vocabulary, clauses, content_tokens, is_swap_typo, raw_tokens, stem
 from bot.vocabulary import ProviderVocabulary, Term
 
 # words that compare with, or leave, a model ("*like we did* on prem", "moved *from* on prem", "*unlike* on prem")
@@ -25,6 +26,16 @@ _PAST = frozenset("had used did ran were was paid bought kept patched managed ow
 _TOLD = frozenset("""had was were did used ran ticked picked pushed came coming wrote handled took kept before
 previously happened never thought""".split())
 _COMPARING = frozenset({"like", "unlike"})
+
+
+# word pairs that ask whose side something is ("is that *on us*", "*do we* have to", "... *or us*")
+_SIDE_PAIRS = frozenset({("on", "us"), ("do", "we"), ("are", "we"), ("should", "we"), ("us", "or"), ("or", "us"),
+                         ("our", "job"), ("up", "to"), ("or", "we"), ("or", "is"), ("or", "does"), ("or", "do"),
+                         ("is", "it"), ("must", "we"), ("can", "we"), ("that", "us")})
+
+
+def _asks_a_side(words: Sequence[str]) -> bool:
+    return any((words[k], words[k + 1]) in _SIDE_PAIRS for k in range(len(words) - 1))
 
 
 def _we_did_there(words: Sequence[str]) -> bool:
@@ -254,43 +265,65 @@ class NameFinding:
         phrases = [" ".join(raw_tokens(p)) for p in term.phrases]
         return any(f" {' '.join(toks)} " in f" {p} " for toks, s in self._aliases.items() if s is svc for p in phrases)
 
-    def _clouds_named(self, words: list[str]) -> set[Provider]:
-        """The providers a clause names: provider words and the stacks of the services it names."""
-        found = {PROVIDER_WORDS[t] for t in words if t in PROVIDER_WORDS}
+    def _clouds_named(self, words: list[str], outright: bool = False) -> set[Provider]:
+        """The clouds a clause names: provider words and the stacks of the services it names, else a provider's own
+        term ("kms key"). ``outright``: only provider words and names of a service's own (not a name two stacks
+        share, not a feature, no term)."""
+        vendor = vendor_words(words)  # not "*microsoft* ad", "*microsoft* security baselines"
+        found = {PROVIDER_WORDS[t] for k, t in enumerate(words) if t in PROVIDER_WORDS and k not in vendor}
         used = [False] * len(words)
         for _ in range(len(words)):
             before = list(used)
             svc = self._take_service(words, used, written=" ".join(words))
             if svc is None:
                 break
-            found.add(svc.provider)
+            name = tuple(w for w, was, now in zip(words, before, used) if now and not was)
+            shared = self._shared_names.get(name, ())
+            if not outright:  # (a name two stacks share names both: "managed microsoft ad")
+                found |= {svc.provider, *(s.provider for s in shared)}
+            elif name and len(shared) < 2:
+                found.add(svc.provider)
             if used == before:  # a feature leaves its words in: no further name to take
                 break
-        term = None if found else self.vocabulary.find(" ".join(words))  # else a provider's own term ("kms key")
+        term = None if found or outright else self.vocabulary.find(" ".join(words))
         return found | ({term.provider} if term is not None else set())
 
     def _told_of_another_cloud(self, question: str, toks: list[str]) -> tuple[frozenset[int], Provider | None]:
-        """Clauses that tell how it was on another cloud ("*on eks we had to roll the node amis ourselves*. on gke
-        ... who patches the node os?", "dynamo tables - ...? *on azure we had a runbook*"): their positions, and the
-        one provider the other clauses name (the stack asked about); nothing when no clause tells of a cloud the
-        others do not name."""
-        if not (_TOLD.intersection(toks) or _COMPARING.intersection(toks) or "we" in toks):
+        """Clauses about another cloud than the one asked: told how it was or is done there ("*on eks we had to roll
+        the node amis ourselves*. on gke ...", "... *(ecr does cross-region replication for the aws side)*", "...
+        *like on azure cache for redis*"), or context beside the clause that asks, when each names its cloud outright
+        ("who releases the patches for the os baked into dataproc images? *emr on the aws side does theirs*"): their
+        positions, and the one cloud asked; nothing when no one cloud is asked or no clause is about another."""
+        parts = clauses(question)
+        if len(parts) < 2:
             return frozenset(), None
-        spans = clause_spans(question)
-        if len(spans) < 2:
+        words = [[toks[k] for k in span] for span, _, _ in parts]
+        clouds = [self._clouds_named(w) for w in words]
+        if len(set().union(*clouds)) < 2:
             return frozenset(), None
-        tells = [(bool(_TOLD.intersection(words)) or words[0] in _COMPARING or _we_did_there(words))
-                 and not {"who", "whose", "whom"}.intersection(words)
-                 for words in ([toks[k] for k in span] for span in spans)]
-        if not any(tells):
-            return frozenset(), None
+        who = [bool({"who", "whose", "whom"}.intersection(w)) for w in words]
+        tells = [not who[k] and (aside or bool(_TOLD.intersection(w)) or w[0] in _COMPARING or _we_did_there(w))
+                 for k, ((_, aside, _), w) in enumerate(zip(parts, words))]
         # a short lead-in before what is told belongs to it ("*with efs,* aws backup ran nightly off a plan")
-        tells = [t or (len(span) <= 3 and k + 1 < len(tells) and tells[k + 1]) for k, (span, t) in enumerate(zip(spans, tells))]
-        clauses = [(span, told, self._clouds_named([toks[k] for k in span])) for span, told in zip(spans, tells)]
-        asked = set().union(*(c for _, told, c in clauses if not told))
+        tells = [t or (len(w) <= 3 and k + 1 < len(tells) and tells[k + 1]) for k, (w, t) in enumerate(zip(words, tells))]
+        # the clauses that tell nothing name one cloud: the told ones naming others are context
+        asked = set().union(*(c for c, t in zip(clouds, tells) if not t))
+        out = frozenset(k for (span, _, _), c, t in zip(parts, clouds, tells) if t and c and not c & asked for k in span)
+        if len(asked) == 1 and out:
+            return out, next(iter(asked))
+        # else the sentence that asks names one cloud outright: a remark after it, or what we do, naming another
+        # cloud outright is context ("... who sets that? *sqs retention on the aws side is ours to configure*", "*we
+        # keep 35 days of rds snapshots in aws*. for our cloud sql ... who decides ...")
+        asking = {n for (_, _, n), t, h, w in zip(parts, tells, who, words) if not t and (h or _asks_a_side(w))}
+        if len(asking) != 1:
+            return frozenset(), None
+        (sentence,) = asking
+        named = [self._clouds_named(w, outright=True) for w in words]
+        asked = set().union(*(c for (_, _, n), c, t in zip(parts, named, tells) if n == sentence and not t))
         if len(asked) != 1:
             return frozenset(), None
-        out = frozenset(k for span, told, clouds in clauses if told and clouds and not clouds & asked for k in span)
+        out = frozenset(k for (span, _, n), c, loose, w in zip(parts, named, clouds, words)
+                        if n != sentence and c and not loose & asked and (n > sentence or w[0] == "we") for k in span)
         return (out, next(iter(asked))) if out else (frozenset(), None)
 
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:

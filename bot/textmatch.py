@@ -414,21 +414,34 @@ _CHAT_ONLY = re.compile(r"\s*(?:(?:many\s+|thanks\s+)?thanks(?:\s+(?:in advance|
                         r"pls|please|lol|much appreciated|appreciated|:\w+:)\W*$", re.IGNORECASE)
 
 
-# clause boundaries: sentence ends, brackets, colons, semicolons, commas, a dash between spaces, and before "but"
-_CLAUSE_BREAK = re.compile(r"[.;:!?()\[\],]+|\s[-\u2013\u2014]+\s|(?=\bbut\s)")
+# clause boundaries: sentence ends, colons, semicolons, commas, a dash between spaces, and before "but" or a
+# comparison ("... service updates *like on azure cache for redis*"); sentence ends among them
+_CLAUSE_BREAK = re.compile(r"([.;!?]+(?:\s|$)|[:\[\],.;!?]+|\s[-\u2013\u2014]+\s|(?=\bbut\s)|"
+                           r"(?=\b(?:like|unlike)\s+(?:on|in|with|for|the|our|we|how)\s))")
+_SENTENCE_BREAK = re.compile(r"[.;!?]+\s+")
+_BRACKETED = re.compile(r"\(([^()]*)\)")
 
 
-def clause_spans(text: str) -> list[range]:
-    """The positions (in ``raw_tokens(text)``) of each clause of the message; empty when the clauses' words do not
-    add up to the message's (a fix joined words across a boundary)."""
-    spans: list[range] = []
-    at = 0
-    for piece in _CLAUSE_BREAK.split(text):
-        n = len(raw_tokens(piece))
-        if n:
-            spans.append(range(at, at + n))
-            at += n
-    return spans if at == len(raw_tokens(text)) else []
+def clauses(text: str) -> list[tuple[range, bool, int]]:
+    """The clauses of the message: the positions of each (in ``raw_tokens(text)``), whether it was written in
+    brackets (an aside), and the number of its sentence; empty when the clauses' words do not add up to the message's
+    (a fix joined words across a boundary)."""
+    out: list[tuple[range, bool, int]] = []
+    at = sentence = 0
+    pos = 0
+    for m in [*_BRACKETED.finditer(text), None]:
+        end = m.start() if m is not None else len(text)
+        for aside, part in ((False, text[pos:end]), (True, m.group(1) if m is not None else "")):
+            pieces = _CLAUSE_BREAK.split(part)
+            for k in range(0, len(pieces), 2):
+                n = len(raw_tokens(pieces[k]))
+                if n:
+                    out.append((range(at, at + n), aside, sentence))
+                    at += n
+                if k + 1 < len(pieces) and _SENTENCE_BREAK.fullmatch(pieces[k + 1] or "") and not aside:
+                    sentence += 1
+        pos = m.end() if m is not None else len(text)
+    return out if at == len(raw_tokens(text)) else []
 
 
 def sentence_tokens(text: str) -> list[list[str]]:
