@@ -105,6 +105,10 @@ class NameFinding:
         self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
         for toks in self._aliases:
             self._alias_by_first.setdefault(toks[0], []).append(toks)
+        # the clouds a name starting with a word may belong to (a cheap first look for two clouds in one message)
+        self._clouds_by_first: dict[str, frozenset[Provider]] = {
+            first: frozenset(s.provider for toks in names for s in self._shared_names.get(toks, [self._aliases[toks]]))
+            for first, names in self._alias_by_first.items()}
         self._model_rank = {phrase: k for k, phrase in enumerate(MODEL_PHRASES)}
         self._provider_vocab = Vocabulary(w for w in PROVIDER_WORDS if len(w) >= 5 and w != "gcloud")
         # names of products, databases and services: matched as written, never as a typo of a keyword word
@@ -265,27 +269,35 @@ class NameFinding:
         phrases = [" ".join(raw_tokens(p)) for p in term.phrases]
         return any(f" {' '.join(toks)} " in f" {p} " for toks, s in self._aliases.items() if s is svc for p in phrases)
 
-    def _clouds_named(self, words: list[str], outright: bool = False) -> set[Provider]:
-        """The clouds a clause names: provider words and the stacks of the services it names, else a provider's own
-        term ("kms key"). ``outright``: only provider words and names of a service's own (not a name two stacks
-        share, not a feature, no term)."""
+    def _clouds_named(self, words: list[str], outright: bool = False,
+                      cands: list[frozenset[str]] | None = None) -> set[Provider]:
+        """The clouds a clause names: provider words and the stacks of the names it holds (a name two stacks share
+        names both), else a provider's own term ("kms key"). ``outright``: only provider words and names of one
+        service's own (not a name two stacks share, not a feature, no term)."""
         vendor = vendor_words(words)  # not "*microsoft* ad", "*microsoft* security baselines"
         found = {PROVIDER_WORDS[t] for k, t in enumerate(words) if t in PROVIDER_WORDS and k not in vendor}
-        used = [False] * len(words)
-        for _ in range(len(words)):
-            before = list(used)
-            svc = self._take_service(words, used, written=" ".join(words))
-            if svc is None:
-                break
-            name = tuple(w for w, was, now in zip(words, before, used) if now and not was)
-            shared = self._shared_names.get(name, ())
-            if not outright:  # (a name two stacks share names both: "managed microsoft ad")
-                found |= {svc.provider, *(s.provider for s in shared)}
-            elif name and len(shared) < 2:
-                found.add(svc.provider)
-            if used == before:  # a feature leaves its words in: no further name to take
-                break
-        term = None if found or outright else self.vocabulary.find(" ".join(words))
+        cands = cands if cands is not None else [self._alias_candidates(t) for t in words]
+        written = " ".join(words)
+        i = 0
+        while i < len(words):  # the longest name at each place, left to right
+            best: tuple[str, ...] | None = None
+            for first in cands[i]:
+                for alias in self._alias_by_first.get(first, ()):
+                    n = len(alias)
+                    if (best is None or n > len(best)) and i + n <= len(words) and all(
+                            alias[k] in cands[i + k] for k in range(n)) and (
+                            alias not in self._weak_aliases or " ".join(alias) in written):
+                        best = alias
+            if best is None:
+                i += 1
+                continue
+            shared = self._shared_names.get(best, [])
+            if not outright:
+                found |= {self._aliases[best].provider, *(s.provider for s in shared)}
+            elif best not in self._features and len(shared) < 2:
+                found.add(self._aliases[best].provider)
+            i += len(best)
+        term = None if found or outright else self.vocabulary.find(written)
         return found | ({term.provider} if term is not None else set())
 
     def _told_of_another_cloud(self, question: str, toks: list[str]) -> tuple[frozenset[int], Provider | None]:
@@ -297,8 +309,18 @@ class NameFinding:
         parts = clauses(question)
         if len(parts) < 2:
             return frozenset(), None
+        cands = [self._alias_candidates(t) for t in toks]  # once: the costly part of finding a name
+        # (no work unless two clouds may be named: by provider words or words their names start with)
+        maybe = [{PROVIDER_WORDS[toks[k]]} if toks[k] in PROVIDER_WORDS else
+                 set().union(*(self._clouds_by_first.get(a, ()) for a in cands[k])) for k in range(len(toks))]
+        if len(set().union(*maybe)) < 2:
+            return frozenset(), None
+        may = [any(maybe[k] for k in span) for span, _, _ in parts]
+        if sum(may) < 2:
+            return frozenset(), None
         words = [[toks[k] for k in span] for span, _, _ in parts]
-        clouds = [self._clouds_named(w) for w in words]
+        clouds = [self._clouds_named(w, cands=[cands[k] for k in span]) if m else set()
+                  for w, (span, _, _), m in zip(words, parts, may)]
         if len(set().union(*clouds)) < 2:
             return frozenset(), None
         who = [bool({"who", "whose", "whom"}.intersection(w)) for w in words]
@@ -318,7 +340,8 @@ class NameFinding:
         if len(asking) != 1:
             return frozenset(), None
         (sentence,) = asking
-        named = [self._clouds_named(w, outright=True) for w in words]
+        named = [self._clouds_named(w, outright=True, cands=[cands[k] for k in span]) if m else set()
+                 for w, (span, _, _), m in zip(words, parts, may)]
         asked = set().union(*(c for (_, _, n), c, t in zip(parts, named, tells) if n == sentence and not t))
         if len(asked) != 1:
             return frozenset(), None
