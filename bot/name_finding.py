@@ -24,7 +24,7 @@ _PAST = frozenset("had used did ran were was paid bought kept patched managed ow
 # words of a clause that tells how it was ("on eks we *had* to ...", "rds *pushed* minor patches for us", "*like* lambda's
 # function-update mode")
 _TOLD = frozenset("""had was were did used ran ticked picked pushed came coming wrote handled took kept before
-previously happened never thought""".split())
+previously happened thought""".split())
 _COMPARING = frozenset({"like", "unlike"})
 
 
@@ -32,6 +32,9 @@ _COMPARING = frozenset({"like", "unlike"})
 _SIDE_PAIRS = frozenset({("on", "us"), ("do", "we"), ("are", "we"), ("should", "we"), ("us", "or"), ("or", "us"),
                          ("our", "job"), ("up", "to"), ("or", "we"), ("or", "is"), ("or", "does"), ("or", "do"),
                          ("is", "it"), ("must", "we"), ("can", "we"), ("that", "us")})
+
+
+_PLACE_OPENERS = frozenset("with on in at for".split())
 
 
 def _asks_a_side(words: Sequence[str]) -> bool:
@@ -327,7 +330,8 @@ class NameFinding:
         tells = [not who[k] and (aside or bool(_TOLD.intersection(w)) or w[0] in _COMPARING or _we_did_there(w))
                  for k, ((_, aside, _), w) in enumerate(zip(parts, words))]
         # a short lead-in before what is told belongs to it ("*with efs,* aws backup ran nightly off a plan")
-        tells = [t or (len(w) <= 3 and k + 1 < len(tells) and tells[k + 1]) for k, (w, t) in enumerate(zip(words, tells))]
+        tells = [t or (len(w) <= 3 and w[0] in _PLACE_OPENERS and k + 1 < len(tells) and tells[k + 1])
+                 for k, (w, t) in enumerate(zip(words, tells))]
         # the clauses that tell nothing name one cloud: the told ones naming others are context
         asked = set().union(*(c for c, t in zip(clouds, tells) if not t))
         out = frozenset(k for (span, _, _), c, t in zip(parts, clouds, tells) if t and c and not c & asked for k in span)
@@ -347,7 +351,10 @@ class NameFinding:
             return frozenset(), None
         out = frozenset(k for (span, _, n), c, loose, w in zip(parts, named, clouds, words)
                         if n != sentence and c and not loose & asked and (n > sentence or w[0] == "we") for k in span)
-        return (out, next(iter(asked))) if out else (frozenset(), None)
+        # (a context sentence naming both clouds stays, but the cloud asked is still the asking sentence's: "we run
+        # hdinsight on azure and dataproc here. for dataproc, who keeps the clusters patched")
+        other = any(n != sentence and c - asked for (_, _, n), c in zip(parts, clouds))
+        return (out, next(iter(asked))) if out or other else (frozenset(), None)
 
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
         found = None

@@ -418,7 +418,7 @@ _CHAT_ONLY = re.compile(r"\s*(?:(?:many\s+|thanks\s+)?thanks(?:\s+(?:in advance|
 # clause boundaries: sentence ends, colons, semicolons, commas, a dash between spaces, and before "but" or a
 # comparison ("... service updates *like on azure cache for redis*"); sentence ends among them
 _CLAUSE_BREAK = re.compile(r"([.;!?]+(?:\s|$)|[:\[\],.;!?]+|\s[-\u2013\u2014]+\s|(?=\bbut\s)|"
-                           r"(?=\b(?:like|unlike)\s+(?:on|in|with|for|the|our|we|how)\s))")
+                           r"(?=\b(?:like|unlike)\s+(?:on|in|with|for|the|our|we|how|aws|amazon|azure|microsoft|gcp|google)\s))")
 _SENTENCE_BREAK = re.compile(r"[.;!?]+\s+")
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 
