@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.duty import placed_after
-from bot.off_topic import vendor_words
 from bot.matrix import Model, Provider, Service, ServiceCatalog
+from bot.off_topic import vendor_words
 from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
 from bot.task_match import TaskIndex, TaskMatch
 from bot.textmatch import STOP_WORDS, Vocabulary, clauses, content_tokens, is_swap_typo, raw_tokens, stem
