@@ -43,19 +43,19 @@ def _version_move(m: re.Match[str]) -> str:
 # "still on 1.3, whose job is upgrading it to 2.x": the version it is on, then the one it goes to (dotted, so that
 # "on 2 nodes, scaling to 4" is not a version)
 # (one word may name what is versioned: "on runtime v1.x, who migrates them to 4.x")
-_VERSION_ON_TO = re.compile(r"\bon\s+([a-z]+\s+)?[~v]?(\d+)(\.(?:\d+|x))?(?=\b.*\bto\s+v?(\d+)(\.(?:\d+|x))?\b)")
+_VERSION_ON_TO = re.compile(r"\bon\s+([a-z]+\s+)?[~v]?(\d+)(\.(?:\d+|x))?(?=\b.*\bto\s+[~v]?(\d+)(\.(?:\d+|x))?\b)")
 
 
 # an engine or runtime named before the number makes whole numbers versions too ("on postgres 13 ... take us to 16")
 _VERSIONED = frozenset(("postgres", "postgresql", "pg", "mysql", "mariadb", "kubernetes", "k8s", "python", "node",
-                        "nodejs", "java", "ruby", "go", "dotnet", "php", "redis", "valkey", "elasticsearch",
+                        "nodejs", "java", "ruby", "go", "dotnet", "php", "redis", "valkey", "elasticsearch", "runtime",
                         "opensearch", "kafka", "spark", "oracle", "mongodb", "mongo", "cassandra", "memcached"))
 
 
 # "rds *postgres 13* boxes. is moving them *to pg 16* ...": an engine's version, then the one it moves to
 _ENGINE_VERSION_TO = re.compile(r"\b(" + "|".join(sorted(_VERSIONED, key=len, reverse=True)) + r")\s+v?(\d+)(?:\.\d+)*\b"
                                 r"(?=.*?\bto\s+(?:(?:" + "|".join(sorted(_VERSIONED, key=len, reverse=True))
-                                + r")\s+)?v?(\d+)(?:\.\d+|\.x)*\b)")
+                                + r")\s+)?[~v]?(\d+)(?:\.\d+|\.x)*\b)")
 
 
 def _engine_version_to(m: re.Match[str]) -> str:
@@ -269,6 +269,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "who regenerates the storage account keys", "key1/key2": a key regenerated is a key rotated
     ("regenerat", re.compile(r"\bregenerat(?:e|es|ed|ing|ion)\b"), lambda m: "rotate" if "key" in m.string else m.group(0)),
     ("key", re.compile(r"\bkey\s?[12]\b"), "key"),
+    # "sse-c": one word, so that its "c" (a stop word) does not leave only "sse" ("sse-c on s3" is not "sse-s3")
+    ("sse", re.compile(r"\bsse[\s-]c\b"), "ssec"),
     # "one of our managed ad *dcs* died": a DC of a directory is a domain controller (not a data centre, "in our dc")
     ("dc", re.compile(r"\bdc(s?)\b"),
      lambda m: f"domain controller{m.group(1)}" if _DIRECTORY.search(m.string) else m.group(0)),
