@@ -775,7 +775,7 @@ _FEATURE_STATE = frozenset("""switch turn enable something default defaults auto
 # words that only point back at what was said before ("is *that* on us", "whose is *it*"), or name the sides ("...:
 # aws's, ours, or both?")
 _POINTERS = frozenset("""it that this those these them one ones thing things stuff part side on us we ours our or anything
-their provider vendor aws amazon azure microsoft google gcp ms msft s both theirs neither""".split())
+their provider vendor aws amazon azure microsoft google gcp ms msft s both theirs neither job jobs split shared""".split())
 
 
 def _after_but(toks: Sequence[str], asking: Sequence[str]) -> bool:
