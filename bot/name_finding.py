@@ -34,6 +34,7 @@ _SIDE_PAIRS = frozenset({("on", "us"), ("do", "we"), ("are", "we"), ("should", "
                          ("is", "it"), ("must", "we"), ("can", "we"), ("that", "us")})
 
 
+# words that open a lead-in naming where something was ("*with* efs, aws backup ran nightly off a plan")
 _PLACE_OPENERS = frozenset("with on in at for".split())
 
 
@@ -41,16 +42,16 @@ def _asks_a_side(words: Sequence[str]) -> bool:
     return any((words[k], words[k + 1]) in _SIDE_PAIRS for k in range(len(words) - 1))
 
 
-def _we_did_there(words: Sequence[str]) -> bool:
-    """A clause opened by a place and what we did there ("*on aws we* babysat our own patch baselines", "*in gcp we*
-    let os config handle it", "*in cloudwatch we* set retention per log group")."""
-    if not words or words[0] not in {"on", "in", "at", "with"}:
-        return False
-    return any(words[k] == "we" and k + 1 < len(words) and words[k + 1] not in _NOT_DONE for k in range(2, min(5, len(words))))
-
-
 # after "on <cloud> we": words that make it what we have or want now ("in azure *we need* ...", "on gcp *we are* ...")
 _NOT_DONE = frozenset("""need needs want are re have ve will ll can could should must do don t is plan""".split())
+
+
+def _we_did_there(words: Sequence[str]) -> bool:
+    """A clause opened by a place and what we did there ("*on aws we* babysat our own patch baselines", "*in gcp we*
+    let os config handle it", "*in cloudwatch we* set retention per log group"; not "for", a purpose)."""
+    if not words or words[0] not in _PLACE_OPENERS - {"for"}:
+        return False
+    return any(words[k] == "we" and k + 1 < len(words) and words[k + 1] not in _NOT_DONE for k in range(2, min(5, len(words))))
 
 
 def _told_as_past(toks: Sequence[str], end: int) -> bool:

@@ -691,7 +691,7 @@ _BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("default", "on"), True)]
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
 _QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())
-_LEAVING = frozenset("moved migrated moving migrating got came".split())
+_LEAVING = (_MOVING - {"switching", "switched"}) | {"got", "came"}  # "we *moved off* ec2", "we *got off* m365"
 
 
 def _moved_from(toks: Sequence[str]) -> range:
