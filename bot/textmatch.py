@@ -53,9 +53,9 @@ _VERSIONED = frozenset(("postgres", "postgresql", "pg", "mysql", "mariadb", "kub
 
 
 # "rds *postgres 13* boxes. is moving them *to pg 16* ...": an engine's version, then the one it moves to
-_ENGINE_VERSION_TO = re.compile(r"\b(" + "|".join(sorted(_VERSIONED, key=len, reverse=True)) + r")\s+v?(\d+)(?:\.\d+)*\b"
-                                r"(?=.*?\bto\s+(?:(?:" + "|".join(sorted(_VERSIONED, key=len, reverse=True))
-                                + r")\s+)?[~v]?(\d+)(?:\.\d+|\.x)*\b)")
+_ENGINES = "|".join(sorted(_VERSIONED, key=len, reverse=True))
+_ENGINE_VERSION_TO = re.compile(r"\b(" + _ENGINES + r")\s+v?(\d+)(?:\.\d+)*\b"
+                                r"(?=.*?\bto\s+(?:(?:" + _ENGINES + r")\s+)?[~v]?(\d+)(?:\.\d+|\.x)*\b)")
 
 
 def _engine_version_to(m: re.Match[str]) -> str:
