@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+import time
 from pathlib import Path
 
 from bot.store.inspect import file_health
@@ -64,10 +65,30 @@ def _creatable(path: Path, owner: str) -> None:
 
 
 def _header(path: Path) -> None:
-    """Not SQLite at all, or shorter than its own header says (a truncated copy)."""
+    """Not SQLite at all, or shorter than its own header says (a truncated copy).
+
+    Another process may be writing the file right now (a checkpoint writes page 1 before the pages that
+    extend the file, then deletes the WAL), so a file that looks short is looked at again for a moment
+    before it is called truncated: a truncated copy stays short, a write in progress ends."""
+    for _ in range(_SETTLE_TRIES):
+        truncated = _looks_truncated(path)
+        if truncated is None:
+            return
+        time.sleep(_SETTLE_PAUSE)
+    raise LocalStateError(f"database {path} is truncated ({truncated})", RESTORE)
+
+
+_SETTLE_TRIES = 10
+_SETTLE_PAUSE = 0.05
+
+
+def _looks_truncated(path: Path) -> str | None:
+    """What is short about ``path`` (size against its header), or None when it is whole."""
+    wal = path.with_name(path.name + "-wal")
+    wal_pending = wal.exists() and wal.stat().st_size > 0  # newer pages may live in the WAL, not yet in the file
     size = path.stat().st_size
     if size == 0:
-        return  # an empty file is an empty database
+        return None  # an empty file is an empty database
     with open(path, "rb") as fh:
         head = fh.read(100)
     if len(head) < 100 or not head.startswith(MAGIC):
@@ -75,9 +96,7 @@ def _header(path: Path) -> None:
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     change, pages, valid_for = (struct.unpack(">I", head[o:o + 4])[0] for o in (24, 28, 92))
-    wal = path.with_name(path.name + "-wal")
-    wal_pending = wal.exists() and wal.stat().st_size > 0  # newer pages may live in the WAL, not yet in the file
     if page_size < 512 or size % page_size or (change == valid_for and pages and size < pages * page_size
                                               and not wal_pending):
-        raise LocalStateError(f"database {path} is truncated ({size} bytes; its header says "
-                              f"{pages} page(s) of {page_size} bytes)", RESTORE)
+        return f"{size} bytes; its header says {pages} page(s) of {page_size} bytes"
+    return None
