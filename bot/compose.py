@@ -170,11 +170,15 @@ class Composer:
                       service_tasks=[TaskOwner(id=f"{cat_sid}.{t.id}", title=t.title, owner=t.owner_for(variant))
                                      for t in self.tasks.tasks_in_aspect(cat_sid, aspect.id)] if cat_sid else [])
         if model is not None:
-            cell = aspect.cell(model, prov)
+            cell = aspect.cell(model, prov, matched)
+            if cell.source is not None:  # the provider's own page for its override first
+                page = self.matrix.sources[cell.source]
+                common["sources"] = [SourceRef(title=page.title, url=page.url),
+                                     *(s for s in common["sources"] if s.url != page.url)]
             answer = self._cell_answer(common, aspect, Owner(cell.owner), cell.summary, cell.provider_does,
                                        cell.customer_does)
             return self._with_next_step(answer)
-        cells = {m: aspect.cell(m, prov) for m in CLOUD_MODELS}
+        cells = {m: aspect.cell(m, prov, matched) for m in CLOUD_MODELS}
         owners = {c.owner for c in cells.values()}
         view = aspect.view_for(prov, matched) if prov and base.get("provider_stated") else None
         if (len(owners) == 1 and prov is not None and view is not None and view.keywords

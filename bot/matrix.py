@@ -50,6 +50,10 @@ class Cell(BaseModel, extra="forbid"):
     summary: str = Field(min_length=10)
     provider_does: str | None = None
     customer_does: str | None = None
+    # (a provider's override only) the row keywords it is about, empty: all ("network security" on Google's PaaS is
+    # Google's by its own course, while the firewall rules of the same row stay the customer's)
+    keywords: list[str] = Field(default_factory=list)
+    source: str | None = None
 
     @model_validator(mode="after")
     def _shared_says_who_does_what(self) -> "Cell":
@@ -118,9 +122,12 @@ class Aspect(BaseModel, extra="forbid"):
         found = views if isinstance(views, list) else [views] if views is not None else []
         return next((v for v in found if not v.keywords or matched in v.keywords), None)
 
-    def cell(self, model: Model, provider: Provider | None = None) -> Cell:
-        if provider and model in self.overrides.get(provider, {}):
-            return self.overrides[provider][model]
+    def cell(self, model: Model, provider: Provider | None = None, matched: str | None = None) -> Cell:
+        """The model's cell, or the named provider's own for it (one kept to its keywords only when one of them is
+        the row keyword the question matched)."""
+        own = self.overrides.get(provider, {}).get(model) if provider else None
+        if own is not None and (not own.keywords or matched in own.keywords):
+            return own
         return self.cells[model]
 
 
@@ -150,6 +157,14 @@ class Matrix(BaseModel, extra="forbid"):
                     if view.source not in self.sources:
                         raise ValueError(f"aspects[{i}] ({a.id}).provider_view.{prov.value}.source: "
                                          f"unknown source {view.source!r}")
+            for prov, cells in a.overrides.items():
+                for model, own in cells.items():
+                    where = f"aspects[{i}] ({a.id}).overrides.{prov.value}.{model.value}"
+                    if own.source is not None and own.source not in self.sources:
+                        raise ValueError(f"{where}.source: unknown source {own.source!r}")
+                    if set(own.keywords) - set(a.keywords):
+                        raise ValueError(f"{where}.keywords: not keywords of the row: "
+                                         f"{sorted(set(own.keywords) - set(a.keywords))}")
             if a.general_view is not None and a.general_view.source not in self.sources:
                 raise ValueError(f"aspects[{i}] ({a.id}).general_view.source: unknown source {a.general_view.source!r}")
         return self

@@ -236,8 +236,10 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                 return True
         if t in _LAYER_WORDS and raw[i + 1:i + 2] == ["itself"] and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]):
             return True  # "security incidents in the *google cloud platform itself*"
-        if t == "services" and raw[i + 1:i + 2] == ["themselves"] and raw[i - 1:i] == ["cloud"]:
-            return True  # "secure development of *the cloud services themselves*"
+        if t == "services" and raw[i + 1:i + 2] == ["themselves"] and i and (raw[i - 1] == "cloud"
+                                                                          or raw[i - 1] in PROVIDER_WORDS):
+            return True  # "secure development of *the cloud services themselves*", "do *azure services themselves*
+            # have dr plans"
         if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
             return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:
