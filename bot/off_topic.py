@@ -22,7 +22,7 @@ from bot.textmatch import stem
 # single words (compared after stemming, on the words left once services and models are taken out)
 _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
 bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
-discount discounts budget budgets salary salaries lunch coffee parking vacation hiring
+discount discounts budget budgets salary salaries lunch coffee vacation hiring
 recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
 expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented
 rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
@@ -124,14 +124,19 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     return False
 
 
+# words before "fine" that make it a penalty ("*a* fine", "*gdpr* fine", "who *pays* the fine")
+_PENALTY_BEFORE = frozenset("""a the any gdpr hipaa pci regulatory regulator big huge hefty massive pay pays paying paid
+get gets got getting our their that this million max maximum""".split())
+
+
 def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
     """Words whose stem is ambiguous: "fines" (not "fine-grained"), "orders" (not "in order to"),
     "hire" (not "a new hire", who is onboarded)."""
     t, prev = toks[i], toks[i - 1] if i else ""
     nxt = toks[i + 1] if i + 1 < len(toks) else ""
-    if t == "fine":
-        return not nxt.startswith(("grain", "tun")) and prev not in {
-            "is", "s", "it", "be", "are", "that", "all", "seems", "looks", "work", "works"}
+    if t == "fine":  # a penalty ("a fine", "gdpr fine", "fine for a breach"), not "fine-grained" or "worked fine"
+        return (not nxt.startswith(("grain", "tun")) and (prev in _PENALTY_BEFORE or nxt in {"for", "of", "if", "under"})
+                and prev not in {"is", "s", "it", "be", "are", "that", "all", "seems", "looks", "work", "works"})
     if t == "hire":
         return prev not in {"new", "a"}
     if t in {"buy", "buys", "buying", "bought"}:  # "a saas product we buy" names the thing asked about, not a purchase
@@ -142,7 +147,7 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
         # "if we buy *a saas product*, who patches ...": the product bought is what is asked about, with a who-word
         bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
         return not (bought and bought[-1] in _BOUGHT_THINGS and {"who", "whose"} & set(toks))
-    return t in {"fines", "orders", "ordering", "ordered"}
+    return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
 
 
 # --- questions that are not about a duty at all (whatever cloud words they carry) -----------------------------
