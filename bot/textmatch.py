@@ -278,7 +278,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("contain", re.compile(r"\bcontain(?:s|ing)?\s+(?=(?:that|it|this|them|the\s+(?:breach|incident|damage|attack|compromise|"
                            r"blast\s+radius))\b)"), "containment "),
     # "does it take backups *on its own*": the service does it automatically
-    ("own", re.compile(r"\bon\s+its\s+own\b"), "automatically"),
+    # (not "on its own *infrastructure*": the provider's own layer)
+    ("own", re.compile(r"\bon\s+its\s+own\b(?!\s+(?:network|networks|backbone|systems|infrastructure|platform|"
+                       r"hardware|data\s*cent(?:er|re)s?)\b)"), "automatically"),
     # "controlling and logging *google's own admin access* to our resources": the provider's staff's access
     ("own", re.compile(r"\b(google|amazon|aws|microsoft|azure|msft)(?:'|\u2019)?s?\s+own\s+(?:admin|administrative|"
                        r"staff|support|employee|employees|engineers?|personnel|operator)\s+access\b"),
