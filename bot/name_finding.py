@@ -101,6 +101,17 @@ class NameFinding:
                     # a feature two stacks have ("nat gateway"), or one stack's feature another's name ("s2s vpn"):
                     # the provider named or the context decides
                     self._shared_names[toks].append(s)
+        # a bare name one provider owns that another provider's service also takes with its provider's word ("*api
+        # gateway*" is AWS's; "google api gateway", "api gateway on gcp" Google's): Google's when the question is
+        # read in Google's stack ("api gateway in front of our cloud run backend")
+        # (not a bare name that is also a topic of the matrix: "iam policies" in google cloud is the topic)
+        topics = {tuple(raw_tokens(k)) for a in self.matrix.aspects for k in a.keywords}
+        self._provider_forms: dict[tuple[str, ...], dict[Provider, Service]] = {}
+        for toks, s in self._aliases.items():
+            bare = _without_provider_words(toks)
+            owner = self._aliases.get(bare) if bare and bare != toks and bare not in topics else None
+            if owner is not None and owner.provider is not s.provider:
+                self._provider_forms.setdefault(bare, {}).setdefault(s.provider, s)
         # "aws backup", "aws config": a provider word and one broad word; matched only as written, so that
         # "does aws back up my tables" is not AWS Backup
         self._weak_aliases = {toks for toks in self._aliases
@@ -194,7 +205,8 @@ class NameFinding:
                         continue
                     named_svc: Service | None = self._aliases[alias]
                     if prefer is not None and self._aliases[alias].provider is not prefer:  # a shared name: the one
-                        named_svc = next((s for s in self._shared_names.get(alias, ()) if s.provider is prefer), None)
+                        named_svc = next((s for s in self._shared_names.get(alias, ()) if s.provider is prefer),
+                                         self._provider_forms.get(alias, {}).get(prefer))
                     if named_svc is None:  # meant
                         continue
                     if alias in self._weak_aliases and " ".join(alias) not in written:
@@ -227,6 +239,7 @@ class NameFinding:
             return None  # fewer than two names can start here: no vote to take
         used = list(skip) or [False] * len(toks)  # (not the words of what a move leaves)
         count: dict[Provider, float] = {}
+        portable: list[tuple[tuple[str, ...], Provider, float]] = []
         for _ in range(len(toks)):
             before = list(used)
             svc = self._take_service(toks, used, written=written, cands=cands)
@@ -237,8 +250,16 @@ class NameFinding:
             words = [t for t, was, now in zip(toks, before, used) if now and not was]
             generic = all(self._is_known_word(t) for t in words)
             count[svc.provider] = count.get(svc.provider, 0) + (0.5 if generic else 1)
+            portable.append((tuple(words), svc.provider, 0.5 if generic else 1))
         if len(count) < 2:
             return None
+        # a name the other stack also has ("*api gateway* in front of our cloud run backend") counts for the stack
+        # the other names are of
+        for words, owner, vote in portable:
+            other = [p for p in self._provider_forms.get(words, {}) if p in count and p is not owner]
+            if len(other) == 1:
+                count[owner] -= vote
+                count[other[0]] += vote
         ranked = sorted(count.items(), key=lambda kv: -kv[1])
         return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
 
@@ -369,6 +390,19 @@ class NameFinding:
                 found = found or PROVIDER_WORDS[word]
                 used[i] = True
         return found
+
+
+def _without_provider_words(toks: tuple[str, ...]) -> tuple[str, ...]:
+    """A name without the provider's words around it: "google (cloud) api gateway", "api gateway on gcp"."""
+    k = 0
+    while k < len(toks) and (toks[k] in PROVIDER_WORDS or (k and toks[k] == "cloud")):
+        k += 1
+    rest = toks[k:]
+    if "on" in rest:
+        at = rest.index("on")
+        if at and all(t in PROVIDER_WORDS or t == "cloud" for t in rest[at + 1:]):
+            rest = rest[:at]
+    return rest
 
 
 def _owned_by_provider(toks: list[str], i: int) -> bool:
