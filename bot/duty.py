@@ -17,6 +17,7 @@ and is left to the matchers.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import chain
 from typing import Iterable, Sequence
@@ -251,7 +252,8 @@ class DutyFrame:
             verb, phrase = asked
             if verb in _BLAME:  # "who *broke* the build": an event and its culprit, not a duty
                 return True
-            phrase = [w for w in phrase if not w.isdigit()]  # an address or a version ("allow 35.235.240.0/20")
+            # an address or a version ("allow 35.235.240.0/20"), how often ("who watches the hosts *24x7*")
+            phrase = [w for w in phrase if not w.isdigit() and not _HOW_OFTEN.match(w)]
             if not phrase or all(w in _SIDES for w in phrase):  # "who carries that, *the csp* or us": the sides
                 return False
             while phrase[-1] in _SIDES:  # "who builds those policies, *msft* or us": the sides after the object
@@ -278,6 +280,10 @@ class DutyFrame:
     @staticmethod
     def asks_a_fact(toks: Sequence[str]) -> bool:
         return asks_a_fact(toks)
+
+
+_HOW_OFTEN = re.compile(r"^(?:\d+x\d+|daily|nightly|weekly|monthly|hourly|yearly|annually|quarterly|continuously|"
+                        r"constantly|regularly)$")
 
 
 # "do we need *to renew* it", "is it on us *to rotate*", "whose job is it *to* ..."

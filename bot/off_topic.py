@@ -225,7 +225,8 @@ _LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenter
 _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
 # the provider's network is its own layer only when said to be its own ("google's *own* network"; "aws network
 # firewall" is a service)
-_OWN_LAYER_WORDS = frozenset("network networks backbone fiber fibre systems infrastructure platform hardware".split())
+_OWN_LAYER_WORDS = frozenset("""network networks backbone fiber fibre systems infrastructure platform hardware boundary
+boundaries hosts servers""".split())
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
@@ -271,7 +272,14 @@ def names_customer_assets(raw: Sequence[str]) -> bool:
             return True  # "incidents *inside our* aws *accounts*"
         if t == "our" and raw[i + 1:i + 2] in (["apps"], ["applications"]) and "data" in raw[i + 2:i + 5]:
             return True  # "for *our apps and data*"
+        if (t in _MADE_BY_US and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in {"apps", "applications", "workloads",
+                                                                                 "code", "services"}):
+            return True  # "incident response for *the apps we deploy*"
     return False
+
+
+# what a customer does to make a thing its own ("the apps *we deploy*", "the workloads *we run*")
+_MADE_BY_US = frozenset("deploy deployed run ran build built write wrote ship shipped host hosted".split())
 
 
 _PROVIDER_ACTS = frozenset("take takes handle handles manage manages do does cover covers look looks".split())
@@ -360,11 +368,24 @@ def not_a_duty(raw: Sequence[str]) -> bool:
             ) or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"; not "do *we* pick how many
         # days or does *aws* decide", "how many circuits do we need, *is that on us*"
         return True
+    if _a_quota(raw):  # "max kms keys per acount? *we* keep hitting some limit": a quota, whoever hits it
+        return True
     if _DUTY_CUES.intersection(_without_how_we(raw)):
         return False
     if _HOW_TO.find(raw) is not None:
         return True
     return any(_TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) and _trivia_noun(t) for i, t in enumerate(raw))
+
+
+_QUOTA_PLACES = frozenset("account acount acct accounts region regions subscription subscriptions project projects tenant"
+                          .split())
+
+
+def _a_quota(raw: Sequence[str]) -> bool:
+    """A maximum per account, region or project ("max kms keys per account")."""
+    return any(t in {"max", "maximum"} and any(raw[j] == "per" and raw[j + 1] in _QUOTA_PLACES
+                                               for j in range(i + 1, min(i + 6, len(raw) - 1)))
+               for i, t in enumerate(raw))
 
 
 def _trivia_noun(word: str) -> bool:

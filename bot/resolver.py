@@ -375,7 +375,9 @@ class Resolver(NameFinding, RowMatching):
         if asking is not None and scores:  # "we had an incident last week. who sets up rbac on gke": the words that
             # ask decide the row, by their own weights ("after the *region outage* mgmt asks: is dr / *resiliency* for
             # our app all on microsoft?"); the others only break ties among the rows they name
-            words = [t for t in asking if t not in STOP_WORDS]
+            # (a team's name is a side, not a topic: "data centre access controls: cloud vendor or *our security
+            # team*")
+            words = [t for k, t in enumerate(asking) if t not in STOP_WORDS and asking[k + 1:k + 2] != ["team"]]
             asked_rows = self._score_aspects([stem(t) for t in words], words)
             if asked_rows:  # the rows they name; when they name a row only through a service name, that row
                 # ... unless they point back at the thing named before ("the servers and network gear under google
