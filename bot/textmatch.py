@@ -277,6 +277,11 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "is *containing that* on us", "who contains the breach": containment, not containers
     ("contain", re.compile(r"\bcontain(?:s|ing)?\s+(?=(?:that|it|this|them|the\s+(?:breach|incident|damage|attack|compromise|"
                            r"blast\s+radius))\b)"), "containment "),
+    # "the guest os *underneath our app*": where the thing asked about sits, not a topic of its own
+    # (the words of a layer keep "underneath": "the platform layer underneath our app" is the provider's layer)
+    ("neath", re.compile(r"\b(layers?\s+|platform\s+|infrastructure\s+)?(underneath|beneath)\s+(?:our|the|your|my)\s+"
+                         r"(?:apps?|applications?|code|workloads?)\b"),
+     lambda m: f"{m.group(1)}{m.group(2)}" if m.group(1) else ""),
     # "does it take backups *on its own*": the service does it automatically
     # (not "on its own *infrastructure*": the provider's own layer)
     ("own", re.compile(r"\bon\s+its\s+own\b(?!\s+(?:network|networks|backbone|systems|infrastructure|platform|"
