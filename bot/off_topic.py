@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from bot.how_to import asks_for_material
 from bot.scope import PROVIDER_WORDS, PhraseIndex
-from bot.textmatch import stem
+from bot.textmatch import STOP_WORDS, stem
 
 # single words (compared after stemming, on the words left once services and models are taken out)
 _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
@@ -377,13 +377,9 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     return any(_TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) and _trivia_noun(t) for i, t in enumerate(raw))
 
 
-_QUOTA_PLACES = frozenset("account acount acct accounts region regions subscription subscriptions project projects tenant"
-                          .split())
-
-
 def _a_quota(raw: Sequence[str]) -> bool:
-    """A maximum per account, region or project ("max kms keys per account")."""
-    return any(t in {"max", "maximum"} and any(raw[j] == "per" and raw[j + 1] in _QUOTA_PLACES
+    """A maximum per account, region, project or thing ("max kms keys per account", "max pods per node")."""
+    return any(t in {"max", "maximum"} and any(raw[j] == "per" and raw[j + 1] not in STOP_WORDS
                                                for j in range(i + 1, min(i + 6, len(raw) - 1)))
                for i, t in enumerate(raw))
 
