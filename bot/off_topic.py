@@ -120,7 +120,9 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     if t in {"paged", "paging"}:
         return raw[i + 1:i + 2] == ["to"]
     if t in {"license", "licenses", "licence", "licences", "licensing"}:
-        return prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
+        # (staying licence compliant is a duty: "who has to stay *license compliant*, us or amazon")
+        return (prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
+                or raw[i + 1:i + 2] in (["compliant"], ["compliance"]))
     return False
 
 

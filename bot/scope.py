@@ -154,7 +154,7 @@ HEADLINES: PhraseIndex = PhraseIndex({
 })
 _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally general overall exactly always retain
 retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half
-either""".split()) | frozenset(stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
+either sit sits lie lies fall falls land lands ops devops secops sre infosec""".split()) | frozenset(stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
 only just""".split())
@@ -207,7 +207,7 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 # "securing our cloud build *pipelines*", "eventbridge *buses*")
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as pipeline pipelines build builds bus buses
-job jobs topic topics setup ci cd""".split())
+job jobs topic topics setup ci cd estate estates fleet fleets footprint landscape""".split())
 _SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
 # "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())

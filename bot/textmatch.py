@@ -295,7 +295,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("google", re.compile(r"\bgoogle(?:'|\u2019)?s?\s+(?:admin|administrative)\s+access\b"),
      lambda m: m.group(0) if _WORKSPACE.search(m.string) else "google provider staff access"),
     # "our own key" is not "a key": "own" and "our" are stop words, so say who brought it in one word
-    ("own", re.compile(r"\bbring[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
+    ("own", re.compile(r"\bbring(?:s|ing)?[\s-]+(your|our|my)[\s-]+own\b"), "byo"),
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
     # "our own *tls* cert": the own certificate (variant names say "own certificate"), still about tls
     ("byo", re.compile(r"\bbyo\s+tls\s+(certificates?)\b"), r"byo \1 tls"),
