@@ -254,8 +254,8 @@ class DutyFrame:
                 return True
             # an address or a version ("allow 35.235.240.0/20"), how often ("who watches the hosts *24x7*")
             phrase = [w for w in phrase if not w.isdigit() and not _HOW_OFTEN.match(w)]
-            if not phrase or all(w in _SIDES for w in phrase):  # "who carries that, *the csp* or us": the sides
-                return False
+            if not phrase or all(w in _SIDES or w in _SHARE_OF for w in phrase):  # "who carries that, *the csp* or
+                return False  # us": the sides; "who carries *most* of that": a share of what was named
             while phrase[-1] in _SIDES:  # "who builds those policies, *msft* or us": the sides after the object
                 phrase = phrase[:-1]
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
@@ -282,6 +282,7 @@ class DutyFrame:
         return asks_a_fact(toks)
 
 
+_SHARE_OF = frozenset("most bulk majority rest brunt lion share heavy lifting".split())
 _HOW_OFTEN = re.compile(r"^(?:\d+x\d+|daily|nightly|weekly|monthly|hourly|yearly|annually|quarterly|continuously|"
                         r"constantly|regularly)$")
 
