@@ -119,6 +119,9 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     t, prev = raw[i], raw[i - 1] if i else ""
     if t in {"paged", "paging"}:
         return raw[i + 1:i + 2] == ["to"]
+    if t in {"pager", "pagerduty"}:  # "wires up the alert policy + *pager notification channel*": alert routing
+        return raw[i + 1:i + 2] in (["notification"], ["notifications"], ["channel"], ["channels"], ["alert"],
+                                    ["alerts"], ["integration"], ["integrations"])
     if t in {"license", "licenses", "licence", "licences", "licensing"}:
         # (staying licence compliant is a duty: "who has to stay *license compliant*, us or amazon")
         return (prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
