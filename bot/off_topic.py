@@ -64,7 +64,8 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     "cost protection", "payment hsm", "payment hsms", "payments hsm",  # and Azure's Payment HSM
     "calendar reminder", "calendar reminders", "calendar alert", "calendar alerts",
     "go on our calendar", "goes on our calendar", "go on our ops calendar", "goes on our ops calendar",
-    "on our ops calendar"])
+    "on our ops calendar", "reminder in the calendar", "reminder in our calendar", "reminders in the calendar",
+    "reminder on the calendar", "reminder on our calendar"])
 
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
