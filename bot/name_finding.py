@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.duty import placed_after
-from bot.matrix import Model, Provider, Service, ServiceCatalog
+from bot.matrix import Matrix, Model, Provider, Service, ServiceCatalog
 from bot.off_topic import vendor_words
 from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
 from bot.task_match import TaskIndex, TaskMatch
@@ -73,6 +73,7 @@ class NameFinding:
     _vocab: Vocabulary  # the matrix rows' keyword words (bot/row_match.py)
     vocabulary: ProviderVocabulary  # the providers' own terms (data/provider_vocabulary.yml), set by the resolver
     tasks: TaskIndex  # the task catalogue's index (bot/task_match.py), set by the resolver
+    matrix: Matrix  # the aspect rows, set by the resolver
 
     def _find_task(self, toks: list[str], svc: Service | None, used: list[bool] | None = None
                    ) -> tuple[str | None, str | None, TaskMatch | None]:
@@ -255,8 +256,8 @@ class NameFinding:
             return None
         # a name the other stack also has ("*api gateway* in front of our cloud run backend") counts for the stack
         # the other names are of
-        for words, owner, vote in portable:
-            other = [p for p in self._provider_forms.get(words, {}) if p in count and p is not owner]
+        for name, owner, vote in portable:
+            other = [p for p in self._provider_forms.get(name, {}) if p in count and p is not owner]
             if len(other) == 1:
                 count[owner] -= vote
                 count[other[0]] += vote
