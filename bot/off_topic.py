@@ -24,7 +24,7 @@ _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
 bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
 discount discounts budget budgets salary salaries lunch coffee vacation hiring
 recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
-expenses reimburse reimbursement tax taxes capital weather stock stocks ceo founder wrote invented
+expenses reimburse reimbursement tax taxes capital weather ceo founder wrote invented
 rename license licensing spend spending finops rightsizing rightsize cheapest cheaper expensive afford
 quota quotas savings wifi printer printers standup calendar birthday pto exam exams
 practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined procurement purchase
@@ -67,6 +67,7 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     "on our ops calendar", "reminder in the calendar", "reminder in our calendar", "reminders in the calendar",
     "reminder on the calendar", "reminder on our calendar"])
 
+_EVICTION_WORDS = frozenset("evicted eviction evictions evict evicts".split())
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 PAYMENT_WORDS = _PAY | _PAY_STEMS  # words and stems of paying and buying (bot/resolver.py: paid in the context only)
@@ -120,6 +121,8 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     t, prev = raw[i], raw[i - 1] if i else ""
     if t in {"paged", "paging"}:
         return raw[i + 1:i + 2] == ["to"]
+    if t in {"price", "prices"}:  # a spot VM "evicted on price": the eviction type, not a price question
+        return bool(_EVICTION_WORDS.intersection(raw))
     if t in {"pager", "pagerduty"}:  # "wires up the alert policy + *pager notification channel*": alert routing
         return raw[i + 1:i + 2] in (["notification"], ["notifications"], ["channel"], ["channels"], ["alert"],
                                     ["alerts"], ["integration"], ["integrations"])
@@ -130,6 +133,9 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     return False
 
 
+# what a "stock" thing is when it means standard, as shipped ("stock debian image", "stock ami")
+_STOCK_THINGS = [[w] for w in """image images ami amis os kernel debian ubuntu windows linux rhel centos config configs
+settings setting template templates version versions build builds install""".split()]
 # words before "fine" that make it a penalty ("*a* fine", "*gdpr* fine", "who *pays* the fine")
 _PENALTY_BEFORE = frozenset("""a the any gdpr hipaa pci regulatory regulator big huge hefty massive pay pays paying paid
 get gets got getting our their that this million max maximum""".split())
@@ -153,6 +159,8 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
         # "if we buy *a saas product*, who patches ...": the product bought is what is asked about, with a who-word
         bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
         return not (bought and bought[-1] in _BOUGHT_THINGS and {"who", "whose"} & set(toks))
+    if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image" or "stock ami"
+        return toks[i + 1:i + 2] not in _STOCK_THINGS
     return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
 
 
@@ -384,10 +392,11 @@ def not_a_duty(raw: Sequence[str]) -> bool:
 
 
 def _a_quota(raw: Sequence[str]) -> bool:
-    """A maximum per account, region, project or thing ("max kms keys per account", "max pods per node")."""
-    return any(t in {"max", "maximum"} and any(raw[j] == "per" and raw[j + 1] not in STOP_WORDS
-                                               for j in range(i + 1, min(i + 6, len(raw) - 1)))
-               for i, t in enumerate(raw))
+    """A maximum per account, region, project or thing ("max kms keys per account", "max pods per node"), or a
+    maximum number or size ("the max *number* of concurrent builds")."""
+    return any(t in {"max", "maximum"} and (
+        any(raw[j] == "per" and raw[j + 1] not in STOP_WORDS for j in range(i + 1, min(i + 6, len(raw) - 1)))
+        or any(_trivia_noun(w) for w in raw[i + 1:i + 3])) for i, t in enumerate(raw))
 
 
 def _trivia_noun(word: str) -> bool:
