@@ -254,8 +254,10 @@ class DutyFrame:
                 return True
             # an address or a version ("allow 35.235.240.0/20"), how often ("who watches the hosts *24x7*")
             phrase = [w for w in phrase if not w.isdigit() and not _HOW_OFTEN.match(w)]
-            if not phrase or all(w in _SIDES or w in _SHARE_OF for w in phrase):  # "who carries that, *the csp* or
-                return False  # us": the sides; "who carries *most* of that": a share of what was named
+            if not phrase or all(w in _SIDES or w in _SHARE_OF or w in _BACK for w in phrase):  # "who carries that,
+                # *the csp* or us": the sides; "who carries *most* of that": a share of what was named; "does google do
+                # *that* for us" (after "we need a dpia before ..."): what the message named before
+                return False
             while phrase[-1] in _SIDES:  # "who builds those policies, *msft* or us": the sides after the object
                 phrase = phrase[:-1]
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
@@ -283,6 +285,7 @@ class DutyFrame:
 
 
 _SHARE_OF = frozenset("most bulk majority rest brunt lion share heavy lifting".split())
+_BACK = frozenset("that it this those these them".split())
 _HOW_OFTEN = re.compile(r"^(?:\d+x\d+|daily|nightly|weekly|monthly|hourly|yearly|annually|quarterly|continuously|"
                         r"constantly|regularly)$")
 
@@ -340,7 +343,7 @@ gdpr iso certification""".split())
 
 _ASKERS = frozenset("""auditor auditors regulator regulators assessor assessors ciso cto cio cso dpo dpos cfo ceo boss
 manager director vp leadership management exec execs mgmt""".split())
-_ASKING = frozenset("asks asked asking wants wanted want needs needed question questions".split())
+_ASKING = frozenset("asks asked asking wants wanted want needs needed question questions says said".split())
 # the sides of the split named as a choice, not a thing asked about
 _SIDES = frozenset("""csp csps provider providers vendor vendors aws amazon azure microsoft msft google gcp us we
 customer customers""".split())

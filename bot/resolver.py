@@ -377,7 +377,8 @@ class Resolver(NameFinding, RowMatching):
             # our app all on microsoft?"); the others only break ties among the rows they name
             # (a team's name is a side, not a topic: "data centre access controls: cloud vendor or *our security
             # team*")
-            words = [t for k, t in enumerate(asking) if t not in STOP_WORDS and asking[k + 1:k + 2] != ["team"]]
+            words = [t for k, t in enumerate(asking) if t not in STOP_WORDS and asking[k + 1:k + 2] != ["team"]
+                     and t not in _SIDE_NOUNS]  # ("vendor's *problem* or ours")
             asked_rows = self._score_aspects([stem(t) for t in words], words)
             if asked_rows:  # the rows they name; when they name a row only through a service name, that row
                 # ... unless they point back at the thing named before ("the servers and network gear under google
@@ -590,6 +591,8 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 _EXAMPLES = re.compile(r"\([^()]*\betc\b\.?[^()]*\)|(?<=\s[-\u2013\u2014]\s)[^()\-\u2013\u2014?]*\betc\b\.?(?=\s[-\u2013\u2014]\s)",
                        re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
+# what a side is called in an asking clause of sides ("the vendor's *problem* or ours", "*their call* or ours")
+_SIDE_NOUNS = frozenset("problem problems issue issues headache call concern thing lookout".split())
 # the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)
 _RELIABILITY = "reliability"
 
