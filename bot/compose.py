@@ -235,6 +235,21 @@ class Composer:
                             else f"On the provider's own infrastructure this is the provider's: {does}"),
             "next_step": self._next_step(answer.model_copy(update={"owner": owner}), None)})
 
+    def zone_ridden_out(self, answer: Answer) -> Answer:
+        """A zone failing under a resource whose zone redundancy is already on, asked whether we must act: the
+        platform's own failover inside the region ("storage account on zrs - during a zone outage is there anything we
+        must do"); choosing that redundancy, and recovering into another region, stay the customer's."""
+        provider_does = ("Keeps the resource serving from its other zones, or fails it over inside the region, on its "
+                         "own: that is what the zone-redundant (or regional HA) setting you chose promises.")
+        customer_does = ("Choosing zone redundancy was yours; failing over to another region and testing recovery "
+                         "stay yours.")
+        answer = answer.model_copy(update={
+            "owner": Owner.provider, "breakdown": {}, "provider_does": provider_does, "customer_does": customer_does,
+            "team": None, "team_name": None, "variants": [], "task": None,
+            "explanation": f"With zone redundancy already on, nothing is yours to do for a zone outage: {provider_does} "
+                           f"{customer_does}"})
+        return answer.model_copy(update={"next_step": self._next_step(answer, None)})
+
     def _cell_answer(self, common: dict, aspect: Aspect, owner: Owner, summary: str, provider_does: str | None,
                      customer_does: str | None) -> Answer:
         explanation = summary

@@ -264,7 +264,7 @@ class DutyFrame:
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6
             # "who has the spare yubikey" asks where a thing is; "whose job was it *to have* prevention on" a duty
-            if verb in _HOLDS and phrase[-1] not in _RIGHTS and not _to_hold(toks):
+            if verb in _HOLDS and phrase[-1] not in _RIGHTS and phrase[-1] not in _DATA_HELD and not _to_hold(toks):
                 return True
             return not self._is_topic(phrase[-1], short)
         return self.asks_a_fact(toks)
@@ -284,6 +284,9 @@ class DutyFrame:
         return asks_a_fact(toks)
 
 
+# data a side keeps ("who *holds* the deleted rows for the fail-safe week"): a duty of keeping, not a thing's place
+_DATA_HELD = frozenset("""rows records data copies copy backups backup logs files emails messages objects snapshots
+versions""".split())
 _SHARE_OF = frozenset("most bulk majority rest brunt lion share heavy lifting".split())
 _BACK = frozenset("that it this those these them".split())
 _HOW_OFTEN = re.compile(r"^(?:\d+x\d+|daily|nightly|weekly|monthly|hourly|yearly|annually|quarterly|continuously|"

@@ -116,3 +116,33 @@ def states_off(raw: Sequence[str], customer_does: str) -> bool:
         return False
     does = _plain(customer_does)
     return any(v in does for v in (*_OPT_IN_DOES, "chooses", "picks", "configures"))
+
+
+# a zone failing, told as the event the question starts from ("zone 2 is flaky", "when a zone drops", "az goes away")
+_ZONE_WORDS = frozenset("zone zones az azs".split())
+_REGION_NAME = re.compile(r"^[a-z]+\d$")  # "us-central1-a": "central1" then the zone's letter
+_ZONE_NAME = re.compile(r"^(?:[a-z]+\d-[a-z]|[a-z]+\d+az\d|use\d-az\d)$")  # us-central1-a (read "central1-a"), use1-az4
+_FAILING = frozenset("""outage outages down fails failed failure failures drops dropped blip flaky sideways degraded
+dead lost goes gone bad""".split())
+# redundancy already in place ("on zrs", "deployed zone-redundant", "configured ha (regional)", "multi-az")
+_REDUNDANT: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "zrs", "gzrs", "zone redundant", "zone redundancy", "zoneredundant", "regional ha", "ha regional", "configured ha",
+    "ha configured", "multi az", "multiaz", "regional instance", "regional spanner", "regional configuration"))
+# ... not one zone only ("our single-zone vms", "lrs data disks", "zonal instance")
+_ONE_ZONE = frozenset("single zonal lrs standalone".split())
+# whether we must act ("do we have to fail over", "anything we must do", "is someone on our side supposed to")
+_MUST_WE = PhraseIndex((tuple(p.split()), True) for p in (
+    "do we have to", "do we need to", "anything we must", "anything we have to", "anything we need to",
+    "on our side supposed", "we re supposed to", "we supposed to", "we are supposed to", "supposed to run",
+    "do we fail", "do we need", "or does azure handle", "or does google handle", "or does aws handle", "or is that handled"))
+
+
+def rides_out_a_zone(raw: Sequence[str]) -> bool:
+    """A zone failing, told of a resource whose zone redundancy is already on, and whether we must act: the platform
+    keeps serving or fails over inside the region ("storage account on zrs - during a zone outage is there anything
+    we must do"), whoever chose the redundancy."""
+    zone = any(t in _ZONE_WORDS or _ZONE_NAME.match(t) or (_REGION_NAME.match(t) and k + 1 < len(raw)
+                                                              and len(raw[k + 1]) == 1) for k, t in enumerate(raw))
+    failing = bool(_FAILING.intersection(raw)) or "bad day" in " ".join(raw)
+    return (zone and failing and _REDUNDANT.find(raw) is not None and _MUST_WE.find(raw) is not None
+            and not _ONE_ZONE.intersection(raw) and "region" not in raw and "regions" not in raw)

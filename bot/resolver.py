@@ -53,6 +53,7 @@ from bot.duty import (
     wants_short_form,
     who_asks,
 )
+from bot.feature_state import rides_out_a_zone
 from bot.matrix import Matrix, Model, Owner, Provider, Service, ServiceCatalog
 from bot.name_finding import NameFinding
 from bot.off_topic import (
@@ -213,7 +214,11 @@ class Resolver(NameFinding, RowMatching):
             whole = self._who_owns(bare, provider, service_model) if len(items) > 1 else None
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
                 return whole.model_copy(update={"question": question})
-        return self._who_owns(question, provider, service_model)
+        answer = self._who_owns(question, provider, service_model)
+        if (answer.owner in (Owner.customer, Owner.shared) or (answer.owner is Owner.unknown and answer.service)) and (
+                rides_out_a_zone(raw_tokens(question))):
+            return self.compose.zone_ridden_out(answer)
+        return answer
 
     def _who_owns(self, question: str, provider: str | Provider | None = None,
                   service_model: str | Model | None = None) -> Answer:
