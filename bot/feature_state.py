@@ -120,8 +120,8 @@ def states_off(raw: Sequence[str], customer_does: str) -> bool:
 
 # a zone failing, told as the event the question starts from ("zone 2 is flaky", "when a zone drops", "az goes away")
 _ZONE_WORDS = frozenset("zone zones az azs".split())
-_REGION_NAME = re.compile(r"^[a-z]+\d$")  # "us-central1-a": "central1" then the zone's letter
-_ZONE_NAME = re.compile(r"^(?:[a-z]+\d-[a-z]|[a-z]+\d+az\d|use\d-az\d)$")  # us-central1-a (read "central1-a"), use1-az4
+_REGION_NAME = re.compile(r"^[a-z]+\d$")  # "us-central1-a" (read "us central1 a"): "central1", then the zone's letter
+_ZONE_NAME = re.compile(r"^az\d+$")  # "use1-az4" (read "use1 az4")
 _FAILING = frozenset("""outage outages down fails failed failure failures drops dropped blip flaky sideways degraded
 dead lost goes gone bad""".split())
 # redundancy already in place ("on zrs", "deployed zone-redundant", "configured ha (regional)", "multi-az")
@@ -132,7 +132,7 @@ _REDUNDANT: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
 _ONE_ZONE = frozenset("single zonal lrs standalone".split())
 # whether we must act ("do we have to fail over", "anything we must do", "is someone on our side supposed to")
 _MUST_WE = PhraseIndex((tuple(p.split()), True) for p in (
-    "do we have to", "do we need to", "anything we must", "anything we have to", "anything we need to",
+    "do we have to", "anything we must", "anything we have to", "anything we need to",
     "on our side supposed", "we re supposed to", "we supposed to", "we are supposed to", "supposed to run",
     "do we fail", "do we need", "or does azure handle", "or does google handle", "or does aws handle", "or is that handled"))
 
