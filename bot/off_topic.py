@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from bot.how_to import asks_for_material
 from bot.scope import PROVIDER_WORDS, PhraseIndex
-from bot.textmatch import STOP_WORDS, stem
+from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
 
 # single words (compared after stemming, on the words left once services and models are taken out)
 _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
@@ -237,10 +237,6 @@ us we our ours job duty problem fault automatic automatically builtin built""".s
 # "incident response for the *underlying infrastructure*")
 _LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenters hosts backbone systems".split())
 _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
-# the provider's network is its own layer only when said to be its own ("google's *own* network"; "aws network
-# firewall" is a service)
-_OWN_LAYER_WORDS = frozenset("""network networks backbone fiber fibre systems infrastructure platform hardware boundary
-boundaries hosts servers""".split())
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
@@ -250,7 +246,7 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             # "the software of *aws managed services*" (normalised to "aws providermanaged services"); not "backups
             # of *our* data in aws managed services"
             return True
-        if t in _OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
+        if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
                 return True

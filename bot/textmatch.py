@@ -93,6 +93,11 @@ def _swaps(word: str) -> list[str]:
 _POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "there") for typo in _swaps(word)
                   if typo not in {"three", "thees"}}  # (words of their own)
 
+# a provider's layer when said to be its own ("google's *own network*", "on its own *infrastructure*"; "aws network
+# firewall" is a service): bot/off_topic.py names_provider_layer, and the "on its own" fix below
+OWN_LAYER_WORDS = frozenset("""network networks backbone fiber fibre systems infrastructure platform hardware boundary
+boundaries hosts servers""".split())
+
 # typos of the words the fixes below read as written ("aws *manged* keys", "*mainteance* window")
 _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "managed", "mangaed": "managed",
                       "mananged": "managed", "mainteance": "maintenance", "maintainance": "maintenance",
@@ -284,8 +289,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
      lambda m: f"{m.group(1)}{m.group(2)}" if m.group(1) else ""),
     # "does it take backups *on its own*": the service does it automatically
     # (not "on its own *infrastructure*": the provider's own layer)
-    ("own", re.compile(r"\bon\s+its\s+own\b(?!\s+(?:network|networks|backbone|systems|infrastructure|platform|"
-                       r"hardware|data\s*cent(?:er|re)s?)\b)"), "automatically"),
+    ("own", re.compile(r"\bon\s+its\s+own\b(?!\s+(?:%s|data\s*cent(?:er|re)s?)\b)" % "|".join(sorted(OWN_LAYER_WORDS))),
+     "automatically"),
     # "controlling and logging *google's own admin access* to our resources": the provider's staff's access
     ("own", re.compile(r"\b(google|amazon|aws|microsoft|azure|msft)(?:'|\u2019)?s?\s+own\s+(?:admin|administrative|"
                        r"staff|support|employee|employees|engineers?|personnel|operator)\s+access\b"),
