@@ -134,8 +134,8 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
 
 
 # what a "stock" thing is when it means standard, as shipped ("stock debian image", "stock ami")
-_STOCK_THINGS = [[w] for w in """image images ami amis os kernel debian ubuntu windows linux rhel centos config configs
-settings setting template templates version versions build builds install""".split()]
+_STOCK_THINGS = frozenset("""image images ami amis os kernel debian ubuntu windows linux rhel centos config configs
+settings setting template templates version versions build builds install""".split())
 # words before "fine" that make it a penalty ("*a* fine", "*gdpr* fine", "who *pays* the fine")
 _PENALTY_BEFORE = frozenset("""a the any gdpr hipaa pci regulatory regulator big huge hefty massive pay pays paying paid
 get gets got getting our their that this million max maximum""".split())
@@ -160,7 +160,7 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
         bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
         return not (bought and bought[-1] in _BOUGHT_THINGS and {"who", "whose"} & set(toks))
     if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image" or "stock ami"
-        return toks[i + 1:i + 2] not in _STOCK_THINGS
+        return nxt not in _STOCK_THINGS
     return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
 
 
