@@ -189,6 +189,10 @@ class Service(BaseModel, extra="forbid"):
     # parts of the service people name on their own ("security groups" -> VPC); weaker than an alias:
     # used only when the question names no service itself
     features: list[str] = Field(default_factory=list)
+    # what people call the kind of service ("serverless functions", "object storage"): read as this service only
+    # when the question names its provider and no service ("serverless functions on aws" is Lambda); one service
+    # of a provider per kind
+    kinds: list[str] = Field(default_factory=list)
     note: str = ""
 
 
@@ -203,6 +207,13 @@ class ServiceCatalog(BaseModel, extra="forbid"):
             if s.id in seen:
                 raise ValueError(f"services[{i}] ({s.id}): duplicate service id")
             seen.add(s.id)
+        kinds: dict[tuple[str, str], str] = {}
+        for i, s in enumerate(self.services):
+            for kind in s.kinds:
+                key = (s.provider.value, " ".join(kind.lower().split()))
+                if key in kinds:
+                    raise ValueError(f"services[{i}] ({s.id}): kind {kind!r} is already {kinds[key]}'s for {key[0]}")
+                kinds[key] = s.id
         return self
 
 

@@ -59,6 +59,10 @@ def _told_as_past(toks: Sequence[str], end: int) -> bool:
     return toks[end:end + 1] in (["we"], ["i"]) and end + 1 < len(toks) and toks[end + 1] in _PAST
 
 
+# a cloud model's words ("*serverless* functions on aws"): also the kind of service the question names
+_KIND_MODEL_WORDS = frozenset(w for phrase, model in MODEL_PHRASES.items() if model is not Model.on_prem for w in phrase)
+
+
 def _compared(toks: Sequence[str], i: int) -> bool:
     """The model phrase at ``i`` is compared with or left ("like we did on prem"), not where the thing runs."""
     for k in range(i - 1, max(-1, i - 5), -1):
@@ -125,6 +129,12 @@ class NameFinding:
         self._clouds_by_first: dict[str, frozenset[Provider]] = {
             first: frozenset(s.provider for toks in names for s in self._shared_names.get(toks, [self._aliases[toks]]))
             for first, names in self._alias_by_first.items()}
+        # the kinds of service a provider's service stands for ("serverless functions on aws"), by first word
+        self._kinds: dict[str, list[tuple[tuple[str, ...], Provider, Service]]] = {}
+        for s in services.services:
+            for kind in s.kinds:
+                toks = tuple(raw_tokens(kind))
+                self._kinds.setdefault(toks[0], []).append((toks, s.provider, s))
         self._model_rank = {phrase: k for k, phrase in enumerate(MODEL_PHRASES)}
         self._provider_vocab = Vocabulary(w for w in PROVIDER_WORDS if len(w) >= 5 and w != "gcloud")
         # names of products, databases and services: matched as written, never as a typo of a keyword word
@@ -183,6 +193,30 @@ class NameFinding:
             len(a) >= 6 and a[0] == tok[0] and abs(len(a) - len(tok)) <= 1
             and not (len(tok) >= 7 and a == tok + "s")
             and not (len(a) >= 7 and tok == a + "s" and tok in self._alias_vocab.tokens_set))})  # "workspaces" is a name
+
+    def _take_kind(self, toks: list[str], used: list[bool], provider: Provider) -> Service | None:
+        """The provider's service for the kind of service named ("*serverless functions* on aws" is Lambda), the
+        longest kind first; a plural stands for its singular. Its words are taken out, as a service name's are. Not
+        a kind that only says where the thing asked about sits ("backend vms *behind the load balancer*")."""
+        def same(word: str, kind_word: str) -> bool:
+            return word == kind_word or word == kind_word + "s"
+        best: tuple[int, int, Service] | None = None
+        placed = placed_after(toks)
+        for i, tok in enumerate(toks):
+            if placed.get(i) == "":  # behind / in front of it
+                continue
+            kinds = self._kinds.get(tok, []) + (self._kinds.get(tok[:-1], []) if tok.endswith("s") else [])
+            for kind, cloud, svc in kinds:
+                n = len(kind)
+                if (cloud is provider and i + n <= len(toks)
+                        and not any(u and toks[k] not in _KIND_MODEL_WORDS for k, u in enumerate(used[i:i + n], i))
+                        and all(same(toks[i + k], kind[k]) for k in range(n)) and (best is None or n > best[0])):
+                    best = (n, i, svc)
+        if best is None:
+            return None
+        n, i, svc = best
+        used[i:i + n] = [True] * n
+        return svc
 
     def _take_service(self, toks: list[str], used: list[bool], prefer: Provider | None = None,
                       written: str = "", cands: list[frozenset[str]] | None = None) -> Service | None:

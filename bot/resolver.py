@@ -259,6 +259,8 @@ class Resolver(NameFinding, RowMatching):
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
+        if svc is None and named is not None and hint is None:  # "serverless functions on aws": that kind of its
+            svc = self._take_kind(toks, used, named)
         vendor = vendor_words(toks) if svc is None and named is not None and hint is None else frozenset()
         if vendor:
             # "rds for sql server: who patches the *microsoft sql* engine": a service named outright outranks a

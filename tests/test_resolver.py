@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.datafiles import DataFileError
 from bot.feature_state import asks_opt_in
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
@@ -367,3 +368,25 @@ def test_a_side_of_a_named_service_as_a_whole_lists_its_tasks():
     a = RESOLVER.who_owns("which parts of gke security are google's")
     assert (a.owner, a.service) == (Owner.provider, "gcp_gke")
     assert RESOLVER.who_owns("what's left for us on cloud run security").owner is Owner.customer
+
+
+@pytest.mark.parametrize("q, service", [
+    ("who patches the runtime of serverless functions on azure?", "azure_functions"),
+    ("who turns on versioning for gcp object storage?", "gcp_cloud_storage"),    # a kind named with the provider
+    ("who patches the hosts under serverless containers on aws?", "aws_fargate"),  # a model word starts it
+    ("who applies minor patches to managed postgres on azure?", "azure_postgresql"),
+    ("who encrypts object storage by default?", None),                            # no provider named: no service
+    ("basic l3/l4 ddos protection for cloudfront and route53, do we need to set anything up?", "aws_cloudfront"),
+])
+def test_a_kind_of_service_named_with_its_provider_is_its_service(q, service):
+    assert RESOLVER.who_owns(q).service == service, q
+
+
+def test_a_kind_given_to_two_services_of_one_provider_is_refused(tmp_path):
+    data = yaml.safe_load(Path("data/services.yml").read_text())
+    data["services"][0]["kinds"] = ["object storage"]  # aws_s3's already
+    path = tmp_path / "services.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(DataFileError) as exc:
+        load_services(path)
+    assert "services[9] (aws_s3): kind 'object storage' is already aws_ec2's for aws" in exc.value.render()
