@@ -29,7 +29,7 @@ _DEFAULT_PHRASES = {("by", "default"), ("on", "default"), ("built", "in")}
 # fails, is promoting a replica something we do")
 _FACT_VERBS = frozenset("""is are was were will would does do did can could should s""".split())
 # words that say whose job something is: with one of them a what-question asks a duty ("what do *we* have to do")
-_WHOSE = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs duty duties
+_WHOSE = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs homework duty duties
 problem fault ours theirs yours us something automatic automatically auto builtin handled handles handle
 manage manages managed care happens happen own owns owned owner owners ownership""".split())
 # "what does *google* do", "will *aws* patch it": the provider as the one who acts is a duty question

@@ -224,7 +224,7 @@ _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current ne
                          .split())
 _HOW_MANY = PhraseIndex([(("how", "many"), True)])
 # "... is that *on us*", "*up to us*", "or is that *on our side*": asks whether the side is ours
-ASKS_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on us", "up to us", "our job", "our problem",
+ASKS_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on us", "up to us", "our job", "our homework", "our problem",
                                                                    "on our side", "our side", "on our end", "decided by us",
                                                                    "set by us", "chosen by us", "our call", "our decision")])
 # words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty

@@ -259,8 +259,6 @@ class Resolver(NameFinding, RowMatching):
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
-        if svc is None and named is not None and hint is None:  # "serverless functions on aws": that kind of its
-            svc = self._take_kind(toks, used, named)
         vendor = vendor_words(toks) if svc is None and named is not None and hint is None else frozenset()
         if vendor:
             # "rds for sql server: who patches the *microsoft sql* engine": a service named outright outranks a
@@ -310,9 +308,12 @@ class Resolver(NameFinding, RowMatching):
         prov_stated = prov is not None or said_provider is not None or svc is not None
         prov = prov or (svc.provider if svc else None) or said_provider
         implied = svc is None and prov is not None
-        if implied:  # "a bucket" once the provider is known names its object storage
+        if implied:  # "serverless functions", "a bucket" once the provider is known name its service of that kind
+            svc = self._take_kind(toks, used, prov)
+        if implied and svc is None:
             in_product = set(PRODUCT_PROVIDERS.find(toks) or ())  # ... but not inside a product's name ("shielded vm")
-            quoted = _QUOTED_CATEGORY.search(question) is not None  # ... nor a quoted category ("the 'x' bucket")
+            # ... nor a quoted category ("the 'x' bucket", "whose bucket is it")
+            quoted = _BUCKET_AS_CATEGORY.search(question) is not None
             svc = None if quoted else next((self.services[GENERIC_RESOURCES[t][prov]] for t, u in zip(toks, used)
                                             if t in GENERIC_RESOURCES and prov in GENERIC_RESOURCES[t]
                                             and t not in in_product and not u), None)
@@ -701,7 +702,7 @@ def _one_word_outside(found: tuple[str, ...], asked: tuple[str, ...], asking: li
 
 _BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("default", "on"), True)])
 # a category named after a quoted label ("the *'customer specific' bucket*"): no storage bucket
-_QUOTED_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b", re.IGNORECASE)
+_BUCKET_AS_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b|\bwhose\s+bucket\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())
 _LEAVING = (_MOVING - {"switching", "switched"}) | {"got", "came"}  # "we *moved off* ec2", "we *got off* m365"
 

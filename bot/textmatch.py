@@ -651,11 +651,13 @@ def _different_words(a: str, b: str) -> bool:
     "a" ("across"/"cross", "aside"/"side"), or the two are different words that only look alike ("residency" is where
     data lives, not "resiliency")."""
     short, long_ = sorted((a, b), key=len)
-    return any(long_ == p + short for p in ("un", "non", "in", "dis", "a")) or frozenset((a, b)) in _LOOK_ALIKES
+    return (any(long_ == p + short for p in ("un", "non", "in", "dis", "a"))
+            or frozenset((a, b)) in _LOOK_ALIKES or frozenset((stem(a), stem(b))) in _LOOK_ALIKES)
 
 
 # stems of different words within the typo distance of each other
-_LOOK_ALIKES = frozenset(frozenset(p) for p in (("residency", "resiliency"), ("resident", "resilient")))
+_LOOK_ALIKES = frozenset(frozenset(p) for p in (("residency", "resiliency"), ("resident", "resilient"),
+                                                 ("retir", "retry")))  # a drive *retired* is not a call *retried*
 
 
 _SWAPPED_WORD_MIN_LEN = 7  # (shorter swaps are often words of their own: "trial", "trail")
@@ -703,10 +705,10 @@ class Vocabulary:
                         len(cand) - len(token) >= 3 or cand[len(token):] in ("or", "er"))) \
                         and not _different_words(token, cand):
                     found.add(cand)
-        found.update(self.swapped(token))
+        found.update(t for t in self.swapped(token) if not _different_words(token, t))
         if not found and len(token) >= _SWAPPED_WORD_MIN_LEN:  # a whole word with two letters swapped, whose stem is
             # shorter than the typo ("encrytpion" is "encryption", stemmed "encrypt")
-            found.update(st for st in map(stem, _swaps(token)) if st in self._set)
+            found.update(st for st in map(stem, _swaps(token)) if st in self._set and not _different_words(token, st))
         result = frozenset(found)
         if len(self._cache) < 50_000:
             self._cache[token] = result
