@@ -32,6 +32,7 @@ _FACT_VERBS = frozenset("""is are was were will would does do did can could shou
 _WHOSE = frozenset("""who whose whom responsible responsibility responsibilities accountable job jobs homework duty duties
 problem fault ours theirs yours us something automatic automatically auto builtin handled handles handle
 manage manages managed care happens happen own owns owned owner owners ownership""".split())
+_SIDE_OWNERS = frozenset("our their your ours theirs".split())
 # "what does *google* do", "will *aws* patch it": the provider as the one who acts is a duty question
 _PROVIDER_DOERS = frozenset("aws amazon azure microsoft msft gcp google provider providers they vendor".split())
 _DOER_AUX = frozenset("does do will would should can could".split())
@@ -77,6 +78,9 @@ def asks_a_fact(toks: Sequence[str]) -> bool:
         return False  # "what does google *do* / what google *does* for gke nodes", not "what port does azure sql ..."
     if any(t in _PROVIDER_DOERS and toks[k + 1:k + 2] == ["s"] for k, t in enumerate(toks)):
         return False  # "which parts are *google's*": whose
+    if any(toks[k + 1:k + 2] == ["side"] and (t in _SIDE_OWNERS or t.removesuffix("s") in _PROVIDER_DOERS)
+           for k, t in enumerate(toks)):
+        return False  # "which employees can read our mail - *googles side* right?": whose
     pairs = {tuple(toks[i:i + 2]) for i in range(len(toks) - 1)} | {tuple(toks[i:i + 3])
                                                                      for i in range(len(toks) - 2)}
     if first == "when" or first == "how":  # a time or amount "by default" is still a fact ("when does the

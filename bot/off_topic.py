@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz
 
 from bot.how_to import asks_for_material
-from bot.scope import PROVIDER_WORDS, PhraseIndex
+from bot.scope import CLOUD_MODEL_WORDS, PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
 
 # single words (compared after stemming, on the words left once services and models are taken out)
@@ -250,8 +250,12 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
                 return True
-        if t in _LAYER_WORDS and raw[i + 1:i + 2] == ["itself"] and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]):
-            return True  # "security incidents in the *google cloud platform itself*"
+        if raw[i + 1:i + 2] == ["itself"] and (
+                (t in _LAYER_WORDS and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]))
+                or (t in _LAYER_WORDS | {"suite"} and "the" in raw[max(0, i - 3):i]
+                    and any(w in PROVIDER_WORDS or w in CLOUD_MODEL_WORDS for w in raw))):
+            return True  # "security incidents in the *google cloud platform itself*", "gcp paas - ... in *the platform
+            # itself*", "dr for *the saas suite itself* if a google region goes dark"
         if t == "services" and raw[i + 1:i + 2] == ["themselves"] and i and (raw[i - 1] == "cloud"
                                                                           or raw[i - 1] in PROVIDER_WORDS):
             return True  # "secure development of *the cloud services themselves*", "do *azure services themselves*

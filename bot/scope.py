@@ -65,6 +65,7 @@ offering offerings nosql warehouse functions""".split()
 MODEL_HINTS: PhraseIndex = PhraseIndex({
     **{("managed", thing): Model.paas for thing in _MANAGED_THINGS},
     ("fully", "managed"): Model.paas, ("provider", "managed"): Model.paas,
+    ("platform", "services"): Model.paas,  # "when we run on azure *platform services*" (Microsoft's word for PaaS)
     ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
     ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
     ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,
@@ -281,7 +282,8 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     if how_much:
         words -= {stem("much")}
     if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS | _KINDS_OF_SERVICE and (
-            _ASKS_WHO.intersection(raw) or _both_sides_named(raw)):  # "... overall - is that us or google?"
+            _ASKS_WHO.intersection(raw) or _both_sides_named(raw)  # "... overall - is that us or google?"
+            or (_ALL_ON.intersection(raw) and _PROVIDER_SIDE.intersection(raw))):  # "is security *fully aws's*?"
         # "how much of the workload security is on us vs the csp": the share asked varies with the model
         return Owner.depends if how_much and not any(t in PROVIDER_WORDS for t in raw) else Owner.shared
     if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):

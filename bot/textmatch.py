@@ -555,6 +555,9 @@ _LEADING_MOVE = re.compile(r"^\s*(?:(?:we(?:'re| are)?|i(?:'m| am)?)\s+(?:just\s
                            re.IGNORECASE)
 
 
+_EVENT_OPENERS = frozenset("after since following post".split())
+
+
 def asking_part(text: str) -> list[str] | None:
     """The words that ask: the asking sentence, up to the end of its who-clause ("whose job - *want to get the runbook
     right*"), without a closing aside ("*(prod account)*"); None when that is the whole question."""
@@ -565,6 +568,12 @@ def asking_part(text: str) -> list[str] | None:
     if m is not None and low.endswith(" but ", 0, m.start()):
         # "the agent auto-updates I think, *but who* installs the os updates": the who after the but asks
         asking, low = asking[m.start():], low[m.start():]
+        m = _WHO.search(low)
+    if m is not None and ": " in low[:m.start()] and low.split(None, 1)[0] in _EVENT_OPENERS:
+        # "*after last month's regional outage:* resiliency and dr on azure, whose job overall": the event told first
+        # is what the question is about, not what it asks
+        at = low.rindex(": ", 0, m.start()) + 2
+        asking, low = asking[at:], low[at:]
         m = _WHO.search(low)
     cut = _CLAUSE_END.search(low, m.end()) if m else None
     if cut is not None and low[cut.end():].strip(" ?!.)"):
