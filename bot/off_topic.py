@@ -115,6 +115,9 @@ certs certificate certificates license licenses""".split())  # "it's *one we bou
 _LICENSED_SOFTWARE = frozenset("ibm db2 oracle sql server windows sap byol".split())
 
 
+_HOLD_WORDS = frozenset("hold holds retention ediscovery preserve preservation".split())
+
+
 def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     """An out-of-scope word used for a duty: paged *to do* something ("do we get paged to swap it"), the licence of
     software brought to a managed engine ("the *ibm license*", "bring our own oracle licenses")."""
@@ -126,6 +129,10 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     if t in {"pager", "pagerduty"}:  # "wires up the alert policy + *pager notification channel*": alert routing
         return raw[i + 1:i + 2] in (["notification"], ["notifications"], ["channel"], ["channels"], ["alert"],
                                     ["alerts"], ["integration"], ["integrations"])
+    if t in {"lawsuit", "lawsuits"}:  # "legal hold on a leaver's mailbox *for a lawsuit*": why a hold is placed
+        return prev in {"a", "the", "pending"} and bool(_HOLD_WORDS.intersection(raw))
+    if t in {"exam", "exams"}:  # "paused auto updates during *exam week*": a time of the year, not a certification
+        return raw[i + 1:i + 2] in (["week"], ["weeks"], ["season"], ["period"], ["time"])
     if t in {"license", "licenses", "licence", "licences", "licensing"}:
         # (staying licence compliant is a duty: "who has to stay *license compliant*, us or amazon")
         return (prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
@@ -459,7 +466,8 @@ def _per_user_access(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> boo
 
 
 _WORKLOAD_NOUNS = frozenset("""db dbs database databases table tables bucket buckets app apps service services cluster
-clusters system systems api apis queue queues topic topics stream streams pipeline pipelines function functions""".split())
+clusters system systems api apis queue queues topic topics stream streams pipeline pipelines function functions
+data files records folders documents""".split())  # ("shares with *payroll data*")
 
 
 def _names_a_workload(raw: Sequence[str], i: int) -> bool:

@@ -105,7 +105,8 @@ _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "man
                       "paches": "patches", "pached": "patched", "paching": "patching", "pach": "patch",
                       "secuirty": "security", "securtiy": "security", "secruity": "security", "seucrity": "security",
                       "securty": "security", "secutiry": "security", "scurity": "security", "securiy": "security",
-                      "shoud": "should", "shuold": "should", "shold": "should", "wat": "what", "mgmt": "management"}
+                      "shoud": "should", "shuold": "should", "shold": "should", "wat": "what", "mgmt": "management",
+                      "incl": "including"}
 
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
