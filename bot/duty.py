@@ -260,6 +260,8 @@ class DutyFrame:
                 return False
             while phrase[-1] in _SIDES:  # "who builds those policies, *msft* or us": the sides after the object
                 phrase = phrase[:-1]
+            if verb in _GETS and len(phrase) > 1 and phrase[-1] == "done":  # "who gets the soc audits *done*"
+                phrase = phrase[:-1]
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6
@@ -284,6 +286,7 @@ class DutyFrame:
         return asks_a_fact(toks)
 
 
+_GETS = frozenset("get gets got getting".split())
 # data a side keeps ("who *holds* the deleted rows for the fail-safe week"): a duty of keeping, not a thing's place
 _DATA_HELD = frozenset("""rows records data copies copy backups backup logs files emails messages objects snapshots
 versions""".split())
