@@ -244,8 +244,9 @@ class NameFinding:
                                          self._provider_forms.get(alias, {}).get(prefer))
                     if named_svc is None:  # meant
                         continue
-                    if alias in self._weak_aliases and " ".join(alias) not in written:
-                        continue
+                    if alias in self._weak_aliases and (" ".join(alias) not in written
+                                                        or toks[i + n:i + n + 1] == ["management"]):
+                        continue  # ... and "aws config *management*" is the discipline, not AWS Config
                     fits = [alias[k] in cands[i + k] for k in range(n)]
                     if all(fits) or (n > 1 and any(alias[k] == toks[i + k] for k in range(n)) and all(
                             f or _one_letter_off(alias[k], toks[i + k]) for k, f in enumerate(fits))):

@@ -258,11 +258,12 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
                 return True
         if raw[i + 1:i + 2] == ["itself"] and (
-                (t in _LAYER_WORDS and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]))
+                (t in _LAYER_WORDS | {"service"} and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]))
                 or (t in _LAYER_WORDS | {"suite"} and "the" in raw[max(0, i - 3):i]
                     and any(w in PROVIDER_WORDS or w in CLOUD_MODEL_WORDS for w in raw))):
-            return True  # "security incidents in the *google cloud platform itself*", "gcp paas - ... in *the platform
-            # itself*", "dr for *the saas suite itself* if a google region goes dark"
+            return True  # "security incidents in the *google cloud platform itself*", "a vuln in *an aws service
+            # itself*", "gcp paas - ... in *the platform itself*", "dr for *the saas suite itself* if a google region
+            # goes dark"
         if t == "services" and raw[i + 1:i + 2] == ["themselves"] and i and (raw[i - 1] == "cloud"
                                                                           or raw[i - 1] in PROVIDER_WORDS):
             return True  # "secure development of *the cloud services themselves*", "do *azure services themselves*
