@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from bot.scope import PhraseIndex
+from bot.scope import PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import stem
 
 # asking who *turns on* a feature asks the customer's half of a split task whose customer side is that opt-in;
@@ -78,13 +78,24 @@ _PROVIDER_WHEN_ON = re.compile(r"\b(once|when|if|after|with)\b.*\b(enabled|turne
 
 
 _AUX = frozenset("actually will would does do did is should must then really".split())
+# after "is on": a side, not a state ("fixing those *is on the app teams*", "is that *on us*")
+_SIDE_WORDS = frozenset("us our ours them their me my you your whom who".split()) | frozenset(PROVIDER_WORDS)
+_SIDE_NOUNS = frozenset("team teams side hook shoulders plate".split())
+
+
+def _on_a_side(raw: Sequence[str], end: int, phrase: tuple[str, ...]) -> bool:
+    """ "is on" followed by a side ("*is on the app teams*", "*is on us*"): whose job, not the feature's state."""
+    if phrase[-1] != "on":
+        return False
+    after = raw[end:end + 4]
+    return bool(after) and (after[0] in _SIDE_WORDS or bool(_SIDE_NOUNS.intersection(after)))
 
 
 def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> bool:
     """The question says the feature is on (not who turned it on), the provider's side of the task is what happens
     once it is on, and the verb asked ("who *fails* it over") is the provider's side, not the customer's ("who
     *restores* it")."""
-    found = next((i for i, p in _STATE_ON.occurrences(raw)), None)
+    found = next((i for i, p in _STATE_ON.occurrences(raw) if not _on_a_side(raw, i + len(p), p)), None)
     if found is None or (found and raw[found - 1] == "who") or _OPT_IN_ASKS.find(raw) is not None:
         return False
     if not _PROVIDER_WHEN_ON.search(provider_does.lower()):

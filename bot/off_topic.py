@@ -62,6 +62,7 @@ time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which
 # rollover - does that *go on our ops calendar*?")
 _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     "cost protection", "payment hsm", "payment hsms", "payments hsm",  # and Azure's Payment HSM
+    "pod disruption budget", "pod disruption budgets", "disruption budget", "disruption budgets",  # Kubernetes PDBs
     "calendar reminder", "calendar reminders", "calendar alert", "calendar alerts",
     "go on our calendar", "goes on our calendar", "go on our ops calendar", "goes on our ops calendar",
     "on our ops calendar", "reminder in the calendar", "reminder in our calendar", "reminders in the calendar",
