@@ -390,3 +390,19 @@ def test_a_kind_given_to_two_services_of_one_provider_is_refused(tmp_path):
     with pytest.raises(DataFileError) as exc:
         load_services(path)
     assert "services[9] (aws_s3): kind 'object storage' is already aws_ec2's for aws" in exc.value.render()
+
+
+@pytest.mark.parametrize("q, owner, aspect", [
+    ("when google retires a failed disk that held our data, who destroys it?", Owner.provider, "host_hardware"),
+    ("on azure, whose bucket is patching the host os?", Owner.provider, "provider_host_os"),  # an idiom, not storage
+    ("tagging which of our records are confidential on azure - our homework?", Owner.customer, "data_protection"),
+    ("azure paas: who responds to security incidents in the platform itself?", Owner.provider, "incident_response"),
+    ("after the big outage last week: resiliency on aws overall, whose job?", Owner.shared, "reliability"),
+    ("who gets the iso audits done for google's data centers?", Owner.provider, "infrastructure_compliance"),
+    ("our pentesters found a vuln in a google cloud service itself, who fixes it?", Owner.provider,
+     "vulnerability_testing"),
+    ("does aws pentest the apps we host on ec2 for us?", Owner.customer, "vulnerability_testing"),
+])
+def test_reading_rules_of_the_session_of_09_36(q, owner, aspect):
+    a = RESOLVER.who_owns(q)
+    assert (a.owner, a.aspect) == (owner, aspect), q
