@@ -443,7 +443,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))
            if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
-    if any(not _per_user_access(raw, i, p) for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
+    if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p)
+           for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
     if _history(raw):
         return True
@@ -463,6 +464,14 @@ def _history(raw: Sequence[str]) -> bool:
 
 # "*per-user* filtering", "per user access": who sees what, not a price per user
 _ACCESS_NOUNS = frozenset("filtering filter filters access permissions permission security trimming authorization".split())
+
+
+def _on_call_as_a_side(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    """ "replacing it - *our on-call or aws*?": our on-call engineers named as the side, not the rota asked about."""
+    if phrase not in (("on", "call"), ("oncall",)) or not i or raw[i - 1] not in {"our", "the"}:
+        return False
+    end = i + len(phrase)
+    return raw[end:end + 1] == ["or"] or (i >= 2 and raw[i - 2] == "or")
 
 
 def _per_user_access(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
