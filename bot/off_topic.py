@@ -166,9 +166,11 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
             return False
         if prev in {"we", "i"} and i >= 2 and toks[i - 2] in _BOUGHT_THINGS:
             return False
-        # "if we buy *a saas product*, who patches ...": the product bought is what is asked about, with a who-word
+        # "if we buy *a saas product*, who patches ...", "bought an app service certificate ... - *do we* need to re-bind
+        # it": the product bought is what is asked about, with a who-word or a duty asked of us
         bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
-        return not (bought and bought[-1] in _BOUGHT_THINGS and {"who", "whose"} & set(toks))
+        return not (bought and bought[-1] in _BOUGHT_THINGS and ({"who", "whose"} & set(toks) or any(
+            toks[k:k + 2] in (["do", "we"], ["we", "need"], ["we", "have"], ["we", "must"]) for k in range(len(toks)))))
     if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image" or "stock ami"
         return nxt not in _STOCK_THINGS
     return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
