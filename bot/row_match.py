@@ -16,6 +16,8 @@ from bot.matrix import Aspect, Matrix, Model, Owner, Provider
 from bot.scope import HEADLINES, PROVIDER_STEMS, degenerate
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
 
+# "*securing* the code we deploy" asks about code security: the verb stands for the noun's keyword word too
+_SECURE, _SECURITY = stem("securing"), frozenset({stem("security")})
 GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "managing", "management", "service",
                                                  "protection"))
 
@@ -87,7 +89,7 @@ class RowMatching:
             if i < len(raw) and raw[i] in self._names:
                 hit = frozenset({t}) & self._vocab.tokens_set
             else:
-                hit = self._vocab.matches(t)
+                hit = self._vocab.matches(t) | (_SECURITY if t == _SECURE else frozenset())
                 if not hit and i < len(raw) and len(raw[i]) >= 6:  # a typo keeps its first letter ("scaling" is
                     hit = frozenset(self._raw_to_stem[r] for r in self._raw_vocab.matches(raw[i])  # not "cabling")
                                     if r[0] == raw[i][0])
