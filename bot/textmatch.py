@@ -118,6 +118,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    # "tls for *.contoso.com": a wildcard domain
+    ("*.", re.compile(r"\*\.[a-z0-9-]+(?:\.[a-z0-9-]+)+"), "wildcard domain"),
     # "fw rules", "the fw policy": a firewall's (not firmware's) rules
     ("fw ", re.compile(r"\bfw\s+(rule|rules|policy|policies|config|configuration|logs)\b"), r"firewall \1"),
     # an AWS Region code ("*us-east-1* is having issues"; Azure writes eastus, Google us-central1): an AWS Region
