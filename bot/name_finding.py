@@ -146,7 +146,7 @@ class NameFinding:
         for i, phrase in MODEL_PHRASES.occurrences(toks):
             if any(used[i:i + len(phrase)]) or (phrase[0] == "own" and _owned_by_provider(toks, i)):
                 continue  # "between *its own* data centers" are the provider's, not ours on premises
-            if self._in_alias_at(toks, i, len(phrase)):
+            if self._inside_alias(toks, phrase):
                 continue  # "*serverless* spark batches": a word of a service's name, written as the name
             end = i + len(phrase)
             if end < len(toks) and toks[end] in MODEL_CONTEXT_WORDS:  # "an iaas deployment", "the saas model"
@@ -313,15 +313,6 @@ class NameFinding:
             fits.sort(key=lambda sw: -sw[1])
             fits = fits[:1] if fits[0][1] >= 1.5 * fits[1][1] else fits
         return fits[0][0] if len(fits) == 1 else first
-
-    def _in_alias_at(self, toks: Sequence[str], at: int, n: int) -> bool:
-        """The ``n`` words at ``at`` are part of a longer service alias written out around them."""
-        for j in range(max(0, at - 3), at + 1):
-            for alias in self._alias_by_first.get(toks[j], ()):
-                end = j + len(alias)
-                if len(alias) > n and end >= at + n and tuple(toks[j:end]) == alias:
-                    return True
-        return False
 
     def _inside_alias(self, toks: list[str], phrase: tuple[str, ...], of: Provider | None = None) -> bool:
         """True when ``phrase`` occurs in the question only inside a longer service alias also written there (one of
