@@ -101,22 +101,38 @@ _CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",), "configuration_man
 
 
 # a variant that is a setting's state ("managed updates *on*", "auto upgrade *disabled*") is also said verb first
-# ("we *turned on* managed platform updates", "*disabled* auto upgrade")
+# ("we *turned on* managed platform updates", "*disabled* auto upgrade"), with "is/was/are", and (for the off state) as
+# the on state denied ("auto upgrade *isn't enabled*", "*without* auto upgrade", "we *never turned on* auto upgrade"):
+# the data writes the state form once ("automatic storage increase off") and gets these
 _STATE_SUFFIXES = {("on",): "on", ("enabled",): "on", ("turned", "on"): "on", ("switched", "on"): "on", ("left", "on"): "on",
                    ("off",): "off", ("disabled",): "off", ("turned", "off"): "off", ("switched", "off"): "off",
                    ("left", "off"): "off"}
-_STATE_PREFIXES = {"on": [("turned", "on"), ("turn", "on"), ("enabled",), ("enable",), ("switched", "on")],
-                   "off": [("turned", "off"), ("turn", "off"), ("disabled",), ("disable",), ("switched", "off")]}
+_STATE_AFTER = {
+    "on": "on|is on|was on|turned on|is turned on|was turned on|switched on|is switched on|was switched on|enabled|is enabled|"
+          "was enabled|are on|are enabled|are turned on|active|is active",
+    "off": "off|is off|was off|turned off|is turned off|was turned off|switched off|is switched off|disabled|is disabled|"
+           "was disabled|not enabled|is not enabled|was not enabled|isn t enabled|wasn t enabled|not on|is not on|was not on|"
+           "isn t on|wasn t on|never enabled|was never enabled|was never turned on|never turned on|are off|are disabled|"
+           "not turned on|wasn t turned on|isn t turned on"}
+_STATE_BEFORE = {
+    "on": "enabled|turned on|switched on|turn on|enable|with|have|we have|using|we use|rely on",
+    "off": "without|no|disabled|turned off|switched off|turn off|disable|never enabled|never turned on|didn t enable|"
+           "didn t turn on|did not enable|did not turn on|haven t enabled|have not enabled|not using|don t use|don t have|"
+           "never set up|never switched on"}
+_STATE_FORMS = {state: ([tuple(f.split()) for f in _STATE_BEFORE[state].split("|")],
+                        [tuple(f.split()) for f in _STATE_AFTER[state].split("|")]) for state in ("on", "off")}
 
 
 def _state_forms(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The phrase, and for "<setting> on/off" its verb-first forms."""
+    """The phrase, and for "<setting> on/off" the setting's other ways of saying that state."""
     forms = [phrase]
     for suffix, state in _STATE_SUFFIXES.items():
         n = len(suffix)
-        if len(phrase) > n + 1 and phrase[-n:] == suffix and phrase[-n - 1] not in {"is", "are", "was", "were", "not"}:
-            forms += [prefix + phrase[:-n] for prefix in _STATE_PREFIXES[state]]
-    return forms
+        if len(phrase) > n and phrase[-n:] == suffix and phrase[-n - 1] not in {"is", "are", "was", "were", "not"}:
+            before, after = _STATE_FORMS[state]
+            setting = phrase[:-n]
+            forms += [setting + a for a in after] + [b + setting for b in before]
+    return list(dict.fromkeys(forms))
 
 
 class TaskIndex:

@@ -197,3 +197,18 @@ def test_an_aspect_answer_about_a_service_lists_its_tasks_and_cites_its_own_page
     assert "aws_rds.backup_retention" in [t.id for t in a.service_tasks]
     assert a.sources[0].url.startswith("https://docs.aws.amazon.com/AmazonRDS/")
     assert all("microsoft" not in s.url and "google" not in s.url for s in a.sources)
+
+
+@pytest.mark.parametrize(("said", "variant"), [
+    ("cloud sql: autogrow isn't enabled", "auto_increase_off"),
+    ("cloud sql, we never turned on auto resize", "auto_increase_off"),
+    ("cloud sql without storage autogrow", "auto_increase_off"),
+    ("cloud sql where we have autogrow", "auto_increase_on"),
+    ("cloud sql, auto grow was switched on", "auto_increase_on"),
+    ("artifact registry, container scanning is disabled", "scanning_off"),
+])
+def test_a_setting_written_once_in_its_state_form_is_read_in_its_other_forms(said, variant):
+    # the data writes "autogrow off" once; "isn't enabled", "without", "never turned on", "we have" are derived
+    from bot.textmatch import raw_tokens
+    service = "gcp_cloud_sql" if said.startswith("cloud sql") else "gcp_artifact_registry"
+    assert RESOLVER.tasks.variant_in(service, raw_tokens(said)) == variant
