@@ -93,7 +93,9 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         return True
     # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already;
     # "do we have to buy and renew a tls cert ourselves": beside a duty, the duty is asked
-    if all(raw[i] in _BUY and _BESIDE_BUYING & set(raw[i + 1:i + 3]) for i in at):
+    # ("do we have to *pay for / turn on* anything": a verb right after "pay for" is its alternative, not what is paid for)
+    if all(_BESIDE_BUYING & set(raw[i + 1:i + 3]) if raw[i] in _BUY else
+           raw[i + 1:i + 2] == ["for"] and _BESIDE_BUYING & set(raw[i + 2:i + 3]) for i in at):
         return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)

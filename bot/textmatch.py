@@ -178,6 +178,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("issued", re.compile(r"\bissued\s+by\s+(?:digicert|sectigo|comodo|godaddy|globalsign|entrust|lets\s+encrypt|"
                           r"let\s*'?s\s+encrypt|a\s+third[\s-]+party(?:\s+ca)?|an?\s+external\s+ca|our\s+(?:own\s+|internal\s+)?ca)\b"),
      "from a third party ca"),
+    # "who can *log in* to the db", "which users *sign on*": who has access (not logs, not certificate signing)
+    (("log", "sign"), re.compile(r"\b(can|cannot|could|who|users?|people|admins?|staff|employees|we|they)\s+"
+                                 r"(?:log|logs|logged|sign|signs|signed)[\s-]+(?:in|on)(?:\s+to)?\b"), r"\1 access"),
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
