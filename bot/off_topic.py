@@ -74,6 +74,7 @@ _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 PAYMENT_WORDS = _PAY | _PAY_STEMS  # words and stems of paying and buying (bot/resolver.py: paid in the context only)
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
+_TIER_NOUNS = frozenset("tier tiers plan plans sku skus edition editions version option offering".split())
 _BETWEEN_NOT = frozenset("us we i actually even having".split())
 _BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import switch set setup configure".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
@@ -87,7 +88,9 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     """A word of paying or buying that asks no purchase: negated ("*without paying* for ddos network protection, does
     azure still do anything") or set against the provider doing it already ("do we have to buy something for basic
     ddos protection, or is google already doing it")."""
-    at = [i for i, t in enumerate(raw) if t in _PAY]
+    # "or is *the paid tier* automatic": a tier's name, not a payment ("paid" read as a word of paying otherwise)
+    at = [i for i, t in enumerate(raw) if t in _PAY and not (
+        t == "paid" and raw[i - 1:i] in (["the"], ["a"], ["our"]) and raw[i + 1:i + 2] and raw[i + 1] in _TIER_NOUNS)]
     if all(i and (raw[i - 1] in _NEGATIONS or (i >= 2 and raw[i - 2] in _NEGATIONS and raw[i - 1] in _BETWEEN_NOT))
            for i in at):  # "*without us buying* a plan"
         return True

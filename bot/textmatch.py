@@ -612,7 +612,8 @@ def who_clause(text: str) -> list[str] | None:
 # stems to it), which is not the verb of "the *builds*" ("security of our cloud builds" is no building security)
 _UNSTEMMED = frozenset({"https", "building"})
 # plurals too short for the rule below ("confidential *vms*" are confidential vms); "aws", "dns", "kms", "ebs" stay
-_SHORT_PLURALS = {"vms": "vm", "dbs": "db", "azs": "az", "sgs": "sg", "ips": "ip", "cas": "ca"}
+_SHORT_PLURALS = {"vms": "vm", "dbs": "db", "azs": "az", "sgs": "sg", "ips": "ip", "cas": "ca",
+                  "amis": "ami", "apis": "api", "skus": "sku", "gpus": "gpu", "cpus": "cpu"}
 
 
 @lru_cache(maxsize=8192)
