@@ -66,6 +66,9 @@ MODEL_HINTS: PhraseIndex = PhraseIndex({
     **{("managed", thing): Model.paas for thing in _MANAGED_THINGS},
     ("fully", "managed"): Model.paas, ("provider", "managed"): Model.paas,
     ("platform", "services"): Model.paas,  # "when we run on azure *platform services*" (Microsoft's word for PaaS)
+    # AWS's "abstracted services" (S3, DynamoDB, SQS), which services.yml maps to PaaS
+    ("abstracted", "services"): Model.paas, ("abstracted", "service"): Model.paas,
+    ("abstracted", "aws", "services"): Model.paas,
     ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
     ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
     ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,

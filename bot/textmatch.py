@@ -134,6 +134,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # services asked about
     ("services", re.compile(r"\b((?:managed|cloud|paas|saas)\s+services),?\s+(?:like|such\s+as|e\.?g\.?,?|for\s+example|"
                             r"including)\s+" + _NAME + r"(?:\s*,\s*" + _NAME + r")*(?:,?\s+(?:and|or)\s+|\s*/\s*)" + _NAME), r"\1"),
+    # "abstracted aws services *(s3, dynamodb, sqs)*: who runs the os": examples in parentheses after the kind asked about
+    ("services", re.compile(r"\b(services)\s*\(\s*" + _NAME + r"(?:\s*,\s*" + _NAME + r")+(?:,?\s+(?:and|or)\s+" + _NAME
+                            + r")?\s*(?:,?\s*etc\.?)?\s*\)"), r"\1"),
     # "maintenance *on sunday 2am*", "maintenance at night": when maintenance runs is its window
     ("mainten", re.compile(r"\bmaintenance\s+(?=(?:on|at|every|during)\s+(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
                            r"saturdays?|sundays?|weekends?|nights?|\d{1,2}\s*(?:am|pm))\b)"), "maintenance window "),
