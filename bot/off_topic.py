@@ -126,12 +126,21 @@ _LICENSED_SOFTWARE = frozenset("ibm db2 oracle sql server windows sap byol".spli
 _HOLD_WORDS = frozenset("hold holds retention ediscovery preserve preservation".split())
 
 
+_ALERTING = frozenset("alert alerts alerting alarm alarms notification notifications metric metrics monitor monitoring".split())
+
+
+def _in_a_purpose(raw: Sequence[str], i: int) -> bool:
+    """The word sits in a purpose clause ("so oncall gets paged", "so that on call is paged") of a question about
+    alerting: who is paged is why the alert is set up, not the topic."""
+    return "so" in raw[max(0, i - 4):i] and bool(_ALERTING.intersection(raw[:i]))
+
+
 def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     """An out-of-scope word used for a duty: paged *to do* something ("do we get paged to swap it"), the licence of
     software brought to a managed engine ("the *ibm license*", "bring our own oracle licenses")."""
     t, prev = raw[i], raw[i - 1] if i else ""
-    if t in {"paged", "paging"}:
-        return raw[i + 1:i + 2] == ["to"]
+    if t in {"paged", "paging", "oncall"}:  # "... alerts *so oncall gets paged*": the purpose of an alerting duty
+        return raw[i + 1:i + 2] == ["to"] or _in_a_purpose(raw, i)
     if t in {"price", "prices"}:  # a spot VM "evicted on price": the eviction type, not a price question
         return bool(_EVICTION_WORDS.intersection(raw))
     if t in {"pager", "pagerduty"}:  # "wires up the alert policy + *pager notification channel*": alert routing
@@ -450,7 +459,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))
            if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
-    if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p)
+    if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
            for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
     if _history(raw):

@@ -362,3 +362,21 @@ def test_text_fixes_of_rounds_28_35():
     assert normalize("manual snaps and vulns, ip denylists") == "manual snapshots and vulnerability ip deny lists"
     assert normalize("who keeps an eye on it") == "who monitors it"
     assert normalize("whos responsable") == "who is responsible"
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # session of 11:51: "log in" asks access; "pay for / turn on" is an alternative; "the paid tier" is a tier; short
+    # plurals; examples in parentheses; the purpose of an alert ("so oncall gets paged") is no on-call question
+    ("alloydb: who can log in to the db, is that on us?", Owner.customer, "gcp"),
+    ("do we have to pay for / turn on anything to get basic ddos protection on our cloudfront distribution?",
+     Owner.provider, "aws"),
+    ("do we need to turn on ddos network protection for our vnet or is the paid tier automatic", Owner.customer, "azure"),
+    ("aws batch - who updates the compute environment amis", Owner.customer, "aws"),
+    ("who sets up cloudwatch alarms so on call gets paged", Owner.customer, "aws"),
+    ("who is on call this weekend", Owner.unknown, None),
+    ("do we have to pay for shield advanced", Owner.unknown, "aws"),
+    ("which tenant should i log in to", Owner.unknown, None),
+])
+def test_session_1151_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
