@@ -322,6 +322,8 @@ class Resolver(NameFinding, RowMatching):
             via_term = True
         if svc is not None and via_term:  # "the backend *vms* behind our passthrough network lb": the vms are asked
             svc = self._subject_before_place(toks, svc)
+        elif svc is not None and not implied:  # "azure *vms* next to our app services": the vms are asked
+            svc = self._subject_beside(toks, svc)
         # two terms of the provider ("advanced network ddos" for the vms behind our "passthrough network lb"): the
         # second term's service is weighed against the first's
         by_term = (self.vocabulary.services_named(question, svc)
@@ -570,6 +572,15 @@ class Resolver(NameFinding, RowMatching):
         return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:first]
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
 
+    def _subject_beside(self, toks: list[str], svc: Service) -> Service:
+        """The provider's service for a resource word asked about before "next to / beside / alongside" and the
+        service named after it ("a few azure *vms* next to our app services"), else ``svc``."""
+        at = next((i for i, t in enumerate(toks) if t in _BESIDE or (t == "next" and toks[i + 1:i + 2] == ["to"])), None)
+        if at is None:
+            return svc
+        return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:at]
+                     if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
+
     @staticmethod
     def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
         """A task of the named service beats the aspect rows unless a longer row keyword says something else."""
@@ -584,6 +595,9 @@ class Resolver(NameFinding, RowMatching):
         return Answer(question=question, owner=owner, explanation=explanation or OVERVIEWS[owner], provider=prov,
                       provider_stated=prov is not None, alternatives=self._suggest(content_tokens(toks)),
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
+
+
+_BESIDE = frozenset({"beside", "alongside"})  # (and "next to"): where the thing asked about sits, not the thing
 
 
 # words that make a cache engine, Kubernetes or a VM a provider's offering ("redis *standard tier*", "*spot* vms"),
