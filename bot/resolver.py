@@ -566,19 +566,17 @@ class Resolver(NameFinding, RowMatching):
         """The provider's service for a resource word asked about before the words that place it on ``svc``
         ("who patches the backend *vms* behind our passthrough network lb"), else ``svc``."""
         placed = placed_after(toks)
-        if not placed:
-            return svc
-        first = min(placed)
-        return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:first]
-                     if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
+        return self._resource_before(toks, min(placed), svc) if placed else svc
 
     def _subject_beside(self, toks: list[str], svc: Service) -> Service:
         """The provider's service for a resource word asked about before "next to / beside / alongside" and the
         service named after it ("a few azure *vms* next to our app services"), else ``svc``."""
         at = next((i for i, t in enumerate(toks) if t in _BESIDE or (t == "next" and toks[i + 1:i + 2] == ["to"])), None)
-        if at is None:
-            return svc
-        return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:at]
+        return self._resource_before(toks, at, svc) if at is not None else svc
+
+    def _resource_before(self, toks: list[str], end: int, svc: Service) -> Service:
+        """``svc``'s provider's service for the first generic resource word before ``end`` ("vms"), else ``svc``."""
+        return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:end]
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
 
     @staticmethod
