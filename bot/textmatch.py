@@ -181,6 +181,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("issued", re.compile(r"\bissued\s+by\s+(?:digicert|sectigo|comodo|godaddy|globalsign|entrust|lets\s+encrypt|"
                           r"let\s*'?s\s+encrypt|a\s+third[\s-]+party(?:\s+ca)?|an?\s+external\s+ca|our\s+(?:own\s+|internal\s+)?ca)\b"),
      "from a third party ca"),
+    # "is keeping it patched *100%* aws?", "a hundred percent ours": wholly
+    (("100", "hundred"), re.compile(r"\b(?:100\s*%|100\s+percent|(?:a|one)\s+hundred\s+percent)(?=\s+(?:on\s+)?(?:aws|amazon|"
+                                   r"azure|microsoft|msft|ms|google|gcp|ours|our|us|theirs|their|the\s+provider|provider|"
+                                   r"vendor|covered|handled|managed)\b)"), " fully"),
     # "who can *log in* to the db", "which users *sign on*": who has access (not logs, not certificate signing)
     (("log", "sign"), re.compile(r"\b(can|cannot|could|who|users?|people|admins?|staff|employees|we|they)\s+"
                                  r"(?:log|logs|logged|sign|signs|signed)[\s-]+(?:in|on)(?:\s+to)?\b"), r"\1 access"),
