@@ -376,6 +376,8 @@ def test_text_fixes_of_rounds_28_35():
     ("who is on call this weekend", Owner.unknown, None),
     ("do we have to pay for shield advanced", Owner.unknown, "aws"),
     ("which tenant should i log in to", Owner.unknown, None),
+    ("is security on eks 100% aws?", Owner.shared, "aws"),
+    ("legal wants mailboxes of 3 leavers preserved for a lawsuit. who puts the hold in vault?", Owner.customer, "gcp"),
 ])
 def test_session_1151_frames(question, owner, provider):
     answer = R.who_owns(question)
