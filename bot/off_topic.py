@@ -100,6 +100,10 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     if all(_BESIDE_BUYING & set(raw[i + 1:i + 3]) if raw[i] in _BUY else
            raw[i + 1:i + 2] == ["for"] and _BESIDE_BUYING & set(raw[i + 2:i + 3]) for i in at):
         return True
+    # "do we have to *set anything up or pay for it*": paying for the same thing ("it") as the other side of a setup
+    if at and all(raw[i - 1:i] == ["or"] and raw[i + 1:i + 3] in (["for", "it"], ["for", "that"], ["for", "this"])
+                  and _BESIDE_BUYING & set(raw[max(0, i - 5):i - 1]) for i in at):
+        return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)
     if not all(raw[i] in _BUY for i in at):
