@@ -382,3 +382,19 @@ def test_text_fixes_of_rounds_28_35():
 def test_session_1151_frames(question, owner, provider):
     answer = R.who_owns(question)
     assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # "<setup> or pay for it": the payment is the other side of setting it up, so what is included is asked
+    ("basic ddos protection for our cloudfront + r53 stuff, do we have to set anything up or pay for it?",
+     Owner.provider, "aws"),
+    ("do we have to pay for shield advanced", Owner.unknown, "aws"),
+    # AWS's per-service "Data protection in <service>" sections call it shared; with no service, customer data is ours
+    ("data protection for our workmail mailboxes - aws's job or ours?", Owner.shared, "aws"),
+    ("customer data we put in aws - whose responsibility is protecting it?", Owner.customer, "aws"),
+    # a material word with two letters swapped still asks for material
+    ("az cli sytnax to create a function app with a storage account?", Owner.unknown, "azure"),
+])
+def test_session_1343_frames(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
