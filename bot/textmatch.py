@@ -108,6 +108,9 @@ _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "man
                       "shoud": "should", "shuold": "should", "shold": "should", "wat": "what", "mgmt": "management",
                       "incl": "including"}
 
+_RECOVERY_WORDS = re.compile(r"\b(?:fail(?:s|ed|ing)?\s+(?:\w+\s+)?over|failover|restor\w*|recover\w*|dr|"
+                             r"disaster|backups?|replica\w*)\b")
+
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
      lambda m: _NEEDED_WORD_TYPOS[m.group(1)]),
@@ -125,6 +128,11 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # an AWS Region code ("*us-east-1* is having issues"; Azure writes eastus, Google us-central1): an AWS Region
     ("-", re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?(?:east|west|north|south|central|northeast|northwest|"
                      r"southeast|southwest)-\d\b"), "aws region"),
+    # "us-east-1 *is having issues*": a Region in trouble is a Region outage (what we then do about it - fail over,
+    # restore - is asked in its own words)
+    ("aws region", re.compile(r"\baws region\s+(?:is\s+|was\s+|seems\s+(?:to\s+be\s+)?)?(?:down|having\s+(?:issues|problems|"
+                              r"trouble)|degraded|impaired|acting\s+up)\b"),
+     lambda m: m.group(0) if _RECOVERY_WORDS.search(m.string) else "region outage " + m.group(0)),
     # a pasted label at the start ("*ALERT:* volumetric flood on our lb - does google soak that up?") says what kind of
     # message follows, not what is asked
     (("alert", "alarm", "ticket", "incident", "pagerduty", "sev", "fyi"),

@@ -394,6 +394,11 @@ def test_session_1151_frames(question, owner, provider):
     ("customer data we put in aws - whose responsibility is protecting it?", Owner.customer, "aws"),
     # a material word with two letters swapped still asks for material
     ("az cli sytnax to create a function app with a storage account?", Owner.unknown, "azure"),
+    # an AWS Region code in trouble is a Region outage, unless what we do about it (fail over, restore) is asked
+    ("us-east-1 is having issues - who tells us which of our resources are hit", Owner.provider, "aws"),
+    ("us-east-1 is down, who fails us over to us-west-2", Owner.customer, "aws"),
+    # Cloud NGFW's per-rule logging switch names Google
+    ("do we have to turn on logging per firewall rule", Owner.customer, "gcp"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
