@@ -245,6 +245,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "who can *get the files back*": restores them ("get back to me" has no object and stays)
     ("back", re.compile(r"\b(?:get|gets|getting|got)\s+((?:[a-z0-9]+\s+){1,3}?)back\b"), r"restore \1"),
     ("acked", re.compile(r"\bun[\s-]?acked\b"), "unacknowledged"),
+    # "our regulatory *reqs*": requirements (not http requests)
+    ("req", re.compile(r"\b(regulatory|compliance|security|audit|legal|privacy|residency|business|retention)\s+reqs?\b"),
+     r"\1 requirements"),
     ("infra", re.compile(r"\binfra\b"), "infrastructure"),
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),

@@ -399,6 +399,9 @@ def test_session_1151_frames(question, owner, provider):
     ("us-east-1 is down, who fails us over to us-west-2", Owner.customer, "aws"),
     # Cloud NGFW's per-rule logging switch names Google
     ("do we have to turn on logging per firewall rule", Owner.customer, "gcp"),
+    # "regulatory reqs" are requirements; "rate-based rules" are AWS WAF's
+    ("in google cloud who figures out which security controls we need for our regulatory reqs?", Owner.customer, "gcp"),
+    ("http floods / layer 7 ddos - do we have to set up waf rate-based rules ourselves?", Owner.customer, "aws"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
