@@ -214,7 +214,7 @@ slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 the pr|this pr|that pr|in pr|pr review|review the pr|reviewing the pr|reviewing the patch|review the patch
 reviewing my|reviews my|my patch|pr is open|pr open|open pr|merge my|approve my pr|approve my patch
 difference between|differences between|any tips|tips for|tips on
-code sample|code snippet|sample code|driver version|sdk version|client library version|has feature|which feature
+code sample|code snippet|sample code|has feature|which feature
 patch notes|patch note
 meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
 monday meeting|monday meetings|tuesday meeting|tuesday meetings|wednesday meeting|wednesday meetings|thursday meeting
@@ -391,6 +391,12 @@ _CALENDAR_THINGS = frozenset("""invite invites meeting meetings sync syncs stand
 thursday friday""".split())
 
 
+_VERSION_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
+    "driver version", "sdk version", "client library version"))
+_UPKEEP = frozenset("""upgrade upgrades upgrading update updates updating bump bumps bumping patch patches patching
+move moves moving""".split())
+
+
 def logistics(raw: Sequence[str]) -> bool:
     """The words ask to move, send or cancel a meeting ("... *need to move the invite* to thursday"): said after
     a question, they make it one about a meeting, not a duty."""
@@ -404,6 +410,9 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     if _PHYSICAL_THINGS.intersection(raw) or _events(raw):
         return True
     if any(not _cited(raw, i) for i, _ in _NOT_A_DUTY_PHRASES.occurrences(raw)):
+        return True
+    # "which sdk version should we use" is trivia; "who upgrades the beam *sdk version*" asks whose upkeep it is
+    if _VERSION_PHRASES.find(raw) is not None and not (_ASKS_WHOSE.intersection(raw) and _UPKEEP.intersection(raw)):
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False

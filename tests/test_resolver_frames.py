@@ -402,6 +402,9 @@ def test_session_1151_frames(question, owner, provider):
     # "regulatory reqs" are requirements; "rate-based rules" are AWS WAF's
     ("in google cloud who figures out which security controls we need for our regulatory reqs?", Owner.customer, "gcp"),
     ("http floods / layer 7 ddos - do we have to set up waf rate-based rules ourselves?", Owner.customer, "aws"),
+    # an SDK or driver version is trivia unless whose upkeep it is is asked
+    ("dataflow: who upgrades the beam sdk version?", Owner.customer, "gcp"),
+    ("which sdk version should we use for dataflow", Owner.unknown, "gcp"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
