@@ -31,7 +31,8 @@ practitioner lawsuit lawsuits lawyer lawyers attorney penalty penalties fined pr
 purchasing negotiate negotiates negotiating negotiation contract contracts tam
 reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimbursed reimbursing fee fees
 charges charged paying billed cheap pricey tco roi
-quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka
+quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka ccna ccnp ccie
+cissp ccsp comptia
 roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets pr prs
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
@@ -454,9 +455,17 @@ def _names_an_exam(raw: Sequence[str]) -> bool:
     return any(t in _EXAM_SERIES and _EXAM_NUMBER.match(raw[i + 1]) for i, t in enumerate(raw[:-1]))
 
 
+_EMPLOYMENT = frozenset({"job", "jobs"})
+
+
+def _job_as_employment(raw: Sequence[str]) -> set[str]:
+    """ "if i want *a cloud networking job*": a job had or wanted, not whose job a duty is."""
+    return {t for i, t in enumerate(raw) if t in _EMPLOYMENT and {"a", "an", "new", "first"}.intersection(raw[max(0, i - 4):i])}
+
+
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
-    if _names_an_exam(raw) and not _ASKS_WHOSE.intersection(raw):
+    if _names_an_exam(raw) and not (_ASKS_WHOSE.intersection(raw) - _EMPLOYMENT.intersection(_job_as_employment(raw))):
         return True
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
     if words:  # "ddos *cost protection*" names a feature, not a bill

@@ -405,6 +405,9 @@ def test_session_1151_frames(question, owner, provider):
     # an SDK or driver version is trivia unless whose upkeep it is is asked
     ("dataflow: who upgrades the beam sdk version?", Owner.customer, "gcp"),
     ("which sdk version should we use for dataflow", Owner.unknown, "gcp"),
+    # certifications and "a ... job" wanted are career questions
+    ("should i do az-700 or ccna first if i want a cloud netwrok job", Owner.unknown, None),
+    ("should i do az-700 first if i want a cloud networking job", Owner.unknown, None),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
