@@ -408,6 +408,8 @@ def test_session_1151_frames(question, owner, provider):
     # certifications and "a ... job" wanted are career questions
     ("should i do az-700 or ccna first if i want a cloud netwrok job", Owner.unknown, None),
     ("should i do az-700 first if i want a cloud networking job", Owner.unknown, None),
+    # Compute Engine machine series next to a VM word name Google
+    ("our e2 instances - who patches the os", Owner.customer, "gcp"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
