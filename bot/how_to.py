@@ -21,8 +21,8 @@ from bot.textmatch import stem
 _MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
 samples script scripts powershell kubectl oneliner walkthrough steps""".split())
 # a material word typed with two neighbouring letters swapped ("az cli *sytnax* to create a function app")
-_SWAPPED_MATERIAL = {w[:i] + w[i + 1] + w[i] + w[i + 2:]: w for w in _MATERIAL if len(w) >= 5
-                     for i in range(len(w) - 1) if w[i] != w[i + 1]}
+_SWAPPED_MATERIAL = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in _MATERIAL if len(w) >= 5
+                              for i in range(len(w) - 1) if w[i] != w[i + 1])
 _IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
 _MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
     ("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
@@ -59,8 +59,8 @@ def _limit_raised(toks: Sequence[str]) -> bool:
 def asks_for_material(toks: Sequence[str]) -> bool:
     """The question asks for a command, syntax, snippet, example, script, steps or a duration, and says nowhere
     whose job anything is."""
-    material = (any((t in _MATERIAL or _SWAPPED_MATERIAL.get(t)) and not (t.startswith("example") and k
-                                                                          and toks[k - 1] == "for")
+    material = (any((t in _MATERIAL or t in _SWAPPED_MATERIAL)
+                    and not (t.startswith("example") and k and toks[k - 1] == "for")
                     for k, t in enumerate(toks)) or _MATERIAL_PHRASES.find(toks) is not None
                 or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
                 or toks[:2] == ["can", "i"]  # "can i attach an ebs volume to two instances"

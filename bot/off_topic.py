@@ -460,12 +460,13 @@ _EMPLOYMENT = frozenset({"job", "jobs"})
 
 def _job_as_employment(raw: Sequence[str]) -> set[str]:
     """ "if i want *a cloud networking job*": a job had or wanted, not whose job a duty is."""
-    return {t for i, t in enumerate(raw) if t in _EMPLOYMENT and {"a", "an", "new", "first"}.intersection(raw[max(0, i - 4):i])}
+    return {t for i, t in enumerate(raw)
+            if t in _EMPLOYMENT and {"a", "an", "new", "first"}.intersection(raw[max(0, i - 4):i])}
 
 
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
-    if _names_an_exam(raw) and not (_ASKS_WHOSE.intersection(raw) - _EMPLOYMENT.intersection(_job_as_employment(raw))):
+    if _names_an_exam(raw) and not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)):
         return True
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
     if words:  # "ddos *cost protection*" names a feature, not a bill
