@@ -410,6 +410,11 @@ def test_session_1151_frames(question, owner, provider):
     ("should i do az-700 first if i want a cloud networking job", Owner.unknown, None),
     # Compute Engine machine series next to a VM word name Google
     ("our e2 instances - who patches the os", Owner.customer, "gcp"),
+    # a weak provider term ("kms") in a question put to "the csp" names no provider
+    ("encrypting our data at rest, is that on the csp since they give us the kms?", Owner.customer, None),
+    # the platform underneath, the security configuration of the services, residual risks we accept
+    ("gcp in general - who builds and runs the secure underlying cloud platform", Owner.provider, "gcp"),
+    ("the residual risks we decide to accept on gcp - are those ours or google's", Owner.customer, "gcp"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
