@@ -35,7 +35,7 @@ _RESPONSIBILITY = (("the", "owner", "of"), ("owner", "of"), ("owns",), ("own",),
                    ("does",), ("do",))
 # a clause follows ("who *makes sure* the node patches get onto our nodes"): its words are not an object
 _CLAUSE = (("makes", "sure"), ("make", "sure"), ("ensures",), ("ensure",), ("checks", "that"), ("decides",),
-           ("decide",))
+           ("decide",), ("decided",))
 # determiners and possessives before an object's words
 _DETERMINERS = frozenset("""the a an our their its this that these those any all some my your his her each every
 new old other extra spare""".split())

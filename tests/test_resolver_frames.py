@@ -415,6 +415,9 @@ def test_session_1151_frames(question, owner, provider):
     # the platform underneath, the security configuration of the services, residual risks we accept
     ("gcp in general - who builds and runs the secure underlying cloud platform", Owner.provider, "gcp"),
     ("the residual risks we decide to accept on gcp - are those ours or google's", Owner.customer, "gcp"),
+    # "who *decided* anyone with the link can ...": a clause follows, as after "decides"
+    ("google meet spaces set to open access - who decided anyone with the link can skip knocking, us or google?",
+     Owner.customer, "gcp"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
