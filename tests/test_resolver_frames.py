@@ -418,6 +418,9 @@ def test_session_1151_frames(question, owner, provider):
     # "who *decided* anyone with the link can ...": a clause follows, as after "decides"
     ("google meet spaces set to open access - who decided anyone with the link can skip knocking, us or google?",
      Owner.customer, "gcp"),
+    # "pci dss" is our workload's compliance; AWS's model gives the services' security configuration to the customer
+    ("pci dss for our workload on azure", Owner.customer, "azure"),
+    ("security config and mgmt tasks for the aws services we use - is that aws's job?", Owner.customer, "aws"),
 ])
 def test_session_1343_frames(question, owner, provider):
     answer = R.who_owns(question)
