@@ -9,6 +9,11 @@ from bot.textmatch import normalize
 R = default_resolver()
 
 
+def _assert_owner_and_provider(question, owner, provider):
+    answer = R.who_owns(question)
+    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+
+
 @pytest.mark.parametrize(("question", "owner", "provider"), [
     # custody of data is a duty, a thing held is not
     ("who has the backups of our rds database", None, "aws"),
@@ -126,8 +131,7 @@ def test_negated_words_are_not_typos():
     ("fsx for windows - who sets how long the automatic daily backups are kept", Owner.customer, "aws"),
 ])
 def test_round_10_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
 
 
 def test_provider_layer_outranks_a_providers_classification_of_the_row():
@@ -219,8 +223,7 @@ def test_slack_markup_is_not_words():
      Owner.customer, "aws"),
 ])
 def test_round_13_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
 
 
 def test_short_plurals_stem_to_their_singular():
@@ -246,8 +249,7 @@ def test_short_plurals_stem_to_their_singular():
      Owner.customer, "gcp"),
 ])
 def test_round_14_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
 
 
 @pytest.mark.parametrize(("question", "owner", "provider"), [
@@ -267,8 +269,7 @@ def test_round_14_frames(question, owner, provider):
     ("the laptops people use for outlook and teams on m365 - whose job is securing those?", Owner.shared, "azure"),
 ])
 def test_round_15_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
 
 
 @pytest.mark.parametrize(("question", "owner"), [
@@ -308,8 +309,7 @@ def test_round_18_frames(question, owner):
     ("kms key rotaton in gcp - automatic or do we set it up", Owner.customer, "gcp"),
 ])
 def test_round_19_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
 
 
 @pytest.mark.parametrize(("question", "owner"), [
@@ -380,8 +380,7 @@ def test_text_fixes_of_rounds_28_35():
     ("legal wants mailboxes of 3 leavers preserved for a lawsuit. who puts the hold in vault?", Owner.customer, "gcp"),
 ])
 def test_session_1151_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
 
 
 @pytest.mark.parametrize(("question", "owner", "provider"), [
@@ -423,5 +422,4 @@ def test_session_1151_frames(question, owner, provider):
     ("security config and mgmt tasks for the aws services we use - is that aws's job?", Owner.customer, "aws"),
 ])
 def test_session_1343_frames(question, owner, provider):
-    answer = R.who_owns(question)
-    assert (answer.owner, answer.provider.value if answer.provider else None) == (owner, provider), answer.explanation
+    _assert_owner_and_provider(question, owner, provider)
