@@ -242,7 +242,8 @@ _TOOLING_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
 # how-to, version and limit trivia: out of scope unless the question also asks whose job it is
 _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     "how to", "how do i", "how do you", "how can i", "how should i", "steps to", "tutorial for", "guide for",
-    "hwo to", "hwo do i", "hwo can i", "whats the call", "what s the call", "what is the call",  # typed fast
+    "hwo to", "hwo do i", "hwo can i", "hw to", "hw do i", "hw can i",  # typed fast
+    "whats the call", "what s the call", "what is the call",
     # syntax and format ("is it written 30d or 720h")
     "is it written", "how is it written", "written as", "docs are confusing", "what format", "which format",
     # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")

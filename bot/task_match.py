@@ -95,6 +95,21 @@ def _denied(toks: Sequence[str], i: int) -> bool:
     return bool(_DENIALS.intersection(before)) or any(p in _OPTED_OUT for p in zip(before, before[1:]))
 
 
+
+def _named_phrases(phrases: PhraseIndex, toks: Sequence[str]) -> list[tuple[str, ...]]:
+    """The variant phrases a question names, in order, not counting denied ones, a name inside a longer one
+    ("*managed node groups*" in "self managed node groups") or a state read from a word before the setting that the
+    state after it overrides ("domain *with automatic updates* off": off)."""
+    found = [(i, i + len(p), p) for i, p in phrases.occurrences(toks) if not _denied(toks, i)]
+    return [p for i, j, p in found
+            if not any((a <= i and j <= b and (a, b) != (i, j)) or (i < a < j < b and p[0] in _WEAK_BEFORE)
+                       for a, b, _ in found)]
+
+
+# words before a setting that only weakly say it is on ("a domain *with* automatic updates ..."): a state written
+# after the setting wins over them
+_WEAK_BEFORE = frozenset({"with", "have", "we", "using", "rely"})
+
 # where the customer's choice about a provider task sits when not in the task's own aspect: the key that encrypts
 # data at rest is a key-management choice
 _CHOICE_ASPECTS = {"encryption_at_rest": ("key_management",), "configuration_management": ("workload_compliance",)}
@@ -217,17 +232,14 @@ class TaskIndex:
         phrases = self._variants.get(service_id)
         if phrases is None:
             return []
-        found = [(i, i + len(p), p) for i, p in phrases.occurrences(toks) if not _denied(toks, i)]
-        # a name inside a longer one is not named on its own ("*managed node groups*" in "self managed node groups")
-        return list(dict.fromkeys(phrases[p] for i, j, p in found
-                                  if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found)))
+        return list(dict.fromkeys(phrases[p] for p in _named_phrases(phrases, toks)))
 
     def variant_in(self, service_id: str, toks: Sequence[str]) -> str | None:
         """The variant the question names, not counting one it denies ("we're *not on autopilot*")."""
         phrases = self._variants.get(service_id)
         if phrases is None:
             return None
-        return next((phrases[p] for i, p in phrases.occurrences(toks) if not _denied(toks, i)), None)
+        return next((phrases[p] for p in _named_phrases(phrases, toks)), None)
 
     def denied_variant(self, service_id: str, variant: str | None, toks: Sequence[str]) -> str | None:
         """For a variant the question only names to deny it ("we don't use aurora", "not on autopilot"): the other
