@@ -229,7 +229,8 @@ cab invite|cab invites|cab meeting|cab meetings
 note taker|note takers|take notes|taking notes|takes notes|takes the notes|take the notes
 product owner|product owners|product manager|product managers|program manager|engineering manager
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket
-naming convention|naming conventions|design doc|design docs|google doc|architecture doc
+naming convention|naming conventions|design doc|design docs|google doc|architecture doc|network diagram|network diagrams
+need edit access|need edit rights|need editor access|need view access|need viewer access
 can t find it|cannot find it|put the runbook|the runbook in|runbook in the
 who here|any advice|career advice|mentoring|mentor juniors|mentoring juniors|career move|career path|moving from sysadmin
 confuse me|confuses me|confusing me|these numbers|version numbering|numbering scheme|release labels
