@@ -75,7 +75,7 @@ _PAY_STEMS = frozenset(stem(w) for w in _PAY)
 PAYMENT_WORDS = _PAY | _PAY_STEMS  # words and stems of paying and buying (bot/resolver.py: paid in the context only)
 _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
-_TIER_NOUNS = frozenset("tier tiers plan plans sku skus edition editions version option offering".split())
+_TIER_NOUNS = frozenset("tier tiers plan plans sku skus edition editions version option offering add addon addons".split())
 _BETWEEN_NOT = frozenset("us we i actually even having".split())
 _BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import switch set setup configure".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
@@ -190,8 +190,8 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
         bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
         return not (bought and bought[-1] in _BOUGHT_THINGS and ({"who", "whose"} & set(toks) or any(
             toks[k:k + 2] in (["do", "we"], ["we", "need"], ["we", "have"], ["we", "must"]) for k in range(len(toks)))))
-    if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image" or "stock ami"
-        return nxt not in _STOCK_THINGS
+    if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image", "stock ami", "stock code-oss image"
+        return not _STOCK_THINGS.intersection(toks[i + 1:i + 4])
     return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
 
 

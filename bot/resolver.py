@@ -488,10 +488,12 @@ class Resolver(NameFinding, RowMatching):
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
         if (found is not None and _RELIABILITY in scores and found.task.owner_for(variant) != "shared"
-                and scores[_RELIABILITY][0] >= 0.5 * max(v[0] for v in scores.values())):
+                and scores[_RELIABILITY][0] >= 0.5 * max(v[0] for v in scores.values())
+                and not self._heading_asks_otherwise(question, _RELIABILITY)):
             # "resiliency of our postgres servers (zone/region outages) - whose responsibility": reliability as a whole
             # is asked, the outages only say what it is about, so no one task of the service answers (unless the task is
-            # the service's resilience as a whole, shared itself)
+            # the service's resilience as a whole, shared itself); a heading before the words that ask ("alb resilience
+            # - if a load balancer node fails, aws's problem or ours?") only says what the question is about
             found = None
         if cat_sid and not off_topic and asks_the_whole(toks) and (found is not None or scores):
             # "keeping dataproc clusters *patched* against cves *overall* - google's or ours?": patching as a whole
@@ -579,6 +581,16 @@ class Resolver(NameFinding, RowMatching):
         return next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks[:end]
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
 
+    def _heading_asks_otherwise(self, question: str, aspect: str) -> bool:
+        """The question is a short heading naming ``aspect`` and, after a dash or colon, words that name other rows but
+        not it ("alb resilience - if a load balancer node fails ..."): the heading only says what it is about."""
+        m = _HEADING.match(question)
+        if m is None:
+            return False
+        words = [t for t in raw_tokens(m.group(1)) if t not in STOP_WORDS]
+        rows = self._score_aspects([stem(t) for t in words], words)
+        return bool(rows) and aspect not in rows
+
     @staticmethod
     def _task_wins(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
         """A task of the named service beats the aspect rows unless a longer row keyword says something else."""
@@ -615,6 +627,8 @@ _ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
 _SIDE_NOUNS = frozenset("problem problems issue issues headache call concern thing lookout".split())
 # the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)
 _RELIABILITY = "reliability"
+# a short heading before a dash or colon ("*alb resilience -* if a load balancer node fails, whose problem?")
+_HEADING = re.compile(r"^\s*(?:[^\s:?\u2013\u2014-]+\s+){0,2}[^\s:?\u2013\u2014-]+\s*(?:\s[-\u2013\u2014]+|:)\s+(.+)$", re.DOTALL)
 
 
 def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str) -> bool:
