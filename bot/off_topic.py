@@ -191,7 +191,7 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
         return not (bought and bought[-1] in _BOUGHT_THINGS and ({"who", "whose"} & set(toks) or any(
             toks[k:k + 2] in (["do", "we"], ["we", "need"], ["we", "have"], ["we", "must"]) for k in range(len(toks)))))
     if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image", "stock ami", "stock code-oss image"
-        return not _STOCK_THINGS.intersection(toks[i + 1:i + 4])
+        return not _STOCK_THINGS.intersection(toks[i + 1:i + 5])
     return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
 
 

@@ -423,3 +423,21 @@ def test_session_1151_frames(question, owner, provider):
 ])
 def test_session_1343_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a state written after the setting outranks a weak "with" before it
+    ("opensearch domain with automatic software updates off - who applies the optional updates", Owner.customer, "aws"),
+    ("opensearch domain with automatic software updates - who installs the optional updates", Owner.provider, "aws"),
+    # typed fast, logistics, Teams beside email
+    ("hw do i mount a usb stick on ubuntu", Owner.unknown, None),
+    ("who owns the folder with the network diagrams? need edit access", Owner.unknown, None),
+    ("who writes the dlp rules that stop card numbers leaving by email and teams", Owner.customer, "azure"),
+    # a spaced slash between two verbs is "or"; a SAML signing certificate is an identity duty
+    ("the saml signing cert for our payroll app expires soon - who renews / rolls it", Owner.customer, None),
+    # a stock image three words on, a paid add-on as a tier, a heading before a dash
+    ("cloud workstations on the stock code-oss base image - who maintains that image?", Owner.provider, "gcp"),
+    ("alb resilience - when a load balancer node dies, whose problem is that", Owner.provider, "aws"),
+])
+def test_session_1602_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
