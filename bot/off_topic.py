@@ -361,7 +361,24 @@ _CITING = frozenset("per via from".split())
 _DEMO_THINGS = frozenset("ui site website env environment account accounts tenant subscription project stack vm vms server".split())
 
 
+# a recurring sync is a meeting ("the *weekly* data platform *sync*"), unless it is named by what it copies ("the daily
+# *directory* sync", "a nightly sync *to* entra")
+_RECURRING = frozenset("""weekly daily monthly biweekly fortnightly quarterly monday tuesday wednesday thursday friday
+mondays tuesdays wednesdays thursdays fridays""".split())
+_SYNCED = frozenset("""directory ad user users password passwords hash identity identities file files data db database
+log logs time clock ntp delta full initial entra ldap group groups folder folders onedrive sharepoint repo git dns
+key keys secret secrets replica backup backups""".split())
+
+
+def _a_recurring_sync(raw: Sequence[str]) -> bool:
+    return any(t in {"sync", "syncs"} and _RECURRING.intersection(raw[max(0, i - 4):i]) and raw[i - 1] not in _SYNCED
+               and raw[i + 1:i + 2] not in (["of"], ["to"], ["from"], ["between"], ["with"], ["job"], ["jobs"])
+               for i, t in enumerate(raw))
+
+
 def _events(raw: Sequence[str]) -> bool:
+    if _a_recurring_sync(raw):
+        return True
     found = {t for i, t in enumerate(raw) if t in _EVENT_WORDS
              and not (raw[i + 1:i + 2] and (raw[i + 1] in _DEMO_THINGS or raw[i + 1] in _WORKLOAD_NOUNS))}
     if found and found <= _NEWS_WORDS and _FLAW_WORDS.intersection(raw):
