@@ -214,7 +214,7 @@ my password|my laptop|my account|review my|my pr|my pull request|help me
 slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 the pr|this pr|that pr|in pr|pr review|review the pr|reviewing the pr|reviewing the patch|review the patch
 reviewing my|reviews my|my patch|pr is open|pr open|open pr|merge my|approve my pr|approve my patch
-difference between|differences between|any tips|tips for|tips on
+difference between|differences between|any tips|tips for|tips on|same thing as|the same as a
 code sample|code snippet|sample code|has feature|which feature
 patch notes|patch note
 meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
