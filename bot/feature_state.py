@@ -18,7 +18,8 @@ from bot.textmatch import stem
 _OPT_IN_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "turn on", "turns on", "switch on", "switches on", "enable", "enables", "activate", "activates", "opt in",
     "opts in", "turn it on", "switch it on", "turn that on", "switch that on", "enabling", "turning on",
-    "switching on", "activating", "to have turned on", "to have enabled", "to have switched on", "need turned on"))
+    "switching on", "activating", "to have turned on", "to have enabled", "to have switched on", "need turned on",
+    "should we have turned on", "should we have enabled", "should have turned on", "should have enabled"))
 _OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "opt in", "opts in", "activate")
 # a customer side that starts with the opt-in: "Turns on X ...", "Turns X on ...", "Opts in ..."
 _STARTS_OPT_IN = re.compile(r"(%s)\b|(turns|switches) ([a-z]+ ){1,4}on\b" % "|".join(_OPT_IN_DOES))

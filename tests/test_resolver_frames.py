@@ -438,6 +438,13 @@ def test_session_1343_frames(question, owner, provider):
     # a stock image three words on, a paid add-on as a tier, a heading before a dash
     ("cloud workstations on the stock code-oss base image - who maintains that image?", Owner.provider, "gcp"),
     ("alb resilience - when a load balancer node dies, whose problem is that", Owner.provider, "aws"),
+    # a recurring sync is a meeting unless named by what it copies; "the same thing as" compares products
+    ("who runs the monday platform team sync now that alex left", Owner.unknown, None),
+    ("who runs the daily directory sync to entra id", Owner.shared, "azure"),
+    ("is a cosmos db container the same thing as a table in sql?", Owner.unknown, "azure"),
+    # an Elastic IP names AWS; "should we have turned on X" asks who turns it on
+    ("who allows the health checker ips to reach our eips", Owner.customer, "aws"),
+    ("files got overwritten in gcs - should we have enabled object versioning?", Owner.customer, "gcp"),
 ])
 def test_session_1602_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
