@@ -111,9 +111,13 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         # "we *pay for* shield advanced, is our alb *automatically* protected now or do we add it": a plan already
         # paid for, the question is what it covers
         return bool(_INCLUDED.search(text)) and any(raw[i - 1] in {"we", "i"} for i in at if i)
-    # "do we get ddos protection on cloudfront *automatically* or do we have to buy something": is it included
-    return bool(_INCLUDED.search(text)) or (bool(_ALTERNATIVE_DOER.search(text))
-                                            and any(w in PROVIDER_WORDS for w in raw))
+    # "do we get ddos protection on cloudfront *automatically* or do we have to buy something": is it included;
+    # "do we need to buy a ddos plan *to cover* azure dns itself": is that thing covered without one
+    return bool(_INCLUDED.search(text) or _BUY_TO_COVER.search(text)) or (
+        bool(_ALTERNATIVE_DOER.search(text)) and any(w in PROVIDER_WORDS for w in raw))
+
+
+_BUY_TO_COVER = re.compile(r"\b(?:need|have|must)\s+to\s+buy\b(?:\s+\w+){0,4}?\s+to\s+(?:cover|protect)\b")
 
 
 _INCLUDED = re.compile(r"\b(automatic(?:al)?l?y|by default|out of the box|built in|for free|at no (extra )?(cost|charge)|"
@@ -307,7 +311,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
 # incidents *inside our aws accounts*"); "our own" reads "byo" after normalizing
 _ASSET_WORDS = frozenset("""app apps application applications data code workload workloads account accounts tenant
 tenants subscription subscriptions resources environment environments""".split())
-_PLACES_OF_OURS = frozenset("account accounts tenant tenants subscription subscriptions project projects org organization".split())
+_PLACES_OF_OURS = frozenset("""account accounts tenant tenants subscription subscriptions project projects org organization
+workload workloads app apps application applications""".split())
 
 
 def names_customer_assets(raw: Sequence[str]) -> bool:

@@ -34,6 +34,7 @@ def _upgrade(old_major: str, new_major: str) -> str:
 
 _WORKSPACE = re.compile(r"\b(?:workspace|admin console|gmail|google drive|google docs|g suite|gsuite)\b")
 _DIRECTORY = re.compile(r"\b(?:ad|active directory|directory|domain|domain services|aadds|adds|entra ds)\b")
+_PHYSICAL_DC = re.compile(r"\bphysical\s+dcs?\b|\bdcs?\s+(?:security|access|power|cooling|guards|facilities|facility)\b")
 
 
 def _version_move(m: re.Match[str]) -> str:
@@ -202,6 +203,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("db", re.compile(r"\bdbs?\b"), "database"),
     ("sg", re.compile(r"\bnsgs?\b"), "network security group"),
     ("sg", re.compile(r"\bsgs?\b"), "security group"),
+    ("sec ", re.compile(r"\bsec\s+(groups?)\b"), r"security \1"),  # "sec groups on our ec2 boxes"
     # certifications, not TLS certificates: "*industry certs* (iso, soc etc)", "soc 2 cert", "certs like iso 27001"
     ("cert", re.compile(r"\b(?:(industry|compliance|iso|soc\s*[12]?|pci|hipaa|fedramp|audit)\s+certs?\b|certs?(?=\s*\(?\s*"
                         r"(?:like\s+|such\s+as\s+|e\.?g\.?\s+)?(?:iso|soc|pci|fedramp|hipaa)\b))"),
@@ -306,8 +308,10 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "sse-c": one word, so that its "c" (a stop word) does not leave only "sse" ("sse-c on s3" is not "sse-s3")
     ("sse", re.compile(r"\bsse[\s-]c\b"), "ssec"),
     # "one of our managed ad *dcs* died": a DC of a directory is a domain controller (not a data centre, "in our dc")
+    # ... and a physical one, or its security or power, is a data centre ("*physical dc* security in the cloud")
     ("dc", re.compile(r"\bdc(s?)\b"),
-     lambda m: f"domain controller{m.group(1)}" if _DIRECTORY.search(m.string) else m.group(0)),
+     lambda m: f"domain controller{m.group(1)}" if _DIRECTORY.search(m.string) else (
+         f"datacenter{m.group(1)}" if _PHYSICAL_DC.search(m.string) else m.group(0))),
     # "is *containing that* on us", "who contains the breach": containment, not containers
     ("contain", re.compile(r"\bcontain(?:s|ing)?\s+(?=(?:that|it|this|them|the\s+(?:breach|incident|damage|attack|compromise|"
                            r"blast\s+radius))\b)"), "containment "),

@@ -445,6 +445,16 @@ def test_session_1343_frames(question, owner, provider):
     # an Elastic IP names AWS; "should we have turned on X" asks who turns it on
     ("who allows the health checker ips to reach our eips", Owner.customer, "aws"),
     ("files got overwritten in gcs - should we have enabled object versioning?", Owner.customer, "gcp"),
+    # a physical dc is a data centre; "sec groups" are security groups; AWS's own metric and version names; service
+    # endpoints on a subnet are Azure's; buying a plan "to cover" a thing asks whether it is covered already
+    ("is physical dc access control on us or the cloud vendor", Owner.provider, None),
+    ("who opens the sec group ports on our ec2 instances", Owner.customer, "aws"),
+    ("who watches the DNSSECKeySigningKeyAge metric", Owner.customer, "aws"),
+    ("who turns on the storage service endpoint for our app subnet", Owner.customer, "azure"),
+    ("do we need to buy a ddos plan to protect azure dns itself", Owner.provider, "azure"),
+    # incidents in our workloads are ours; secure development of the provider's own services is the provider's
+    ("on gcp who responds to incidents in our workloads", Owner.customer, "gcp"),
+    ("secure software development of the aws services themselves - whose job", Owner.provider, "aws"),
 ])
 def test_session_1602_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
