@@ -207,11 +207,14 @@ class Resolver(NameFinding, RowMatching):
         examples = _EXAMPLES.search(question)
         if examples is not None:
             # "azure sql db - network security *(firewall rules, private endpoints etc)*, microsoft's or ours?": the
-            # examples (two or more) say what the row means; when the words around them name a row and no one task,
-            # the row answers
+            # examples say what the row means (one is enough before "etc": "*(fw rules etc)*"); when the words around
+            # them name a row and no one task, the row answers
             items = [i for i in _ITEM_SPLIT.split(examples.group().strip("() ")) if i.strip(" .")]
             bare = question[:examples.start()] + " " + question[examples.end():]
-            whole = self._who_owns(bare, provider, service_model) if len(items) > 1 else None
+            whole = self._who_owns(bare, provider, service_model)
+            if len(items) == 1 and whole.aspect is not None:  # one example: a duty of the row, not a product ("rds etc")
+                alone = self._who_owns(items[0], provider, service_model)
+                whole = whole if alone.aspect == whole.aspect and alone.service is None else None
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
                 return whole.model_copy(update={"question": question})
         answer = self._who_owns(question, provider, service_model)

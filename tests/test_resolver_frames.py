@@ -455,6 +455,9 @@ def test_session_1343_frames(question, owner, provider):
     # incidents in our workloads are ours; secure development of the provider's own services is the provider's
     ("on gcp who responds to incidents in our workloads", Owner.customer, "gcp"),
     ("secure software development of the aws services themselves - whose job", Owner.provider, "aws"),
+    # one example before "etc" that is a duty of the row says what the row means; a product named so does not
+    ("cosmos db network security (firewall rules etc) - microsoft or us?", Owner.shared, "azure"),
+    ("who's on the hook for network controls with saas (m365 etc)?", Owner.provider, "azure"),
 ])
 def test_session_1602_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
