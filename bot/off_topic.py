@@ -218,7 +218,7 @@ my password|my laptop|my account|review my|my pr|my pull request|help me
 slack channel|jira board|jira ticket|jira project|confluence page|wiki page
 the pr|this pr|that pr|in pr|pr review|review the pr|reviewing the pr|reviewing the patch|review the patch
 reviewing my|reviews my|my patch|pr is open|pr open|open pr|merge my|approve my pr|approve my patch
-difference between|differences between|any tips|tips for|tips on|same thing as|the same as a
+difference between|differences between|any tips|tips for|tips on
 code sample|code snippet|sample code|has feature|which feature
 patch notes|patch note
 meeting invite|meeting invites|calendar invite|calendar invites|meeting notes|the meeting|standup|offsite
@@ -254,7 +254,9 @@ _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
     "when did", "when was", "when were", "log into", "log in to", "sign into",
     # dates ("which day patch tuesday falls on")
-    "which day", "what day", "which date", "what date", "falls on"))
+    "which day", "what day", "which date", "what date", "falls on",
+    # products compared as such ("is a shared drive the same thing as a shared folder"), with no duty asked
+    "the same thing as", "same thing as"))
 _TRIVIA_NOUNS = frozenset("""limit limits version versions size sizes number quota quotas timeout timeouts duration
 concurrency connections throughput iops""".split())
 _TRIVIA_ASKS = frozenset("what whats which default max maximum latest current newest there higher increase raise bigger"

@@ -95,6 +95,10 @@ def _denied(toks: Sequence[str], i: int) -> bool:
     return bool(_DENIALS.intersection(before)) or any(p in _OPTED_OUT for p in zip(before, before[1:]))
 
 
+# words before a setting that only weakly say it is on ("a domain *with* automatic updates ..."): a state written
+# after the setting wins over them
+_WEAK_BEFORE = frozenset({"with", "have", "we", "using", "rely"})
+
 
 def _named_phrases(phrases: PhraseIndex, toks: Sequence[str]) -> list[tuple[str, ...]]:
     """The variant phrases a question names, in order, not counting denied ones, a name inside a longer one
@@ -105,10 +109,6 @@ def _named_phrases(phrases: PhraseIndex, toks: Sequence[str]) -> list[tuple[str,
             if not any((a <= i and j <= b and (a, b) != (i, j)) or (i < a < j < b and p[0] in _WEAK_BEFORE)
                        for a, b, _ in found)]
 
-
-# words before a setting that only weakly say it is on ("a domain *with* automatic updates ..."): a state written
-# after the setting wins over them
-_WEAK_BEFORE = frozenset({"with", "have", "we", "using", "rely"})
 
 # where the customer's choice about a provider task sits when not in the task's own aspect: the key that encrypts
 # data at rest is a key-management choice

@@ -442,6 +442,7 @@ def test_session_1343_frames(question, owner, provider):
     ("who runs the monday platform team sync now that alex left", Owner.unknown, None),
     ("who runs the daily directory sync to entra id", Owner.shared, "azure"),
     ("is a cosmos db container the same thing as a table in sql?", Owner.unknown, "azure"),
+    ("who backs up cloud sql, the same thing as for a vm?", Owner.shared, "gcp"),
     # an Elastic IP names AWS; "should we have turned on X" asks who turns it on
     ("who allows the health checker ips to reach our eips", Owner.customer, "aws"),
     ("files got overwritten in gcs - should we have enabled object versioning?", Owner.customer, "gcp"),
