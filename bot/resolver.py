@@ -585,8 +585,9 @@ class Resolver(NameFinding, RowMatching):
                      if t in GENERIC_RESOURCES and svc.provider in GENERIC_RESOURCES[t]), svc)
 
     def _heading_asks_otherwise(self, question: str, aspect: str) -> bool:
-        """The question is a short heading naming ``aspect`` and, after a dash or colon, words that name other rows but
-        not it ("alb resilience - if a load balancer node fails ..."): the heading only says what it is about."""
+        """The question opens with a short heading (up to three words before a dash or colon) and the words after it
+        name rows, but not ``aspect`` ("alb resilience - if a load balancer node fails ..."): ``aspect``, scored from
+        the heading, only says what the question is about."""
         m = _HEADING.match(question)
         if m is None:
             return False
