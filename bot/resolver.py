@@ -336,8 +336,9 @@ class Resolver(NameFinding, RowMatching):
             other = next((self.services[GENERIC_RESOURCES[t][svc.provider]] for t in toks
                           if t in ATTACHED_RESOURCES and svc.provider in GENERIC_RESOURCES[t]
                           and GENERIC_RESOURCES[t][svc.provider] != svc.id), None)
-        if svc and model is None:
-            model = svc.model
+        if svc and (model is None or (model is Model.on_prem and svc.model is Model.iaas and "selfhosted" in toks
+                                      and "onprem" not in toks)):
+            model = svc.model  # "self-hosted postgres *on ec2*": hosted by us on that service, not on premises
         if model is None:
             implied = MODEL_HINTS.find(toks)
             model = MODEL_HINTS[implied] if implied else None
@@ -536,7 +537,7 @@ class Resolver(NameFinding, RowMatching):
             return self._overview(question, toks, side, provider)
         if not scores and cat_sid and not off_topic and asks_a_duty(toks):
             # the service is named but no row or task keyword matched whole: its task the other words point at
-            near = self.tasks.closest_task(cat_sid, set(content))
+            near = self.tasks.closest_task(cat_sid, set(content) - _moves_onto_variant(toks, variant))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         if not scores:
@@ -735,6 +736,18 @@ _BY_DEFAULT = PhraseIndex([(("by", "default"), True), (("default", "on"), True)]
 _BUCKET_AS_CATEGORY = re.compile(r"['\"\u2018\u2019\u201c\u201d]\s+(?:bucket|buckets)\b|\bwhose\s+bucket\b", re.IGNORECASE)
 _MOVING = frozenset("moving migrating moved migrated switching switched".split())
 _LEAVING = (_MOVING - {"switching", "switched"}) | {"got", "came"}  # "we *moved off* ec2", "we *got off* m365"
+
+
+_MOVE_VERBS = frozenset("move moves moving moved switch switches switching switched migrate migrates migrating migrated".split())
+
+
+def _moves_onto_variant(toks: Sequence[str], variant: str | None) -> set[str]:
+    """The (stemmed) move verbs of "if we *move* our ecs tasks *to* fargate": with a variant named, a move onto it
+    only says which variant is asked about, not a duty ("who *moves* a pinned service up" keeps its verb)."""
+    if variant is None:
+        return set()
+    return {stem(t) for k, t in enumerate(toks) if t in _MOVE_VERBS and (k == 0 or toks[k - 1] != "who")
+            and "to" in toks[k + 1:k + 6]}
 
 
 def _moved_from(toks: Sequence[str]) -> range:

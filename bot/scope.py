@@ -50,7 +50,7 @@ MODEL_PHRASES: PhraseIndex = PhraseIndex({
     ("functions", "as", "a", "service"): Model.paas, ("caas",): Model.paas,
     ("container", "as", "a", "service"): Model.paas, ("containers", "as", "a", "service"): Model.paas,
     ("saas",): Model.saas, ("software", "as", "a", "service"): Model.saas,
-    ("onprem",): Model.on_prem, ("self", "hosted"): Model.on_prem,
+    ("onprem",): Model.on_prem, ("selfhosted",): Model.on_prem,
     ("own", "datacenter"): Model.on_prem, ("traditional", "datacenter"): Model.on_prem,
 })
 # words that only say "the model" after a model word ("in an iaas deployment"): taken out with it
@@ -72,7 +72,7 @@ MODEL_HINTS: PhraseIndex = PhraseIndex({
     ("vm",): Model.iaas, ("vms",): Model.iaas, ("virtual", "machine"): Model.iaas,
     ("virtual", "machines"): Model.iaas, ("self", "managed"): Model.iaas, ("lift", "and", "shift"): Model.iaas,
     ("bare", "metal"): Model.iaas, ("dedicated", "host"): Model.iaas, ("dedicated", "hosts"): Model.iaas,
-    ("self", "hosted"): Model.iaas, ("in", "our", "vpc"): Model.iaas, ("in", "our", "vnet"): Model.iaas,
+    ("selfhosted",): Model.iaas, ("in", "our", "vpc"): Model.iaas, ("in", "our", "vnet"): Model.iaas,
     **{(os_name, word): Model.iaas for os_name in ("windows", "linux")
            for word in ("server", "servers", "box", "boxes")},
     # third-party SaaS products people name when they mean "a SaaS app"

@@ -122,6 +122,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
+    # "self-hosted", "we self host it": one word, so its "host" is not the host a host OS runs on
+    ("self", re.compile(r"\bself[\s-]+host(?:ed|ing|s)?\b"), "selfhosted"),
     # a slash set off by spaces between two verbs in -s joins alternatives ("who renews */* rolls it"): "or", so the
     # second verb is not read as the first one's object
     (" / ", re.compile(r"(?<=[a-z]s)\s+/\s+(?=[a-z]+s\b)"), " or "),
