@@ -67,7 +67,11 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     "calendar reminder", "calendar reminders", "calendar alert", "calendar alerts",
     "go on our calendar", "goes on our calendar", "go on our ops calendar", "goes on our ops calendar",
     "on our ops calendar", "reminder in the calendar", "reminder in our calendar", "reminders in the calendar",
-    "reminder on the calendar", "reminder on our calendar"])
+    "reminder on the calendar", "reminder on our calendar",
+    # how much of a calendar staff may share outside the organization is a tenant setting
+    "calendar sharing", "calendar external sharing", "external calendar sharing", "calendar details", "share calendar",
+    "share calendars", "share their calendar", "share their calendars", "share full calendar", "sharing calendars",
+    "calendar sharing settings", "calendar sharing setting", "calendar visibility"])
 
 _EVICTION_WORDS = frozenset("evicted eviction evictions evict evicts".split())
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
@@ -228,6 +232,8 @@ monthly meetings|team meeting|team meetings|sync meeting|sync meetings|status me
 planning meetings|review meeting|review meetings|kickoff meeting|kickoff meetings|move the meeting|reschedule the meeting
 holiday request|holiday requests|holiday party|holiday schedule|holiday calendar|public holiday|public holidays
 holiday leave|holiday allowance|bank holiday|bank holidays
+cleanup party|clean up party|cleaning party|pizza party|team party|office party|launch party|release party|farewell party
+leaving party|birthday party|christmas party|xmas party|summer party|party tonight|party tomorrow|party on friday
 meeting room|meeting rooms|sync invite|sync invites|the invite|review invite|standup invite|move the invite
 cab invite|cab invites|cab meeting|cab meetings
 note taker|note takers|take notes|taking notes|takes notes|takes the notes|take the notes
@@ -327,12 +333,15 @@ def names_customer_assets(raw: Sequence[str]) -> bool:
             return True  # "incidents *inside our* aws *accounts*"
         if t == "our" and raw[i + 1:i + 2] in (["apps"], ["applications"]) and "data" in raw[i + 2:i + 5]:
             return True  # "for *our apps and data*"
+        if t == "our" and i and raw[i - 1] in _WATCHES and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3]):
+            return True  # "who *monitors our workloads*": watching what is ours
         if (t in _MADE_BY_US and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in {"apps", "applications", "workloads",
                                                                                  "code", "services"}):
             return True  # "incident response for *the apps we deploy*"
     return False
 
 
+_WATCHES = frozenset("monitor monitors monitoring watch watches watching".split())
 # what a customer does to make a thing its own ("the apps *we deploy*", "the workloads *we run*")
 _MADE_BY_US = frozenset("deploy deployed run ran build built write wrote ship shipped host hosted".split())
 
