@@ -462,3 +462,26 @@ def test_session_1343_frames(question, owner, provider):
 ])
 def test_session_1602_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # "self-hosted" is one word: its "host" is not the host under a host OS, and on an IaaS service it is that model
+    ("self hosted postgres on ec2 - who patches the os", Owner.customer, "aws"),
+    ("we self-host mongodb on ec2, who handles the os patching", Owner.customer, "aws"),
+    # a move onto a named variant only names the variant
+    ("if we move our ecs tasks to fargate do we still have to secure the hosts", Owner.provider, "aws"),
+    # threat detection halves by asset: watching our own workloads is ours
+    ("on gcp who monitors our workloads for threats", Owner.customer, "gcp"),
+    ("who detects threats against the aws infrastructure itself", Owner.provider, "aws"),
+    # a social event is not a duty; "party" alone still asks for a side
+    ("who's organizing the drive cleanup party on friday", Owner.unknown, None),
+    ("for the RACI: enforcing 2sv for all workspace users - accountable party?", Owner.customer, "gcp"),
+    # how much of a calendar staff may share outside is a tenant setting; Drive's sharing words name Workspace
+    ("who controls external calendar sharing in google workspace", Owner.customer, "gcp"),
+    ("drive external sharing - who decides what staff can share", Owner.customer, "gcp"),
+    ("who moves the calendar invite for the audit", Owner.unknown, None),
+    # Google Front Ends and per-rule logging of firewall policy rules are Google Cloud's terms
+    ("who opens the firewall for the gfe ranges to reach our backends", Owner.customer, "gcp"),
+])
+def test_session_1806_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
