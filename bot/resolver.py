@@ -488,7 +488,8 @@ class Resolver(NameFinding, RowMatching):
         # retention", "chooses which managed groups to use") sends "who sets / adds ..." to the customer's task beside it
         if (found is not None and cat_sid and found.task.owner_for(variant) == "provider"
                 and (not found.task.customer_does or found.task.customer_does.startswith(_SETTING_ONLY))
-                and asks_to_set(toks, self.duty)):
+                and not _ALWAYS_ON.search(found.task.provider_does) and asks_to_set(toks, self.duty)):
+            # (a thing the provider keeps always on has no switch of ours: "who has to enable admin activity logging")
             choice = self.tasks.customer_choice(cat_sid, found.task, variant, content)
             found = choice or found
         if (found is not None and _RELIABILITY in scores and found.task.owner_for(variant) != "shared"
@@ -694,6 +695,7 @@ def _leading_when(question: str, toks: list[str]) -> range | None:
 
 # a provider task's customer half that only sets its parameters ("Sets the window", "Chooses ...")
 _SETTING_ONLY = ("Sets ", "Chooses ")
+_ALWAYS_ON = re.compile(r"\b(?:cannot|can't|can not)\s+be\s+(?:turned\s+off|disabled|switched\s+off)|\balways[\s-]+on\b", re.I)
 _RUNTIME_PATCHING = "runtime_patching"
 _COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild
 _LANGUAGES = frozenset("java golang kotlin scala".split())
