@@ -58,11 +58,12 @@ time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which
 """) if p.strip())
 
 
-# products' feature names that hold an out-of-scope word (Azure DDoS Protection's and Shield Advanced's "cost protection"),
+# products' feature names that hold an out-of-scope word (Azure DDoS Protection's and Shield Advanced's "cost protection",
+# Cloud Armor Managed Protection Plus's "bill protection"),
 # and a reminder set for a duty ("do we need a *calendar reminder* to renew it"), or a duty put on our calendar ("zsk
 # rollover - does that *go on our ops calendar*?")
 _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
-    "cost protection", "payment hsm", "payment hsms", "payments hsm",  # and Azure's Payment HSM
+    "cost protection", "bill protection", "billing protection", "payment hsm", "payment hsms", "payments hsm",  # and Azure's Payment HSM
     "pod disruption budget", "pod disruption budgets", "disruption budget", "disruption budgets",  # Kubernetes PDBs
     "calendar reminder", "calendar reminders", "calendar alert", "calendar alerts",
     "go on our calendar", "goes on our calendar", "go on our ops calendar", "goes on our ops calendar",
