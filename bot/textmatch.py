@@ -268,9 +268,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                          r"disappear|disappears|disappeared|gone|vanish|vanishes|expire|expires|expired)\b[^.?!]{0,40}?"
                          r"\bafter\s+\d+\s+(?:days?|weeks?|months?)\b"), r"\g<0> retention"),
     # "resilience to *zone and region outages*", "survive az and region failures": reliability as a whole
-    ("region", re.compile(r"\b(?:zones?|azs?|availability\s+zones?)\s+(?:and|or|/)\s+regions?\s+(?:outages?|failures?|"
-                          r"goes\s+down|go\s+down|down)\b|\b(?:zones?|azs?)\s+(?:and|or|/)\s+region(?:al)?\s+"
-                          r"(?:outages?|failures?)\b"), r"\g<0> reliability"),
+    ("region", re.compile(r"\b(?:zones?|azs?|availability\s+zones?)(?:\s+(?:and|or)\s+|\s*/\s*)regions?\s+(?:outages?|"
+                          r"failures?|goes\s+down|go\s+down|down)\b|\b(?:zones?|azs?)(?:\s+(?:and|or)\s+|\s*/\s*)"
+                          r"region(?:al)?\s+(?:outages?|failures?)\b"), r"\g<0> reliability"),
     (("zone", "azs"), _SPREAD, r"across \1"),
     ("region", _SPREAD_REGIONS, r"across \1"),
     # "we didn't buy any ddos plan", "we don't have shield advanced": the variant without it ("no ddos plan")
