@@ -143,6 +143,16 @@ _HOLD_WORDS = frozenset("hold holds retention ediscovery preserve preservation".
 _ALERTING = frozenset("alert alerts alerting alarm alarms notification notifications metric metrics monitor monitoring".split())
 
 
+def _during_a_case(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    """A support case only says when something happens ("engineers touching our data *during a support case*"), not
+    what is asked (opening or paying for one)."""
+    return phrase[0] == "support" and phrase[-1] in _CASES and raw[max(0, i - 2):i] in (
+        ["during", "a"], ["during", "the"], ["during", "our"], ["in", "a"], ["for", "a"])
+
+
+_CASES = frozenset("case cases ticket tickets".split())
+
+
 def _in_a_purpose(raw: Sequence[str], i: int) -> bool:
     """The word sits in a purpose clause ("so oncall gets paged", "so that on call is paged") of a question about
     alerting: who is paged is why the alert is set up, not the topic."""
@@ -519,7 +529,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
            if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
     if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
-           for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
+           and not _during_a_case(raw, i, p) for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
     if _history(raw):
         return True

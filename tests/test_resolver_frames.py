@@ -480,8 +480,19 @@ def test_session_1602_frames(question, owner, provider):
     ("who controls external calendar sharing in google workspace", Owner.customer, "gcp"),
     ("drive external sharing - who decides what staff can share", Owner.customer, "gcp"),
     ("who moves the calendar invite for the audit", Owner.unknown, None),
-    # Google Front Ends and per-rule logging of firewall policy rules are Google Cloud's terms
+    # Google Front Ends and per-rule logging of firewall policy rules are Google Cloud's terms; "DLP policies" Microsoft's
     ("who opens the firewall for the gfe ranges to reach our backends", Owner.customer, "gcp"),
+    ("who writes the dlp policies that stop card numbers going out by email", Owner.customer, "azure"),
+    # security "as a whole" with a side named is the shared model itself
+    ("security on aws as a whole - aws's job or ours?", Owner.shared, "aws"),
+    # a provider task that is always on has no switch of ours
+    ("who has to enable admin activity audit logging on our gcp projects", Owner.provider, "gcp"),
+    # a row that depends on the model, asked of what we deploy ourselves: IaaS and PaaS both say ours
+    ("on aws who secures the apps we deploy ourselves", Owner.customer, "aws"),
+    # a feature named with an out-of-scope word ("bill protection") is still a duty
+    ("who enrolls our projects in cloud armor enterprise for the bill protection", Owner.customer, "gcp"),
+    # provider staff "touching our data"; a support case that only says when is no support-case question
+    ("microsoft engineers touching our data during a support case - who restricts that", Owner.provider, "azure"),
 ])
 def test_session_1806_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
