@@ -48,6 +48,8 @@ certificate worth it|certificate first|certification first|exam first|which cert
 ace certificate|pca exam|ace exam|associate cloud engineer|professional cloud|ace or the pca|pca or the ace
 worth it or should i|should i do ckad|ckad first|cka first|ace or pca|pca or ace|helps more for|for a cloud job|eng job
 engineer job|engineering job|job hunt|job hunting|job search|job interview
+solutions architect associate|solutions architect professional|sysops administrator associate|developer associate
+devops engineer professional|cloud practitioner|security specialty cert|advanced networking specialty
 specialty certificate|solutions architect first|architect first|associate first|or solutions architect|sysops first
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
