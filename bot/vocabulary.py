@@ -3,7 +3,8 @@
 
 A term is matched on the question's plain words (lowercase letters and digits, before the resolver's spelling
 fixes, so "2sv" and "gs://" are seen as typed), as a phrase; with ``context``, only when one of those words is in
-the question too ("subscription" is Azure's next to "owner" or "prod", not in "sns subscription"). A term never
+the question too ("subscription" is Azure's next to "owner" or "prod", not in "sns subscription"); with ``unless``, never
+when one of those words is ("*eks* private endpoint" is EKS's cluster endpoint, not Azure's private endpoint). A term never
 outranks a provider or a service the question names (see bot/resolver.py). ``check_services`` is run by
 ``srm validate``: every service a term names exists and is that provider's.
 """
@@ -30,11 +31,18 @@ class Term(BaseModel, extra="forbid"):
     provider: Provider
     service: str | None = None  # the service the term names, if one
     context: list[str] = Field(default_factory=list)  # one of these words must be in the question too
+    # none of these words may be: another stack's product that uses the same words ("*eks* private endpoint")
+    unless: list[str] = Field(default_factory=list)
     # a term another provider also uses in passing ("kms keys": Google writes "Cloud KMS keys"): any other
     # provider's term in the question outranks it
     weak: bool = False
     why: str = Field(min_length=10)  # the provider's own usage that makes the term its own
     source: str = Field(pattern=r"^https://")
+
+
+def _fits(term: Term, present: set[str]) -> bool:
+    """The question holds one of the term's context words (if it needs one) and none of its ``unless`` words."""
+    return (not term.context or bool(present & set(term.context))) and not present & set(term.unless)
 
 
 class ProviderVocabulary(BaseModel, extra="forbid"):
@@ -59,7 +67,7 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         first: Term | None = None
         for i, w in enumerate(words):
             for phrase, term in self._index.get(w, ()):
-                if tuple(words[i:i + len(phrase)]) == phrase and (not term.context or present & set(term.context)):
+                if tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present):
                     if first is None:
                         first = term
                     if not first.weak:
@@ -75,8 +83,7 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         words = plain_words(question)
         present = set(words)
         return (term for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
-                if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase
-                and (not term.context or present & set(term.context)))
+                if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present))
 
     def services_named(self, question: str, first: Service) -> str | None:
         """The service of a term of ``first``'s provider the question also uses, other than ``first``."""
