@@ -348,12 +348,12 @@ def names_customer_assets(raw: Sequence[str]) -> bool:
             return True  # "for *our apps and data*"
         if t == "our" and i and raw[i - 1] in _WATCHES and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3]):
             return True  # "who *monitors our workloads*": watching what is ours
-        if (t in _MADE_BY_US and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in {"apps", "applications", "workloads",
-                                                                                 "code", "services"}):
-            return True  # "incident response for *the apps we deploy*"
+        if t in _MADE_BY_US and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in _OURS_BY_MAKING:
+            return True  # "incident response for *the apps we deploy*", "ddos defense for *the stuff we run*"
     return False
 
 
+_OURS_BY_MAKING = frozenset("apps applications workloads code services stuff things systems".split())
 _WATCHES = frozenset("monitor monitors monitoring watch watches watching".split())
 # what a customer does to make a thing its own ("the apps *we deploy*", "the workloads *we run*")
 _MADE_BY_US = frozenset("deploy deployed run ran build built write wrote ship shipped host hosted".split())

@@ -567,11 +567,16 @@ class Resolver(NameFinding, RowMatching):
         if (answer.owner in (Owner.shared, Owner.depends) and svc is None and self._aspects[top_id].halves_by_asset
                 and names_customer_assets(toks)):  # "incident response for our own apps and data": the customer's half
             return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
-        if (answer.owner is Owner.depends and svc is None and model is None and names_customer_assets(toks)
-                and all(self._aspects[top_id].cell(m, prov).owner == Owner.customer for m in (Model.iaas, Model.paas))):
-            # "securing the os, packages and apps *we deploy ourselves*": what we deploy runs on IaaS or PaaS, where
-            # the row is ours (only a SaaS vendor's own app would move it)
-            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
+        if answer.owner is Owner.depends and svc is None and model is None and names_customer_assets(toks):
+            # "securing the os, packages and apps *we deploy ourselves*", "ddos defense for *the stuff we run*": what
+            # we deploy or run is on IaaS or PaaS (only a SaaS vendor's own app would move the row), so where those
+            # two cells agree, that is the answer
+            owners = {self._aspects[top_id].cell(m, prov).owner for m in (Model.iaas, Model.paas)}
+            if owners == {Owner.customer}:
+                return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
+            if len(owners) == 1:
+                return self.compose.aspect_answer(self._aspects[top_id], base, Model.iaas, prov, alts, cat_sid, variant,
+                                                  top_text)
         return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:

@@ -493,6 +493,15 @@ def test_session_1602_frames(question, owner, provider):
     ("who enrolls our projects in cloud armor enterprise for the bill protection", Owner.customer, "gcp"),
     # provider staff "touching our data"; a support case that only says when is no support-case question
     ("microsoft engineers touching our data during a support case - who restricts that", Owner.provider, "azure"),
+    # a row that depends on the model and agrees on IaaS and PaaS, asked of the stuff we run: that answer
+    ("ddos defense for the stuff we run on gcp, overall google's job or ours?", Owner.shared, "gcp"),
+    # AWS's physical and environmental controls; provider terms: customer gateway (AWS), prevention mode and private
+    # peering (Azure); another stack's product beside Azure's "private endpoint" keeps its own
+    ("aws - who handles physical and environmental security of the facilities", Owner.provider, "aws"),
+    ("is redundancy for the customer gateway device on us?", Owner.customer, "aws"),
+    ("waf is only logging, not blocking. who flips it to prevention mode", Owner.customer, "azure"),
+    ("gke private endpoint on - who limits which networks reach the control plane", Owner.customer, "gcp"),
+    ("is the aws solutions architect associate cert wrth it", Owner.unknown, "aws"),
 ])
 def test_session_1806_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
