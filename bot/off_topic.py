@@ -174,6 +174,8 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
                                     ["alerts"], ["integration"], ["integrations"])
     if t in {"lawsuit", "lawsuits"}:  # "legal hold on a leaver's mailbox *for a lawsuit*": why a hold is placed
         return prev in {"a", "the", "pending"} and bool(_HOLD_WORDS.intersection(raw))
+    if t in {"ceo", "ceos"}:  # "put *the ceo's mailbox* on hold", "*our ceo* keeps getting spoofed": a user of ours
+        return prev in {"our", "my"} or raw[i + 1:i + 2] == ["s"]
     if t in {"exam", "exams"}:  # "paused auto updates during *exam week*": a time of the year, not a certification
         return raw[i + 1:i + 2] in (["week"], ["weeks"], ["season"], ["period"], ["time"])
     if t in {"license", "licenses", "licence", "licences", "licensing"}:
