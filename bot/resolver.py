@@ -75,6 +75,7 @@ from bot.scope import (
     HEADLINES,
     MANAGED_RESOURCES,
     MODEL_HINTS,
+    ON_PREM_OVERVIEW,
     OVERVIEWS,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
@@ -541,6 +542,11 @@ class Resolver(NameFinding, RowMatching):
             near = self.tasks.closest_task(cat_sid, set(content) - _moves_onto_variant(toks, variant))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
+        if not scores and svc is None and model is Model.on_prem and model_stated and not off_topic and (
+                _WHOSE.intersection(toks) or asks_a_duty(toks)):
+            # "the on-prem bits connected to our azure tenant (dcs, servers), whose responsibility": what runs on
+            # premises is the customer's, whichever cloud it is connected to
+            return self._overview(question, toks, Owner.customer, prov, ON_PREM_OVERVIEW)
         if not scores:
             alts = self._suggest(content)
             hint = ", ".join(f"*{a.title}*" for a in alts) or "a topic such as *OS patching*, *MFA* or *backups*"
@@ -623,6 +629,7 @@ class Resolver(NameFinding, RowMatching):
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 
 
+_WHOSE = frozenset("who whose responsible responsibility accountable".split())
 _BESIDE = frozenset({"beside", "alongside"})  # (and "next to"): where the thing asked about sits, not the thing
 
 

@@ -237,6 +237,12 @@ COMPLIANCE_OVERVIEW = (
     "which regulations apply, your configuration, data handling, retention and the evidence for your auditors.")
 
 
+ON_PREM_OVERVIEW = (
+    "What runs on premises is yours, whichever cloud it is connected to: the building, hardware, network, operating "
+    "systems, identities (such as domain controllers synced to the cloud), applications and data. The cloud side of "
+    "the connection follows the usual split.")
+
+
 def compliance_as_a_whole(raw: Sequence[str], content: Iterable[str]) -> bool:
     """ "pci dss on google cloud, is that google's responsibility or ours?": a regulation (or compliance) as such, no
     duty under it (retention, residency, which controls apply), with the sides set against each other."""
