@@ -40,7 +40,7 @@ ours theirs""".split())
 _US_AGAINST_THEM = PhraseIndex((p, True) for p in (
     ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"), ("should", "we"),
     ("need", "we"), ("we", "need"), ("we", "have", "to"), ("we", "must"), ("are", "we"), ("for", "us"),
-    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will")))
+    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will"), ("on", "the", "hook")))
 
 
 _ACTS = frozenset(stem(w) for w in "do does did take takes handle handles handled cover covers".split()) | DOING_STEMS
@@ -61,6 +61,7 @@ def asks_for_material(toks: Sequence[str]) -> bool:
     whose job anything is."""
     material = (any((t in _MATERIAL or t in _SWAPPED_MATERIAL)
                     and not (t.startswith("example") and k and toks[k - 1] == "for")
+                    and toks[k + 1:k + 2] not in (["page"], ["pages"], ["repo"], ["doc"], ["docs"])  # where it came from
                     for k, t in enumerate(toks)) or _MATERIAL_PHRASES.find(toks) is not None
                 or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
                 or toks[:2] == ["can", "i"]  # "can i attach an ebs volume to two instances"
