@@ -502,6 +502,14 @@ def test_session_1602_frames(question, owner, provider):
     ("waf is only logging, not blocking. who flips it to prevention mode", Owner.customer, "azure"),
     ("gke private endpoint on - who limits which networks reach the control plane", Owner.customer, "gcp"),
     ("is the aws solutions architect associate cert wrth it", Owner.unknown, "aws"),
+    # sustainability is a row of its own (shared in the cloud); what runs on premises is ours whatever it connects to
+    ("cutting the carbon footprint of our aws workloads - whose responsibility", Owner.shared, "aws"),
+    ("on prem servers hooked up to our azure tenant - whose responsibility", Owner.customer, "azure"),
+    # "our ceo" is a user of ours; Teams Rooms devices name Microsoft 365; "on the hook" asks whose, an examples page
+    # a thing came from asks for no example
+    ("legal wants the ceo's mailbox on litigation hold in exchange online - us or microsoft", Owner.customer, "azure"),
+    ("who changes the local admin password on our teams rooms pcs", Owner.customer, "azure"),
+    ("we copied a deny scp from the aws examples page - is aws on the hook if it locks us out?", Owner.customer, "aws"),
 ])
 def test_session_1806_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
