@@ -74,7 +74,9 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     # how much of a calendar staff may share outside the organization is a tenant setting
     "calendar sharing", "calendar external sharing", "external calendar sharing", "calendar details", "share calendar",
     "share calendars", "share their calendar", "share their calendars", "share full calendar", "sharing calendars",
-    "calendar sharing settings", "calendar sharing setting", "calendar visibility"])
+    "calendar sharing settings", "calendar sharing setting", "calendar visibility",
+    # kinds of sensitive data a DLP rule looks for ("scanning for *tax ids*"), not a tax question
+    "tax id", "tax ids", "tax number", "tax numbers", "tax identification"])
 
 _EVICTION_WORDS = frozenset("evicted eviction evictions evict evicts".split())
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
@@ -179,9 +181,11 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     if t in {"exam", "exams"}:  # "paused auto updates during *exam week*": a time of the year, not a certification
         return raw[i + 1:i + 2] in (["week"], ["weeks"], ["season"], ["period"], ["time"])
     if t in {"license", "licenses", "licence", "licences", "licensing"}:
-        # (staying licence compliant is a duty: "who has to stay *license compliant*, us or amazon")
+        # (staying licence compliant is a duty: "who has to stay *license compliant*, us or amazon"; so is assigning
+        # the licences a feature needs to users: "do we have to *assign vault licenses* so data gets retained")
         return (prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
-                or raw[i + 1:i + 2] in (["compliant"], ["compliance"]))
+                or raw[i + 1:i + 2] in (["compliant"], ["compliance"])
+                or any(w in {"assign", "assigns", "assigned", "assigning"} for w in raw[max(0, i - 3):i]))
     return False
 
 

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.answer import Alternative
 from bot.duty import DutyFrame
 from bot.matrix import Aspect, Matrix, Model, Owner, Provider
-from bot.scope import HEADLINES, PROVIDER_STEMS, degenerate
+from bot.scope import HEADLINES, PROVIDER_STEMS, PhraseIndex, degenerate
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
 
 # "*securing* the code we deploy" asks about code security: the verb stands for the noun's keyword word too
@@ -28,6 +28,12 @@ class _Keyword:
     text: str
     tokens: tuple[str, ...]
     weight: float
+
+
+# words after a shared headline that place it on the provider's own layer
+_OF_THE_UNDERLYING = PhraseIndex((p, True) for p in (
+    ("of", "the", "underlying"), ("of", "the", "cloud", "infrastructure"), ("of", "the", "infrastructure"),
+    ("of", "the", "platform", "itself"), ("of", "the", "service", "itself")))
 
 
 class RowMatching:
@@ -124,6 +130,9 @@ class RowMatching:
         """AWS's headline split asked as such; "*application layer* security in the cloud" asks about a topic."""
         for i, phrase in HEADLINES.occurrences(toks):
             if HEADLINES[phrase] is Owner.shared:  # "IT controls", "security and compliance": the split as a whole
+                if _OF_THE_UNDERLYING.find(toks[i + len(phrase):i + len(phrase) + 5]) is not None:
+                    continue  # "... security and compliance *of the underlying cloud infrastructure*": the provider's
+                    # layer is asked (the rows answer it), not the split as a whole
                 return phrase
             before = [t for t in toks[:i] if t not in STOP_WORDS]
             prev = stem(before[-1]) if before else ""
