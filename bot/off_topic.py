@@ -86,7 +86,8 @@ _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
 _TIER_NOUNS = frozenset("tier tiers plan plans sku skus edition editions version option offering add addon addons".split())
 _BETWEEN_NOT = frozenset("us we i actually even having".split())
-_BESIDE_BUYING = frozenset("turn enable activate renew rotate install manage maintain upload import switch set setup configure".split())
+_BESIDE_BUYING = frozenset(w + end for w in """turn enable activate renew rotate install manage maintain upload import switch
+set setup configure""".split() for end in ("", "s")) - {"switchs"} | {"switches"}  # ("who buys *and installs* the cert")
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
                                r"protect|mitigating|mitigate|covering it|providing|provide|give|gives|giving|issue|issues)\b"
