@@ -510,6 +510,12 @@ def test_session_1602_frames(question, owner, provider):
     ("legal wants the ceo's mailbox on litigation hold in exchange online - us or microsoft", Owner.customer, "azure"),
     ("who changes the local admin password on our teams rooms pcs", Owner.customer, "azure"),
     ("we copied a deny scp from the aws examples page - is aws on the hook if it locks us out?", Owner.customer, "aws"),
+    # a shared headline placed on the provider's layer; data kinds and licence assignment are duties; buying beside a
+    # duty verb asks the duty
+    ("security and compliance of the underlying infrastructure on aws - whose job", Owner.provider, "aws"),
+    ("drive dlp scanning for tax ids before files get shared out, whose job", Owner.customer, "gcp"),
+    ("do we have to assign vault licenses so people's data gets retained", Owner.customer, "gcp"),
+    ("hybrid exchange: who buys and installs the third-party cert on the on-prem servers", Owner.customer, "azure"),
 ])
 def test_session_1806_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
