@@ -86,8 +86,9 @@ _BUY = frozenset("buy buys buying bought".split())
 _NEGATIONS = frozenset("t not never without nt no".split())
 _TIER_NOUNS = frozenset("tier tiers plan plans sku skus edition editions version option offering add addon addons".split())
 _BETWEEN_NOT = frozenset("us we i actually even having".split())
-_BESIDE_BUYING = frozenset(w + end for w in """turn enable activate renew rotate install manage maintain upload import switch
-set setup configure""".split() for end in ("", "s")) - {"switchs"} | {"switches"}  # ("who buys *and installs* the cert")
+# duty verbs that, beside buying, make the duty the question ("do we have to buy and renew ...", "who buys *and installs*")
+_BESIDE_BUYING = frozenset("""turn turns enable enables activate activates renew renews rotate rotates install installs
+manage manages maintain maintains upload uploads import imports switch switches set sets setup configure configures""".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
                                r"protect|mitigating|mitigate|covering it|providing|provide|give|gives|giving|issue|issues)\b"
@@ -148,14 +149,14 @@ _HOLD_WORDS = frozenset("hold holds retention ediscovery preserve preservation".
 _ALERTING = frozenset("alert alerts alerting alarm alarms notification notifications metric metrics monitor monitoring".split())
 
 
+_CASES = frozenset("case cases ticket tickets".split())
+
+
 def _during_a_case(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
     """A support case only says when something happens ("engineers touching our data *during a support case*"), not
     what is asked (opening or paying for one)."""
     return phrase[0] == "support" and phrase[-1] in _CASES and raw[max(0, i - 2):i] in (
         ["during", "a"], ["during", "the"], ["during", "our"], ["in", "a"], ["for", "a"])
-
-
-_CASES = frozenset("case cases ticket tickets".split())
 
 
 def _in_a_purpose(raw: Sequence[str], i: int) -> bool:
