@@ -162,6 +162,9 @@ def test_vocabulary_term_needs_its_context_and_yields_to_a_named_service():
     assert RESOLVER.who_owns("who manages access to the pub/sub subscription").service == "gcp_pubsub"
     # a provider named outright wins over the term
     assert RESOLVER.who_owns("who rotates kms keys on google cloud").provider.value == "gcp"
+    # a word the term lists under `unless` stops it: EKS's own private endpoint is not Azure's
+    assert VOCABULARY.find("who sets up the private endpoint for our storage account").provider.value == "azure"
+    assert VOCABULARY.find("eks private endpoint on - who creates the dns records") is None
 
 
 def test_vocabulary_term_names_its_service_once_its_provider_is_named():
