@@ -542,8 +542,8 @@ class Resolver(NameFinding, RowMatching):
             near = self.tasks.closest_task(cat_sid, set(content) - _moves_onto_variant(toks, variant))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
-        if not scores and svc is None and model is Model.on_prem and model_stated and not off_topic and (
-                _WHOSE.intersection(toks) or asks_a_duty(toks)):
+        if not scores and svc is None and model is Model.on_prem and model_stated and not off_topic and _WHOSE.intersection(
+                toks):
             # "the on-prem bits connected to our azure tenant (dcs, servers), whose responsibility": what runs on
             # premises is the customer's, whichever cloud it is connected to
             return self._overview(question, toks, Owner.customer, prov, ON_PREM_OVERVIEW)

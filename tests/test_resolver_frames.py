@@ -505,6 +505,7 @@ def test_session_1602_frames(question, owner, provider):
     # sustainability is a row of its own (shared in the cloud); what runs on premises is ours whatever it connects to
     ("cutting the carbon footprint of our aws workloads - whose responsibility", Owner.shared, "aws"),
     ("on prem servers hooked up to our azure tenant - whose responsibility", Owner.customer, "azure"),
+    ("our on-prem batch job failed", Owner.unknown, None),  # (no one is asked about)
     # "our ceo" is a user of ours; Teams Rooms devices name Microsoft 365; "on the hook" asks whose, an examples page
     # a thing came from asks for no example
     ("legal wants the ceo's mailbox on litigation hold in exchange online - us or microsoft", Owner.customer, "azure"),
