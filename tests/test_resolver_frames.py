@@ -517,6 +517,8 @@ def test_session_1602_frames(question, owner, provider):
     ("drive dlp scanning for tax ids before files get shared out, whose job", Owner.customer, "gcp"),
     ("do we have to assign vault licenses so people's data gets retained", Owner.customer, "gcp"),
     ("hybrid exchange: who buys and installs the third-party cert on the on-prem servers", Owner.customer, "azure"),
+    # a key version beside "kms" is Cloud KMS's (AWS KMS rotates key material inside one key)
+    ("kms auto rotation is set on our key - once the period hits, who creates the new key version?", Owner.provider, "gcp"),
 ])
 def test_session_1806_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
