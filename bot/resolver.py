@@ -570,19 +570,19 @@ class Resolver(NameFinding, RowMatching):
         split = answer.owner in (Owner.shared, Owner.depends) or (answer.assumption and answer.owner is Owner.customer)
         if split and svc is None and names_provider_layer(toks):
             return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
-        if (answer.owner in (Owner.shared, Owner.depends) and svc is None and self._aspects[top_id].halves_by_asset
-                and names_customer_assets(toks)):  # "incident response for our own apps and data": the customer's half
-            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
-        if answer.owner is Owner.depends and svc is None and model is None and names_customer_assets(toks):
-            # "securing the os, packages and apps *we deploy ourselves*", "ddos defense for *the stuff we run*": what
-            # we deploy or run is on IaaS or PaaS (only a SaaS vendor's own app would move the row), so where those
-            # two cells agree, that is the answer
-            owners = {self._aspects[top_id].cell(m, prov).owner for m in (Model.iaas, Model.paas)}
-            if owners == {Owner.customer}:
-                return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
-            if len(owners) == 1:
-                return self.compose.aspect_answer(self._aspects[top_id], base, Model.iaas, prov, alts, cat_sid, variant,
-                                                  top_text)
+        if answer.owner in (Owner.shared, Owner.depends) and svc is None and names_customer_assets(toks):
+            aspect = self._aspects[top_id]
+            if aspect.halves_by_asset:  # "incident response for our own apps and data": the customer's half
+                return self.compose.half(answer, aspect, model, prov, Owner.customer)
+            if answer.owner is Owner.depends and model is None:
+                # "securing the os, packages and apps *we deploy ourselves*", "ddos defense for *the stuff we run*":
+                # what we deploy or run is on IaaS or PaaS (only a SaaS vendor's own app would move the row), so where
+                # those two cells agree, that is the answer
+                owners = {aspect.cell(m, prov).owner for m in (Model.iaas, Model.paas)}
+                if owners == {Owner.customer}:
+                    return self.compose.half(answer, aspect, model, prov, Owner.customer)
+                if len(owners) == 1:
+                    return self.compose.aspect_answer(aspect, base, Model.iaas, prov, alts, cat_sid, variant, top_text)
         return answer
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:
@@ -757,7 +757,7 @@ _MOVING = frozenset("moving migrating moved migrated switching switched".split()
 _LEAVING = (_MOVING - {"switching", "switched"}) | {"got", "came"}  # "we *moved off* ec2", "we *got off* m365"
 
 
-_MOVE_VERBS = frozenset("move moves moving moved switch switches switching switched migrate migrates migrating migrated".split())
+_MOVE_VERBS = _MOVING | frozenset("move moves switch switches migrate migrates".split())
 
 
 def _moves_onto_variant(toks: Sequence[str], variant: str | None) -> set[str]:
