@@ -50,6 +50,11 @@ thing things part parts bit bits side work""".split()) | frozenset(  # and the c
 # people: a duty is done to a system, not to a person ("patch *me* into the bridge")
 _PEOPLE = frozenset("""me him her myself yourself someone somebody anyone anybody everyone everybody people person
 guy guys folks""".split())
+# people from outside, kept out or let in ("who restricts *external people* getting into the shared drives"): a duty
+# of access control, not one done to a person
+_OUTSIDERS = frozenset("external outside guest guests unauthorized anonymous random public unknown".split())
+_GATES = frozenset("""restrict restricts restricting block blocks blocking stop stops stopping prevent prevents preventing
+allow allows allowing let lets letting limit limits limiting keep keeps keeping deny denies denying ban bans""".split())
 
 # words that end a noun phrase besides prepositions: pronouns, question words, time words
 _NP_END = frozenset("""we us you they it i our their my your who whom whose what which when where why how that this
@@ -268,6 +273,8 @@ class DutyFrame:
             # "who has the spare yubikey" asks where a thing is; "whose job was it *to have* prevention on" a duty
             if verb in _HOLDS and phrase[-1] not in _RIGHTS and phrase[-1] not in _DATA_HELD and not _to_hold(toks):
                 return True
+            if phrase[-1] in _PEOPLE and len(phrase) > 1 and phrase[-2] in _OUTSIDERS and verb in _GATES:
+                return False  # "who *restricts external people* getting into our shared drives": access control
             return not self._is_topic(phrase[-1], short)
         return self.asks_a_fact(toks)
 

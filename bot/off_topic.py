@@ -78,6 +78,17 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     # kinds of sensitive data a DLP rule looks for ("scanning for *tax ids*"), not a tax question
     "tax id", "tax ids", "tax number", "tax numbers", "tax identification"])
 
+# a suite's calendar named beside one of the tenant's data-protection settings ("calendar events with sensitive stuff -
+# who sets up *dlp* for that"): the product, not a meeting put on someone's calendar
+_TENANT_SETTING_WORDS = frozenset("dlp retention vault ediscovery hold holds cse encryption encrypted audit".split())
+
+
+def _calendar_as_the_suite(raw: Sequence[str]) -> bool:
+    """The suite's calendar beside a data-protection setting, not a person's calendar ("add the dlp review *to my
+    calendar*")."""
+    return bool(_TENANT_SETTING_WORDS.intersection(raw)) and any(
+        t == "calendar" and not (i and raw[i - 1] in {"my", "your", "to", "on", "in"}) for i, t in enumerate(raw))
+
 _EVICTION_WORDS = frozenset("evicted eviction evictions evict evicts".split())
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
 _PAY_STEMS = frozenset(stem(w) for w in _PAY)
@@ -527,6 +538,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
     if words:  # "ddos *cost protection*" names a feature, not a bill
         words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}
+    if words and _calendar_as_the_suite(raw):  # "*dlp* for *calendar* events"
+        words = words - {stem("calendar")}
     if words:  # "the *billing* db", "a table for *orders*": the name of the customer's workload, not the topic
         words = words - {stem(raw[i]) for i in range(len(raw)) if _names_a_workload(raw, i)}
     if words:  # "do we get *paged to* swap it", "whose problem is the *ibm license*": a duty, not on-call or a bill
