@@ -290,7 +290,7 @@ _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     # syntax and format ("is it written 30d or 720h")
     "is it written", "how is it written", "written as", "docs are confusing", "what format", "which format",
     # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
-    "when did", "when was", "when were", "log into", "log in to", "sign into",
+    "when did", "when was", "when were", "whne did", "wehn did", "wen did", "whn did", "whne was", "wen was", "log into", "log in to", "sign into",
     # dates ("which day patch tuesday falls on")
     "which day", "what day", "which date", "what date", "falls on",
     # products compared as such ("is a shared drive the same thing as a shared folder"), with no duty asked
@@ -554,9 +554,24 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
            and not _during_a_case(raw, i, p) for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
-    if _history(raw):
+    if _history(raw) or _picks_a_cert(raw):
         return True
     return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
+
+
+_CERT_WORDS = frozenset("certificate certificates certification certifications exam exams".split())  # ("cert" is
+# normalized to "certificate")
+_ORDER_WORDS = frozenset("first next worth".split())
+# the roles certifications are named after ("data *engineer* cert", "database *specialty*"), not a TLS certificate's
+_CERT_ROLES = frozenset("""engineer architect specialty associate professional practitioner administrator developer analyst
+sysops devops""".split())
+
+
+def _picks_a_cert(raw: Sequence[str]) -> bool:
+    """A person choosing which certification to take ("shud *i* do the data engineer *cert* or the database specialty
+    one *first*?"): a career question, unless it also asks whose duty something is."""
+    return ("i" in raw and bool(_CERT_WORDS.intersection(raw)) and bool(_ORDER_WORDS.intersection(raw))
+            and bool(_CERT_ROLES.intersection(raw)) and not _ASKS_WHOSE.intersection(raw))
 
 
 _LAUNCH_WORDS = frozenset("launch launched launching founded invented introduced released debuted".split())
@@ -566,8 +581,11 @@ _YEAR = re.compile(r"^(?:19[89]\d|20[0-2]\d)$")
 def _history(raw: Sequence[str]) -> bool:
     """A question about a launch in a past year, asked in the past ("who *was* responsible for *launching* s3 *back in
     2006*"): history."""
-    return bool(_LAUNCH_WORDS.intersection(raw)) and bool({"was", "were"}.intersection(raw)) and any(
-        _YEAR.match(t) and i and raw[i - 1] in {"in", "back", "since"} for i, t in enumerate(raw))
+    if not (_LAUNCH_WORDS.intersection(raw) and {"was", "were", "did"}.intersection(raw)):
+        return False
+    # "did google launch app engine*, 2008*?": a year after "did ... launch" is history too
+    return any(_YEAR.match(t) and i and (raw[i - 1] in {"in", "back", "since"} or "did" in raw[:i])
+               for i, t in enumerate(raw))
 
 
 # "*per-user* filtering", "per user access": who sees what, not a price per user
