@@ -114,7 +114,9 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     # "or is *the paid tier* automatic": a tier's name, not a payment ("paid" read as a word of paying otherwise)
     at = [i for i, t in enumerate(raw) if t in _PAY and not (
         t == "paid" and raw[i - 1:i] in (["the"], ["a"], ["our"]) and raw[i + 1:i + 2] and raw[i + 1] in _TIER_NOUNS)]
-    if all(i and (raw[i - 1] in _NEGATIONS or (i >= 2 and raw[i - 2] in _NEGATIONS and raw[i - 1] in _BETWEEN_NOT))
+    if all(i and (raw[i - 1] in _NEGATIONS or (i >= 2 and raw[i - 2] in _NEGATIONS and raw[i - 1] in _BETWEEN_NOT)
+                  # "*no* ddos *plan bought*": a tier named as not bought
+                  or (raw[i - 1] in _TIER_NOUNS and bool(_NEGATIONS.intersection(raw[max(0, i - 4):i - 1]))))
            for i in at):  # "*without us buying* a plan"
         return True
     # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already;
