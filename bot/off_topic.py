@@ -83,10 +83,14 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
 _TENANT_SETTING_WORDS = frozenset("dlp retention vault ediscovery hold holds cse encryption encrypted audit".split())
 
 
+# a meeting about the setting ("who sent the calendar invite for the dlp *review*")
+_MEETING_WORDS = frozenset("review reviews meeting meetings sync call calls session sessions workshop demo standup".split())
+
+
 def _calendar_as_the_suite(raw: Sequence[str]) -> bool:
     """The suite's calendar beside a data-protection setting, not a person's calendar ("add the dlp review *to my
-    calendar*")."""
-    return bool(_TENANT_SETTING_WORDS.intersection(raw)) and any(
+    calendar*") nor a meeting about the setting."""
+    return bool(_TENANT_SETTING_WORDS.intersection(raw)) and not _MEETING_WORDS.intersection(raw) and any(
         t == "calendar" and not (i and raw[i - 1] in {"my", "your", "to", "on", "in"}) for i, t in enumerate(raw))
 
 _EVICTION_WORDS = frozenset("evicted eviction evictions evict evicts".split())
@@ -292,7 +296,8 @@ _HOW_TO = PhraseIndex((tuple(p.split()), True) for p in (
     # syntax and format ("is it written 30d or 720h")
     "is it written", "how is it written", "written as", "docs are confusing", "what format", "which format",
     # history and personal sign-in, not duties ("when did aws launch kms", "which tenant should i log into")
-    "when did", "when was", "when were", "whne did", "wehn did", "wen did", "whn did", "whne was", "wen was", "log into", "log in to", "sign into",
+    "when did", "when was", "when were", "whne did", "wehn did", "wen did", "whn did", "whne was", "wen was",
+    "log into", "log in to", "sign into",
     # dates ("which day patch tuesday falls on")
     "which day", "what day", "which date", "what date", "falls on",
     # products compared as such ("is a shared drive the same thing as a shared folder"), with no duty asked
@@ -479,7 +484,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     version and limit trivia with no word about whose job it is."""
     if _PHYSICAL_THINGS.intersection(raw) or _events(raw):
         return True
-    if any(not _cited(raw, i) for i, _ in _NOT_A_DUTY_PHRASES.occurrences(raw)):
+    if any(not _cited(raw, i) and not (p[0] == "calendar" and _calendar_as_the_suite(raw))  # "dlp for *calendar invites*"
+           for i, p in _NOT_A_DUTY_PHRASES.occurrences(raw)):
         return True
     # "which sdk version should we use" is trivia; "who upgrades the beam *sdk version*" asks whose upkeep it is
     if _VERSION_PHRASES.find(raw) is not None and not (_ASKS_WHOSE.intersection(raw) and _UPKEEP.intersection(raw)):

@@ -546,9 +546,11 @@ _TRAILING_PURPOSE = re.compile(r"\s[-\u2013\u2014]+\s+(?:need|needed|needs|for|w
 
 # Chat around the question, read past for the whole message before anything else (the trailing purpose above is
 # only left out of the words that ask). A preface of chat before a colon or a dash ("*sorry if this was asked
-# before:* ...", "*following up on yesterday's thread -* ...", "*quick one for the sec team:* ...")
+# before:* ...", "*following up on yesterday's thread -* ...", "*quick one for the sec team:* ...", "*bumping this* -";
+# not "bumping our eks cluster to the next version - ...", a version bump)
 _LEADING_CHAT = re.compile(
-    r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping|sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
+    r"^\s*(?:following[- ]up|follow[- ]up|circling back|bumping(?=\s+(?:this|my|again|up|it|the\s+(?:thread|question|q))\b)|"
+    r"sorry\s+(?:if|for|to)|quick\s+(?:one|q|question)|qq|"
     r"(?:dumb|silly|noob|newbie|random)\s+(?:q|question)|(?:hey|hi|hello)\s+(?:all|team|folks|everyone|y'?all))"
     r"\b[^-\u2013\u2014:?]{0,60}?(?:\s[-\u2013\u2014]+\s+|:\s+)", re.IGNORECASE)
 # ... or after a closing dash ("... - *want to get the runbook right*", "... - *need this for the audit*")
@@ -693,8 +695,8 @@ def is_swap_typo(a: str, b: str) -> bool:
 
 def _different_words(a: str, b: str) -> bool:
     """One word is the other with a negating prefix ("supported"/"unsupported", "public"/"nonpublic") or a leading
-    "a" ("across"/"cross", "aside"/"side") or one letter more in front of a short word ("reach"/"breach"), or the two are different words that only look alike ("residency" is where
-    data lives, not "resiliency")."""
+    "a" ("across"/"cross", "aside"/"side") or one letter more in front of a short word ("reach"/"breach"), or the two
+    are different words that only look alike ("residency" is where data lives, not "resiliency")."""
     short, long_ = sorted((a, b), key=len)
     return (any(long_ == p + short for p in ("un", "non", "in", "dis", "a"))
             # a short word with one more letter in front is another word ("reach"/"breach"), not a typo of it
