@@ -80,7 +80,7 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
 
 # a suite's calendar named beside one of the tenant's data-protection settings ("calendar events with sensitive stuff -
 # who sets up *dlp* for that"): the product, not a meeting put on someone's calendar
-_TENANT_SETTING_WORDS = frozenset("dlp retention vault ediscovery hold holds cse encryption encrypted audit".split())
+_TENANT_SETTING_WORDS = frozenset("dlp retention vault ediscovery cse encryption encrypted".split())
 
 
 # a meeting about the setting ("who sent the calendar invite for the dlp *review*")

@@ -522,3 +522,39 @@ def test_session_1602_frames(question, owner, provider):
 ])
 def test_session_1806_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a suite's calendar beside a data-protection setting is the product; a person's calendar and a meeting about the
+    # setting are not
+    ("calendar events with sensitive stuff in the description - who sets up dlp for that", Owner.customer, None),
+    ("card numbers getting pasted into calendar invites, who sets up the dlp for calendar", Owner.customer, None),
+    ("add the dlp review to my calendar", Owner.unknown, None),
+    ("who sent the calendar invite for the dlp review", Owner.unknown, None),
+    # people from outside kept out is access control, not a duty done to a person
+    ("who restricts external people getting into our shared drives content", Owner.customer, "gcp"),
+    ("can someone patch me into the bridge", Owner.unknown, None),
+    # suspicious mail and the inbox name the provider's mail suite once the provider is named
+    ("who decides if suspicious mail goes to spam or stays in the inbox with a warning banner, us or google",
+     Owner.customer, "gcp"),
+    # a short word with one more letter in front is another word ("reach" is not "breach")
+    ("gcp vpc: locking down which ports reach our vms, is that on us", Owner.customer, "gcp"),
+    # history asked with "did" and a year; choosing which role certification to take first is a career question
+    ("whne did google launch app engine, 2008?", Owner.unknown, "gcp"),
+    ("shud i do the aws data engineer cert or the database specialty one first?", Owner.unknown, "aws"),
+    # AWS's own sentence: the security configuration of the services we use is ours
+    ("security settings and admin config of the aws services we turn on - us or aws?", Owner.customer, "aws"),
+    # a tier named as not bought is no purchase; the always-on default protection has nothing of ours to configure
+    ("no ddos plan bought, just default ddos infrastructure protection on our public ips - who configures and runs the "
+     "mitigation", Owner.provider, "azure"),
+    # Azure Functions' deployment kinds, and Seamless SSO, name Azure without the service
+    ("functions code-only deploy on linux (no custom container) - who maintains the container it runs in",
+     Owner.provider, "azure"),
+    ("seamless sso: who rolls over the kerberos decryption key on the AZUREADSSO computer account", Owner.customer,
+     "azure"),
+    # "bumping" before a thing is a version bump, not chat; "or does google cover it" keeps the overview
+    ("bumping our eks cluster to the next k8s version - who upgrades what, us or aws", Owner.shared, "aws"),
+    ("is security on google cloud shared between us and google or does google cover it?", Owner.shared, "gcp"),
+])
+def test_session_2042_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
