@@ -527,10 +527,11 @@ def test_session_1806_frames(question, owner, provider):
 @pytest.mark.parametrize(("question", "owner", "provider"), [
     # a suite's calendar beside a data-protection setting is the product; a person's calendar and a meeting about the
     # setting are not
-    ("calendar events with sensitive stuff in the description - who sets up dlp for that", Owner.customer, None),
-    ("card numbers getting pasted into calendar invites, who sets up the dlp for calendar", Owner.customer, None),
-    ("add the dlp review to my calendar", Owner.unknown, None),
-    ("who sent the calendar invite for the dlp review", Owner.unknown, None),
+    # (Calendar beside DLP words is Google Workspace's: Microsoft's calendars are named with Outlook or Exchange)
+    ("calendar events with sensitive stuff in the description - who sets up dlp for that", Owner.customer, "gcp"),
+    ("card numbers getting pasted into calendar invites, who sets up the dlp for calendar", Owner.customer, "gcp"),
+    ("add the dlp review to my calendar", Owner.unknown, "gcp"),
+    ("who sent the calendar invite for the dlp review", Owner.unknown, "gcp"),
     # people from outside kept out is access control, not a duty done to a person
     ("who restricts external people getting into our shared drives content", Owner.customer, "gcp"),
     ("can someone patch me into the bridge", Owner.unknown, None),
