@@ -56,6 +56,12 @@ _OUTSIDERS = frozenset("external outside guest guests unauthorized anonymous ran
 _GATES = frozenset("""restrict restricts restricting block blocks blocking stop stops stopping prevent prevents preventing
 allow allows allowing let lets letting limit limits limiting keep keeps keeping deny denies denying ban bans""".split())
 
+# a meeting owned, run or sent ("who owns the weekly change advisory *meeting*"); not what a meeting keeps ("who keeps
+# the meeting *recordings*")
+_MEETINGS = frozenset("meeting meetings standup standups sync syncs offsite offsites retro retros".split())
+_RUNS_A_MEETING = frozenset("""owns own runs run chairs chair hosts host leads lead organizes organises organize
+organise schedules schedule sends send moves move books book""".split())
+
 # words that end a noun phrase besides prepositions: pronouns, question words, time words
 _NP_END = frozenset("""we us you they it i our their my your who whom whose what which when where why how that this
 these those last next yesterday today tonight tomorrow there here""".split())
@@ -273,6 +279,8 @@ class DutyFrame:
             # "who has the spare yubikey" asks where a thing is; "whose job was it *to have* prevention on" a duty
             if verb in _HOLDS and phrase[-1] not in _RIGHTS and phrase[-1] not in _DATA_HELD and not _to_hold(toks):
                 return True
+            if phrase[-1] in _MEETINGS and (verb is None or verb in _RUNS_A_MEETING):
+                return True  # "who owns the weekly network change advisory *meeting*": an event, not a duty
             if phrase[-1] in _PEOPLE and len(phrase) > 1 and phrase[-2] in _OUTSIDERS and verb in _GATES:
                 return False  # "who *restricts external people* getting into our shared drives": access control
             return not self._is_topic(phrase[-1], short)
