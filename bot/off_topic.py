@@ -81,8 +81,6 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
 # a suite's calendar named beside one of the tenant's data-protection settings ("calendar events with sensitive stuff -
 # who sets up *dlp* for that"): the product, not a meeting put on someone's calendar
 _TENANT_SETTING_WORDS = frozenset("dlp retention vault ediscovery cse encryption encrypted".split())
-
-
 # a meeting about the setting ("who sent the calendar invite for the dlp *review*")
 _MEETING_WORDS = frozenset("review reviews meeting meetings sync call calls session sessions workshop demo standup".split())
 
@@ -567,8 +565,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     return any(_asks_a_price(raw, i) for i in range(len(raw) - 2))
 
 
-_CERT_WORDS = frozenset("certificate certificates certification certifications exam exams".split())  # ("cert" is
-# normalized to "certificate")
+# ("cert" is normalized to "certificate")
+_CERT_WORDS = frozenset("certificate certificates certification certifications exam exams".split())
 _ORDER_WORDS = frozenset("first next worth".split())
 # the roles certifications are named after ("data *engineer* cert", "database *specialty*"), not a TLS certificate's
 _CERT_ROLES = frozenset("""engineer architect specialty associate professional practitioner administrator developer analyst
