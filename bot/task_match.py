@@ -162,6 +162,7 @@ class TaskIndex:
         self._variants: dict[str, PhraseIndex] = {}
         self._checks: dict[str, list[str]] = {}
         self._name_tokens: dict[str, frozenset[str]] = {}
+        self._baseline_only: dict[str, frozenset[str]] = {}
         # product and service names ("kms", "s3") name a thing, not which task of this service is meant
         # (words of one-word names only: "aws backup" does not make "backups" a product name)
         self._product_words = frozenset(stem(a[0]) for toks in self._aliases.values() for a in toks
@@ -207,6 +208,17 @@ class TaskIndex:
                     kws.append(TaskKeyword(task, text, toks, _weight(toks), frozenset(verbs),
                                            raw=frozenset(raw) if _PARTICLES.intersection(raw[1:]) else frozenset()))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
+        return found
+
+    def _baseline_only_tokens(self, service_id: str) -> frozenset[str]:
+        """Keyword tokens only the service's baseline-made tasks have: such a word ("connection strings in key vault")
+        says nothing for or against the tasks written for the service when loose words pick among them."""
+        found = self._baseline_only.get(service_id)
+        if found is None:
+            kws = self.keywords(service_id)[0]
+            own = {t for kw in kws if not kw.task.from_baseline for t in kw.tokens}
+            found = self._baseline_only[service_id] = frozenset(
+                t for kw in kws if kw.task.from_baseline for t in kw.tokens if t not in own)
         return found
 
     def catalogue_for(self, service_id: str | None, toks: Sequence[str]) -> tuple[str | None, str | None]:
@@ -363,9 +375,11 @@ class TaskIndex:
 
     def _closest(self, service_id: str, tasks: list[Task], matched: Iterable[str],
                  topic: Iterable[str]) -> TaskMatch | None:
+        tasks = [t for t in tasks if not t.from_baseline]
         if not tasks:
             return None
-        have = set(matched) - self.name_tokens(service_id) - set(topic) - _LIGHT_WORDS - self._product_words
+        have = (set(matched) - self._baseline_only_tokens(service_id)) - self.name_tokens(service_id) - set(topic) - _LIGHT_WORDS \
+            - self._product_words
         # a word the task does not cover counts against it: "alb certificate *renewal*" is not "TLS listeners"
         scored = sorted(((2 * len(have & words) - len(have), i) for i, t in enumerate(tasks)
                          for words in [self._task_words(service_id, t)]), reverse=True)
@@ -390,8 +404,9 @@ class TaskIndex:
 
     def _most_shared(self, service_id: str, tasks: list[Task], matched: Iterable[str]) -> TaskMatch | None:
         """Of ``tasks``, the one whose words share the most of the question's (names and light words left out);
-        none shared or a tie gives None."""
-        have = set(matched) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
+        none shared or a tie gives None. Tasks made from a baseline's rating are left out (keywords only)."""
+        tasks = [t for t in tasks if not t.from_baseline]
+        have = (set(matched) - self._baseline_only_tokens(service_id)) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
         covered = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(tasks)), reverse=True)
         if not covered or covered[0][0] < 1 or (len(covered) > 1 and covered[1][0] == covered[0][0]):
             return None

@@ -12,15 +12,23 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from bot.datafiles import DataFileError, read_yaml_files, validation_problems
 from bot.matrix import DATA_DIR, Matrix, Provider, ServiceCatalog
 
 TASKS_DIR = DATA_DIR / "tasks"
+BASELINES_FILE = "security_baselines.yml"  # beside the provider folders in TASKS_DIR
 TaskOwner = Literal["provider", "customer", "shared"]
 _ID = r"^[a-z0-9_]+$"
 _CCM = re.compile(r"^[A-Z]{3}-\d{2}$")  # CSA CCM v4 control ids look like "TVM-09"
+
+
+def _lowercase_phrases(v: list[str]) -> list[str]:
+    bad = [k for k in v if k != k.lower() or not k.strip()]
+    if bad:
+        raise ValueError(f"keywords must be lowercase phrases: {bad}")
+    return v
 
 
 class TaskSource(BaseModel, extra="forbid"):
@@ -49,14 +57,18 @@ class Task(BaseModel, extra="forbid"):
     checks: list[str] = Field(default_factory=list)
     ccm: str = ""
     disagreement: str = ""
+    # made from a security baseline's rating (Baselines), not written for the service: it answers only when one of
+    # its keywords is in the question, never as the nearest task by loose words
+    _from_baseline: bool = PrivateAttr(default=False)
+
+    @property
+    def from_baseline(self) -> bool:
+        return self._from_baseline
 
     @field_validator("keywords")
     @classmethod
     def _keywords_lowercase(cls, v: list[str]) -> list[str]:
-        bad = [k for k in v if k != k.lower() or not k.strip()]
-        if bad:
-            raise ValueError(f"keywords must be lowercase phrases: {bad}")
-        return v
+        return _lowercase_phrases(v)
 
     @field_validator("ccm")
     @classmethod
@@ -142,6 +154,98 @@ class TaskCatalog(BaseModel):
         return out
 
 
+class BaselineFeature(BaseModel, extra="forbid"):
+    """One feature a provider's per-service security baseline rates for every service (e.g. "Data at Rest
+    Encryption Using CMK"): the task it becomes, in our words, whoever configures it for a given service."""
+
+    id: str = Field(pattern=_ID)
+    baseline: str = Field(min_length=3)  # the feature's name in the baseline, for readers and `srm validate`
+    title: str = Field(min_length=3)
+    aspect: str
+    keywords: list[str] = Field(min_length=1)
+    provider_does: str = Field(min_length=3)  # the provider's part when the baseline gives it the provider
+    offered: str = Field(min_length=3)  # the provider's part when the customer configures it
+    customer_does: str = Field(min_length=3)
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_lowercase(cls, v: list[str]) -> list[str]:
+        return _lowercase_phrases(v)
+
+
+class BaselineService(BaseModel, extra="forbid"):
+    page: str = Field(pattern=r"^[a-z0-9-]+$")  # the baseline page's slug
+    name: str = Field(min_length=3)  # the service as the page names it
+    owners: dict[str, TaskOwner] = Field(min_length=1)  # feature id -> who configures it, as the page rates it
+
+
+class Baselines(BaseModel, extra="forbid"):
+    """``data/tasks/security_baselines.yml``: a provider's per-service security baselines. Each rated feature
+    becomes a task of that service (id ``baseline_<feature>``) unless the service's own file already has a task
+    of that id; the service's own tasks come first, so a hand-written task wins a tie."""
+
+    provider: str
+    source_title: str = Field(min_length=3)  # "{name}" is the service's name on the page
+    source_url: str = Field(pattern=r"^https?://\S+\{page\}\S*$")
+    features: list[BaselineFeature] = Field(min_length=1)
+    services: dict[str, BaselineService] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_features(self) -> "Baselines":
+        ids = [f.id for f in self.features]
+        problems = ["features: duplicate feature id"] if len(set(ids)) != len(ids) else []
+        for sid, svc in self.services.items():
+            problems += [f"services.{sid}.owners: unknown feature {fid!r}" for fid in svc.owners if fid not in ids]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def tasks_for(self, service_id: str) -> tuple[str, TaskSource, list[Task]]:
+        """(source key, the service's baseline page, one task per feature the page rates)."""
+        svc = self.services[service_id]
+        source = TaskSource(title=self.source_title.format(name=svc.name), url=self.source_url.format(page=svc.page))
+        tasks = []
+        for f in self.features:
+            owner = svc.owners.get(f.id)
+            if owner is None:
+                continue
+            task = Task(
+                id=f"baseline_{f.id}", title=f.title, aspect=f.aspect, owner=owner, keywords=f.keywords,
+                provider_does=f.offered if owner == "customer" else f.provider_does,
+                customer_does="" if owner == "provider" else f.customer_does, source="security_baseline")
+            task._from_baseline = True
+            tasks.append(task)
+        return "security_baseline", source, tasks
+
+
+def _add_baselines(catalog: TaskCatalog, root: Path, problems: list[str]) -> None:
+    path = root / BASELINES_FILE
+    if not path.is_file():
+        return
+    data = read_yaml_files(root, [path])[BASELINES_FILE]
+    try:
+        if isinstance(data, DataFileError):
+            raise data
+        baselines = Baselines.model_validate(data)
+    except DataFileError as exc:
+        problems += [f"{BASELINES_FILE}: {p}" for p in exc.problems]
+        return
+    except ValidationError as exc:
+        problems += [f"{BASELINES_FILE}: {p}" for p in validation_problems(data, exc)]
+        return
+    for sid in baselines.services:
+        key, source, tasks = baselines.tasks_for(sid)
+        st = catalog.by_service.get(sid)
+        if st is None:
+            catalog.by_service[sid] = ServiceTasks(service=sid, sources={key: source}, tasks=tasks)
+            catalog.files[sid] = BASELINES_FILE
+            catalog.folders[sid] = baselines.provider
+            continue
+        own = {t.id for t in st.tasks}
+        st.sources.setdefault(key, source)
+        st.tasks.extend(t for t in tasks if t.id not in own)
+
+
 def _load_file(data: Any, rel: str) -> ServiceTasks:
     if isinstance(data, DataFileError):
         raise DataFileError(rel, data.problems)
@@ -175,6 +279,7 @@ def load_tasks(root: Path | str = TASKS_DIR) -> TaskCatalog:
         catalog.by_service[st.service] = st
         catalog.files[st.service] = rel
         catalog.folders[st.service] = path.parent.name
+    _add_baselines(catalog, root, problems)
     if problems:
         raise DataFileError(root, problems)
     return catalog
