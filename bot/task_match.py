@@ -378,8 +378,8 @@ class TaskIndex:
         tasks = [t for t in tasks if not t.from_baseline]
         if not tasks:
             return None
-        have = (set(matched) - self._baseline_only_tokens(service_id)) - self.name_tokens(service_id) - set(topic) - _LIGHT_WORDS \
-            - self._product_words
+        have = (set(matched) - self._baseline_only_tokens(service_id) - self.name_tokens(service_id) - set(topic)
+                - _LIGHT_WORDS - self._product_words)
         # a word the task does not cover counts against it: "alb certificate *renewal*" is not "TLS listeners"
         scored = sorted(((2 * len(have & words) - len(have), i) for i, t in enumerate(tasks)
                          for words in [self._task_words(service_id, t)]), reverse=True)
@@ -406,7 +406,8 @@ class TaskIndex:
         """Of ``tasks``, the one whose words share the most of the question's (names and light words left out);
         none shared or a tie gives None. Tasks made from a baseline's rating are left out (keywords only)."""
         tasks = [t for t in tasks if not t.from_baseline]
-        have = (set(matched) - self._baseline_only_tokens(service_id)) - self.name_tokens(service_id) - _LIGHT_WORDS - self._product_words - _FILLER
+        have = (set(matched) - self._baseline_only_tokens(service_id) - self.name_tokens(service_id) - _LIGHT_WORDS
+                - self._product_words - _FILLER)
         covered = sorted(((len(have & self._task_words(service_id, t)), i) for i, t in enumerate(tasks)), reverse=True)
         if not covered or covered[0][0] < 1 or (len(covered) > 1 and covered[1][0] == covered[0][0]):
             return None
