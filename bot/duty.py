@@ -470,6 +470,17 @@ def placed_after(toks: Sequence[str]) -> dict[int, str]:
     return out
 
 
+def stated_with(toks: Sequence[str]) -> frozenset[str]:
+    """Participles of a leading "with X <participle>" phrase, which say the state the question starts from, not what
+    it asks ("with ddos network protection *enabled*, who tunes the mitigation thresholds")."""
+    ask = next((i for i, t in enumerate(toks) if t in ("who", "whose")), None)
+    start = next((i for i, t in enumerate(toks[:ask]) if t == "with"), None) if ask else None
+    if start is None:
+        return frozenset()
+    last = toks[ask - 1]  # the participle closes the phrase ("with cmek keys *rotated*"; not "*customermanaged* key")
+    return frozenset([last]) if ask - 1 > start + 1 and last.endswith("ed") and len(last) > 4 else frozenset()
+
+
 # short forms read as written first, spelled out only when that finds nothing (bot/resolver.py ``_find_task``)
 SHORT_FORMS: dict[str, tuple[str, ...]] = {"ha": ("high", "availability"), "dr": ("disaster", "recovery")}
 

@@ -50,6 +50,7 @@ from bot.duty import (
     compliance_purpose,
     placed_after,
     spell_out,
+    stated_with,
     wants_short_form,
     who_asks,
 )
@@ -153,11 +154,12 @@ class Resolver(NameFinding, RowMatching):
         # a participle placing the thing on another service ("*attached* to cloudfront") says where it sits
         state = frozenset(stem(w) for i, w in placed_after(toks).items() if w.endswith("ed")
                           and toks[i] in self._alias_by_first)
+        done = frozenset(stem(w) for w in stated_with(toks))
         if not any(used or ()):
-            return self.tasks.best(cat_sid, matched, written=toks, asked=asked, state=state)
+            return self.tasks.best(cat_sid, matched, written=toks, asked=asked, state=state, done=done)
         free_raw = [t for t, u in zip(toks, used or ()) if not u and t in raw]
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
-        return self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state)
+        return self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state, done=done)
 
     def _asks_of_itself(self, focus: list[str], svc: Service | None) -> bool:
         """ "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": the sentence that asks names a

@@ -276,14 +276,16 @@ class TaskIndex:
         return others[0] if len(others) == 1 else variant
 
     def best(self, service_id: str, matched: Iterable[str], free: set[str] | None = None,
-             written: Sequence[str] = (), asked: str | None = None, state: frozenset[str] = frozenset()
-             ) -> TaskMatch | None:
+             written: Sequence[str] = (), asked: str | None = None, state: frozenset[str] = frozenset(),
+             done: frozenset[str] = frozenset()) -> TaskMatch | None:
         """The heaviest task keyword all of whose tokens are in ``matched`` (stemmed, typo-expanded tokens).
         ``free``: what the question's words other than the service name match; a keyword's verb form
         ("who queried the table") is not supplied by a word of the service name ("big query").
         ``asked``: the (stemmed) duty word the question asks about; a keyword that holds it outranks one that
         holds a participle of ``state`` instead, which only says where the thing sits ("cert *attached* to
-        cloudfront, do we need to *renew* it")."""
+        cloudfront, do we need to *renew* it"), or that starts with a verb of ``done``, an action the question says
+        is already taken ("with network protection *enabled*, who *tunes* the thresholds": not "enable network
+        protection")."""
         have = set(matched)
         state = state - {asked}
         best: TaskKeyword | None = None
@@ -291,7 +293,7 @@ class TaskIndex:
         for kw in self.keywords(service_id)[0]:
             if not all(t in have for t in kw.tokens):
                 continue
-            rank = (not (asked is not None and state.intersection(kw.tokens)
+            rank = (not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
                          and not any(_same_word(asked, t) for t in kw.tokens)), kw.weight)
             if best is not None and rank <= best_rank:
                 continue
