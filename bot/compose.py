@@ -295,8 +295,9 @@ def _adjusted(owner: Owner, asked: list[str], task: Task) -> tuple[Owner, str]:
     if owner is not Owner.shared and task.provider_does and task.customer_does and _asks_who_does_what(asked):
         # "auto-upgrade off, node os cves now - *who does what*?": the split itself, both sides having a part
         return Owner.shared, "Both sides have a part: "
-    if owner is Owner.shared and asks_opt_in(asked, task.customer_does):
-        return Owner.customer, "Turning it on is yours. "  # "who turns on image scanning"
+    if owner is Owner.shared and asks_opt_in(asked, task.customer_does) and "shared" not in asked:
+        # "who turns on image scanning" (not "is enabling them *shared* or all on us": the split is asked)
+        return Owner.customer, "Turning it on is yours. "
     if owner is Owner.provider and task.customer_does and asks_who_opts_in(asked, task.customer_does):
         # "who turns on the service-managed failover": the provider fails over once it is on; turning it on is yours
         return Owner.customer, "Turning it on is yours. "

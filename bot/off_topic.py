@@ -124,7 +124,8 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     # "do we have to buy/turn on something": buying set beside switching it on asks whether it is there already;
     # "do we have to buy and renew a tls cert ourselves": beside a duty, the duty is asked
     # ("do we have to *pay for / turn on* anything": a verb right after "pay for" is its alternative, not what is paid for)
-    if all(_BESIDE_BUYING & set(raw[i + 1:i + 3]) if raw[i] in _BUY else
+    # ("do we need to buy anything *or configure* something": the alternative after "anything or")
+    if all(_BESIDE_BUYING & set(raw[i + 1:i + (4 if raw[i + 2:i + 3] == ["or"] else 3)]) if raw[i] in _BUY else
            raw[i + 1:i + 2] == ["for"] and _BESIDE_BUYING & set(raw[i + 2:i + 3]) for i in at):
         return True
     # "do we have to *set anything up or pay for it*": paying for the same thing ("it") as the other side of a setup
