@@ -104,6 +104,32 @@ from bot.vocabulary import ProviderVocabulary, load_vocabulary
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
            "default_resolver"]
 
+_OF_THE_CLOUD, _IN_THE_CLOUD = ("of", "the", "cloud"), ("in", "the", "cloud")
+_US = frozenset({"us", "we", "our", "ours"})
+
+
+def _contrast_side(toks: Sequence[str]) -> Owner | None:
+    """Both halves of the headline named ("security 'of' the cloud vs 'in' the cloud - *which side is us*"): the side
+    the words after them ask about; None when only one half is named or the rest names no side."""
+    spans = [i for i in range(len(toks) - 2) if tuple(toks[i:i + 3]) in (_OF_THE_CLOUD, _IN_THE_CLOUD)]
+    halves = {tuple(toks[i:i + 3]) for i in spans}
+    if len(halves) < 2:
+        return None
+    after = list(toks[max(spans) + 3:])
+    ask = next((k for k, t in enumerate(after) if t in ("who", "whose", "which")), 0)
+    rest = set(after[ask:])  # "... on aws - *who owns the 'in' part*": the words that ask, not where it runs
+    if rest & {"part", "half", "bit"}:  # the half itself named
+        if "in" in rest and "of" not in rest:
+            return Owner.customer
+        if "of" in rest and "in" not in rest:
+            return Owner.provider
+    if rest & _US and not rest & set(PROVIDER_WORDS):
+        return Owner.customer
+    if rest & set(PROVIDER_WORDS) and not rest & _US:
+        return Owner.provider
+    return None
+
+
 class Resolver(NameFinding, RowMatching):
     def __init__(self, matrix: Matrix, services: ServiceCatalog, owners: Owners | None = None,
                  tasks: TaskCatalog | None = None, vocabulary: ProviderVocabulary | None = None):
@@ -235,7 +261,7 @@ class Resolver(NameFinding, RowMatching):
                                                                  written=" ".join(question.lower().split()))
             stack = provider or (named_svc and named_svc.provider) or next(
                 (PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
-            owner = HEADLINES[headline]
+            owner = _contrast_side(toks) or HEADLINES[headline]
             if owner is Owner.customer and stack is None:
                 # "is security in the cloud ours or the vendor's? no particular service": AWS's phrase for the
                 # customer's side; asked of no provider, the customer's part varies with the service model
