@@ -475,7 +475,7 @@ def stated_with(toks: Sequence[str]) -> frozenset[str]:
     it asks ("with ddos network protection *enabled*, who tunes the mitigation thresholds")."""
     ask = next((i for i, t in enumerate(toks) if t in ("who", "whose")), None)
     start = next((i for i, t in enumerate(toks[:ask]) if t == "with"), None) if ask else None
-    if start is None:
+    if ask is None or start is None:
         return frozenset()
     last = toks[ask - 1]  # the participle closes the phrase ("with cmek keys *rotated*"; not "*customermanaged* key")
     return frozenset([last]) if ask - 1 > start + 1 and last.endswith("ed") and len(last) > 4 else frozenset()
