@@ -1,4 +1,5 @@
-"""Requests for material, not for an owner (pure): a command, its syntax or flags, a snippet, an example, a script,
+"""Requests for material, not for an owner (pure): a command, its syntax or flags, a snippet, an example, a script, a
+runbook or a link to one ("can u drop the link to the shared drive with the redshift runbook"),
 infrastructure code ("terraform for ..."), a best practice, a compatibility list, steps, a walk-through ("aws cli
 command to turn on versioning for a bucket", "kubectl command to drain an aks node before patching it", "walk me
 through setting a maintenance window on gke"), or a quantity opened by "how long" ("how long is the time travel
@@ -19,7 +20,7 @@ from bot.textmatch import stem
 
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
 _MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
-samples script scripts powershell kubectl oneliner walkthrough steps""".split())
+samples script scripts powershell kubectl oneliner walkthrough steps runbook runbooks playbook playbooks""".split())
 # a material word typed with two neighbouring letters swapped ("az cli *sytnax* to create a function app")
 _SWAPPED_MATERIAL = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in _MATERIAL if len(w) >= 5
                               for i in range(len(w) - 1) if w[i] != w[i + 1])
@@ -31,7 +32,8 @@ _MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
     ("compatible", "with"), ("compatibility", "matrix"), ("is", "there", "a", "way"),
     ("any", "way", "to"), ("worth", "it"), ("is", "it", "possible"),
     ("limit", "increase"), ("increase", "the", "limit"), ("raise", "the", "limit"),
-    ("link", "to", "the", "docs"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
+    ("link", "to", "the", "docs"), ("drop", "the", "link"), ("drop", "a", "link"), ("the", "link", "to"),
+    ("share", "the", "link"), ("send", "the", "link"), ("post", "the", "link"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
     ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do")))
 _SUPPORT = frozenset("support supports supported".split())  # a capability, asked with a yes/no opener
 # whose job it is: a who-word, or we set against them
