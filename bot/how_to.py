@@ -33,7 +33,8 @@ _MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
     ("any", "way", "to"), ("worth", "it"), ("is", "it", "possible"),
     ("limit", "increase"), ("increase", "the", "limit"), ("raise", "the", "limit"),
     ("link", "to", "the", "docs"), ("drop", "the", "link"), ("drop", "a", "link"), ("the", "link", "to"),
-    ("share", "the", "link"), ("send", "the", "link"), ("post", "the", "link"), ("docs", "for"), ("documentation", "for"), ("how", "long", "is"),
+    ("share", "the", "link"), ("send", "the", "link"), ("post", "the", "link"), ("docs", "for"), ("documentation", "for"),
+    ("how", "long", "is"),
     ("how", "long", "are"), ("how", "long", "does"), ("how", "long", "do")))
 _SUPPORT = frozenset("support supports supported".split())  # a capability, asked with a yes/no opener
 # whose job it is: a who-word, or we set against them
