@@ -164,7 +164,7 @@ class BaselineFeature(BaseModel, extra="forbid"):
     aspect: str
     keywords: list[str] = Field(min_length=1)
     provider_does: str = Field(min_length=3)  # the provider's part when the baseline gives it the provider
-    offered: str = Field(min_length=3)  # the provider's part when the customer configures it
+    offered: str = Field(min_length=3)  # the provider's part when the customer configures it or both do
     customer_does: str = Field(min_length=3)
 
     @field_validator("keywords")
@@ -211,7 +211,7 @@ class Baselines(BaseModel, extra="forbid"):
                 continue
             task = Task(
                 id=f"baseline_{f.id}", title=f.title, aspect=f.aspect, owner=owner, keywords=f.keywords,
-                provider_does=f.offered if owner == "customer" else f.provider_does,
+                provider_does=f.provider_does if owner == "provider" else f.offered,
                 customer_does="" if owner == "provider" else f.customer_does, source="security_baseline")
             task._from_baseline = True
             tasks.append(task)
