@@ -559,3 +559,33 @@ def test_session_1806_frames(question, owner, provider):
 ])
 def test_session_2042_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+# Session of 23:05 (2026-12-05): rules added while reading the Azure security baselines into the catalogue and fixing
+# blind rounds 148-154 (each rule pinned with a phrasing of our own, not the blind question).
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a leading "with X <participle>" is the state the question starts from: the action it names is done, the word
+    # that asks picks the task ("tune", not "enable network protection")
+    ("with ddos network protection enabled, who tunes the mitigation policies for the public ips on azure",
+     Owner.provider, "azure"),
+    # "buy anything or configure something": the alternative after "anything or" is a duty, not a purchase
+    ("do we need to buy anything or configure something for basic ddos protection on our gcp load balancer",
+     Owner.provider, "gcp"),
+    # ... and so is "buy + assign" licences
+    ("who has to buy and assign the vault licenses in google workspace", Owner.customer, "gcp"),
+    # "is X shared or all on us" asks the split of a shared task, not who turns it on
+    ("azure mysql flexible server: is turning on audit logs shared or all on us", Owner.shared, "azure"),
+    ("azure mysql flexible server: who turns on audit logs", Owner.customer, "azure"),
+    # both halves of the headline named: the words that ask pick the half
+    ("security of the cloud vs in the cloud on gcp - which part is ours?", Owner.customer, "gcp"),
+    ("security in the cloud vs of the cloud on azure - which side is microsoft's?", Owner.provider, "azure"),
+    # "security and compliance policies" is a topic of its own, not the headline split
+    ("windows 365 - who sets the security and compliance policies for our cloud pcs", Owner.customer, "azure"),
+    # a request for a runbook or a link to one asks for material, not an owner
+    ("can someone post the link to the rds failover runbook", Owner.unknown, "aws"),
+    # services known through their Azure security baseline only
+    ("who encrypts data in transit for azure app configuration", Owner.provider, "azure"),
+    ("devtest labs on azure - who sets up entra id authentication", Owner.customer, "azure"),
+])
+def test_session_2305_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
