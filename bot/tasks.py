@@ -194,6 +194,11 @@ class Baselines(BaseModel, extra="forbid"):
     def _known_features(self) -> "Baselines":
         ids = [f.id for f in self.features]
         problems = ["features: duplicate feature id"] if len(set(ids)) != len(ids) else []
+        try:
+            self.source_title.format(name="x")
+            self.source_url.format(page="x")
+        except (KeyError, IndexError, ValueError):
+            problems.append("source_title / source_url: only {name} and {page} may stand in braces")
         for sid, svc in self.services.items():
             problems += [f"services.{sid}.owners: unknown feature {fid!r}" for fid in svc.owners if fid not in ids]
         if problems:
@@ -242,7 +247,11 @@ def _add_baselines(catalog: TaskCatalog, root: Path, problems: list[str]) -> Non
             catalog.folders[sid] = baselines.provider
             continue
         own = {t.id for t in st.tasks}
-        st.sources.setdefault(key, source)
+        if key in st.sources and st.sources[key].url != source.url:
+            problems.append(f"{catalog.files[sid]}: sources.{key} is the name the baseline's page is cited by; "
+                            f"rename that source")
+            continue
+        st.sources[key] = source
         st.tasks.extend(t for t in tasks if t.id not in own)
 
 

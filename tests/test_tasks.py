@@ -111,6 +111,7 @@ def test_a_service_task_of_the_same_id_replaces_the_baseline_one(tmp_path):
      "services.azure_signalr.owners.transit_encryption"),
     (lambda d: d["features"][0].update(keywords=["Data In Transit"]), "features[0] (transit_encryption).keywords"),
     (lambda d: d.update(source_url="https://learn.microsoft.com/no-placeholder"), "source_url"),
+    (lambda d: d.update(source_title="Baseline for {service}"), "only {name} and {page} may stand in braces"),
 ])
 def test_a_broken_baseline_entry_names_the_file_and_entry(tmp_path, edit, expected):
     with pytest.raises(DataFileError) as exc:
