@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.fact_frame import DOING_STEMS
-from bot.scope import PROVIDER_WORDS, PhraseIndex
+from bot.scope import OUR_WORDS, PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import stem
 
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
@@ -74,8 +74,6 @@ def asks_for_material(toks: Sequence[str]) -> bool:
     if not material or _WHOSE_WORDS.intersection(toks) or _provider_acts(toks):
         return False
     # "is security our problem or aws's": our side set against the provider
-    ours_or_theirs = "or" in toks and bool(_OURS.intersection(toks)) and any(t in PROVIDER_WORDS for t in toks)
+    ours_or_theirs = "or" in toks and bool(OUR_WORDS.intersection(toks)) and any(t in PROVIDER_WORDS for t in toks)
     return _US_AGAINST_THEM.find(toks) is None and not ours_or_theirs
 
-
-_OURS = frozenset("our ours we us".split())

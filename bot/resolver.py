@@ -77,6 +77,7 @@ from bot.scope import (
     MANAGED_RESOURCES,
     MODEL_HINTS,
     ON_PREM_OVERVIEW,
+    OUR_WORDS,
     OVERVIEWS,
     PRODUCT_PROVIDERS,
     PROVIDER_WORDS,
@@ -105,7 +106,6 @@ __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "So
            "default_resolver"]
 
 _OF_THE_CLOUD, _IN_THE_CLOUD = ("of", "the", "cloud"), ("in", "the", "cloud")
-_US = frozenset({"us", "we", "our", "ours"})
 
 
 def _contrast_side(toks: Sequence[str]) -> Owner | None:
@@ -123,10 +123,9 @@ def _contrast_side(toks: Sequence[str]) -> Owner | None:
             return Owner.customer
         if "of" in rest and "in" not in rest:
             return Owner.provider
-    if rest & _US and not rest & set(PROVIDER_WORDS):
-        return Owner.customer
-    if rest & set(PROVIDER_WORDS) and not rest & _US:
-        return Owner.provider
+    ours, theirs = bool(rest & OUR_WORDS), bool(rest & PROVIDER_WORDS.keys())
+    if ours != theirs:
+        return Owner.customer if ours else Owner.provider
     return None
 
 

@@ -164,7 +164,9 @@ as whole entire entirety cover covers covered covering""".split()) | frozenset( 
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
 only just""".split())
-_CUSTOMER_WORDS = frozenset({"customer", "customers", "we", "us", "our", "ours", "i", "me", "my", "tenant", "tenants"})
+# the words for our own side ("us or aws", "which side is *us*")
+OUR_WORDS = frozenset({"we", "us", "our", "ours"})
+_CUSTOMER_WORDS = OUR_WORDS | {"customer", "customers", "i", "me", "my", "tenant", "tenants"}
 _PROVIDER_SIDE = frozenset({"provider", "providers", "csp", "csps", "vendor", "vendors", *PROVIDER_WORDS})
 _ASKS_RESPONSIBILITY = frozenset({"responsible", "responsibility", "responsibilities", "own", "owns", "accountable"})
 

@@ -223,11 +223,8 @@ class Baselines(BaseModel, extra="forbid"):
         return "security_baseline", source, tasks
 
 
-def _add_baselines(catalog: TaskCatalog, root: Path, problems: list[str]) -> None:
-    path = root / BASELINES_FILE
-    if not path.is_file():
-        return
-    data = read_yaml_files(root, [path])[BASELINES_FILE]
+def _add_baselines(catalog: TaskCatalog, data: Any, problems: list[str]) -> None:
+    """Add the tasks of ``security_baselines.yml`` (its parsed data, read with the service files) to the catalogue."""
     try:
         if isinstance(data, DataFileError):
             raise data
@@ -274,7 +271,8 @@ def load_tasks(root: Path | str = TASKS_DIR) -> TaskCatalog:
     if not root.is_dir():
         return catalog
     paths = sorted(root.glob("*/*.yml"))
-    parsed = read_yaml_files(root, paths)
+    baselines = root / BASELINES_FILE
+    parsed = read_yaml_files(root, [*paths, baselines] if baselines.is_file() else paths)  # one read, one cache
     for path in paths:
         rel = str(path.relative_to(root))
         try:
@@ -288,7 +286,8 @@ def load_tasks(root: Path | str = TASKS_DIR) -> TaskCatalog:
         catalog.by_service[st.service] = st
         catalog.files[st.service] = rel
         catalog.folders[st.service] = path.parent.name
-    _add_baselines(catalog, root, problems)
+    if BASELINES_FILE in parsed:
+        _add_baselines(catalog, parsed[BASELINES_FILE], problems)
     if problems:
         raise DataFileError(root, problems)
     return catalog

@@ -583,8 +583,7 @@ def test_session_2042_frames(question, owner, provider):
     ("windows 365 - who sets the security and compliance policies for our cloud pcs", Owner.customer, "azure"),
     # a request for a runbook or a link to one asks for material, not an owner
     ("can someone post the link to the rds failover runbook", Owner.unknown, "aws"),
-    # services known through their Azure security baseline only
-    ("who encrypts data in transit for azure app configuration", Owner.provider, "azure"),
+    # services known through their Azure security baseline only (more in tests/test_tasks.py)
     ("devtest labs on azure - who sets up entra id authentication", Owner.customer, "azure"),
 ])
 def test_session_2305_frames(question, owner, provider):
