@@ -95,6 +95,40 @@ def _denied(toks: Sequence[str], i: int) -> bool:
     return bool(_DENIALS.intersection(before)) or any(p in _OPTED_OUT for p in zip(before, before[1:]))
 
 
+# a setting the question says is off ("auto upgrade *is off*", "backups *disabled*", "pitr *not enabled*"): a keyword
+# that names the setting but none of these words reads it as on ("auto upgrade patches the node os"), so it gives way
+# to any keyword the question does not contradict
+_OFF_WORDS = frozenset({"off", "disabled", "paused", "postponed"})
+_OFF_STEMS = frozenset(stem(w) for w in (*_OFF_WORDS, "without", "manual", "manually"))
+_OFF_LINKS = frozenset({"is", "was", "are", "were", "been", "be", "turned", "switched", "left", "kept", "set", "toggled",
+                        "still", "currently", "now", "not", "t", "never", "all"})
+# verbs whose "off" is a phrasal verb, not a state ("who *signs off*", "*log off*", "*kick off* the review")
+_OFF_PHRASAL = frozenset("sign signs signed signing log logs logged logging kick kicks kicked cut cuts pay pays paid drop "
+                         "drops dropped tip tipped show shows showed ward fend hand hands handed top topped finish "
+                         "start started head take takes taken took ship shipped wall walled cordon cordoned seal sealed "
+                         "back backed call called hold holds bounce rolled roll rolls trigger triggers".split())
+
+
+_DETERMINERS = frozenset("the a an our my their its your this that these those".split())
+
+
+def _switched_off(toks: Sequence[str]) -> frozenset[str]:
+    """Stems of the words the question says are off: the word before "(is) off", "disabled", "not enabled"."""
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if t not in _OFF_WORDS and not (t == "enabled" and i and toks[i - 1] in {"not", "t", "never"}):
+            continue
+        j = i - 1
+        while j >= 0 and toks[j] in _OFF_LINKS:
+            j -= 1
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if t == "off" and j == i - 1 and nxt is not None and (nxt not in STOP_WORDS or nxt in _DETERMINERS):
+            continue  # a preposition: "metrics *off* the instances"
+        if j >= 0 and toks[j] not in STOP_WORDS and toks[j] not in _OFF_PHRASAL:
+            out.add(stem(toks[j]))
+    return frozenset(out)
+
+
 # words before a setting that only weakly say it is on ("a domain *with* automatic updates ..."): a state written
 # after the setting wins over them
 _WEAK_BEFORE = frozenset({"with", "have", "we", "using", "rely"})
@@ -156,6 +190,7 @@ class TaskIndex:
         self.matrix = matrix
         self._aliases = {s.id: [tuple(raw_tokens(a)) for a in [s.name, *s.aliases]] for s in services.services}
         self._parents = catalog.variant_parents()
+        self._off_tasks: dict[str, bool] = {}
         # a service's keywords are indexed the first time a question names it: loading stays fast however
         # many services the catalogue holds, and each service's typo vocabulary stays small
         self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
@@ -288,12 +323,14 @@ class TaskIndex:
         protection")."""
         have = set(matched)
         state = state - {asked}
+        offed = _switched_off(written)
         best: TaskKeyword | None = None
-        best_rank: tuple[bool, float] = (False, 0.0)
+        best_rank: tuple[bool, bool, float] = (False, False, 0.0)
         for kw in self.keywords(service_id)[0]:
             if not all(t in have for t in kw.tokens):
                 continue
-            rank = (not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
+            rank = (not (offed.intersection(kw.tokens) and not self._reads_off(kw.task)),
+                    not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
                          and not any(_same_word(asked, t) for t in kw.tokens)), kw.weight)
             if best is not None and rank <= best_rank:
                 continue
@@ -307,6 +344,14 @@ class TaskIndex:
         if best is None:
             return None
         return TaskMatch(self.catalog.by_service[service_id], best.task, best)
+
+    def _reads_off(self, task: Task) -> bool:
+        """The task is about a setting being off: one of its keywords says so ("auto upgrade off node os"), or its
+        owner follows the service's variants, which read the setting's state themselves."""
+        if task.id not in self._off_tasks:
+            self._off_tasks[task.id] = bool(task.owner_by_variant) or any(
+                _OFF_STEMS.intersection(stem(w) for w in raw_tokens(k)) for k in task.keywords)
+        return self._off_tasks[task.id]
 
     @staticmethod
     def _plain_words(task: Task) -> frozenset[str]:

@@ -588,3 +588,13 @@ def test_session_2042_frames(question, owner, provider):
 ])
 def test_session_2305_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a setting the question says is off: a keyword that reads it as on gives way
+    ("gke: auto upgrade is off, who patches the node os?", Owner.shared, "gcp"),
+    # ... not a preposition ("metrics off the instances") or a phrasal verb ("signs off")
+    ("do we need our own agent to collect cpu/mem/connection metrics off alloydb instances", Owner.provider, "gcp"),
+])
+def test_session_0139_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
