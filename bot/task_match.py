@@ -55,6 +55,9 @@ class TaskMatch:
 _WHOSE_MARKERS = frozenset(stem(w) for w in ("byo", "customermanaged", "providermanaged"))
 
 
+_PROVIDER_MANAGED = stem("providermanaged")
+
+
 def _weight(tokens: Sequence[str]) -> float:
     return sum(20.0 if t in _WHOSE_MARKERS else min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
 
@@ -110,6 +113,12 @@ _OFF_PHRASAL = frozenset("sign signs signed signing log logs logged logging kick
 
 
 _DETERMINERS = frozenset("the a an our my their its your this that these those".split())
+
+
+def _denied_markers(toks: Sequence[str]) -> frozenset[str]:
+    """Whose-markers the question denies ("if we *don't* bring our own key", "*no* customer-managed key")."""
+    return frozenset(stem(t) for i, t in enumerate(toks)
+                     if stem(t) in _WHOSE_MARKERS and _DENIALS.intersection(toks[max(0, i - 3):i]))
 
 
 def _switched_off(toks: Sequence[str]) -> frozenset[str]:
@@ -323,15 +332,20 @@ class TaskIndex:
         protection")."""
         have = set(matched)
         state = state - {asked}
-        offed = _switched_off(written)
+        offed = _switched_off(written) | _denied_markers(written)
         best: TaskKeyword | None = None
-        best_rank: tuple[bool, bool, float] = (False, False, 0.0)
+        # "ms-managed keys" and no key of ours: a keyword that names the provider's keys outranks a longer one about
+        # the service's keys in general ("workspace encryption key")
+        whose = _WHOSE_MARKERS.intersection(stem(t) for t in written) - offed
+        marked = whose if whose == {_PROVIDER_MANAGED} and any(_written(("providermanaged", k), written) for k in ("key", "keys")) else frozenset()
+        best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
         for kw in self.keywords(service_id)[0]:
             if not all(t in have for t in kw.tokens):
                 continue
             rank = (not (offed.intersection(kw.tokens) and not self._reads_off(kw.task)),
                     not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
-                         and not any(_same_word(asked, t) for t in kw.tokens)), kw.weight)
+                         and not any(_same_word(asked, t) for t in kw.tokens)),
+                    bool(marked.intersection(kw.tokens)), kw.weight)
             if best is not None and rank <= best_rank:
                 continue
             if kw.literal and not _written(kw.literal, written):

@@ -341,7 +341,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("byo", re.compile(r"\bbyo\s+tls\s+(certificates?)\b"), r"byo \1 tls"),
     # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
     ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
-    ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure)[\s-]+(managed|manages)\b"), r"\1 providermanaged"),
+    ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure|ms|msft)[\s-]+(managed|manages)\b"),
+     r"\1 providermanaged"),
     ("managed", re.compile(r"\b(service|platform)-managed\b"), "providermanaged"),
 )
 

@@ -598,3 +598,18 @@ def test_session_2305_frames(question, owner, provider):
 ])
 def test_session_0139_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a whose-marker the question denies ("if we don't bring our own key") reads as the provider's key
+    ("event hubs data at rest - who encrypts it if we don't bring our own key", Owner.provider, "azure"),
+    # "ms-managed keys" is the provider's key, and it outranks a longer keyword about the service's keys in general
+    ("synapse workspace - encryption at rest w/ ms-managed keys, do we have to enable anything?", Owner.provider, "azure"),
+    # ... "managed hsm" is a product, not a key's manager
+    ("azure managed hsm with external key management: the ekm proxy went down at night, who runs incident response",
+     Owner.shared, "azure"),
+    # Exchange's audit records and litigation holds name Microsoft 365
+    ("legal wants the departing cfo's mailbox preserved - who puts it on litigation hold", Owner.customer, "azure"),
+])
+def test_session_0139_markers(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
