@@ -112,6 +112,9 @@ _OFF_PHRASAL = frozenset("sign signs signed signing log logs logged logging kick
                          "back backed call called hold holds bounce rolled roll rolls trigger triggers".split())
 
 
+_NEVER_STARTED = PhraseIndex((tuple(p.split()), True) for p in (
+    "never set up", "didn t set up", "haven t set up", "have not set up", "did not set up", "never enabled",
+    "never turned on", "didn t enable", "didn t turn on", "haven t enabled", "without"))
 _DETERMINERS = frozenset("the a an our my their its your this that these those".split())
 
 
@@ -135,6 +138,10 @@ def _switched_off(toks: Sequence[str]) -> frozenset[str]:
             continue  # a preposition: "metrics *off* the instances"
         if j >= 0 and toks[j] not in STOP_WORDS and toks[j] not in _OFF_PHRASAL:
             out.add(stem(toks[j]))
+    # "if we *never set up* customer key", "*without* a cmk": the words right after a denial that never started it
+    for i, phrase in _NEVER_STARTED.occurrences(toks):
+        after = [t for t in toks[i + len(phrase):i + len(phrase) + 3] if t not in STOP_WORDS][:2]
+        out.update(stem(t) for t in after)
     return frozenset(out)
 
 

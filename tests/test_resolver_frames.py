@@ -610,6 +610,8 @@ def test_session_0139_frames(question, owner, provider):
      Owner.shared, "azure"),
     # Exchange's audit records and litigation holds name Microsoft 365
     ("legal wants the departing cfo's mailbox preserved - who puts it on litigation hold", Owner.customer, "azure"),
+    # the Microsoft 365 licence names the suite
+    ("we have e5 - who sets up the audit retention policies", Owner.customer, "azure"),
 ])
 def test_session_0139_markers(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
