@@ -85,6 +85,7 @@ def _same_word(a: str, b: str) -> bool:
     return n >= 3 and a[:n] == b[:n]
 
 
+_VARIANT_SWAP_MIN = 6  # (shorter swaps are often words of their own)
 _DENIALS = frozenset("not t never without no".split())
 
 
@@ -219,12 +220,15 @@ class TaskIndex:
         self._product_words = frozenset(stem(a[0]) for toks in self._aliases.values() for a in toks
                                         if len(a) == 1) | {stem(t) for t in PRODUCT_NAMES}
         self._words: dict[str, frozenset[str]] = {}
+        self._variant_vocab: dict[str, Vocabulary] = {}
         for sid, st in catalog.by_service.items():
             if st.variants:
                 self._variants[sid] = PhraseIndex(
                     (phrase, v.id)
                     for v in st.variants for alias in dict.fromkeys([v.name, v.id.replace("_", " "), *v.aliases])
                     for phrase in _state_forms(tuple(raw_tokens(alias))) if phrase)
+                self._variant_vocab[sid] = Vocabulary(t for phrase, _ in self._variants[sid].items() for t in phrase
+                                                      if len(t) >= _VARIANT_SWAP_MIN)
             self._checks[sid] = list(dict.fromkeys(c for t in st.tasks for c in t.checks))
 
     def keywords(self, service_id: str) -> tuple[list[TaskKeyword], Vocabulary]:
@@ -290,19 +294,28 @@ class TaskIndex:
         return any(tuple(toks[i:i + len(a)]) == a for a in self._aliases.get(service_id, ())
                    for i in range(len(toks) - len(a) + 1))
 
+    def _unswapped(self, service_id: str, toks: Sequence[str]) -> Sequence[str]:
+        """The question's words with a swapped-letters typo of a variant's word put right ("managed *platfrom*
+        updates turned on")."""
+        vocab = self._variant_vocab.get(service_id)
+        if vocab is None or all(len(t) < _VARIANT_SWAP_MIN or t in vocab.tokens_set for t in toks):
+            return toks
+        return [t if len(t) < _VARIANT_SWAP_MIN or t in vocab.tokens_set else next(iter(vocab.swapped(t)), t)
+                for t in toks]
+
     def variants_in(self, service_id: str, toks: Sequence[str]) -> list[str]:
         """Every variant the question names, in order, not counting ones it denies."""
         phrases = self._variants.get(service_id)
         if phrases is None:
             return []
-        return list(dict.fromkeys(phrases[p] for p in _named_phrases(phrases, toks)))
+        return list(dict.fromkeys(phrases[p] for p in _named_phrases(phrases, self._unswapped(service_id, toks))))
 
     def variant_in(self, service_id: str, toks: Sequence[str]) -> str | None:
         """The variant the question names, not counting one it denies ("we're *not on autopilot*")."""
         phrases = self._variants.get(service_id)
         if phrases is None:
             return None
-        return next((phrases[p] for p in _named_phrases(phrases, toks)), None)
+        return next((phrases[p] for p in _named_phrases(phrases, self._unswapped(service_id, toks))), None)
 
     def denied_variant(self, service_id: str, variant: str | None, toks: Sequence[str]) -> str | None:
         """For a variant the question only names to deny it ("we don't use aurora", "not on autopilot"): the other
@@ -310,6 +323,7 @@ class TaskIndex:
         phrases = self._variants.get(service_id)
         if phrases is None:
             return variant
+        toks = self._unswapped(service_id, toks)
         found = list(phrases.occurrences(toks))
         if variant is None:  # only denied variants named: the one denied decides
             denied = {phrases[p] for i, p in found if _denied(toks, i)}

@@ -624,3 +624,12 @@ def test_session_0139_markers(question, owner, provider):
 ])
 def test_session_0139_physical(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a swapped-letters typo in a variant's words still names the variant
+    ("beanstalk env with managed platfrom updates turned on (minor and patch) - who applies the platform patch versions",
+     Owner.provider, "aws"),
+])
+def test_session_0139_variant_typos(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
