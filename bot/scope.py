@@ -82,7 +82,7 @@ MODEL_HINTS: PhraseIndex = PhraseIndex({
 
 PROVIDER_WORDS: dict[str, Provider] = {
     "aws": Provider.aws, "amazon": Provider.aws,
-    "azure": Provider.azure, "microsoft": Provider.azure, "msft": Provider.azure,
+    "azure": Provider.azure, "microsoft": Provider.azure, "msft": Provider.azure, "ms": Provider.azure,
     "gcp": Provider.gcp, "google": Provider.gcp, "gcloud": Provider.gcp,
 }
 # the same words once stemmed ("azure" -> "azur"), for filtering stemmed keyword tokens

@@ -339,6 +339,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("own", re.compile(r"\b(our|my|your|their)[\s-]+own\b"), "byo"),
     # "our own *tls* cert": the own certificate (variant names say "own certificate"), still about tls
     ("byo", re.compile(r"\bbyo\s+tls\s+(certificates?)\b"), r"byo \1 tls"),
+    # "300 ms" is a time, not Microsoft ("does ms back up our vms")
+    ("ms", re.compile(r"\b(\d+)\s*ms\b"), r"\1 milliseconds"),
     # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
     ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
     ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure|ms|msft)[\s-]+(managed|manages)\b"),

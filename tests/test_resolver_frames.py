@@ -633,3 +633,13 @@ def test_session_0139_physical(question, owner, provider):
 ])
 def test_session_0139_variant_typos(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # "ms" names Microsoft ...
+    ("windows vm backups + retention, do we have to configure that or does ms back up our vms", Owner.customer, "azure"),
+    # ... but "300 ms" is a time
+    ("our api latency is 300 ms, who fixes it", Owner.depends, None),
+])
+def test_session_0139_ms(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
