@@ -24,7 +24,7 @@ GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "ma
 
 # nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
 _SETTINGS_NOUNS = frozenset("""policies policy settings setting baselines baseline configuration config configs features
-controls rules""".split())
+controls rules requirements requirement reqs req obligations""".split())
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,8 @@ class RowMatching:
                     continue  # "... security and compliance *of the underlying cloud infrastructure*": the provider's
                     # layer is asked (the rows answer it), not the split as a whole
                 if toks[i + len(phrase):i + len(phrase) + 1] and toks[i + len(phrase)] in _SETTINGS_NOUNS:
-                    continue  # "setting security and compliance *policies* on our cloud pcs": a topic, not the split
+                    continue  # "setting security and compliance *policies* on our cloud pcs": a topic, not the split;
+                    # so are the *requirements* a workload has ("who works out what security and compliance reqs ...")
                 return phrase
             before = [t for t in toks[:i] if t not in STOP_WORDS]
             prev = stem(before[-1]) if before else ""

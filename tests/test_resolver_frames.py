@@ -643,3 +643,13 @@ def test_session_0139_variant_typos(question, owner, provider):
 ])
 def test_session_0139_ms(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # the requirements a workload has are a topic, not AWS's "security and compliance" headline split
+    ("with this 'shared fate' thing, who actually works out what security and compliance reqs our gcp workloads need?",
+     Owner.customer, "gcp"),
+    ("security and compliance on aws, whose job?", Owner.shared, "aws"),
+])
+def test_session_0139_requirements(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
