@@ -103,7 +103,7 @@ def _denied(toks: Sequence[str], i: int) -> bool:
 # that names the setting but none of these words reads it as on ("auto upgrade patches the node os"), so it gives way
 # to any keyword the question does not contradict
 _OFF_WORDS = frozenset({"off", "disabled", "paused", "postponed"})
-_OFF_STEMS = frozenset(stem(w) for w in (*_OFF_WORDS, "without", "manual", "manually"))
+_OFF_STEMS = frozenset(stem(w) for w in (*_OFF_WORDS, "without"))
 _OFF_LINKS = frozenset({"is", "was", "are", "were", "been", "be", "turned", "switched", "left", "kept", "set", "toggled",
                         "still", "currently", "now", "not", "t", "never", "all"})
 # verbs whose "off" is a phrasal verb, not a state ("who *signs off*", "*log off*", "*kick off* the review")
@@ -119,15 +119,18 @@ _NEVER_STARTED = PhraseIndex((tuple(p.split()), True) for p in (
 _DETERMINERS = frozenset("the a an our my their its your this that these those".split())
 
 
-def _denied_markers(toks: Sequence[str]) -> frozenset[str]:
+def _denied_markers(toks: Sequence[str]) -> set[frozenset[str]]:
     """Whose-markers the question denies ("if we *don't* bring our own key", "*no* customer-managed key")."""
-    return frozenset(stem(t) for i, t in enumerate(toks)
-                     if stem(t) in _WHOSE_MARKERS and _DENIALS.intersection(toks[max(0, i - 3):i]))
+    return {frozenset({stem(t)}) for i, t in enumerate(toks)
+            if stem(t) in _WHOSE_MARKERS and _DENIALS.intersection(toks[max(0, i - 3):i])}
 
 
-def _switched_off(toks: Sequence[str]) -> frozenset[str]:
-    """Stems of the words the question says are off: the word before "(is) off", "disabled", "not enabled"."""
-    out: set[str] = set()
+def _switched_off(toks: Sequence[str]) -> set[frozenset[str]]:
+    """The settings the question says are off, each as the stems of its last two words: the words before "(is)
+    off", "disabled", "not enabled" ("*auto upgrade* is off"), and after "never set up", "without" ("without *auto
+    upgrade*"). A keyword holding all of a setting's words reads it as on; one holding a part ("connect
+    *upgrades*") does not."""
+    out: set[frozenset[str]] = set()
     for i, t in enumerate(toks):
         if t not in _OFF_WORDS and not (t == "enabled" and i and toks[i - 1] in {"not", "t", "never"}):
             continue
@@ -138,12 +141,13 @@ def _switched_off(toks: Sequence[str]) -> frozenset[str]:
         if t == "off" and j == i - 1 and nxt is not None and (nxt not in STOP_WORDS or nxt in _DETERMINERS):
             continue  # a preposition: "metrics *off* the instances"
         if j >= 0 and toks[j] not in STOP_WORDS and toks[j] not in _OFF_PHRASAL:
-            out.add(stem(toks[j]))
-    # "if we *never set up* customer key", "*without* a cmk": the words right after a denial that never started it
+            words = [toks[j]] + ([toks[j - 1]] if j and toks[j - 1] not in STOP_WORDS else [])
+            out.add(frozenset(stem(w) for w in words))
     for i, phrase in _NEVER_STARTED.occurrences(toks):
         after = [t for t in toks[i + len(phrase):i + len(phrase) + 3] if t not in STOP_WORDS][:2]
-        out.update(stem(t) for t in after)
-    return frozenset(out)
+        if after:
+            out.add(frozenset(stem(t) for t in after))
+    return out
 
 
 # words before a setting that only weakly say it is on ("a domain *with* automatic updates ..."): a state written
@@ -354,16 +358,17 @@ class TaskIndex:
         have = set(matched)
         state = state - {asked}
         offed = _switched_off(written) | _denied_markers(written)
+        off_words = frozenset().union(*offed)
         best: TaskKeyword | None = None
         # "ms-managed keys" and no key of ours: a keyword that names the provider's keys outranks a longer one about
         # the service's keys in general ("workspace encryption key")
-        whose = _WHOSE_MARKERS.intersection(stem(t) for t in written) - offed
+        whose = _WHOSE_MARKERS.intersection(stem(t) for t in written) - off_words
         marked = whose if whose == {_PROVIDER_MANAGED} and any(_written(("providermanaged", k), written) for k in ("key", "keys")) else frozenset()
         best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
         for kw in self.keywords(service_id)[0]:
             if not all(t in have for t in kw.tokens):
                 continue
-            rank = (not (offed.intersection(kw.tokens) and not self._reads_off(kw.task)),
+            rank = (not (any(setting <= set(kw.tokens) for setting in offed) and not self._reads_off(kw.task)),
                     not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
                          and not any(_same_word(asked, t) for t in kw.tokens)),
                     bool(marked.intersection(kw.tokens)), kw.weight)

@@ -595,6 +595,9 @@ def test_session_2305_frames(question, owner, provider):
     ("gke: auto upgrade is off, who patches the node os?", Owner.shared, "gcp"),
     # ... not a preposition ("metrics off the instances") or a phrasal verb ("signs off")
     ("do we need our own agent to collect cpu/mem/connection metrics off alloydb instances", Owner.provider, "gcp"),
+    # a keyword holding only part of the setting ("connect *upgrades*") is not contradicted by "auto-upgrade is disabled"
+    ("aad connect custom install, auto-upgrade is disabled. whos responsible for keeping it on a supported build",
+     Owner.customer, "azure"),
 ])
 def test_session_0139_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
