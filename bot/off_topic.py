@@ -552,6 +552,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(raw[i]) for i in range(len(raw)) if _names_a_workload(raw, i)}
     if words:  # "do we get *paged to* swap it", "whose problem is the *ibm license*": a duty, not on-call or a bill
         words = words - {stem(raw[i]) for i in range(len(raw)) if _word_of_a_duty(raw, i)}
+    if words:  # "its manual snapshots are *still billing* - does aws clean those up?": a symptom, not a bill
+        words = words - {stem(raw[i]) for i in range(len(raw)) if _still_costing(raw, i)}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
@@ -623,6 +625,15 @@ def _names_a_workload(raw: Sequence[str], i: int) -> bool:
     return (i + 1 < len(raw) and raw[i + 1] in _WORKLOAD_NOUNS) or (
         i >= 2 and raw[i - 1] == "for" and raw[i - 2] in _WORKLOAD_NOUNS) or (
         i >= 1 and raw[i - 1] in _WORKLOAD_NOUNS and not raw[i - 1].endswith("s"))  # "queue *orders*-legacy"
+
+
+_COSTING = frozenset("billing billed costing charging charged".split())
+
+
+def _still_costing(raw: Sequence[str], i: int) -> bool:
+    """The word at ``i`` says a resource still runs up a bill ("snapshots are *still billing*", "still being
+    *charged*"), asked beside a duty about it."""
+    return raw[i] in _COSTING and "still" in raw[max(0, i - 3):i] and bool(_ASKS_WHOSE.intersection(raw) or "does" in raw)
 
 
 _VERBS_OF_AMOUNT = frozenset({"is", "are", "does", "do", "did", "would", "will"})

@@ -656,3 +656,13 @@ def test_session_0139_ms(question, owner, provider):
 ])
 def test_session_0139_requirements(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a resource that is "still billing" is a symptom beside a duty, not a billing question
+    ("we deleted an old redshfit cluster, its manual snapshots are still billing - does aws clean those up?",
+     Owner.customer, "aws"),
+    ("why are we still being billed for aws?", Owner.unknown, "aws"),
+])
+def test_session_0139_still_billing(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
