@@ -384,6 +384,9 @@ _KNOWN: dict[str, str] = {}  # normal forms read back from the cache (this file'
 _learned: dict[str, str] | None = None  # forms computed while a remembered_normal_forms block runs
 
 
+_PLUS = re.compile(r"(?<=\bsecurity)\s*\+\s*(?=compliance\b)|(?<=\bcompliance)\s*\+\s*(?=security\b)")
+
+
 @lru_cache(maxsize=32768)  # the catalogue repeats its keywords, and one question is read several ways
 def _normalized(text: str) -> str:
     text = text.lower()
@@ -392,6 +395,9 @@ def _normalized(text: str) -> str:
     if "<" in text:
         text = _SLACK_MARKUP.sub(lambda m: f" {m.group(1) or ''} ", text)
     text = text.replace("&", " and ")
+    if "+" in text:  # "security + compliance": AWS's headline pair (not every plus: "dedicated hosts + maintenance
+        # configuration" names two things of one question)
+        text = _PLUS.sub(" and ", text)
     for trigger, pattern, repl in _FIXES:
         if trigger in text if trigger.__class__ is str else trigger.search(text):
             text = pattern.sub(repl, text)

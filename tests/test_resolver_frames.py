@@ -653,6 +653,8 @@ def test_session_0139_ms(question, owner, provider):
     ("with this 'shared fate' thing, who actually works out what security and compliance reqs our gcp workloads need?",
      Owner.customer, "gcp"),
     ("security and compliance on aws, whose job?", Owner.shared, "aws"),
+    # "+" between the headline's two words is its "and"
+    ("windows 365 security + compliance overall, who's on the hook", Owner.shared, "azure"),
 ])
 def test_session_0139_requirements(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
