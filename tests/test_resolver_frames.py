@@ -668,3 +668,12 @@ def test_session_0139_requirements(question, owner, provider):
 ])
 def test_session_0139_still_billing(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # our own keys are customer-managed keys wherever they live
+    ("if we go with our own keys in gcp, who generates rotates and destroys them", Owner.customer, "gcp"),
+    ("who rotates our own keys", Owner.customer, None),
+])
+def test_session_0139_own_keys(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
