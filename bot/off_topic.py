@@ -202,8 +202,10 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     if t in {"license", "licenses", "licence", "licences", "licensing"}:
         # (staying licence compliant is a duty: "who has to stay *license compliant*, us or amazon"; so is assigning
         # the licences a feature needs to users: "do we have to *assign vault licenses* so data gets retained")
+        # ... and so is a licence given as the reason for a set-up: "host maintenance off *for licensing reasons*"
         return (prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
-                or raw[i + 1:i + 2] in (["compliant"], ["compliance"])
+                or raw[i + 1:i + 2] in (["compliant"], ["compliance"], ["reasons"], ["reason"])
+                or (prev == "of" and raw[max(0, i - 2):i - 1] == ["because"])
                 or any(w in {"assign", "assigns", "assigned", "assigning"} for w in raw[max(0, i - 3):i]))
     return False
 

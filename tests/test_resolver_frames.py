@@ -665,6 +665,9 @@ def test_session_0139_requirements(question, owner, provider):
     ("we deleted an old redshfit cluster, its manual snapshots are still billing - does aws clean those up?",
      Owner.customer, "aws"),
     ("why are we still being billed for aws?", Owner.unknown, "aws"),
+    # a licence given as the reason for a set-up is not a licensing question
+    ("we turned host maintenance off on our dedicated hosts for licensing reasons. degraded host notice came in, whose "
+     "job is moving the instances", Owner.customer, "aws"),
 ])
 def test_session_0139_still_billing(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
