@@ -680,3 +680,12 @@ def test_session_0139_still_billing(question, owner, provider):
 ])
 def test_session_0139_own_keys(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # what the customer installs itself is its own on every model
+    ("on aws generally, who looks after the apps and software we install ourselves?", Owner.customer, "aws"),
+    ("who patches software we installed ourselves", Owner.customer, None),
+])
+def test_session_0139_installed_by_us(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
