@@ -363,7 +363,8 @@ class TaskIndex:
         # "ms-managed keys" and no key of ours: a keyword that names the provider's keys outranks a longer one about
         # the service's keys in general ("workspace encryption key")
         whose = _WHOSE_MARKERS.intersection(stem(t) for t in written) - off_words
-        marked = whose if whose == {_PROVIDER_MANAGED} and any(_written(("providermanaged", k), written) for k in ("key", "keys")) else frozenset()
+        provider_keys = any(_written(("providermanaged", k), written) for k in ("key", "keys"))
+        marked = whose if whose == {_PROVIDER_MANAGED} and provider_keys else frozenset()
         best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
         for kw in self.keywords(service_id)[0]:
             if not all(t in have for t in kw.tokens):
