@@ -325,6 +325,9 @@ _LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenter
 _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
 
 
+_PROVIDERS_PLANT = frozenset("edge backbone infrastructure hardware fiber fibre datacenters datacentres".split())
+
+
 def names_provider_layer(raw: Sequence[str]) -> bool:
     """The question places the duty on the provider's own infrastructure, platform or hardware."""
     for i, t in enumerate(raw):
@@ -332,6 +335,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             # "the software of *aws managed services*" (normalised to "aws providermanaged services"); not "backups
             # of *our* data in aws managed services"
             return True
+        if t in _PROVIDERS_PLANT and i >= 2 and raw[i - 1] == "s" and raw[i - 2] in PROVIDER_WORDS:
+            return True  # "ddos against *google's edge*", "*aws's backbone*": the provider's own plant
         if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:

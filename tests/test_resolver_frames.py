@@ -624,6 +624,8 @@ def test_session_0139_markers(question, owner, provider):
     # fiber and sea cables between the provider's sites are its physical network
     ("google cloud network - who lays and protects the private fiber between dcs", Owner.provider, "gcp"),
     ("who lays the undersea cables for gcp", Owner.provider, "gcp"),
+    # the provider's own plant named with its possessive ("google's edge")
+    ("ddos against google's edge, is that something we deal with or google", Owner.provider, "gcp"),
 ])
 def test_session_0139_physical(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
