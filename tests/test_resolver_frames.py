@@ -598,12 +598,6 @@ def test_session_2305_frames(question, owner, provider):
     # a keyword holding only part of the setting ("connect *upgrades*") is not contradicted by "auto-upgrade is disabled"
     ("aad connect custom install, auto-upgrade is disabled. whos responsible for keeping it on a supported build",
      Owner.customer, "azure"),
-])
-def test_session_0139_frames(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # a whose-marker the question denies ("if we don't bring our own key") reads as the provider's key
     ("event hubs data at rest - who encrypts it if we don't bring our own key", Owner.provider, "azure"),
     # "ms-managed keys" is the provider's key, and it outranks a longer keyword about the service's keys in general
@@ -615,54 +609,24 @@ def test_session_0139_frames(question, owner, provider):
     ("legal wants the departing cfo's mailbox preserved - who puts it on litigation hold", Owner.customer, "azure"),
     # the Microsoft 365 licence names the suite
     ("we have e5 - who sets up the audit retention policies", Owner.customer, "azure"),
-])
-def test_session_0139_markers(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # fiber and sea cables between the provider's sites are its physical network
     ("google cloud network - who lays and protects the private fiber between dcs", Owner.provider, "gcp"),
     ("who lays the undersea cables for gcp", Owner.provider, "gcp"),
     # the provider's own plant named with its possessive ("google's edge")
     ("ddos against google's edge, is that something we deal with or google", Owner.provider, "gcp"),
-])
-def test_session_0139_physical(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # a swapped-letters typo in a variant's words still names the variant
     ("beanstalk env with managed platfrom updates turned on (minor and patch) - who applies the platform patch versions",
      Owner.provider, "aws"),
-])
-def test_session_0139_variant_typos(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # "ms" names Microsoft ...
     ("windows vm backups + retention, do we have to configure that or does ms back up our vms", Owner.customer, "azure"),
     # ... but "300 ms" is a time
     ("our api latency is 300 ms, who fixes it", Owner.depends, None),
-])
-def test_session_0139_ms(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # the requirements a workload has are a topic, not AWS's "security and compliance" headline split
     ("with this 'shared fate' thing, who actually works out what security and compliance reqs our gcp workloads need?",
      Owner.customer, "gcp"),
     ("security and compliance on aws, whose job?", Owner.shared, "aws"),
     # "+" between the headline's two words is its "and"
     ("windows 365 security + compliance overall, who's on the hook", Owner.shared, "azure"),
-])
-def test_session_0139_requirements(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # a resource that is "still billing" is a symptom beside a duty, not a billing question
     ("we deleted an old redshfit cluster, its manual snapshots are still billing - does aws clean those up?",
      Owner.customer, "aws"),
@@ -670,24 +634,12 @@ def test_session_0139_requirements(question, owner, provider):
     # a licence given as the reason for a set-up is not a licensing question
     ("we turned host maintenance off on our dedicated hosts for licensing reasons. degraded host notice came in, whose "
      "job is moving the instances", Owner.customer, "aws"),
-])
-def test_session_0139_still_billing(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # our own keys are customer-managed keys wherever they live
     ("if we go with our own keys in gcp, who generates rotates and destroys them", Owner.customer, "gcp"),
     ("who rotates our own keys", Owner.customer, None),
-])
-def test_session_0139_own_keys(question, owner, provider):
-    _assert_owner_and_provider(question, owner, provider)
-
-
-@pytest.mark.parametrize(("question", "owner", "provider"), [
     # what the customer installs itself is its own on every model
     ("on aws generally, who looks after the apps and software we install ourselves?", Owner.customer, "aws"),
     ("who patches software we installed ourselves", Owner.customer, None),
 ])
-def test_session_0139_installed_by_us(question, owner, provider):
+def test_session_0139_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
