@@ -277,7 +277,9 @@ class DutyFrame:
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6
             # "who has the spare yubikey" asks where a thing is; "whose job was it *to have* prevention on" a duty
-            if verb in _HOLDS and phrase[-1] not in _RIGHTS and phrase[-1] not in _DATA_HELD and not _to_hold(toks):
+            # ("who can *hold* the updates *back*" delays them: a duty)
+            if (verb in _HOLDS and phrase[-1] not in _RIGHTS and phrase[-1] not in _DATA_HELD and not _to_hold(toks)
+                    and not (verb in {"hold", "holds"} and {"back", "off"}.intersection((phrase[0], phrase[-1])))):
                 return True
             if phrase[-1] in _MEETINGS and (verb is None or verb in _RUNS_A_MEETING):
                 return True  # "who owns the weekly network change advisory *meeting*": an event, not a duty

@@ -640,6 +640,8 @@ def test_session_2305_frames(question, owner, provider):
     # what the customer installs itself is its own on every model
     ("on aws generally, who looks after the apps and software we install ourselves?", Owner.customer, "aws"),
     ("who patches software we installed ourselves", Owner.customer, None),
+    # "hold back" delays a thing: a duty, not who has it
+    ("chromeos: who can hold back updates", Owner.customer, "gcp"),
 ])
 def test_session_0139_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
