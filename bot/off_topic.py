@@ -369,14 +369,15 @@ _PLACES_OF_OURS = frozenset("""account accounts tenant tenants subscription subs
 workload workloads app apps application applications""".split())
 
 
+_INSTALLED_THINGS = frozenset("software apps applications packages agents tools programs".split())
+
+
 def installed_by_us(raw: Sequence[str]) -> bool:
     """The question asks about what the customer installs itself ("the apps and software *we install ourselves*")."""
     return any(t in {"install", "installed"} and i and raw[i - 1] == "we"
                and (raw[i + 1:i + 2] in (["ourselves"], ["ourself"]) or _INSTALLED_THINGS.intersection(raw[max(0, i - 4):i]))
                for i, t in enumerate(raw))
 
-
-_INSTALLED_THINGS = frozenset("software apps applications packages agents tools programs".split())
 
 
 def names_customer_assets(raw: Sequence[str]) -> bool:

@@ -211,7 +211,7 @@ class TaskIndex:
         self.matrix = matrix
         self._aliases = {s.id: [tuple(raw_tokens(a)) for a in [s.name, *s.aliases]] for s in services.services}
         self._parents = catalog.variant_parents()
-        self._off_tasks: dict[str, bool] = {}
+        self._off_tasks: dict[int, bool] = {}
         # a service's keywords are indexed the first time a question names it: loading stays fast however
         # many services the catalogue holds, and each service's typo vocabulary stays small
         self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
@@ -389,10 +389,11 @@ class TaskIndex:
     def _reads_off(self, task: Task) -> bool:
         """The task is about a setting being off: one of its keywords says so ("auto upgrade off node os"), or its
         owner follows the service's variants, which read the setting's state themselves."""
-        if task.id not in self._off_tasks:
-            self._off_tasks[task.id] = bool(task.owner_by_variant) or any(
+        key = id(task)  # (task ids repeat across services: every baseline task of a feature has one)
+        if key not in self._off_tasks:
+            self._off_tasks[key] = bool(task.owner_by_variant) or any(
                 _OFF_STEMS.intersection(stem(w) for w in raw_tokens(k)) for k in task.keywords)
-        return self._off_tasks[task.id]
+        return self._off_tasks[key]
 
     @staticmethod
     def _plain_words(task: Task) -> frozenset[str]:
