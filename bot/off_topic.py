@@ -379,7 +379,6 @@ def installed_by_us(raw: Sequence[str]) -> bool:
                for i, t in enumerate(raw))
 
 
-
 def names_customer_assets(raw: Sequence[str]) -> bool:
     """The question places the duty on the customer's own apps, data or accounts."""
     for i, t in enumerate(raw):
