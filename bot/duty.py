@@ -64,7 +64,7 @@ organise schedules schedule sends send moves move books book""".split())
 
 # words that end a noun phrase besides prepositions: pronouns, question words, time words
 _NP_END = frozenset("""we us you they it i our their my your who whom whose what which when where why how that this
-these those last next yesterday today tonight tomorrow there here""".split())
+these those last next yesterday today tonight tomorrow there here till til""".split())
 # words that close a sentence without naming anything ("who patches the control plane, etcd *etc*")
 _FILLERS = frozenset("""etc anyway anyways whatever though too lol pls plz now today again either also here there
 tbh btw fyi thx thanx thanks thank thankyou thnx tyvm ty tia cheers asap urgent urgently please kthx""".split())
