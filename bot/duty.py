@@ -58,7 +58,7 @@ allow allows allowing let lets letting limit limits limiting keep keeps keeping 
 
 # a meeting owned, run or sent ("who owns the weekly change advisory *meeting*"); not what a meeting keeps ("who keeps
 # the meeting *recordings*")
-_MEETINGS = frozenset("meeting meetings standup standups offsite offsites retro retros".split())
+_MEETINGS = frozenset("meeting meetings standup standups offsite offsites retro retros invite invites".split())
 _RUNS_A_MEETING = frozenset("""owns own runs run chairs chair hosts host leads lead organizes organises organize
 organise schedules schedule sends send moves move books book""".split())
 
