@@ -645,3 +645,17 @@ def test_session_2305_frames(question, owner, provider):
 ])
 def test_session_0139_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question, owner, provider", [
+    # "till" ends what a duty is done to ("hold the updates back *till* we have a fix")
+    ("chromeos 131 broke our kiosks, who can hold the updates back till we have a fix", Owner.customer, "gcp"),
+    # DNSSEC's two keys by their short names: "the key-signing key for our zone" is not the zone-signing key
+    ("google cloud dns: who rotates the key-signing key for our zone", Owner.customer, "gcp"),
+    ("route 53 dnssec: the zone's key signing key, who rolls it", Owner.customer, "aws"),
+    ("route 53 dnssec on our zone: who rotates the zone-signing key", Owner.provider, "aws"),
+    # a meeting's invite is an event, not a duty
+    ("who owns the monthly cab invite since priya moved teams", Owner.unknown, None),
+])
+def test_session_0426_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
