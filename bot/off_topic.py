@@ -620,11 +620,12 @@ _ACCESS_NOUNS = frozenset("filtering filter filters access permissions permissio
 
 
 def _on_call_as_a_side(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
-    """ "replacing it - *our on-call or aws*?": our on-call engineers named as the side, not the rota asked about."""
+    """ "replacing it - *our on-call or aws*?", "does aws promote a replica *or is that on our on-call*": our on-call
+    engineers named as the side, not the rota asked about."""
     if phrase not in (("on", "call"), ("oncall",)) or not i or raw[i - 1] not in {"our", "the"}:
         return False
     end = i + len(phrase)
-    return raw[end:end + 1] == ["or"] or (i >= 2 and raw[i - 2] == "or")
+    return raw[end:end + 1] == ["or"] or "or" in raw[max(0, i - 5):i - 1]
 
 
 def _per_user_access(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:

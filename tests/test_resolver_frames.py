@@ -656,6 +656,10 @@ def test_session_0139_frames(question, owner, provider):
     ("route 53 dnssec on our zone: who rotates the zone-signing key", Owner.provider, "aws"),
     # a meeting's invite is an event, not a duty
     ("who owns the monthly cab invite since priya moved teams", Owner.unknown, None),
+    # our on-call named as one side of "X or is that on our on-call" is no question about the rota
+    ("rds multi-az primary went down - does aws fail over to the standby or is that on our on-call", Owner.provider,
+     "aws"),
+    ("who is on call tonight for aws", Owner.unknown, "aws"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
