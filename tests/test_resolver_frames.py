@@ -660,6 +660,9 @@ def test_session_0139_frames(question, owner, provider):
     ("rds multi-az primary went down - does aws fail over to the standby or is that on our on-call", Owner.provider,
      "aws"),
     ("who is on call tonight for aws", Owner.unknown, "aws"),
+    # the suite's calendar holds events: "dlp on calendar events" is the app, "on my calendar" a diary
+    ("workspace: can dlp scan attachments on calendar events, who turns that on", Owner.customer, "gcp"),
+    ("put the workspace dlp review on my calendar, who owns it", Owner.unknown, "gcp"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
