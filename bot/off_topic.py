@@ -330,6 +330,7 @@ _LAYER_WORDS = frozenset("infrastructure platform hardware datacenter datacenter
 _OWNER_WORDS = frozenset({"underlying", "provider", "providers", "its", "their", *PROVIDER_WORDS})
 
 
+_RUNS_IT = frozenset("runs run powers power carries carry hosts host underpins underpin".split())
 _PROVIDERS_PLANT = frozenset("edge backbone infrastructure hardware fiber fibre datacenters datacentres".split())
 
 
@@ -357,6 +358,10 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                                                                           or raw[i - 1] in PROVIDER_WORDS):
             return True  # "secure development of *the cloud services themselves*", "do *azure services themselves*
             # have dr plans"
+        if (t in OWN_LAYER_WORDS and raw[i + 1:i + 2] in (["that"], ["which"]) and raw[i + 2:i + 3]
+                and raw[i + 2] in _RUNS_IT and any(w in PROVIDER_WORDS for w in raw[i + 3:i + 6])
+                and not {"our", "my"}.intersection(raw[i + 3:i + 6])):
+            return True  # "the network *that runs the aws services*": the provider's own plant
         if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
             return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:

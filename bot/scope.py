@@ -152,6 +152,10 @@ HEADLINES: PhraseIndex = PhraseIndex({
     ("security", "of", "the", "infrastructure"): Owner.provider,
     ("cloud", "infrastructure", "security"): Owner.provider, ("foundation", "services"): Owner.provider,
     ("foundational", "services"): Owner.provider,
+    # the customer's workloads secured as a whole: what runs in the cloud (the seed guides' "security in the cloud")
+    **{(verb, "our", noun): Owner.customer for verb in ("secure", "secures", "securing", "protect", "protects",
+                                                       "protecting") for noun in ("workload", "workloads")},
+    ("security", "of", "our", "workloads"): Owner.customer,
     # AWS: "the management, operation and verification of IT controls" is shared, as is security and compliance
     ("it", "controls"): Owner.shared, ("security", "and", "compliance"): Owner.shared,
     ("compliance", "and", "security"): Owner.shared,

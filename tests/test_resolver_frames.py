@@ -663,6 +663,12 @@ def test_session_0139_frames(question, owner, provider):
     # the suite's calendar holds events: "dlp on calendar events" is the app, "on my calendar" a diary
     ("workspace: can dlp scan attachments on calendar events, who turns that on", Owner.customer, "gcp"),
     ("put the workspace dlp review on my calendar, who owns it", Owner.unknown, "gcp"),
+    # "the network that runs the provider's services" is the provider's own plant; the one that runs ours is not
+    ("who protects the network that powers the google cloud services", Owner.provider, "gcp"),
+    ("who secures the network that runs our aws workloads", Owner.customer, "aws"),
+    # our workloads secured as a whole: the customer's half of the seed guides' split (a model decides without a cloud)
+    ("who is protecting our workloads in the cloud, us or the provider?", Owner.depends, None),
+    ("on azure, whose job is securing our workloads", Owner.customer, "azure"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
