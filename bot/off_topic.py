@@ -566,6 +566,18 @@ def _job_as_employment(raw: Sequence[str]) -> set[str]:
             if t in _EMPLOYMENT and {"a", "an", "new", "first"}.intersection(raw[max(0, i - 4):i])}
 
 
+# what a connection negotiates: "the lb still *negotiates* tls 1.0" is a protocol, not a contract
+_NEGOTIATE = frozenset(stem(w) for w in "negotiate negotiates negotiating negotiation".split())
+_PROTOCOL_WORDS = frozenset("tls ssl mtls cipher ciphers protocol protocols handshake https".split())
+# the company's devices that stand in the office: "guest mode on the shared *chromebooks in the office*"
+_OFFICE_DEVICES = frozenset("""chromebooks chromebook devices device laptops laptop kiosks kiosk computers pcs desktops
+machines endpoints""".split())
+
+
+def _devices_in_the_office(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    return phrase[1:] == ("the", "office") and i > 0 and raw[i - 1] in _OFFICE_DEVICES
+
+
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
     if _names_an_exam(raw) and not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)):
@@ -581,6 +593,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(raw[i]) for i in range(len(raw)) if _word_of_a_duty(raw, i)}
     if words:  # "its manual snapshots are *still billing* - does aws clean those up?": a symptom, not a bill
         words = words - {stem(raw[i]) for i in range(len(raw)) if _still_costing(raw, i)}
+    if words and _NEGOTIATE & words and _PROTOCOL_WORDS.intersection(raw):  # "the lb still *negotiates tls 1.0*"
+        words = words - _NEGOTIATE
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
@@ -589,7 +603,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
            if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
     if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
-           and not _during_a_case(raw, i, p) for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
+           and not _during_a_case(raw, i, p) and not _devices_in_the_office(raw, i, p)
+           for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
     if _history(raw) or _picks_a_cert(raw):
         return True

@@ -669,6 +669,11 @@ def test_session_0139_frames(question, owner, provider):
     # our workloads secured as a whole: the customer's half of the seed guides' split (a model decides without a cloud)
     ("who is protecting our workloads in the cloud, us or the provider?", Owner.depends, None),
     ("on azure, whose job is securing our workloads", Owner.customer, "azure"),
+    # a connection negotiates a protocol, not a contract
+    ("our aws alb still negotiates tls 1.0 with old clients - who sets the security policy", Owner.customer, "aws"),
+    ("who negotiates the aws enterprise agreement", Owner.unknown, "aws"),
+    # the company's devices in the office are endpoints, not office IT
+    ("chrome enterprise: who turns off guest mode on the chromebooks in the office", Owner.customer, "gcp"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
