@@ -210,6 +210,9 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
         # ... and so is a licence given as the reason for a set-up: "host maintenance off *for licensing reasons*"
         return (prev in _LICENSED_SOFTWARE or "byol" in raw or "byo" in raw
                 or raw[i + 1:i + 2] in (["compliant"], ["compliance"], ["reasons"], ["reason"])
+                # ... or given as an aside before the question's own clause ("on our dedicated hosts *(licensing). if*
+                # a host degrades ...")
+                or (raw[i + 1:i + 2] in (["if"], ["but"]) and prev not in {"about", "on", "for", "with", "the", "our"})
                 or (prev == "of" and raw[max(0, i - 2):i - 1] == ["because"])
                 or any(w in {"assign", "assigns", "assigned", "assigning"} for w in raw[max(0, i - 3):i]))
     return False

@@ -674,6 +674,10 @@ def test_session_0139_frames(question, owner, provider):
     ("who negotiates the aws enterprise agreement", Owner.unknown, "aws"),
     # the company's devices in the office are endpoints, not office IT
     ("chrome enterprise: who turns off guest mode on the chromebooks in the office", Owner.customer, "gcp"),
+    # a licence given as an aside before the question's own clause is a reason, not a licensing question
+    ("we keep host maintenance off on our ec2 dedicated hosts (licensing). if a host degrades who moves the instances",
+     Owner.customer, "aws"),
+    ("who handles the licensing if we move to aws", Owner.unknown, "aws"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
