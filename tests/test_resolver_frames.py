@@ -678,6 +678,9 @@ def test_session_0139_frames(question, owner, provider):
     ("we keep host maintenance off on our ec2 dedicated hosts (licensing). if a host degrades who moves the instances",
      Owner.customer, "aws"),
     ("who handles the licensing if we move to aws", Owner.unknown, "aws"),
+    # issuing beside buying is a duty of its own, not a purchase question
+    ("app service managed certificate - do we buy/issue the cert ourselves or does azure issue it", Owner.provider,
+     "azure"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
