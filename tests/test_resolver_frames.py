@@ -681,6 +681,8 @@ def test_session_0139_frames(question, owner, provider):
     # issuing beside buying is a duty of its own, not a purchase question
     ("app service managed certificate - do we buy/issue the cert ourselves or does azure issue it", Owner.provider,
      "azure"),
+    # "how we use it" beside "security of the service" names the customer's half of the split, not a topic
+    ("azure paas in general: security of the platform vs how we use it, whose job is what", Owner.shared, "azure"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
