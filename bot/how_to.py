@@ -19,8 +19,8 @@ from bot.scope import OUR_WORDS, PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import stem
 
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
-_MATERIAL = frozenset("""syntax command commands cmd cmdlet cmdlets flag flags snippet snippets example examples sample
-samples script scripts powershell kubectl oneliner walkthrough steps runbook runbooks playbook playbooks""".split())
+_MATERIAL = frozenset("""syntax command commands comand comands cmd cmdlet cmdlets flag flags snippet snippets example
+examples sample samples script scripts powershell kubectl oneliner walkthrough steps runbook runbooks playbook playbooks""".split())
 # a material word typed with two neighbouring letters swapped ("az cli *sytnax* to create a function app")
 _SWAPPED_MATERIAL = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in _MATERIAL if len(w) >= 5
                               for i in range(len(w) - 1) if w[i] != w[i + 1])

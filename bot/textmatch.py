@@ -182,6 +182,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("cmek", re.compile(r"\bcmeks?\b"), "customer managed encryption key"),
     ("byok", re.compile(r"\bbyok\b"), "bring your own key"),
     ("pitr", re.compile(r"\bpitr\b"), "point in time recovery"),
+    ("lit", re.compile(r"\blit[\s-]+holds?\b"), "litigation hold"),
     # DNSSEC's two keys by their short names: "the *key-signing key* of our *zone*" is not the zone-signing key
     ("signing", re.compile(r"\bkey[\s-]+signing[\s-]+keys?\b"), "ksk"),
     ("signing", re.compile(r"\bzone[\s-]+signing[\s-]+keys?\b"), "zsk"),

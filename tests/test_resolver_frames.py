@@ -683,6 +683,10 @@ def test_session_0139_frames(question, owner, provider):
      "azure"),
     # "how we use it" beside "security of the service" names the customer's half of the split, not a topic
     ("azure paas in general: security of the platform vs how we use it, whose job is what", Owner.shared, "azure"),
+    # Azure DDoS Protection's own log names name it; "lit hold" is a litigation hold; "comand" asks for material
+    ("who turns on the ddos mitigation flow logs for our public ips", Owner.customer, "azure"),
+    ("who places the lit hold on a leaver's mailbox", Owner.customer, "azure"),
+    ("aws cli comand to enable bucket versioning?", Owner.unknown, "aws"),
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
