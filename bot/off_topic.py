@@ -85,16 +85,16 @@ _TENANT_SETTING_WORDS = frozenset("dlp retention vault ediscovery cse encryption
 _MEETING_WORDS = frozenset("review reviews meeting meetings sync call calls session sessions workshop demo standup".split())
 
 
+# what the suite's calendar holds: "dlp *on calendar event* descriptions" is the app, "put it *on calendar*" a diary
+_CALENDAR_CONTENT = frozenset("event events entries entry invites invitations descriptions items attachments".split())
+
+
 def _calendar_as_the_suite(raw: Sequence[str]) -> bool:
     """The suite's calendar beside a data-protection setting, not a person's calendar ("add the dlp review *to my
     calendar*") nor a meeting about the setting."""
     return bool(_TENANT_SETTING_WORDS.intersection(raw)) and not _MEETING_WORDS.intersection(raw) and any(
-        t == "calendar" and not (i and (raw[i - 1] in {"my", "your"} or raw[i - 1] in {"to", "on", "in"} and not (
-            i + 1 < len(raw) and raw[i + 1] in _CALENDAR_CONTENT))) for i, t in enumerate(raw))
-
-
-# what the suite's calendar holds: "dlp *on calendar event* descriptions" is the app, "put it *on calendar*" a diary
-_CALENDAR_CONTENT = frozenset("event events entries entry invites invitations descriptions items attachments".split())
+        t == "calendar" and not (i and (raw[i - 1] in {"my", "your"} or (raw[i - 1] in {"to", "on", "in"} and not (
+            i + 1 < len(raw) and raw[i + 1] in _CALENDAR_CONTENT)))) for i, t in enumerate(raw))
 
 _EVICTION_WORDS = frozenset("evicted eviction evictions evict evicts".split())
 _PAY = frozenset("pay pays paid paying buy buys buying bought".split())
