@@ -572,6 +572,12 @@ def _job_as_employment(raw: Sequence[str]) -> set[str]:
 # what a connection negotiates: "the lb still *negotiates* tls 1.0" is a protocol, not a contract
 _NEGOTIATE = frozenset(stem(w) for w in "negotiate negotiates negotiating negotiation".split())
 _PROTOCOL_WORDS = frozenset("tls ssl mtls cipher ciphers protocol protocols handshake https".split())
+
+
+def _negotiates_a_protocol(raw: Sequence[str], i: int) -> bool:
+    return stem(raw[i]) in _NEGOTIATE and bool(_PROTOCOL_WORDS.intersection(raw))
+
+
 # the company's devices that stand in the office: "guest mode on the shared *chromebooks in the office*"
 _OFFICE_DEVICES = frozenset("""chromebooks chromebook devices device laptops laptop kiosks kiosk computers pcs desktops
 machines endpoints""".split())
@@ -590,14 +596,12 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}
     if words and _calendar_as_the_suite(raw):  # "*dlp* for *calendar* events"
         words = words - {stem("calendar")}
-    if words:  # "the *billing* db", "a table for *orders*": the name of the customer's workload, not the topic
-        words = words - {stem(raw[i]) for i in range(len(raw)) if _names_a_workload(raw, i)}
-    if words:  # "do we get *paged to* swap it", "whose problem is the *ibm license*": a duty, not on-call or a bill
-        words = words - {stem(raw[i]) for i in range(len(raw)) if _word_of_a_duty(raw, i)}
-    if words:  # "its manual snapshots are *still billing* - does aws clean those up?": a symptom, not a bill
-        words = words - {stem(raw[i]) for i in range(len(raw)) if _still_costing(raw, i)}
-    if words and _NEGOTIATE & words and _PROTOCOL_WORDS.intersection(raw):  # "the lb still *negotiates tls 1.0*"
-        words = words - _NEGOTIATE
+    if words:  # a listed word used for something else: the name of the customer's workload ("the *billing* db", "a
+        # table for *orders*"), a duty ("do we get *paged to* swap it", "whose problem is the *ibm license*"), a symptom
+        # ("its manual snapshots are *still billing* - does aws clean those up?"), a protocol ("the lb still
+        # *negotiates tls 1.0*")
+        words = words - {stem(raw[i]) for i in range(len(raw)) if any(
+            read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
