@@ -187,16 +187,32 @@ def _in_a_purpose(raw: Sequence[str], i: int) -> bool:
     return "so" in raw[max(0, i - 4):i] and bool(_ALERTING.intersection(raw[:i]))
 
 
+_PAGED_ASKS = (["who", "gets"], ["who", "get"], ["who", "is"], ["who", "s"], ["who", "getting"])
+_PAGER_ASKS = (["is", "that"], ["is", "this"], ["is", "it"], ["s", "that"], ["s", "this"], ["s", "it"])
+
+
+def _asks_who_responds(raw: Sequence[str], i: int) -> bool:
+    """The closing ask of a described failure: "app routes going unhealthy, *whose pager is that*", "the rds failover
+    at 3am - *who gets paged*?": who responds to that incident, not the team's paging rota ("who gets paged *this
+    weekend*")."""
+    if i < 3:
+        return False
+    if raw[i] == "pager":
+        return raw[i - 1] == "whose" and raw[i + 1:i + 3] in _PAGER_ASKS and i + 3 == len(raw)
+    return raw[i - 2:i] in _PAGED_ASKS and (i + 1 == len(raw) or raw[i + 1:] in (["for", "that"], ["for", "it"],
+                                                                                 ["for", "this"]))
+
+
 def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     """An out-of-scope word used for a duty: paged *to do* something ("do we get paged to swap it"), the licence of
     software brought to a managed engine ("the *ibm license*", "bring our own oracle licenses")."""
     t, prev = raw[i], raw[i - 1] if i else ""
     if t in {"paged", "paging", "oncall"}:  # "... alerts *so oncall gets paged*": the purpose of an alerting duty
-        return raw[i + 1:i + 2] == ["to"] or _in_a_purpose(raw, i)
+        return raw[i + 1:i + 2] == ["to"] or _in_a_purpose(raw, i) or _asks_who_responds(raw, i)
     if t in {"price", "prices"}:  # a spot VM "evicted on price": the eviction type, not a price question
         return bool(_EVICTION_WORDS.intersection(raw))
     if t in {"pager", "pagerduty"}:  # "wires up the alert policy + *pager notification channel*": alert routing
-        return raw[i + 1:i + 2] in (["notification"], ["notifications"], ["channel"], ["channels"], ["alert"],
+        return _asks_who_responds(raw, i) or raw[i + 1:i + 2] in (["notification"], ["notifications"], ["channel"], ["channels"], ["alert"],
                                     ["alerts"], ["integration"], ["integrations"])
     if t in {"lawsuit", "lawsuits"}:  # "legal hold on a leaver's mailbox *for a lawsuit*": why a hold is placed
         return prev in {"a", "the", "pending"} and bool(_HOLD_WORDS.intersection(raw))
