@@ -203,6 +203,9 @@ def _asks_who_responds(raw: Sequence[str], i: int) -> bool:
                                                                                  ["for", "this"]))
 
 
+_SET_OFF = frozenset("off disabled switched turned pinned".split())
+
+
 def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     """An out-of-scope word used for a duty: paged *to do* something ("do we get paged to swap it"), the licence of
     software brought to a managed engine ("the *ibm license*", "bring our own oracle licenses")."""
@@ -228,7 +231,11 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
                 or raw[i + 1:i + 2] in (["compliant"], ["compliance"], ["reasons"], ["reason"])
                 # ... or given as an aside before the question's own clause ("on our dedicated hosts *(licensing). if*
                 # a host degrades ...")
-                or (raw[i + 1:i + 2] in (["if"], ["but"]) and prev not in {"about", "on", "for", "with", "the", "our"})
+                or (raw[i + 1:i + 2] in (["if"], ["but"]) and (
+                    prev not in {"about", "on", "for", "with", "the", "our"}
+                    # ... also as the reason of a setting turned off before it ("host maintenance *off* on our
+                    # dedicated hosts *for licensing. if* a host degrades ...")
+                    or (prev == "for" and bool(_SET_OFF.intersection(raw[max(0, i - 8):i - 1])))))
                 or (prev == "of" and raw[max(0, i - 2):i - 1] == ["because"])
                 or any(w in {"assign", "assigns", "assigned", "assigning"} for w in raw[max(0, i - 3):i]))
     return False
