@@ -285,7 +285,7 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "we *pay for* shield advanced now", "we bought the premium tier": we have it (a fact about the set-up, not a
     # question about price)
     (("pay", "paid", "bought", "purchased"),
-     re.compile(r"\bwe(?:['’]ve|['’]re|\s+are|\s+have)?\s+(?:now\s+|already\s+|also\s+)?(?:pay\s+for|paying\s+for|"
+     re.compile(r"\bwe(?:['’]ve|['’]re|\s+are|\s+have)?\s+(?:now\s+|already\s+|also\s+|just\s+|recently\s+|finally\s+)?(?:pay\s+for|paying\s+for|"
                 r"paid\s+for|bought|purchased)\b"), "we have"),
     # scaling as people say it: "spin up more instances", "adds capacity", "when traffic spikes"
     ("up", re.compile(r"\b(spin|spins|spinning|spun)[\s-]+up\b"), "scale out"),
