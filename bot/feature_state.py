@@ -20,7 +20,8 @@ _OPT_IN_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
     "opts in", "turn it on", "switch it on", "turn that on", "switch that on", "enabling", "turning on",
     "switching on", "activating", "to have turned on", "to have enabled", "to have switched on", "need turned on",
     "should we have turned on", "should we have enabled", "should have turned on", "should have enabled"))
-_OPT_IN_DOES = ("turn on", "turns on", "enable", "switch on", "switches on", "opt in", "opts in", "activate")
+_OPT_IN_DOES = ("turn on", "turns on", "enable", "enables", "enabling", "switch on", "switches on", "opt in", "opts in",
+                "activate", "activates")
 # a customer side that starts with the opt-in: "Turns on X ...", "Turns X on ...", "Opts in ..."
 _STARTS_OPT_IN = re.compile(r"(%s)\b|(turns|switches) ([a-z]+ ){1,4}on\b" % "|".join(_OPT_IN_DOES))
 _DEFAULT_WORDS = frozenset("default defaults automatically itself".split())
@@ -36,8 +37,8 @@ def asks_opt_in(raw: Sequence[str], customer_does: str) -> bool:
     task is turning it on."""
     if _OPT_IN_ASKS.find(raw) is None or _DEFAULT_WORDS.intersection(raw):
         return False
-    does = _plain(customer_does)
-    return any(v in does for v in _OPT_IN_DOES)
+    does = f" {_plain(customer_does)} "  # whole words: not "enabled" inside a parameter's name ("audit_log_enabled")
+    return any(f" {v} " in does for v in _OPT_IN_DOES)
 
 
 def asks_who_opts_in(raw: Sequence[str], customer_does: str) -> bool:
