@@ -107,7 +107,11 @@ _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "man
                       "secuirty": "security", "securtiy": "security", "secruity": "security", "seucrity": "security",
                       "securty": "security", "secutiry": "security", "scurity": "security", "securiy": "security",
                       "shoud": "should", "shuold": "should", "shold": "should", "wat": "what", "mgmt": "management",
-                      "incl": "including", "polices": "policies", "polcies": "policies", "policys": "policies"}
+                      "incl": "including", "polices": "policies", "polcies": "policies", "policys": "policies",
+                      # a letter dropped from "encryption", which task keywords read as written ("at-rest *encrytion*")
+                      "encrytion": "encryption", "encrpytion": "encryption", "encyption": "encryption",
+                      "encrption": "encryption", "encryptin": "encryption", "encription": "encryption",
+                      "encrypion": "encryption", "encrytpion": "encryption"}
 
 _RECOVERY_WORDS = re.compile(r"\b(?:fail(?:s|ed|ing)?\s+(?:\w+\s+)?over|failover|restor\w*|recover\w*|dr|"
                              r"disaster|backups?|replica\w*)\b")
