@@ -690,3 +690,36 @@ def test_session_0139_frames(question, owner, provider):
 ])
 def test_session_0426_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question, owner, provider", [
+    # a bare "vpc" is Google Cloud VPC once Google is named; VM-to-VM traffic in it is encrypted by Google
+    ("who writes the ingress allow rules on our vpc, or does google open stuff for us", Owner.customer, "gcp"),
+    ("is vm to vm traffic inside our vpc encrypted by google or do we need to set up ipsec", Owner.provider, "gcp"),
+    # network logging is the logging row, not network controls
+    ("network logging for audit trails, whose job is it to turn on", Owner.customer, None),
+    # "whose pager is that" / "who gets paged" closing a described failure asks who responds, not the rota
+    ("openshift on azure (aro): app routes going unhealthy, whose pager is that", Owner.shared, "azure"),
+    ("aro: app routes going unhealthy, who gets paged", Owner.shared, "azure"),
+    ("who gets paged this weekend", Owner.unknown, None),
+    # a licence as the reason of a setting turned off is an aside; a licensing question stays off topic
+    ("we switched host maintenance off on our ec2 dedicated hosts for licensing. if a host degrades, who migrates the "
+     "instances?", Owner.customer, "aws"),
+    ("who is responsible for licensing if we move sql server to ec2", Owner.unknown, "aws"),
+    # "we just bought X" says we have X, like "we already bought X"
+    ("we just bought shield advanced for our alb, do we still have to set up a waf web acl with a rate based rule",
+     Owner.customer, "aws"),
+    ("we just bought new office chairs, who assembles them", Owner.unknown, None),
+    # a task's opt-in is read in whole words: "audit_log_enabled" in what the customer does is no opt-in
+    ("who turns on audit logs for azure mysql flexible server", Owner.shared, "azure"),
+    # typos of "encryption"; "customer records" are data; LRS names Azure; short names and product terms
+    ("azure files - at-rest encrytion, do we need to enable anything", Owner.provider, "azure"),
+    ("is protecting our customer records in dynamics 365 microsoft's job?", Owner.customer, "azure"),
+    ("our data disks are LRS. protecting them against a whole AZ going down - is that on us?", Owner.customer, "azure"),
+    ("swa custom domain - who creates the cname records at our dns provider", Owner.customer, "azure"),
+    ("blocking our brand names in passwords (custom banned list), whose job", Owner.customer, "azure"),
+    ("who enables the strict preset policy for our execs", Owner.customer, "azure"),
+    ("does aws auto update the vpc cni add on when a new version ships", Owner.customer, "aws"),
+])
+def test_session_0704_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
