@@ -479,8 +479,11 @@ class Resolver(NameFinding, RowMatching):
         # (or why: "who moves them onto the latest subminor image *so they pick up the security fixes*")
         when = _when_clause(toks) or _compared_clause(toks) or (range(cut, len(toks)) if cut < len(toks) else None)
         leading = None if when else _leading_when(question, toks)
-        if found is not None and cat_sid and (when or leading) and set(found.keyword.tokens) & {
-                stem(toks[k]) for k in when or leading or ()}:
+        if found is not None and cat_sid and (when or leading) and (set(found.keyword.tokens) & {
+                stem(toks[k]) for k in when or leading or ()}) - (_only_the_variant(
+                    self.tasks.variant_words(cat_sid, variant)) if leading and variant else frozenset()):
+            # (a leading clause that only names the variant the task's keyword is written for - "after we bump the k8s
+            # version *on eks auto mode*, do we still upgrade coredns" - says which variant, not when)
             # "who updates kubelet/ami on the worker nodes *after a control plane upgrade*", "bigquery - *after the
             # time travel window runs out,* is the fail-safe copy ours to set up": the clause says when, the words
             # outside it name the task (one at the start: a task of the row the question asks)
@@ -731,6 +734,12 @@ def _compared_clause(toks: list[str]) -> range | None:
 # a clause at the start saying when, up to its comma ("bigquery - *after the time travel window runs out,* is ..."; not
 # a "following up on ..." greeting)
 _LEADING_WHEN = re.compile(r"^(?:[^-,.?:]{1,40}?\s[-\u2013\u2014:]\s+)?((?:after|once|following(?!\s+up\b))\s[^,.?:;]{3,80}),\s*\S")
+
+
+def _only_the_variant(variant_words: frozenset[str]) -> frozenset[str]:
+    """The words a leading clause may share with a task's keyword and still only say which variant is meant: the
+    named variant's words and the word saying when."""
+    return variant_words | {stem(w) for w in _WHEN}
 
 
 def _leading_when(question: str, toks: list[str]) -> range | None:

@@ -421,11 +421,12 @@ class TaskIndex:
             len(p) > 1 and not _denied(toks, i) and any(t in names for t in content_tokens(p))
             for i, p in phrases.occurrences(toks))
 
-    def variant_words(self, service_id: str) -> frozenset[str]:
-        """Stemmed words of the service's variant names and aliases ("hybrid" of Apigee hybrid)."""
+    def variant_words(self, service_id: str, variant: str | None = None) -> frozenset[str]:
+        """Stemmed words of the service's variant names and aliases ("hybrid" of Apigee hybrid); of one variant's
+        only when ``variant`` is given."""
         st = self.catalog.by_service.get(service_id)
-        return frozenset(stem(t) for v in (st.variants if st else ()) for a in [v.name, *v.aliases]
-                         for t in raw_tokens(a))
+        return frozenset(stem(t) for v in (st.variants if st else ()) if variant is None or v.id == variant
+                         for a in [v.name, *v.aliases] for t in raw_tokens(a))
 
     def name_tokens(self, service_id: str) -> frozenset[str]:
         """Stemmed words of the service's own name and aliases: the question named the service, so a task keyword

@@ -720,6 +720,10 @@ def test_session_0426_frames(question, owner, provider):
     ("blocking our brand names in passwords (custom banned list), whose job", Owner.customer, "azure"),
     ("who enables the strict preset policy for our execs", Owner.customer, "azure"),
     ("does aws auto update the vpc cni add on when a new version ships", Owner.customer, "aws"),
+    # a leading clause that only names the variant ("after we bump the version *on eks auto mode*,") says which
+    # variant the rest asks about, not when
+    ("after we bump the k8s version on eks auto mode, do we still need to upgrade coredns and kube-proxy ourselves?",
+     Owner.provider, "aws"),
 ])
 def test_session_0704_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
