@@ -107,7 +107,7 @@ _BETWEEN_NOT = frozenset("us we i actually even having".split())
 # duty verbs that, beside buying, make the duty the question ("do we have to buy and renew ...", "who buys *and installs*")
 _BESIDE_BUYING = frozenset("""turn turns enable enables activate activates renew renews rotate rotates install installs
 manage manages maintain maintains upload uploads import imports switch switches set sets setup configure configures
-assign assigns issue issues""".split())
+assign assigns issue issues provision provisions deploy deploys bind binds""".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
                                r"protect|mitigating|mitigate|covering it|providing|provide|give|gives|giving|issue|issues)\b"
