@@ -622,9 +622,10 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     if words:  # a listed word used for something else: the name of the customer's workload ("the *billing* db", "a
         # table for *orders*"), a duty ("do we get *paged to* swap it", "whose problem is the *ibm license*"), a symptom
         # ("its manual snapshots are *still billing* - does aws clean those up?"), a protocol ("the lb still
-        # *negotiates tls 1.0*")
+        # *negotiates tls 1.0*"), a mail a filter caught ("legit *invoice got quarantined*")
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
-            read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol))}
+            read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
+                                      _mail_caught_by_a_filter))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
@@ -701,6 +702,13 @@ def _names_a_workload(raw: Sequence[str], i: int) -> bool:
 
 
 _COSTING = frozenset("billing billed costing charging charged".split())
+_FILTERED = frozenset("quarantined quarantine spam junk phish phishing malware flagged blocked".split())
+
+
+def _mail_caught_by_a_filter(raw: Sequence[str], i: int) -> bool:
+    """An invoice named as the mail a filter caught ("legit *invoice got quarantined as malware*"): a message, not a
+    bill."""
+    return raw[i] in {"invoice", "invoices"} and bool(_FILTERED.intersection(raw[i + 1:i + 5]))
 
 
 def _still_costing(raw: Sequence[str], i: int) -> bool:
