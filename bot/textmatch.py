@@ -111,7 +111,9 @@ _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "man
                       # a letter dropped from "encryption", which task keywords read as written ("at-rest *encrytion*")
                       "encrytion": "encryption", "encrpytion": "encryption", "encyption": "encryption",
                       "encrption": "encryption", "encryptin": "encryption", "encription": "encryption",
-                      "encrypion": "encryption", "encrytpion": "encryption"}
+                      "encrypion": "encryption", "encrytpion": "encryption",
+                      # ... and of "ingress"/"egress" ("lock the *ingres* down to internal")
+                      "ingres": "ingress", "ingess": "ingress", "igress": "ingress", "egres": "egress", "egess": "egress"}
 
 _RECOVERY_WORDS = re.compile(r"\b(?:fail(?:s|ed|ing)?\s+(?:\w+\s+)?over|failover|restor\w*|recover\w*|dr|"
                              r"disaster|backups?|replica\w*)\b")
@@ -155,9 +157,12 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "abstracted aws services *(s3, dynamodb, sqs)*: who runs the os": examples in parentheses after the kind asked about
     ("services", re.compile(r"\b(services)\s*\(\s*" + _NAME + r"(?:\s*,\s*" + _NAME + r")+(?:,?\s+(?:and|or)\s+" + _NAME
                             + r")?\s*(?:,?\s*etc\.?)?\s*\)"), r"\1"),
-    # "maintenance *on sunday 2am*", "maintenance at night": when maintenance runs is its window
-    ("mainten", re.compile(r"\bmaintenance\s+(?=(?:on|at|every|during)\s+(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
+    # "maintenance *on sunday 2am*", "maintenance at night", "maintenance sunday 2am": when maintenance runs is its window
+    ("mainten", re.compile(r"\bmaintenance\s+(?=(?:(?:on|at|every|during)\s+)?(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
                            r"saturdays?|sundays?|weekends?|nights?|\d{1,2}\s*(?:am|pm))\b)"), "maintenance window "),
+    # ... and "*sunday* maintenance", "*nightly* maintenance": the day before it says the same
+    ("mainten", re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|nightly|night)\s+maintenance\b(?!\s+window)"),
+     r"\1 maintenance window"),
     # "keeping them *up to date*": keeping them patched
     (("to date", "to-date"), re.compile(r"\bup[\s-]+to[\s-]+date\b"), "patched"),
     ("prem", re.compile(r"\bon[\s-]+premise[s]?\b"), "onprem"),
