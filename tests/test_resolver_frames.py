@@ -727,6 +727,20 @@ def test_session_0426_frames(question, owner, provider):
     # variant the rest asks about, not when
     ("after we bump the k8s version on eks auto mode, do we still need to upgrade coredns and kube-proxy ourselves?",
      Owner.provider, "aws"),
+    # when maintenance runs is its window, written before or after the word; typos of ingress
+    ("prod pg flex should only get maintenance sunday 2am, who sets that up", Owner.customer, "azure"),
+    ("who sets up sunday maintenance for pg flex", Owner.customer, "azure"),
+    ("cloud run svc is reachable from the whole internet - who locks the ingres down to internal?", Owner.customer,
+     "gcp"),
+    # Exchange Online Protection's verdicts name Microsoft 365; an invoice a filter caught is a mail, not a bill
+    ("someone put a sender on our allow list - who makes sure high confidence phish from them still gets quarantined",
+     Owner.provider, "azure"),
+    ("legit invoice got quarantined as malware in exchange online, who releases it and reports the false positive?",
+     Owner.customer, "azure"),
+    ("who pays the azure invoice", Owner.unknown, "azure"),
+    # buying beside provisioning, or a certificate bought for a service, asks a duty, not a price
+    ("do we need to buy a certificate for front door custom domain https", Owner.provider, "azure"),
+    ("which update channel our office clients sit on - do we pick that or does microsoft?", Owner.customer, "azure"),
 ])
 def test_session_0704_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
