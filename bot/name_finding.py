@@ -159,6 +159,9 @@ class NameFinding:
             if (toks[end:end + 1] in (["vs"], ["versus"], ["or"]) and toks[i] in CLOUD_MODEL_WORDS
                     and toks[end + 1:end + 2] and toks[end + 1] in CLOUD_MODEL_WORDS and toks[end + 1] != toks[i]):
                 return None  # "we haven't picked *iaas vs paas* yet": the question is asked across the models
+            if (toks[i] in CLOUD_MODEL_WORDS and toks[end:end + 1] and toks[end] in CLOUD_MODEL_WORDS
+                    and toks[end] != toks[i]):
+                return None  # ... or listed ("we haven't picked *saas/paas/iaas* yet")
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:
                 found = (rank, MODEL_PHRASES[phrase])

@@ -103,6 +103,7 @@ boundaries hosts servers""".split())
 _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "managed", "mangaed": "managed",
                       "mananged": "managed", "mainteance": "maintenance", "maintainance": "maintenance",
                       "maintenace": "maintenance", "maintanance": "maintenance", "maintenence": "maintenance",
+                      "maintanence": "maintenance", "maintainence": "maintenance",
                       "paches": "patches", "pached": "patched", "paching": "patching", "pach": "patch",
                       "secuirty": "security", "securtiy": "security", "secruity": "security", "seucrity": "security",
                       "securty": "security", "secutiry": "security", "scurity": "security", "securiy": "security",
