@@ -741,6 +741,10 @@ def test_session_0426_frames(question, owner, provider):
     # buying beside provisioning, or a certificate bought for a service, asks a duty, not a price
     ("do we need to buy a certificate for front door custom domain https", Owner.provider, "azure"),
     ("which update channel our office clients sit on - do we pick that or does microsoft?", Owner.customer, "azure"),
+    # models listed together are asked across them; typos of maintenance; Cloud KMS's role names Google
+    ("os patching in the cloud, us or the vendor? we havent picked saas/paas/iaas yet", Owner.depends, None),
+    ("gce host needs maintanence - who moves our vms off it (default settings)", Owner.provider, "gcp"),
+    ("who decides which people get kms admin vs encrypter/decrypter roles", Owner.customer, "gcp"),
 ])
 def test_session_0704_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
