@@ -215,8 +215,9 @@ def _word_of_a_duty(raw: Sequence[str], i: int) -> bool:
     if t in {"price", "prices"}:  # a spot VM "evicted on price": the eviction type, not a price question
         return bool(_EVICTION_WORDS.intersection(raw))
     if t in {"pager", "pagerduty"}:  # "wires up the alert policy + *pager notification channel*": alert routing
-        return _asks_who_responds(raw, i) or raw[i + 1:i + 2] in (["notification"], ["notifications"], ["channel"], ["channels"], ["alert"],
-                                    ["alerts"], ["integration"], ["integrations"])
+        return _asks_who_responds(raw, i) or raw[i + 1:i + 2] in (
+            ["notification"], ["notifications"], ["channel"], ["channels"], ["alert"], ["alerts"], ["integration"],
+            ["integrations"])
     if t in {"lawsuit", "lawsuits"}:  # "legal hold on a leaver's mailbox *for a lawsuit*": why a hold is placed
         return prev in {"a", "the", "pending"} and bool(_HOLD_WORDS.intersection(raw))
     if t in {"ceo", "ceos"}:  # "put *the ceo's mailbox* on hold", "*our ceo* keeps getting spoofed": a user of ours
