@@ -156,12 +156,10 @@ class NameFinding:
             if MODEL_PHRASES[phrase] is Model.on_prem and (_compared(toks, i) or _told_as_past(toks, i + len(phrase))):
                 continue  # "install CUs *like we did on prem*", "moved *from on prem*", "*on prem we had* a cmdb
                 # team": what we did before, not where it runs now
-            if (toks[end:end + 1] in (["vs"], ["versus"], ["or"]) and toks[i] in CLOUD_MODEL_WORDS
-                    and toks[end + 1:end + 2] and toks[end + 1] in CLOUD_MODEL_WORDS and toks[end + 1] != toks[i]):
-                return None  # "we haven't picked *iaas vs paas* yet": the question is asked across the models
-            if (toks[i] in CLOUD_MODEL_WORDS and toks[end:end + 1] and toks[end] in CLOUD_MODEL_WORDS
-                    and toks[end] != toks[i]):
-                return None  # ... or listed ("we haven't picked *saas/paas/iaas* yet")
+            other = end + 1 if toks[end:end + 1] in (["vs"], ["versus"], ["or"]) else end
+            if (toks[i] in CLOUD_MODEL_WORDS and toks[other:other + 1] and toks[other] in CLOUD_MODEL_WORDS
+                    and toks[other] != toks[i]):
+                return None  # "we haven't picked *iaas vs paas* / *saas/paas/iaas* yet": asked across the models
             rank = self._model_rank[phrase]
             if found is None or rank < found[0]:
                 found = (rank, MODEL_PHRASES[phrase])

@@ -479,15 +479,17 @@ class Resolver(NameFinding, RowMatching):
         # (or why: "who moves them onto the latest subminor image *so they pick up the security fixes*")
         when = _when_clause(toks) or _compared_clause(toks) or (range(cut, len(toks)) if cut < len(toks) else None)
         leading = None if when else _leading_when(question, toks)
-        if found is not None and cat_sid and (when or leading) and (set(found.keyword.tokens) & {
-                stem(toks[k]) for k in when or leading or ()}) - (_only_the_variant(
-                    self.tasks.variant_words(cat_sid, variant)) if leading and variant else frozenset()):
-            # (a leading clause that only names the variant the task's keyword is written for - "after we bump the k8s
-            # version *on eks auto mode*, do we still upgrade coredns" - says which variant, not when)
+        said_when = when or leading or range(0)
+        in_clause = set(found.keyword.tokens) & {stem(toks[k]) for k in said_when} if found is not None else set()
+        if in_clause and leading and variant and cat_sid:
+            # a leading clause that only names the variant the task's keyword is written for ("after we bump the k8s
+            # version *on eks auto mode*, do we still upgrade coredns") says which variant, not when
+            in_clause -= self.tasks.variant_words(cat_sid, variant) | _WHEN_STEMS
+        if found is not None and cat_sid and in_clause:
             # "who updates kubelet/ami on the worker nodes *after a control plane upgrade*", "bigquery - *after the
             # time travel window runs out,* is the fail-safe copy ours to set up": the clause says when, the words
             # outside it name the task (one at the start: a task of the row the question asks)
-            before = self._task_in(cat_sid, [t for k, t in enumerate(toks) if k not in (when or leading or ())], None)
+            before = self._task_in(cat_sid, [t for k, t in enumerate(toks) if k not in said_when], None)
             if before is not None and (when or not scores or before.task.aspect in scores):
                 found = before if before.task.id != found.task.id else found
         if (found is not None and cat_sid and found.task.aspect == _RUNTIME_PATCHING and _names_compiled_language(toks)
@@ -699,6 +701,7 @@ def _names_own_object(found: tuple[str, ...], asked: tuple[str, ...], verb: str)
 
 
 _WHEN = frozenset("after once following".split())
+_WHEN_STEMS = frozenset(stem(w) for w in _WHEN)
 
 
 _LOOK = frozenset("look looks looking looked".split())
@@ -734,12 +737,6 @@ def _compared_clause(toks: list[str]) -> range | None:
 # a clause at the start saying when, up to its comma ("bigquery - *after the time travel window runs out,* is ..."; not
 # a "following up on ..." greeting)
 _LEADING_WHEN = re.compile(r"^(?:[^-,.?:]{1,40}?\s[-\u2013\u2014:]\s+)?((?:after|once|following(?!\s+up\b))\s[^,.?:;]{3,80}),\s*\S")
-
-
-def _only_the_variant(variant_words: frozenset[str]) -> frozenset[str]:
-    """The words a leading clause may share with a task's keyword and still only say which variant is meant: the
-    named variant's words and the word saying when."""
-    return variant_words | {stem(w) for w in _WHEN}
 
 
 def _leading_when(question: str, toks: list[str]) -> range | None:
