@@ -229,7 +229,8 @@ class FakeSlack:
         interval, burst = 1.0 / self._rate[0], self._rate[1]
         now, channel = time.monotonic(), str(body.get("channel"))
         tat = max(self._tat.get(channel, now), now)
-        if tat - now > (burst - 1) * interval + 0.25 * interval:  # a little slack for request latency
+        # a little slack for request latency (a quarter interval, at least 0.1 s: a loaded machine's jitter)
+        if tat - now > (burst - 1) * interval + max(0.25 * interval, 0.1):
             return max(1, int(tat - now - (burst - 1) * interval) + 1)
         self._tat[channel] = tat + interval
         return None
