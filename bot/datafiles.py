@@ -70,6 +70,41 @@ def read_yaml(path: Path) -> Any:
         raise DataFileError(path, [f"{where}invalid YAML ({problem})"]) from None
 
 
+def duplicate_key_problems(path: Path) -> list[str]:
+    """Keys written twice in one mapping of a YAML file (a plain load keeps the last one silently), each named by
+    line and key; [] for a file that does not parse (``read_yaml`` reports that)."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, yaml.YAMLError):
+        return []
+    problems: list[tuple[int, str]] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        line = key.start_mark.line + 1
+                        problems.append((line, f"line {line}: key {key.value!r} is written twice in one mapping "
+                                               f"(first on line {seen[key.value]}; YAML keeps only the last)"))
+                    seen.setdefault(key.value, key.start_mark.line + 1)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return [text for _, text in sorted(problems)]
+
+
+def no_key_twice(paths: list[Path | None]) -> None:
+    """`srm validate`: one DataFileError listing every key written twice in these files (None: a file not
+    configured), each naming its file."""
+    files = [Path(p) for p in paths if p is not None and Path(p).is_file()]
+    problems = [f"{p}: {problem}" for p in files for problem in duplicate_key_problems(p)]
+    if problems:
+        raise DataFileError("data files", problems)
+
+
 def cache_dir() -> Path:
     """Where derived data is kept between starts (parsed YAML, normal forms of the catalogue's words), like .pyc
     files: ``SRM_CACHE_DIR`` or ``<temp dir>/srm-bot-cache``. Safe to delete; a read-only place only costs speed."""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.datafiles import DataFileError
+from bot.datafiles import DataFileError, duplicate_key_problems
 from bot.feature_state import asks_opt_in
 from bot.matrix import Model, Owner, load_matrix, load_services
 from bot.owners import load_owners
@@ -201,25 +201,10 @@ def test_negated_purchase_is_not_a_purchase_question():
     assert RESOLVER.who_owns("should we buy ddos protection").owner is Owner.unknown
 
 
-class _DuplicateKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key written twice in one mapping (plain YAML keeps the last one silently)."""
-
-
-def _no_duplicate_keys(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
-    dups = {k for k in keys if keys.count(k) > 1}
-    assert not dups, f"{node.start_mark.name}:{node.start_mark.line + 1}: key(s) written twice: {sorted(dups)}"
-    return loader.construct_mapping(node, deep)
-
-
-_DuplicateKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
-
-
 def test_data_files_write_no_key_twice():
     data = Path(__file__).parent.parent / "data"
-    for path in [*data.glob("*.yml"), *data.glob("tasks/*/*.yml")]:
-        with path.open() as f:
-            yaml.load(f, Loader=_DuplicateKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    problems = {str(p): duplicate_key_problems(p) for p in [*data.glob("*.yml"), *data.glob("tasks/*/*.yml")]}
+    assert {p: found for p, found in problems.items() if found} == {}
 
 
 def test_who_turns_on_a_feature_asks_the_customer_half_of_a_split_task():

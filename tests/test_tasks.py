@@ -164,6 +164,17 @@ def test_validate_cli_fails_on_a_broken_task_file(tmp_path, monkeypatch):
     assert "Traceback" not in r.output
 
 
+def test_validate_cli_names_a_key_written_twice(tmp_path, monkeypatch):
+    """YAML keeps the last of two equal keys without a word (a merge once wrote a source twice): validate says where."""
+    root = _copy_with(tmp_path, "aws/s3.yml", lambda d: None)
+    path = root / "aws" / "s3.yml"
+    path.write_text(path.read_text() + "service: aws_s3\n")
+    monkeypatch.setenv("SRM_TASKS", str(root))
+    r = CliRunner().invoke(main, ["validate"])
+    assert r.exit_code == 2 and "FAIL  yaml keys" in r.output and "ok    tasks" in r.output
+    assert f"{path}: line " in r.output and "key 'service' is written twice" in r.output and "Traceback" not in r.output
+
+
 @pytest.mark.parametrize("q, owner, task, variant", [
     ("who does major version upgrades on rds postgres?", "customer", "aws_rds.major_version_upgrade", None),
     ("who applies minor engine patches on our rds instances", "shared", "aws_rds.engine_minor_patching", None),

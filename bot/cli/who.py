@@ -108,12 +108,15 @@ def live_statuses(check_ids: list[str]) -> list[GuardStatus]:
 def validate_cmd() -> None:
     """Check every data file (matrix, services, owners, tasks, provider vocabulary, config, frameworks); exit 2 on any
     problem."""
+    from pathlib import Path
+
     from bot.config import Settings, load_config
-    from bot.frameworks import check_framework_ids
+    from bot.datafiles import no_key_twice
+    from bot.frameworks import FRAMEWORKS_DIR, check_framework_ids
     from bot.matrix import check_ids_problem, load_matrix, load_services
     from bot.owners import load_owners
     from bot.tasks import load_checked_tasks
-    from bot.vocabulary import check_services, load_vocabulary
+    from bot.vocabulary import VOCABULARY_PATH, check_services, load_vocabulary
     from checks.registry import load_all
 
     s = Settings()
@@ -132,6 +135,8 @@ def validate_cmd() -> None:
          else load_vocabulary()),
         ("config", lambda: load_config(s.srm_config)),
         ("frameworks", lambda: check_framework_ids()),
+        ("yaml keys", lambda: no_key_twice([s.srm_matrix, s.srm_services, s.srm_owners, s.srm_config, VOCABULARY_PATH,
+                                            *sorted(Path(s.srm_tasks).rglob("*.yml")), *sorted(FRAMEWORKS_DIR.glob("*.yml"))])),
     ]
     for name, step in steps:
         try:
