@@ -85,12 +85,18 @@ _SIDE_WORDS = frozenset("us our ours them their me my you your whom who".split()
 _SIDE_NOUNS = frozenset("team teams side hook shoulders plate".split())
 
 
+# after "are on": a mode or plan the thing runs on, not a state ("our vms *are on manual patch mode*")
+_MODE_NOUNS = frozenset("mode plan tier sku edition channel version".split())
+
+
 def _on_a_side(raw: Sequence[str], end: int, phrase: tuple[str, ...]) -> bool:
-    """ "is on" followed by a side ("*is on the app teams*", "*is on us*"): whose job, not the feature's state."""
-    if phrase[-1] != "on":
+    """ "is on" followed by a side ("*is on the app teams*", "*is on us*"): whose job, not the feature's state; or
+    by the mode or plan something runs on ("*are on manual patch mode*")."""
+    if phrase[-1] != "on" or phrase[0] in ("turned", "switched"):
         return False
     after = raw[end:end + 4]
-    return bool(after) and (after[0] in _SIDE_WORDS or bool(_SIDE_NOUNS.intersection(after)))
+    return bool(after) and (after[0] in _SIDE_WORDS or bool(_SIDE_NOUNS.intersection(after))
+                            or bool(_MODE_NOUNS.intersection(after)))
 
 
 def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> bool:
