@@ -548,7 +548,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False
-    if _TOOLING_PHRASES.find(raw) is not None:
+    if _TOOLING_PHRASES.find(raw) is not None or _asks_for_a_file(raw):
         return True
     if (_HOW_MANY.find(raw) is not None and not _us_or_provider(raw) and ASKS_OUR_SIDE.find(raw) is None
             ) or asks_for_material(raw):  # "how many vcpus", "cli syntax to enable ttl"; not "do *we* pick how many
@@ -561,6 +561,23 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     if _HOW_TO.find(raw) is not None:
         return True
     return any(_TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) and _trivia_noun(t) for i, t in enumerate(raw))
+
+
+# a request to a colleague to put a file somewhere ("can u *drop the drawio* of our transit gw layout in the shared drive")
+_ASKING_OPENERS = PhraseIndex((tuple(p.split()), True) for p in (
+    "can u", "can you", "could u", "could you", "pls", "please", "plz", "would you"))
+_FILE_ACTS = frozenset("drop put upload share send post attach move add".split())
+_FILE_NOUNS = frozenset("""drawio diagram diagrams doc docs document documents runbook runbooks slides spreadsheet
+screenshot screenshots pdf file files notes writeup csv""".split())
+
+
+def _asks_for_a_file(raw: Sequence[str]) -> bool:
+    """The question opens asking a person to drop, send or share a file or diagram (no who-word: said before)."""
+    at = next(((i, p) for i, p in _ASKING_OPENERS.occurrences(raw[:3]) if i <= 1), None)  # ("hey can you ...")
+    if at is None:
+        return False
+    rest = raw[at[0] + len(at[1]):]
+    return bool(_FILE_ACTS.intersection(rest[:2])) and bool(_FILE_NOUNS.intersection(rest[:6]))
 
 
 def _a_quota(raw: Sequence[str]) -> bool:

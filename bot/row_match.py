@@ -23,6 +23,8 @@ GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "ma
 
 
 # nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
+_WORKLOADS = frozenset({"workload", "workloads"})
+_AS_A_WHOLE = frozenset({"overall", "whole", "entire", "entirely", "end"})
 _SETTINGS_NOUNS = frozenset("""policies policy settings setting baselines baseline configuration config configs features
 controls rules requirements requirement reqs req obligations""".split())
 
@@ -142,6 +144,9 @@ class RowMatching:
                     continue  # "setting security and compliance *policies* on our cloud pcs": a topic, not the split;
                     # so are the *requirements* a workload has ("who works out what security and compliance reqs ...")
                 return phrase
+            if phrase[-1] in _WORKLOADS and _AS_A_WHOLE.intersection(toks):
+                continue  # "security of our workloads in google cloud *overall* - google's, ours, or both?": the
+                # whole split (shared), not the seed guides' "security in the cloud" of what we run
             before = [t for t in toks[:i] if t not in STOP_WORDS]
             prev = stem(before[-1]) if before else ""
             if prev in self._vocab.tokens_set and prev not in GENERIC_TOKENS and prev not in PROVIDER_STEMS:
