@@ -257,8 +257,14 @@ def compliance_as_a_whole(raw: Sequence[str], content: Iterable[str]) -> bool:
         # "pci audit coming up for our eks fargate workloads - is compliance aws's job or ours?": the regulation set
         # between the sides for the workloads as a whole (a duty under it - which controls apply - stays ours)
         words -= _WORKLOAD_WORDS
+    # "*who owns* regulatory compliance once we're in the cloud": compliance as such asked of no side is the whole
+    # split; a named regulation asked so ("who is responsible for hipaa compliance") stays the workload's
     return bool(words & _REGULATIONS) and words <= _REGULATIONS | _OVERVIEW_FILLER | _COMPLIANCE_CHAT and (
-        _both_sides_named(raw) or "whose" in raw)
+        _both_sides_named(raw) or "whose" in raw
+        or ("who" in raw and bool(_ASKS_RESPONSIBILITY.intersection(raw)) and words & _REGULATIONS <= _COMPLIANCE_AS_SUCH))
+
+
+_COMPLIANCE_AS_SUCH = frozenset(stem(w) for w in "compliance compliant regulation regulations regulatory".split())
 
 
 _WORKLOAD_WORDS = frozenset(stem(w) for w in "workload workloads audit audits coming up certified".split())
