@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz
 
 from bot.how_to import asks_for_material
-from bot.scope import CLOUD_MODEL_WORDS, PROVIDER_WORDS, PhraseIndex
+from bot.scope import CLOUD_MODEL_WORDS, PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
 
 # single words (compared after stemming, on the words left once services and models are taken out)
@@ -679,12 +679,17 @@ def _picks_a_cert(raw: Sequence[str]) -> bool:
 
 _LAUNCH_WORDS = frozenset("launch launched launching founded invented introduced released debuted".split())
 _YEAR = re.compile(r"^(?:19[89]\d|20[0-2]\d)$")
+_NAMING = frozenset("naming named name coined coining".split())
 
 
 def _history(raw: Sequence[str]) -> bool:
     """A question about a launch in a past year, asked in the past ("who *was* responsible for *launching* s3 *back in
     2006*"): history."""
-    if not (_LAUNCH_WORDS.intersection(raw) and {"was", "were", "did"}.intersection(raw)):
+    past = {"was", "were", "did"}.intersection(raw)
+    if past and any(t in _NAMING and raw[i + 1:i + 2] and (raw[i + 1] in PRODUCT_NAMES or raw[i + 1] in PROVIDER_WORDS)
+                    for i, t in enumerate(raw)):
+        return True  # "who was responsable for *naming kubernetes* anyway": where a product's name came from
+    if not (_LAUNCH_WORDS.intersection(raw) and past):
         return False
     # "did google launch app engine*, 2008*?": a year after "did ... launch" is history too
     return any(_YEAR.match(t) and i and (raw[i - 1] in {"in", "back", "since"} or "did" in raw[:i])
