@@ -748,3 +748,33 @@ def test_session_0426_frames(question, owner, provider):
 ])
 def test_session_0704_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a mode or plan after "are on" is what the thing runs on, not a feature stated on
+    ("our vms are on Manual patch mode, who installs the os updates", Owner.customer, "azure"),
+    ("zone redundant ha is on for our postgres flex server, if the primary zone dies who fails it over", Owner.provider,
+     "azure"),
+    # a colleague asked to drop or send a file asks no duty
+    ("can u drop the drawio of our transit gw layout in the shared drive", Owner.unknown, "gcp"),
+    ("can you share the s3 bucket with the data team", Owner.customer, "aws"),
+    # the security of our workloads asked overall is the whole split; asked alone it is the seed guides' "in the cloud"
+    ("security of our workloads in google cloud overall - google's problem, ours, or both?", Owner.shared, "gcp"),
+    ("security of our workloads on aws - whose?", Owner.customer, "aws"),
+    # CIDR ranges are allow-list words, a physical box is host hardware
+    ("need to open our rds postgres to the vpn cidr, who adds that rule", Owner.customer, "aws"),
+    ("azure sql db - if the physical box under our database dies, do we have to fail anything over?", Owner.provider,
+     "azure"),
+    # compliance as such asked "who owns" of no side is the whole split; a named regulation stays the workload's
+    ("who owns regulatory compliance once we're in the cloud", Owner.shared, None),
+    ("who is responsible for hipaa compliance?", Owner.customer, None),
+    # Microsoft's own feature names: Entra security defaults, Purview Customer Key
+    ("we're moving to CA, can we switch off security defaults ourselves or is that a microsoft ticket?", Owner.customer,
+     "azure"),
+    ("we turned on customer key for exchange - who has to rotate and safeguard the root keys now?", Owner.customer,
+     "azure"),
+    # where a product's name came from is history
+    ("who was responsable for naming kubernetes anyway lol", Owner.unknown, None),
+])
+def test_session_0946_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
