@@ -59,7 +59,8 @@ def asks_if_on_by_default(raw: Sequence[str], customer_does: str) -> bool:
 
 # asking who *kicks off* or *initiates* work whose customer half is starting it ("who kicks off the upgrade")
 _START_ASKS: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
-    "kick off", "kicks off", "kick it off", "initiate", "initiates", "trigger", "triggers", "start", "starts"))
+    "kick off", "kicks off", "kick it off", "kicking off", "initiate", "initiates", "initiating", "trigger", "triggers",
+    "triggering", "start", "starts", "starting"))
 _START_DOES = ("initiates", "starts", "triggers", "kicks off", "schedules")  # "runs or *schedules* upgrades"
 
 
