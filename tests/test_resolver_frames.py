@@ -775,6 +775,9 @@ def test_session_0704_frames(question, owner, provider):
      "azure"),
     # where a product's name came from is history
     ("who was responsable for naming kubernetes anyway lol", Owner.unknown, None),
+    # "starting" (and initiating, triggering, kicking off) asks who starts the work, as "start" does
+    ("we need to go from k8s 1.29 to 1.30 on our eks cluster - is starting the control plane upgrade on us?",
+     Owner.customer, "aws"),
 ])
 def test_session_0946_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
