@@ -810,7 +810,12 @@ def _moves_onto_variant(toks: Sequence[str], variant: str | None) -> set[str]:
 
 def _moved_from(toks: Sequence[str]) -> range:
     """Positions of what a move leaves: "moving ... *from vms* to paas" (between "from" and "to"), "*m365* is gone,
-    we're on workspace now", "we moved off *ec2*"."""
+    we're on workspace now", "we moved off *ec2*"; or what the message opens by saying is not used ("no *autopatch*,
+    just intune update rings")."""
+    if toks[:1] in (["no"], ["without"]):
+        just = next((k for k in range(2, min(6, len(toks))) if toks[k] in {"just", "only"}), None)
+        if just is not None:
+            return range(1, just)
     gone = next((k for k in range(1, min(4, len(toks) - 1)) if toks[k] in {"is", "are"} and toks[k + 1] == "gone"), None)
     if gone is not None:  # (what is gone opens the message)
         return range(0, gone)
