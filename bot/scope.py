@@ -257,11 +257,13 @@ def compliance_as_a_whole(raw: Sequence[str], content: Iterable[str]) -> bool:
         # "pci audit coming up for our eks fargate workloads - is compliance aws's job or ours?": the regulation set
         # between the sides for the workloads as a whole (a duty under it - which controls apply - stays ours)
         words -= _WORKLOAD_WORDS
-    # "*who owns* regulatory compliance once we're in the cloud": compliance as such asked of no side is the whole
-    # split; a named regulation asked so ("who is responsible for hipaa compliance") stays the workload's
+    # "*who owns* regulatory compliance once we're in *the cloud*": compliance as such asked of the cloud as a whole
+    # (no side named) is the whole split; bare ("who owns compliance?") it is the workload's row, and so is a named
+    # regulation ("who is responsible for hipaa compliance")
     return bool(words & _REGULATIONS) and words <= _REGULATIONS | _OVERVIEW_FILLER | _COMPLIANCE_CHAT and (
         _both_sides_named(raw) or "whose" in raw
-        or ("who" in raw and bool(_ASKS_RESPONSIBILITY.intersection(raw)) and words & _REGULATIONS <= _COMPLIANCE_AS_SUCH))
+        or ("who" in raw and bool(_ASKS_RESPONSIBILITY.intersection(raw)) and words & _REGULATIONS <= _COMPLIANCE_AS_SUCH
+            and bool({"cloud", "clouds"}.intersection(raw))))
 
 
 _COMPLIANCE_AS_SUCH = frozenset(stem(w) for w in "compliance compliant regulation regulations regulatory".split())
