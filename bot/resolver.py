@@ -233,7 +233,7 @@ class Resolver(NameFinding, RowMatching):
             # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
             # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
             return self.who_owns(bare, provider, service_model).model_copy(update={"question": question})
-        examples = _EXAMPLES.search(question)
+        examples = _EXAMPLES.search(question) or self._listed_tasks(question, provider, service_model)
         if examples is not None:
             # "azure sql db - network security *(firewall rules, private endpoints etc)*, microsoft's or ours?": the
             # examples say what the row means (one is enough before "etc": "*(fw rules etc)*"); when the words around
@@ -251,6 +251,24 @@ class Resolver(NameFinding, RowMatching):
                 rides_out_a_zone(raw_tokens(question))):
             return self.compose.zone_ridden_out(answer)
         return answer
+
+    def _listed_tasks(self, question: str, provider: str | Provider | None, service_model: str | Model | None
+                      ) -> re.Match[str] | None:
+        """A list in brackets without "etc" whose items are different duties (tasks or rows, one a task at least) of
+        the service the rest names ("azure sql db network security *(firewall rules, private access)* - is that all
+        microsoft?"): examples of the row as well; not a list naming one task's parts or a product's editions
+        ("(classic/extended)")."""
+        listed = _BRACKETED_LIST.search(question)
+        if listed is None:
+            return None
+        items = [i.strip(" .") for i in _ITEM_SPLIT.split(listed.group().strip("() ")) if i.strip(" .")]
+        whole = self._who_owns(question[:listed.start()] + " " + question[listed.end():], provider, service_model)
+        if len(items) < 2 or whole.service is None or whole.task is not None:
+            return None
+        name = self.services[whole.service].name
+        said = [self._who_owns(f"{name} {i}", provider, service_model) for i in items]
+        duties = {a.task.id if a.task else a.aspect for a in said}  # each item a duty of its own
+        return listed if None not in duties and len(duties) == len(items) and any(a.task for a in said) else None
 
     def _who_owns(self, question: str, provider: str | Provider | None = None,
                   service_model: str | Model | None = None) -> Answer:
@@ -684,6 +702,7 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 _EXAMPLES = re.compile(r"\([^()]*\betc\b\.?[^()]*\)|(?<=\s[-\u2013\u2014]\s)[^()\-\u2013\u2014?]*\betc\b\.?(?=\s[-\u2013\u2014]\s)",
                        re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
+_BRACKETED_LIST = re.compile(r"\([^()]*,[^()]*\)")  # a list in brackets, with at least one comma
 # what a side is called in an asking clause of sides ("the vendor's *problem* or ours", "*their call* or ours")
 _SIDE_NOUNS = frozenset("problem problems issue issues headache call concern thing lookout".split())
 # the row of reliability as a whole (its parts - zones, backups, DR - are rows of their own)

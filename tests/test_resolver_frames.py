@@ -778,6 +778,17 @@ def test_session_0704_frames(question, owner, provider):
     # "starting" (and initiating, triggering, kicking off) asks who starts the work, as "start" does
     ("we need to go from k8s 1.29 to 1.30 on our eks cluster - is starting the control plane upgrade on us?",
      Owner.customer, "aws"),
+    # a bracketed list whose items are different duties of the named service gives examples of the row, "etc" or not
+    ("azure sql db network security (firewall rules, private access) - is that all microsoft?", Owner.shared, "azure"),
+    # "private link" is Azure Private Link once Azure is named; "no X, just Y" leaves X; SSPR and Exchange's
+    # Recoverable Items name their services; when maintenance runs, with "only" before the day
+    ("private link: who creates the privatelink cname for the service in public dns, azure or we?", Owner.provider,
+     "azure"),
+    ("no autopatch, just intune update rings - who's on the hook for rolling out windows feature updates",
+     Owner.customer, "azure"),
+    ("held mailboxes - recoverable items aren't moving to archive, is turning on the archive mailbox on us",
+     Owner.customer, "azure"),
+    ("we want pg flex maintenance only sunday night, who sets that up", Owner.customer, "azure"),
 ])
 def test_session_0946_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
