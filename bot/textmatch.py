@@ -160,8 +160,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
                             + r")?\s*(?:,?\s*etc\.?)?\s*\)"), r"\1"),
     # "maintenance *on sunday 2am*", "maintenance at night", "maintenance (only) sunday 2am": when maintenance runs is its
     # window
-    ("mainten", re.compile(r"\bmaintenance\s+(?=(?:only\s+)?(?:(?:on|at|every|during)\s+)?(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
-                           r"saturdays?|sundays?|weekends?|nights?|\d{1,2}\s*(?:am|pm))\b)"), "maintenance window "),
+    ("mainten", re.compile(r"\bmaintenance\s+(?=(?:only\s+)?(?:(?:on|at|every|during)\s+)?(?:mondays?|tuesdays?|"
+                           r"wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?|nights?|\d{1,2}\s*(?:am|pm))\b)"),
+     "maintenance window "),
     # ... and "*sunday* maintenance", "*nightly* maintenance": the day before it says the same
     ("mainten", re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|nightly|night)\s+maintenance\b(?!\s+window)"),
      r"\1 maintenance window"),
