@@ -268,7 +268,8 @@ class Resolver(NameFinding, RowMatching):
         name = self.services[whole.service].name
         said = [self._who_owns(f"{name} {i}", provider, service_model) for i in items]
         duties = {a.task.id if a.task else a.aspect for a in said}  # each item a duty of its own
-        return listed if None not in duties and len(duties) == len(items) and any(a.task for a in said) else None
+        return listed if (None not in duties and len(duties) == len(items) and any(a.task for a in said)
+                          and whole.aspect in {a.aspect for a in said if a.task}) else None  # examples of the row it names
 
     def _who_owns(self, question: str, provider: str | Provider | None = None,
                   service_model: str | Model | None = None) -> Answer:
