@@ -645,7 +645,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         # *negotiates tls 1.0*"), a mail a filter caught ("legit *invoice got quarantined*")
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
             read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
-                                      _mail_caught_by_a_filter))}
+                                      _mail_caught_by_a_filter, _a_mailbox_quota))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
@@ -734,6 +734,15 @@ def _mail_caught_by_a_filter(raw: Sequence[str], i: int) -> bool:
     """An invoice named as the mail a filter caught ("legit *invoice got quarantined as malware*"): a message, not a
     bill."""
     return raw[i] in {"invoice", "invoices"} and bool(_FILTERED.intersection(raw[i + 1:i + 5]))
+
+
+_MAILBOX_WORDS = frozenset("mailbox mailboxes recoverable archive".split())
+
+
+def _a_mailbox_quota(raw: Sequence[str], i: int) -> bool:
+    """A mailbox's storage quota ("about to fill up recoverable items, do we need to bump *the quota*"): a limit of the
+    data held, which the service may raise itself, not a service quota to request."""
+    return raw[i] in {"quota", "quotas"} and bool(_MAILBOX_WORDS.intersection(raw))
 
 
 def _still_costing(raw: Sequence[str], i: int) -> bool:

@@ -789,6 +789,10 @@ def test_session_0704_frames(question, owner, provider):
     ("held mailboxes - recoverable items aren't moving to archive, is turning on the archive mailbox on us",
      Owner.customer, "azure"),
     ("we want pg flex maintenance only sunday night, who sets that up", Owner.customer, "azure"),
+    # a mailbox's storage quota is a limit of the data held, not a service quota to request
+    ("mailbox on an ediscovery hold is about to fill up recoverable items, do we need to bump the quota?",
+     Owner.provider, "azure"),
+    ("what's the max number of vpc firewall rules per project, we keep hitting a quota", Owner.unknown, "gcp"),
 ])
 def test_session_0946_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
