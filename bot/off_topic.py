@@ -250,6 +250,9 @@ _PENALTY_BEFORE = frozenset("""a the any gdpr hipaa pci regulatory regulator big
 get gets got getting our their that this million max maximum""".split())
 
 
+_ORDERED_LINKS = frozenset("connection connections circuit circuits port ports crossconnect cross line lines link links".split())
+
+
 def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
     """Words whose stem is ambiguous: "fines" (not "fine-grained"), "orders" (not "in order to"),
     "hire" (not "a new hire", who is onboarded)."""
@@ -274,7 +277,9 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
             toks[k:k + 2] in (["do", "we"], ["we", "need"], ["we", "have"], ["we", "must"]) for k in range(len(toks)))))
     if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image", "stock ami", "stock code-oss image"
         return not _STOCK_THINGS.intersection(toks[i + 1:i + 5])
-    return t in {"fines", "orders", "ordering", "ordered", "parking"}  # ("the keys we *park* in secret manager")
+    if t in {"orders", "ordering", "ordered"}:  # "who *orders the second connection*": provisioning a link is a duty
+        return not _ORDERED_LINKS.intersection(toks[i + 1:i + 5])
+    return t in {"fines", "parking"}  # ("the keys we *park* in secret manager")
 
 
 # --- questions that are not about a duty at all (whatever cloud words they carry) -----------------------------
