@@ -793,6 +793,13 @@ def test_session_0704_frames(question, owner, provider):
     ("mailbox on an ediscovery hold is about to fill up recoverable items, do we need to bump the quota?",
      Owner.provider, "azure"),
     ("what's the max number of vpc firewall rules per project, we keep hitting a quota", Owner.unknown, "gcp"),
+    # ordering a connection is provisioning it; ordering lunch is not a duty
+    ("direct connect redundancy - who orders the second connection in another location?", Owner.customer, "aws"),
+    ("who orders the pizza for the offsite", Owner.unknown, None),
+    # "vpn" is Site-to-Site VPN once AWS is named; Customer Lockbox names Microsoft; (non)compliant devices are Teams'
+    ("after the vpn blip last night: is vpn redundancy on us or aws? we only had one tunnel up", Owner.shared, "aws"),
+    ("lockbox request came in for copilot data - is it on us to approve or deny", Owner.customer, "azure"),
+    ("block non-compliant laptops from teams - is that on us to set up?", Owner.customer, "azure"),
 ])
 def test_session_0946_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
