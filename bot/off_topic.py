@@ -650,7 +650,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         # *negotiates tls 1.0*"), a mail a filter caught ("legit *invoice got quarantined*")
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
             read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
-                                      _mail_caught_by_a_filter, _a_mailbox_quota))}
+                                      _mail_caught_by_a_filter, _a_mailbox_quota, _a_licence_held))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
@@ -748,6 +748,13 @@ def _a_mailbox_quota(raw: Sequence[str], i: int) -> bool:
     """A mailbox's storage quota ("about to fill up recoverable items, do we need to bump *the quota*"): a limit of the
     data held, which the service may raise itself, not a service quota to request."""
     return raw[i] in {"quota", "quotas"} and bool(_MAILBOX_WORDS.intersection(raw))
+
+
+def _a_licence_held(raw: Sequence[str], i: int) -> bool:
+    """A licence a user already holds, told as the state the question starts from ("once a user *has a windows 365
+    license* and is in the provisioning policy group, who builds the cloud pc"), not a licensing question."""
+    return raw[i] in {"license", "licence", "licenses", "licences"} and bool(
+        {"has", "have", "had"}.intersection(raw[max(0, i - 5):i])) and "who" in raw[i + 1:]
 
 
 def _still_costing(raw: Sequence[str], i: int) -> bool:

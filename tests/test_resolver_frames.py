@@ -800,6 +800,10 @@ def test_session_0704_frames(question, owner, provider):
     ("after the vpn blip last night: is vpn redundancy on us or aws? we only had one tunnel up", Owner.shared, "aws"),
     ("lockbox request came in for copilot data - is it on us to approve or deny", Owner.customer, "azure"),
     ("block non-compliant laptops from teams - is that on us to set up?", Owner.customer, "azure"),
+    # a licence a user already holds is the state the question starts from, not a licensing question
+    ("once a user has a windows 365 license and is in the provisioning policy group, who actually builds the cloud pc "
+     "vm", Owner.provider, "azure"),
+    ("we have a license question for m365, who do we ask", Owner.unknown, "azure"),
 ])
 def test_session_0946_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
