@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.answer import Alternative
 from bot.duty import DutyFrame
 from bot.matrix import Aspect, Matrix, Model, Owner, Provider
-from bot.scope import HEADLINES, PROVIDER_STEMS, PhraseIndex, degenerate
+from bot.scope import AS_A_WHOLE, HEADLINES, PROVIDER_STEMS, PhraseIndex, degenerate
 from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
 
 # "*securing* the code we deploy" asks about code security: the verb stands for the noun's keyword word too
@@ -22,9 +22,8 @@ GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "ma
                                                  "protection"))
 
 
-# nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
 _WORKLOADS = frozenset({"workload", "workloads"})
-_AS_A_WHOLE = frozenset({"overall", "whole", "entire", "entirely", "end"})
+# nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
 _SETTINGS_NOUNS = frozenset("""policies policy settings setting baselines baseline configuration config configs features
 controls rules requirements requirement reqs req obligations""".split())
 
@@ -144,7 +143,7 @@ class RowMatching:
                     continue  # "setting security and compliance *policies* on our cloud pcs": a topic, not the split;
                     # so are the *requirements* a workload has ("who works out what security and compliance reqs ...")
                 return phrase
-            if phrase[-1] in _WORKLOADS and _AS_A_WHOLE.intersection(toks):
+            if phrase[-1] in _WORKLOADS and AS_A_WHOLE.intersection(toks):
                 continue  # "security of our workloads in google cloud *overall* - google's, ours, or both?": the
                 # whole split (shared), not the seed guides' "security in the cloud" of what we run
             before = [t for t in toks[:i] if t not in STOP_WORDS]

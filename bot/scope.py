@@ -198,7 +198,7 @@ def _side_named(raw: Sequence[str]) -> Owner | None:
 def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
-    whole = _WHOLE_TOPICS | _SECURING | _RUNNING if _AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS | _SECURING
+    whole = _WHOLE_TOPICS | _SECURING | _RUNNING if AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS | _SECURING
     words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS - _SINCE_MANAGED
     if words - _RUNNING:
         return None
@@ -206,7 +206,7 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
         return Owner.shared
     if words:
         return None
-    if whole.intersection(content) and (_AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
+    if whole.intersection(content) and (AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
                                         or _ALL_ON.intersection(raw) or _ASKS_WHO.intersection(raw)):
         # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
         # it", "securing *our* ci pipelines in cloud build, *whose* responsibility" ("our" says whose pipelines, not
@@ -223,7 +223,7 @@ job jobs topic topics setup ci cd estate estates fleet fleets footprint landscap
 _SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
 # "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())
-_AS_A_WHOLE = frozenset("whole overall general entire".split())
+AS_A_WHOLE = frozenset("whole overall general entire".split())
 # "dataflow security - is it *all* on google since it's managed?": whether one side has all of it asks the split
 _ALL_ON = frozenset("all entirely fully completely".split())
 _RUNNING = frozenset(stem(w) for w in "running operating run operate operates".split())  # the service as a whole, with "overall"
