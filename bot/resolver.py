@@ -233,15 +233,18 @@ class Resolver(NameFinding, RowMatching):
             # "sorry if this was asked before: ...", "following up on yesterday's thread - ...", "... (need this for the
             # audit)": chat around the question, and a purpose told in a closing aside, ask nothing of their own
             return self.who_owns(bare, provider, service_model).model_copy(update={"question": question})
-        examples = _EXAMPLES.search(question) or self._listed_tasks(question, provider, service_model)
+        with_etc = _EXAMPLES.search(question)
+        examples = with_etc or _BRACKETED_LIST.search(question)
         if examples is not None:
             # "azure sql db - network security *(firewall rules, private endpoints etc)*, microsoft's or ours?": the
             # examples say what the row means (one is enough before "etc": "*(fw rules etc)*"); when the words around
             # them name a row and no one task, the row answers
             items = [i for i in _ITEM_SPLIT.split(examples.group().strip("() ")) if i.strip(" .")]
             bare = question[:examples.start()] + " " + question[examples.end():]
-            whole = self._who_owns(bare, provider, service_model)
-            if len(items) == 1 and whole.aspect is not None:  # one example: a duty of the row, not a product ("rds etc")
+            whole: Answer | None = self._who_owns(bare, provider, service_model)
+            if with_etc is None and not self._duties_of_the_row(whole, items, provider, service_model):
+                whole = None  # a bracketed list without "etc" that is not examples of the row
+            elif len(items) == 1 and whole.aspect is not None:  # one example: a duty of the row, not a product ("rds etc")
                 alone = self._who_owns(items[0], provider, service_model)
                 whole = whole if alone.aspect == whole.aspect and alone.service is None else None
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
@@ -252,24 +255,19 @@ class Resolver(NameFinding, RowMatching):
             return self.compose.zone_ridden_out(answer)
         return answer
 
-    def _listed_tasks(self, question: str, provider: str | Provider | None, service_model: str | Model | None
-                      ) -> re.Match[str] | None:
-        """A list in brackets without "etc" whose items are different duties (tasks or rows, one a task at least) of
-        the service the rest names ("azure sql db network security *(firewall rules, private access)* - is that all
-        microsoft?"): examples of the row as well; not a list naming one task's parts or a product's editions
-        ("(classic/extended)")."""
-        listed = _BRACKETED_LIST.search(question)
-        if listed is None:
-            return None
-        items = [i.strip(" .") for i in _ITEM_SPLIT.split(listed.group().strip("() ")) if i.strip(" .")]
-        whole = self._who_owns(question[:listed.start()] + " " + question[listed.end():], provider, service_model)
+    def _duties_of_the_row(self, whole: Answer, items: list[str], provider: str | Provider | None,
+                           service_model: str | Model | None) -> bool:
+        """The items of a list in brackets without "etc" are different duties (tasks or rows, one a task at least) of
+        the service the rest of the question names, one of their tasks the row it answers ("azure sql db network
+        security *(firewall rules, private access)* - is that all microsoft?"): examples of the row as well; not a
+        list naming one task's parts or a product's editions ("(classic/extended)")."""
         if len(items) < 2 or whole.service is None or whole.task is not None:
-            return None
+            return False
         name = self.services[whole.service].name
-        said = [self._who_owns(f"{name} {i}", provider, service_model) for i in items]
+        said = [self._who_owns(f"{name} {i.strip(' .')}", provider, service_model) for i in items]
         duties = {a.task.id if a.task else a.aspect for a in said}  # each item a duty of its own
-        return listed if (None not in duties and len(duties) == len(items) and any(a.task for a in said)
-                          and whole.aspect in {a.aspect for a in said if a.task}) else None  # examples of the row it names
+        return (None not in duties and len(duties) == len(items) and any(a.task for a in said)
+                and whole.aspect in {a.aspect for a in said if a.task})
 
     def _who_owns(self, question: str, provider: str | Provider | None = None,
                   service_model: str | Model | None = None) -> Answer:
