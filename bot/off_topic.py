@@ -608,6 +608,15 @@ def _names_an_exam(raw: Sequence[str]) -> bool:
     return any(t in _EXAM_SERIES and _EXAM_NUMBER.match(raw[i + 1]) for i, t in enumerate(raw[:-1]))
 
 
+_CHOOSING = frozenset("pick picks picking choose chooses choosing select selecting decide decides deciding".split())
+
+
+def _chooses_a_cert(raw: Sequence[str]) -> bool:
+    """ "az-500 or sc-200 first, *who is responsible for picking certs* lol": the whose-question beside an exam's code
+    is about choosing a certification, still a career question."""
+    return any(t in _CHOOSING and _CERT_WORDS.intersection(raw[i + 1:i + 4]) for i, t in enumerate(raw))
+
+
 _EMPLOYMENT = frozenset({"job", "jobs"})
 
 
@@ -637,7 +646,7 @@ def _devices_in_the_office(raw: Sequence[str], i: int, phrase: tuple[str, ...]) 
 
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
-    if _names_an_exam(raw) and not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)):
+    if _names_an_exam(raw) and (not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)) or _chooses_a_cert(raw)):
         return True
     words = _OUT_OF_SCOPE_WORDS.intersection(content)
     if words:  # "ddos *cost protection*" names a feature, not a bill
