@@ -243,7 +243,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("vuln", re.compile(r"\bvulns?\b"), "vulnerability"),  # "api gateway *vuln* analysis", "vuln scanning"
     ("list", re.compile(r"\b(deny|allow|block|white|black)(lists?)\b"), r"\1 \2"),  # "ip *denylists*" are deny lists
     ("an eye on", re.compile(r"\b(?:keeps?|keeping|kept)\s+an\s+eye\s+on\b"), "monitors"),  # "who keeps an eye on it"
-    ("responsab", re.compile(r"\bresponsab(le|ility|ilities)\b"), r"responsib\1"),  # "responsable", "responsability"
+    # "responsable", "resposible", "reponsibility"; "responsibilty", "responsiblity"
+    (("respo", "repons", "respns"), re.compile(r"\b(?:responsab|resposib|reponsib|respnsib)(le|ility|ilities)\b"), r"responsib\1"),
+    ("respo", re.compile(r"\bresponsib(?:ilty|lity)\b"), "responsibility"),
     ("whos", re.compile(r"\bwhos\b"), "who is"),  # "whos responsible", typed without the apostrophe
     ("w/o", re.compile(r"\bw/o\b"), "without "),  # "a server *w/o* ha"
     ("w/", re.compile(r"\bw/(?=\s|$)|\bw/(?=[a-z])"), "with "),  # "who deals *w/* that", "w/sse-kms"
