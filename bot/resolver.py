@@ -187,6 +187,18 @@ class Resolver(NameFinding, RowMatching):
         free = self._matched(vocab, [stem(t) for t in free_raw], free_raw)
         return self.tasks.best(cat_sid, matched, free, written=toks, asked=asked, state=state, done=done)
 
+    def _typo_fixes(self, found: TaskMatch, cat_sid: str, toks: list[str]) -> dict[str, str]:
+        """{typed word: the found keyword's word} for the question's words that matched a keyword word only as a typo
+        ("automaticaly" -> "automatically"); only words that stem to themselves, so that re-stemming keeps them."""
+        vocab = self.tasks.keywords(cat_sid)[1]
+        missing = set(found.keyword.tokens) - {stem(t) for t in toks}
+        fixes = {}
+        for t in toks if missing else ():
+            hit = vocab.matches(stem(t)) & missing
+            if len(hit) == 1 and stem(next(iter(hit))) == next(iter(hit)):
+                fixes[t] = next(iter(hit))
+        return fixes
+
     def _asks_of_itself(self, focus: list[str], svc: Service | None) -> bool:
         """ "... as hybrid nodes next sprint. Who keeps the OS on those nodes patched": the sentence that asks names a
         duty of its own thing (a row, or a task of the service), so it is answered whatever the context around it says
@@ -462,8 +474,12 @@ class Resolver(NameFinding, RowMatching):
             # the customer makes its own workload compliant
             return self._overview(question, toks, Owner.shared, provider, COMPLIANCE_OVERVIEW)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
+        fixes = self._typo_fixes(found, cat_sid, toks) if found is not None and cat_sid and asking is not None else {}
+        # (a word typed with a typo is the keyword's word it matched, wherever the checks below look for the keyword's
+        # words: "are our albs protected *automaticaly* now" holds "protected automatically" in one sentence)
+        said, sents = _respelled(asking or [], fixes), [_respelled(s, fixes) for s in sentence_tokens(question)]
         if (found is not None and cat_sid and asking is not None
-                and not set(found.keyword.tokens) <= {stem(t) for t in asking}):
+                and not set(found.keyword.tokens) <= {stem(t) for t in said}):
             # the task the words that ask name outranks one only the rest of the message names: set against what
             # comes before ("the agent auto-updates I think, *but* who installs the windows os updates in our
             # images"), or in a row the asking words name ("azure sql db - who installs the sql engine / windows
@@ -472,7 +488,7 @@ class Resolver(NameFinding, RowMatching):
             if _after_but(toks, asking):
                 found = asked_task or found
             elif (asked_task is not None and several_sentences(question)
-                  and _pieced_from_three(found.keyword.tokens, sentence_tokens(question))):
+                  and _pieced_from_three(found.keyword.tokens, sents)):
                 # "... our public hosted *zone* ... who rotates the key-*signing* *key*. ... ksk *rotation* ...?": a
                 # keyword no two sentences hold is no match, however heavy
                 found = asked_task
@@ -480,11 +496,11 @@ class Resolver(NameFinding, RowMatching):
                   and asked_task.keyword.weight >= 0.6 * found.keyword.weight
                   and (_names_own_object(found.keyword.tokens, asked_task.keyword.tokens,
                                          stem(asked_duty(asking, self.duty) or ""))
-                       and not set(found.keyword.tokens) <= {stem(t) for t in _without(toks, asking)}
-                       or _scattered(found.keyword.tokens, sentence_tokens(question))
-                       or _context_only(found.keyword.tokens, asked_task.keyword.tokens, asking,
+                       and not set(found.keyword.tokens) <= {stem(t) for t in _without(_respelled(toks, fixes), said)}
+                       or _scattered(found.keyword.tokens, sents)
+                       or _context_only(found.keyword.tokens, asked_task.keyword.tokens, said,
                                         self.tasks.name_tokens(cat_sid))
-                       or _one_word_outside(found.keyword.tokens, asked_task.keyword.tokens, asking))):
+                       or _one_word_outside(found.keyword.tokens, asked_task.keyword.tokens, said))):
                 # "bumped the eks *control plane* to the next minor. the worker nodes are still on the old kubelet -
                 # who *upgrades* those?": a keyword pieced together from the context and the asking words is
                 # weaker than a task the asking words name on their own; so is one whose words no one sentence holds
@@ -888,6 +904,10 @@ def _scattered(keyword: tuple[str, ...], sentences: list[list[str]]) -> bool:
     """No sentence holds more than half of the keyword's words: it was pieced together from across the message."""
     words = set(keyword)
     return all(2 * len(words & {stem(t) for t in part}) <= len(words) for part in sentences)
+
+
+def _respelled(words: list[str], fixes: dict[str, str]) -> list[str]:
+    return [fixes.get(t, t) for t in words] if fixes else words
 
 
 def _without(toks: list[str], part: list[str]) -> list[str]:
