@@ -807,3 +807,22 @@ def test_session_0704_frames(question, owner, provider):
 ])
 def test_session_0946_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize(("question", "owner", "provider"), [
+    # a whose-question beside an exam's code about choosing certifications is a career question; a certificate duty
+    # beside one is not
+    ("is the az-500 worth it for a junior secops role or should i do sc-200 first, who is responsible for picking "
+     "certs lol", Owner.unknown, None),
+    ("is the az-500 worth it? who is responsible for renewing certs on app gateway", Owner.customer, "azure"),
+    # common misspellings of responsible / responsibility are the word
+    ("security on google cloud overall, is that google's responsibilty or ours", Owner.shared, "gcp"),
+    ("who is reponsible for patching ec2 guest os", Owner.customer, "aws"),
+    # a keyword word typed with a typo counts as that word where the words that ask are weighed against the context
+    ("we subscribed to shield advanced - are our albs and eips protected automaticaly now?", Owner.customer, "aws"),
+    # a service's feature named on its own names its provider
+    ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
+     "azure"),
+])
+def test_session_1218_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
