@@ -138,6 +138,8 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     if at and all(raw[i - 1:i] == ["or"] and raw[i + 1:i + 3] in (["for", "it"], ["for", "that"], ["for", "this"])
                   and _BESIDE_BUYING & set(raw[max(0, i - 5):i - 1]) for i in at):
         return True
+    if at and all(_bought_then_asked(raw, i) for i in at):
+        return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)
     if not all(raw[i] in _BUY for i in at):
@@ -148,6 +150,21 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     # "do we need to buy a ddos plan *to cover* azure dns itself": is that thing covered without one
     return bool(_INCLUDED.search(text) or _BUY_TO_COVER.search(text)) or (
         bool(_ALTERNATIVE_DOER.search(text)) and any(w in PROVIDER_WORDS for w in raw))
+
+
+_TOLD_AS_DONE = frozenset("just we i already recently".split())
+_MONEY_WORDS = frozenset("""refund refunds cost costs charge charges charged bill billed price prices cheaper discount
+discounts invoice money credit credits""".split())
+
+
+def _bought_then_asked(raw: Sequence[str], i: int) -> bool:
+    """ "*just bought* w365 licences, does microsoft assign them to users or do we": a purchase told as done, then
+    whether the provider does something with what was bought (no money word after it)."""
+    after = raw[i + 1:]
+    return (raw[i] in {"bought", "paid"} and i > 0 and raw[i - 1] in _TOLD_AS_DONE
+            and any(t in {"does", "do"} and after[k + 1:k + 2] and after[k + 1] in PROVIDER_WORDS
+                    for k, t in enumerate(after))
+            and not _MONEY_WORDS.intersection(after))
 
 
 _BUY_TO_COVER = re.compile(r"\b(?:need|have|must)\s+to\s+buy\b(?:\s+\w+){0,4}?\s+to\s+(?:cover|protect)\b")
