@@ -820,6 +820,10 @@ def test_session_0946_frames(question, owner, provider):
     ("who is reponsible for patching ec2 guest os", Owner.customer, "aws"),
     # a keyword word typed with a typo counts as that word where the words that ask are weighed against the context
     ("we subscribed to shield advanced - are our albs and eips protected automaticaly now?", Owner.customer, "aws"),
+    # a purchase told as done, then whether the provider does something with it, asks that duty; a money word keeps
+    # it a price question
+    ("just bought w365 licences, does microsoft assign them to users or do we", Owner.customer, "azure"),
+    ("we just bought reserved instances, does aws refund them if unused", Owner.unknown, "aws"),
     # a service's feature named on its own names its provider
     ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
      "azure"),
