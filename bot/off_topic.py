@@ -138,7 +138,7 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     if at and all(raw[i - 1:i] == ["or"] and raw[i + 1:i + 3] in (["for", "it"], ["for", "that"], ["for", "this"])
                   and _BESIDE_BUYING & set(raw[max(0, i - 5):i - 1]) for i in at):
         return True
-    if at and all(_bought_then_asked(raw, i) for i in at):
+    if at and all(_bought_then_asked(raw, i) or _buying_as_when(raw, i) for i in at):
         return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)
@@ -165,6 +165,13 @@ def _bought_then_asked(raw: Sequence[str], i: int) -> bool:
             and any(t in {"does", "do"} and after[k + 1:k + 2] and after[k + 1] in PROVIDER_WORDS
                     for k, t in enumerate(after))
             and not _MONEY_WORDS.intersection(after))
+
+
+def _buying_as_when(raw: Sequence[str], i: int) -> bool:
+    """ "is the redundancy all on microsoft *once we buy* the circuit": the purchase says when, the duty is asked (no
+    money word in the question)."""
+    return (raw[i] in _BUY and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in {"once", "after", "when"}
+            and not _MONEY_WORDS.intersection(raw))
 
 
 _BUY_TO_COVER = re.compile(r"\b(?:need|have|must)\s+to\s+buy\b(?:\s+\w+){0,4}?\s+to\s+(?:cover|protect)\b")
@@ -717,9 +724,12 @@ def _history(raw: Sequence[str]) -> bool:
     """A question about a launch in a past year, asked in the past ("who *was* responsible for *launching* s3 *back in
     2006*"): history."""
     past = {"was", "were", "did"}.intersection(raw)
-    if past and any(t in _NAMING and raw[i + 1:i + 2] and (raw[i + 1] in PRODUCT_NAMES or raw[i + 1] in PROVIDER_WORDS)
+    if past and any(t in _NAMING and raw[i + 1:i + 2] and (raw[i + 1] in PRODUCT_NAMES or raw[i + 1] in PROVIDER_WORDS
+                                                           or raw[i + 1] in {"it", "this", "that"})
                     for i, t in enumerate(raw)):
-        return True  # "who was responsable for *naming kubernetes* anyway": where a product's name came from
+        # "who was responsable for *naming kubernetes* anyway", "who was resposible for *naming it* 'simple storage
+        # service'": where a product's name came from
+        return True
     if not (_LAUNCH_WORDS.intersection(raw) and past):
         return False
     # "did google launch app engine*, 2008*?": a year after "did ... launch" is history too

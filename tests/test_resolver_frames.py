@@ -824,6 +824,10 @@ def test_session_0946_frames(question, owner, provider):
     # it a price question
     ("just bought w365 licences, does microsoft assign them to users or do we", Owner.customer, "azure"),
     ("we just bought reserved instances, does aws refund them if unused", Owner.unknown, "aws"),
+    # "naming it" in the past is where a name came from; buying "once we buy" says when
+    ("who was resposible for naming it 'simple storage service' anyway?", Owner.unknown, "aws"),
+    ("expressroute ha end to end - is the redundancy all on microsoft once we buy the circuit?", Owner.shared, "azure"),
+    ("once we buy shield advanced, how much does it cost per month", Owner.unknown, "aws"),
     # a service's feature named on its own names its provider
     ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
      "azure"),
