@@ -828,6 +828,11 @@ def test_session_0946_frames(question, owner, provider):
     ("who was resposible for naming it 'simple storage service' anyway?", Owner.unknown, "aws"),
     ("expressroute ha end to end - is the redundancy all on microsoft once we buy the circuit?", Owner.shared, "azure"),
     ("once we buy shield advanced, how much does it cost per month", Owner.unknown, "aws"),
+    # AWS's whitepaper leaves host-based intrusion detection on the instances to the customer; intrusion detection as
+    # such on AWS stays the row's split
+    ("do we need our own host-based firewalls / intrusion detection on aws workloads, or does aws cover that?",
+     Owner.customer, "aws"),
+    ("who does intrusion detection on aws", Owner.shared, "aws"),
     # a service's feature named on its own names its provider
     ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
      "azure"),
