@@ -184,7 +184,9 @@ deploy deployed host hosted build workload workloads stuff once""".split())  # "
 _ASKS_WHO = _ASKS_RESPONSIBILITY | {"who", "whose", "job", "jobs", "shared", "split", "side", "sided"}
 
 
-_PART_WORDS = frozenset(stem(w) for w in "part parts left still bit bits piece pieces side sides".split())
+# ("*how much of* the security is ours": a part; "security *config*": the security as set up; "*like* ec2": an example)
+_PART_WORDS = frozenset(stem(w) for w in """part parts left still bit bits piece pieces side sides much config configuration
+like""".split())
 
 
 def _side_named(raw: Sequence[str]) -> Owner | None:
@@ -219,7 +221,7 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 # "securing our cloud build *pipelines*", "eventbridge *buses*")
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as pipeline pipelines build builds bus buses
-job jobs topic topics setup ci cd estate estates fleet fleets footprint landscape""".split())
+job jobs topic topics setup ci cd estate estates fleet fleets footprint landscape stuff""".split())
 _SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
 # "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())

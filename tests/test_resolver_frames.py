@@ -833,6 +833,8 @@ def test_session_0946_frames(question, owner, provider):
     ("do we need our own host-based firewalls / intrusion detection on aws workloads, or does aws cover that?",
      Owner.customer, "aws"),
     ("who does intrusion detection on aws", Owner.shared, "aws"),
+    # "how much of" the security, its "config", "stuff like ec2": a part of the service's security, its split asked
+    ("for iaas stuff in aws like ec2, how much of the security config is ours?", Owner.shared, "aws"),
     # a service's feature named on its own names its provider
     ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
      "azure"),
