@@ -842,6 +842,11 @@ def _moves_onto_variant(toks: Sequence[str], variant: str | None) -> set[str]:
             and "to" in toks[k + 1:k + 6]}
 
 
+_DATA_NOUNS = frozenset("""content contents data file files site sites mail mails email emails message messages object
+objects document documents doc docs folder folders record records row rows table tables item items mailbox mailboxes
+chat chats backup backups""".split())
+
+
 def _moved_from(toks: Sequence[str]) -> range:
     """Positions of what a move leaves: "moving ... *from vms* to paas" (between "from" and "to"), "*m365* is gone,
     we're on workspace now", "we moved off *ec2*"; or what the message opens by saying is not used ("no *autopatch*,
@@ -851,7 +856,8 @@ def _moved_from(toks: Sequence[str]) -> range:
         if just is not None:
             return range(1, just)
     gone = next((k for k in range(1, min(4, len(toks) - 1)) if toks[k] in {"is", "are"} and toks[k + 1] == "gone"), None)
-    if gone is not None:  # (what is gone opens the message)
+    if gone is not None and toks[gone - 1] not in _DATA_NOUNS:  # (what is gone opens the message; "sharepoint
+        # *content is gone*" is data lost, not a service left)
         return range(0, gone)
     off = next((k for k in range(len(toks) - 1) if toks[k] in _LEAVING and toks[k + 1] == "off"), None)
     if off is not None:

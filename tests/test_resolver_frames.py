@@ -835,6 +835,8 @@ def test_session_0946_frames(question, owner, provider):
     ("who does intrusion detection on aws", Owner.shared, "aws"),
     # "how much of" the security, its "config", "stuff like ec2": a part of the service's security, its split asked
     ("for iaas stuff in aws like ec2, how much of the security config is ours?", Owner.shared, "aws"),
+    # a service's data "is gone" is data lost, not the service left ("m365 is gone, we're on workspace now")
+    ("sharepoint content is gone beyond the recycle bin, does microsoft have a backup?", Owner.provider, "azure"),
     # a service's feature named on its own names its provider
     ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
      "azure"),
