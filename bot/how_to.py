@@ -65,6 +65,8 @@ def asks_for_material(toks: Sequence[str]) -> bool:
     material = (any((t in _MATERIAL or t in _SWAPPED_MATERIAL)
                     and not (t.startswith("example") and k and toks[k - 1] == "for")
                     and toks[k + 1:k + 2] not in (["page"], ["pages"], ["repo"], ["doc"], ["docs"])  # where it came from
+                    # ("will the probes *flag an* expired cert": flagging, a verb before a determiner)
+                    and not (t in {"flag", "flags"} and toks[k + 1:k + 2] in (["a"], ["an"], ["the"], ["any"]))
                     for k, t in enumerate(toks)) or _MATERIAL_PHRASES.find(toks) is not None
                 or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
                 or toks[:2] == ["can", "i"]  # "can i attach an ebs volume to two instances"

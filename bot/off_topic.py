@@ -683,7 +683,8 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         # *negotiates tls 1.0*"), a mail a filter caught ("legit *invoice got quarantined*")
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
             read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
-                                      _mail_caught_by_a_filter, _a_mailbox_quota, _a_licence_held))}
+                                      _mail_caught_by_a_filter, _a_mailbox_quota, _a_licence_held,
+                                      _quota_for_growth))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
@@ -784,6 +785,13 @@ def _a_mailbox_quota(raw: Sequence[str], i: int) -> bool:
     """A mailbox's storage quota ("about to fill up recoverable items, do we need to bump *the quota*"): a limit of the
     data held, which the service may raise itself, not a service quota to request."""
     return raw[i] in {"quota", "quotas"} and bool(_MAILBOX_WORDS.intersection(raw))
+
+
+def _quota_for_growth(raw: Sequence[str], i: int) -> bool:
+    """A storage quota to get approved before growth or an upgrade ("alloydb cluster will need way more storage for an
+    upcoming upgrade, whose job is getting *the quota approved*"): the capacity planning duty, not a limits question."""
+    return (raw[i] in {"quota", "quotas"} and "storage" in raw and bool({"approved", "approval"}.intersection(raw))
+            and bool({"upgrade", "upgrades", "growth", "maintenance"}.intersection(raw)))
 
 
 def _a_licence_held(raw: Sequence[str], i: int) -> bool:

@@ -837,6 +837,12 @@ def test_session_0946_frames(question, owner, provider):
     ("for iaas stuff in aws like ec2, how much of the security config is ours?", Owner.shared, "aws"),
     # a service's data "is gone" is data lost, not the service left ("m365 is gone, we're on workspace now")
     ("sharepoint content is gone beyond the recycle bin, does microsoft have a backup?", Owner.provider, "azure"),
+    # "flag" before a determiner is flagging, not a CLI flag; a storage quota to get approved for an upgrade is capacity
+    # planning, not a limits question
+    ("will traffic manager https probes flag an expired certifcate on our endpoint, or is cert expiry our problem?",
+     Owner.customer, "azure"),
+    ("alloydb cluster will need way more storage for an upcoming upgrade, whose job is getting the quota approved",
+     Owner.customer, "gcp"),
     # a service's feature named on its own names its provider
     ("our self-hosted IR box is a single point of failure, is adding a 2nd node for ha on us", Owner.customer,
      "azure"),
