@@ -833,8 +833,9 @@ def test_session_0946_frames(question, owner, provider):
     ("do we need our own host-based firewalls / intrusion detection on aws workloads, or does aws cover that?",
      Owner.customer, "aws"),
     ("who does intrusion detection on aws", Owner.shared, "aws"),
-    # "how much of" the security, its "config", "stuff like ec2": a part of the service's security, its split asked
-    ("for iaas stuff in aws like ec2, how much of the security config is ours?", Owner.shared, "aws"),
+    # "how much of" the security, its "config", "stuff like ec2": a part of the service's security, not unknown (EC2's
+    # instance security configuration is the customer's)
+    ("for iaas stuff in aws like ec2, how much of the security config is ours?", Owner.customer, "aws"),
     # a service's data "is gone" is data lost, not the service left ("m365 is gone, we're on workspace now")
     ("sharepoint content is gone beyond the recycle bin, does microsoft have a backup?", Owner.provider, "azure"),
     # "flag" before a determiner is flagging, not a CLI flag; a storage quota to get approved for an upgrade is capacity
