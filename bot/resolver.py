@@ -474,12 +474,13 @@ class Resolver(NameFinding, RowMatching):
             # the customer makes its own workload compliant
             return self._overview(question, toks, Owner.shared, provider, COMPLIANCE_OVERVIEW)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
-        fixes = self._typo_fixes(found, cat_sid, toks) if found is not None and cat_sid and asking is not None else {}
         # (a word typed with a typo is the keyword's word it matched, wherever the checks below look for the keyword's
         # words: "are our albs protected *automaticaly* now" holds "protected automatically" in one sentence)
-        said, sents = _respelled(asking or [], fixes), [_respelled(s, fixes) for s in sentence_tokens(question)]
+        fixes = self._typo_fixes(found, cat_sid, toks) if found is not None and cat_sid and asking is not None else {}
+        said = _respelled(asking or [], fixes)
         if (found is not None and cat_sid and asking is not None
                 and not set(found.keyword.tokens) <= {stem(t) for t in said}):
+            sents = [_respelled(s, fixes) for s in sentence_tokens(question)]
             # the task the words that ask name outranks one only the rest of the message names: set against what
             # comes before ("the agent auto-updates I think, *but* who installs the windows os updates in our
             # images"), or in a row the asking words name ("azure sql db - who installs the sql engine / windows
