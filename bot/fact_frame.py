@@ -22,7 +22,7 @@ _OPENERS = _FACT_OPENERS | {"how", "any", "anyone"}
 _RECOMMENDATION = frozenset({("any", "good"), ("anyone", "recommend"), ("recommend", "a"), ("good", "course"),
                              ("any", "recommendations"), ("any", "recommendation"), ("any", "suggestions"),
                              ("any", "ideas"), ("anyone", "suggest")})
-_CHOOSING = frozenset("deciding decide decides choosing choose chooses picking pick picks selecting select".split())
+CHOOSING = frozenset("deciding decide decides choosing choose chooses picking pick picks selecting select".split())
 _HOW_FACTS = frozenset("""long fast big large many much often soon quickly slow far old""".split())
 _DEFAULT_PHRASES = {("by", "default"), ("on", "default"), ("built", "in")}
 # "when/where" open a fact question only before a verb ("*when is* patch tuesday"), not a clause ("when the writer
@@ -59,7 +59,7 @@ def asks_a_fact(toks: Sequence[str]) -> bool:
     start = next((k for k, t in enumerate(toks[:5]) if t in _OPENERS), 0)
     if start and any(t in AUX_WORDS or t in ASKING_WHO for t in toks[:start]):
         start = 0
-    if start and toks[start - 1] in _CHOOSING:  # "m365 backup: *deciding which* sites get protected": a choice
+    if start and toks[start - 1] in CHOOSING:  # "m365 backup: *deciding which* sites get protected": a choice
         return False
     if toks[max(0, start - 2):start] == ["no", "matter"]:  # "*no matter which* service we land on, is ...": a concession
         return False

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz
 
+from bot.fact_frame import CHOOSING
 from bot.how_to import asks_for_material
 from bot.scope import CLOUD_MODEL_WORDS, PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex
 from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
@@ -632,13 +633,10 @@ def _names_an_exam(raw: Sequence[str]) -> bool:
     return any(t in _EXAM_SERIES and _EXAM_NUMBER.match(raw[i + 1]) for i, t in enumerate(raw[:-1]))
 
 
-_CHOOSING = frozenset("pick picks picking choose chooses choosing select selecting decide decides deciding".split())
-
-
 def _chooses_a_cert(raw: Sequence[str]) -> bool:
     """ "az-500 or sc-200 first, *who is responsible for picking certs* lol": the whose-question beside an exam's code
     is about choosing a certification, still a career question."""
-    return any(t in _CHOOSING and _CERT_WORDS.intersection(raw[i + 1:i + 4]) for i, t in enumerate(raw))
+    return any(t in CHOOSING and _CERT_WORDS.intersection(raw[i + 1:i + 4]) for i, t in enumerate(raw))
 
 
 _EMPLOYMENT = frozenset({"job", "jobs"})
