@@ -125,6 +125,22 @@ class NameFinding:
         self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
         for toks in self._aliases:
             self._alias_by_first.setdefault(toks[0], []).append(toks)
+        # the same names by first and second word, each with its place in the first word's list (a first word like
+        # "azure" starts hundreds of names: only those whose second word can be there are tried), and the second
+        # words by length and first letter (a second word one letter off)
+        self._alias_singles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self._alias_seconds: dict[str, dict[str, list[tuple[int, tuple[str, ...]]]]] = {}
+        self._seconds_by_shape: dict[str, dict[tuple[int, str], list[str]]] = {}
+        for first, names in self._alias_by_first.items():
+            for k, toks in enumerate(names):
+                if len(toks) == 1:
+                    self._alias_singles.setdefault(first, []).append((k, toks))
+                    continue
+                seconds = self._alias_seconds.setdefault(first, {})
+                if toks[1] not in seconds and len(toks[1]) >= 5:
+                    self._seconds_by_shape.setdefault(first, {}).setdefault(
+                        (len(toks[1]), toks[1][0]), []).append(toks[1])
+                seconds.setdefault(toks[1], []).append((k, toks))
         # the clouds a name starting with a word may belong to (a cheap first look for two clouds in one message)
         self._clouds_by_first: dict[str, frozenset[Provider]] = {
             first: frozenset(s.provider for toks in names for s in self._shared_names.get(toks, [self._aliases[toks]]))
@@ -197,6 +213,25 @@ class NameFinding:
             and not (len(tok) >= 7 and a == tok + "s")
             and not (len(a) >= 7 and tok == a + "s" and tok in self._alias_vocab.tokens_set))})  # "workspaces" is a name
 
+    def _aliases_at(self, first: str, nxt: frozenset[str], nxt_tok: str | None) -> list[tuple[str, ...]]:
+        """The names starting with ``first`` that can start here, in their list's order: one-word names, and longer
+        ones whose second word is among the next word's candidates ``nxt`` or one letter off the next word as
+        written (``nxt_tok``; None at the end of the question)."""
+        singles = self._alias_singles.get(first, [])
+        if nxt_tok is None:
+            return [a for _, a in singles]
+        seconds = self._alias_seconds.get(first)
+        if not seconds:
+            return [a for _, a in singles]
+        picked = [*singles]
+        for w in nxt if len(nxt) < len(seconds) else [w for w in seconds if w in nxt]:
+            picked += seconds.get(w, ())
+        if len(nxt_tok) >= 5:
+            picked += (item for w in self._seconds_by_shape.get(first, {}).get((len(nxt_tok), nxt_tok[0]), ())
+                       if w not in nxt and _one_letter_off(w, nxt_tok) for item in seconds[w])
+        picked.sort()
+        return [a for _, a in picked]
+
     def _take_kind(self, toks: list[str], used: list[bool], provider: Provider) -> Service | None:
         """The provider's service for the kind of service named ("*serverless functions* on aws" is Lambda), the
         longest kind first; a plural stands for its singular. Its words are taken out, as a service name's are. Not
@@ -236,8 +271,9 @@ class NameFinding:
         for i in range(len(toks)):
             if used[i]:
                 continue
+            nxt, nxt_tok = (cands[i + 1], toks[i + 1]) if i + 1 < len(toks) else (frozenset(), None)
             for first in sorted(cands[i]):
-                for alias in self._alias_by_first.get(first, ()):
+                for alias in self._aliases_at(first, nxt, nxt_tok):
                     n = len(alias)
                     if i + n > len(toks) or any(used[i:i + n]):
                         continue
@@ -345,8 +381,9 @@ class NameFinding:
         i = 0
         while i < len(words):  # the longest name at each place, left to right
             best: tuple[str, ...] | None = None
+            nxt, nxt_tok = (cands[i + 1], words[i + 1]) if i + 1 < len(words) else (frozenset(), None)
             for first in cands[i]:
-                for alias in self._alias_by_first.get(first, ()):
+                for alias in self._aliases_at(first, nxt, nxt_tok):
                     n = len(alias)
                     if (best is None or n > len(best)) and i + n <= len(words) and all(
                             alias[k] in cands[i + k] for k in range(n)) and (
