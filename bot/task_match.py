@@ -215,6 +215,7 @@ class TaskIndex:
         # a service's keywords are indexed the first time a question names it: loading stays fast however
         # many services the catalogue holds, and each service's typo vocabulary stays small
         self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
+        self._anchored: dict[str, dict[str, list[int]]] = {}
         self._variants: dict[str, PhraseIndex] = {}
         self._checks: dict[str, list[str]] = {}
         self._name_tokens: dict[str, frozenset[str]] = {}
@@ -268,6 +269,22 @@ class TaskIndex:
                                            raw=frozenset(raw) if _PARTICLES.intersection(raw[1:]) else frozenset()))
             found = self._keywords[service_id] = (kws, Vocabulary(t for kw in kws for t in kw.tokens))
         return found
+
+    def _keywords_within(self, service_id: str, have: set[str]) -> list[TaskKeyword]:
+        """The service's keywords, in their order, that may have all their tokens in ``have``: each keyword is filed
+        under its rarest token, so only those filed under a token the question has are looked at."""
+        kws = self.keywords(service_id)[0]
+        index = self._anchored.get(service_id)
+        if index is None:
+            counts: dict[str, int] = {}
+            for kw in kws:
+                for t in kw.tokens:
+                    counts[t] = counts.get(t, 0) + 1
+            index = self._anchored[service_id] = {}
+            for k, kw in enumerate(kws):
+                index.setdefault(min(kw.tokens, key=lambda t: counts[t]), []).append(k)
+        picked = sorted(k for t in have if t in index for k in index[t])
+        return [kws[k] for k in picked]
 
     def _baseline_only_tokens(self, service_id: str) -> frozenset[str]:
         """Keyword tokens only the service's baseline-made tasks have: such a word ("connection strings in key vault")
@@ -366,7 +383,7 @@ class TaskIndex:
         provider_keys = any(_written(("providermanaged", k), written) for k in ("key", "keys"))
         marked = whose if whose == {_PROVIDER_MANAGED} and provider_keys else frozenset()
         best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
-        for kw in self.keywords(service_id)[0]:
+        for kw in self._keywords_within(service_id, have):
             if not all(t in have for t in kw.tokens):
                 continue
             rank = (not (any(setting <= set(kw.tokens) for setting in offed) and not self._reads_off(kw.task)),
