@@ -167,7 +167,7 @@ as whole entire entirety cover covers covered covering use uses using usage""".s
     stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
-only just""".split())
+only just so""".split())
 # the words for our own side ("us or aws", "which side is *us*")
 OUR_WORDS = frozenset({"we", "us", "our", "ours"})
 _CUSTOMER_WORDS = OUR_WORDS | {"customer", "customers", "i", "me", "my", "tenant", "tenants"}
@@ -197,18 +197,30 @@ def _side_named(raw: Sequence[str]) -> Owner | None:
     return Owner.customer if side in _CUSTOMER_WORDS else Owner.provider
 
 
+_CONFIGURED = frozenset(stem(w) for w in ("config", "configuration"))
+
+
+def _tag_question(raw: Sequence[str]) -> bool:
+    """The question ends by asking to confirm the side it names ("all the security config is on *us right*?")."""
+    return len(raw) >= 2 and raw[-1] == "right" and (raw[-2] in _CUSTOMER_WORDS or raw[-2] in _PROVIDER_SIDE)
+
+
 def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
     whole = _WHOLE_TOPICS | _SECURING | _RUNNING if AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS | _SECURING
     words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS - _SINCE_MANAGED
+    if _tag_question(raw):  # "... is on us, *right*?": asks to confirm, not a right
+        words.discard(stem("right"))
     if words - _RUNNING:
         return None
     if "who" in raw and "what" in raw and not words - _RUNNING:  # "apigee hybrid: who operates what?": its split
         return Owner.shared
     if words:
         return None
-    if whole.intersection(content) and (AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
+    # (not the security *as configured*: "all the security config on the instances is on us, right?" asks our side)
+    configured = bool(_CONFIGURED.intersection(content))
+    if whole.intersection(content) and not configured and (AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
                                         or _ALL_ON.intersection(raw) or _ASKS_WHO.intersection(raw)):
         # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
         # it", "securing *our* ci pipelines in cloud build, *whose* responsibility" ("our" says whose pipelines, not
