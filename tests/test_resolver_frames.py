@@ -850,3 +850,14 @@ def test_session_0946_frames(question, owner, provider):
 ])
 def test_session_1218_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # a tag question confirming the side named, and security *config* of a named service, ask that side's part
+    ("ec2 is iaas so basically all the security config on the instances is on us right?", Owner.customer, "aws"),
+    ("ec2 security config is on us right?", Owner.customer, "aws"),
+    # security of a service as a whole still asks its split
+    ("security of an eks cluster as a whole, aws or us?", Owner.shared, "aws"),
+])
+def test_session_1512_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
