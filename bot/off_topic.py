@@ -206,6 +206,25 @@ def _during_a_case(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
         ["during", "a"], ["during", "the"], ["during", "our"], ["in", "a"], ["for", "a"])
 
 
+# words before "free tier" that make it the pricing programme ("past *the* free tier", "*aws* free tier limits")
+_BEFORE_THE_PROGRAMME = frozenset("""the a an past after beyond of on in our their its within under over exceed exceeds
+exceeded exceeding""".split())
+
+
+def _an_edition(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    """ "Free tier" right after a product's name is that product's edition ("*entra free tier*, who turns on mfa for
+    everyone"), and a whose-question after it asks a duty on that edition; after a provider's name, a determiner or
+    a preposition it is the pricing programme ("what are *the free tier* limits on lambda")."""
+    return (phrase == ("free", "tier") and i > 0 and raw[i - 1] not in _BEFORE_THE_PROGRAMME
+            and raw[i - 1] not in PROVIDER_WORDS and bool(_WHO_WORDS.intersection(raw[i + 2:]))
+            and not _WHAT_IS_FREE.intersection(raw[i + 2:]))
+
+
+_WHO_WORDS = frozenset({"who", "whose"})
+# what the programme gives ("who decides how many requests *are free*", "... the *limits*")
+_WHAT_IS_FREE = frozenset("free limit limits allowance allowances usage included includes eligible".split())
+
+
 def _in_a_purpose(raw: Sequence[str], i: int) -> bool:
     """The word sits in a purpose clause ("so oncall gets paged", "so that on call is paged") of a question about
     alerting: who is paged is why the alert is set up, not the topic."""
@@ -691,7 +710,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
            if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
     if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
-           and not _during_a_case(raw, i, p) and not _devices_in_the_office(raw, i, p)
+           and not _during_a_case(raw, i, p) and not _devices_in_the_office(raw, i, p) and not _an_edition(raw, i, p)
            for i, p in _OUT_OF_SCOPE_PHRASES.occurrences(raw)):
         return True
     if _history(raw) or _picks_a_cert(raw):
