@@ -401,6 +401,11 @@ class Resolver(NameFinding, RowMatching):
             implied = MODEL_HINTS.find(toks)
             model = MODEL_HINTS[implied] if implied else None
             model_stated = model is not None
+        # "eks security in general - *since the control plane is managed* is it all aws?": why the asker thinks so,
+        # not the part asked about
+        why_managed = _reason_it_is_managed(toks)
+        for k in why_managed:
+            used[k] = True
         raw = [t for t, u in zip(toks, used) if not u and t not in STOP_WORDS]
         content = [stem(t) for t in raw]
         base = dict(question=question, provider=prov, provider_stated=prov_stated,
@@ -474,6 +479,10 @@ class Resolver(NameFinding, RowMatching):
             # the customer makes its own workload compliant
             return self._overview(question, toks, Owner.shared, provider, COMPLIANCE_OVERVIEW)
         cat_sid, variant, found = (None, None, None) if off_topic else self._find_task(toks, svc, used)
+        if found is not None and why_managed and not set(found.keyword.tokens) <= {
+                stem(t) for k, t in enumerate(toks) if k not in why_managed}:  # a task named only in the reason given
+            cat_sid, variant, found = self._find_task([t for k, t in enumerate(toks) if k not in why_managed], svc,
+                                                      [u for k, u in enumerate(used) if k not in why_managed])
         # (a word typed with a typo is the keyword's word it matched, wherever the checks below look for the keyword's
         # words: "are our albs protected *automaticaly* now" holds "protected automatically" in one sentence)
         fixes = self._typo_fixes(found, cat_sid, toks) if found is not None and cat_sid and asking is not None else {}
@@ -846,6 +855,21 @@ def _moves_onto_variant(toks: Sequence[str], variant: str | None) -> set[str]:
 _DATA_NOUNS = frozenset("""content contents data file files site sites mail mails email emails message messages object
 objects document documents doc docs folder folders record records row rows table tables item items mailbox mailboxes
 chat chats backup backups""".split())
+
+
+def _reason_it_is_managed(toks: Sequence[str]) -> range:
+    """The positions of a reason given for thinking the provider does it: "since / because <a part> is (fully)
+    managed" (the part named is the asker's reason, not what is asked)."""
+    for k, t in enumerate(toks):
+        if t in _BECAUSE:
+            for j in range(k + 2, min(len(toks), k + 8)):
+                if toks[j] == "managed" and toks[j - 1] in _IS_WORDS:
+                    return range(k, j + 1)
+    return range(0)
+
+
+_BECAUSE = frozenset({"since", "because", "as"})
+_IS_WORDS = frozenset({"is", "are", "s", "fully", "all", "being"})
 
 
 def _moved_from(toks: Sequence[str]) -> range:
