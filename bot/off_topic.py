@@ -141,6 +141,11 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         return True
     if at and all(_bought_then_asked(raw, i) or _buying_as_when(raw, i) for i in at):
         return True
+    # "route 53 hosted zones - *who protects* them from ddos, do we need to *buy something*?": whether the duty needs
+    # something bought, after a who-question about it
+    if at and all(raw[i] in _BUY and raw[i + 1:i + 2] in (["something"], ["anything"], ["extra"])
+                  and "who" in raw[:i] for i in at):
+        return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)
     if not all(raw[i] in _BUY for i in at):
