@@ -107,6 +107,9 @@ class Aspect(BaseModel, extra="forbid"):
     # a row whose split cells split by whose things are meant: the provider's infrastructure is the provider's, the
     # customer's own apps, data and accounts are the customer's ("incident response for our own apps and data")
     halves_by_asset: bool = False
+    # the provider's own service for this row ("ddos on azure" is Azure DDoS Protection's): a question that names the
+    # provider and no service, which the row splits, is answered by that service's task its words name
+    row_services: dict[Provider, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _all_models_present(self) -> "Aspect":

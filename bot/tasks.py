@@ -327,6 +327,16 @@ def catalogue_problems(catalog: TaskCatalog, matrix: Matrix, services: ServiceCa
                 if check_provider != folder:
                     problems.append(f"{where}.checks: {cid} is a {check_provider} check; "
                                     f"a {folder} task lists only {folder} checks")
+    for a in matrix.aspects:  # a row's own service per provider: a known service of that provider, with tasks
+        for prov, sid in a.row_services.items():
+            where = f"matrix.yml: aspects ({a.id}).row_services.{prov.value}"
+            row_svc = known.get(sid)
+            if row_svc is None:
+                problems.append(f"{where}: unknown service {sid!r}")
+            elif row_svc.provider is not prov:
+                problems.append(f"{where}: {sid} is a {row_svc.provider.value} service, not {prov.value}")
+            elif sid not in catalog.by_service:
+                problems.append(f"{where}: {sid} has no task catalogue")
     return problems
 
 

@@ -858,6 +858,15 @@ def test_session_1218_frames(question, owner, provider):
     ("ec2 security config is on us right?", Owner.customer, "aws"),
     # security of a service as a whole still asks its split
     ("security of an eks cluster as a whole, aws or us?", Owner.shared, "aws"),
+    # a reason given for thinking the provider does it is not the part asked
+    ("eks security in general - since the control plane is managed is it basically all aws?", Owner.shared, "aws"),
+    # "free tier" after a product's name is its edition; after "the" it is the pricing programme
+    ("entra free tier, who turns on mfa for everyone (security defaults)", Owner.customer, "azure"),
+    ("lambda free tier, who decides how many requests are free", Owner.unknown, "aws"),
+    # whether a duty needs something bought, after a who-question about it
+    ("route 53 hosted zones - who protects them from l3/l4 ddos, do we need to buy something?", Owner.provider, "aws"),
+    # the row's own service of the provider named answers the task its words name
+    ("our soc wants a page when a ddos attack starts - is that alerting on us or azure", Owner.customer, "azure"),
 ])
 def test_session_1512_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.datafiles import DataFileError
-from bot.matrix import Owner, load_matrix, load_services
+from bot.matrix import Owner, Provider, load_matrix, load_services
 from bot.owners import load_owners
 from bot.resolver import Resolver
 from bot.slack import blocks
@@ -124,6 +124,15 @@ def test_validate_names_a_baseline_feature_with_an_unknown_aspect(tmp_path):
     root = _copy_with(tmp_path, "security_baselines.yml", lambda d: d["features"][0].update(aspect="teleportation"))
     problems = catalogue_problems(load_tasks(root), MATRIX, SERVICES, REGISTRY)
     assert any("baseline_transit_encryption" in p and "unknown aspect 'teleportation'" in p for p in problems), problems
+
+
+def test_validate_names_a_row_service_of_another_provider():
+    row = next(a for a in MATRIX.aspects if a.id == "ddos_protection")
+    bad = MATRIX.model_copy(update={"aspects": [row.model_copy(update={"row_services": {
+        Provider.azure: "aws_shield", Provider.gcp: "no_such_service"}}) if a is row else a for a in MATRIX.aspects]})
+    problems = catalogue_problems(CATALOG, bad, SERVICES, REGISTRY)
+    assert "matrix.yml: aspects (ddos_protection).row_services.azure: aws_shield is a aws service, not azure" in problems
+    assert "matrix.yml: aspects (ddos_protection).row_services.gcp: unknown service 'no_such_service'" in problems
 
 
 @pytest.mark.parametrize("q, owner, service, task", [
