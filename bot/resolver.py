@@ -809,7 +809,7 @@ _RUNTIME_PATCHING = "runtime_patching"
 _COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild
 _LANGUAGES = frozenset("java golang kotlin scala".split())
 _GO_THINGS = frozenset("""service services app apps function functions code binary binaries lambda lambdas stdlib toolchain
-compiler modules module""".split())
+compiler modules module runtime runtimes""".split())
 
 
 def _names_compiled_language(toks: Sequence[str]) -> bool:
@@ -818,7 +818,7 @@ def _names_compiled_language(toks: Sequence[str]) -> bool:
     return any(t in _LANGUAGES or (t == "go" and (k + 1 < len(toks) and toks[k + 1] in _GO_THINGS
                                                  or toks[k + 1:k + 3] in (["cloud", "functions"], ["cloud", "function"],
                                                                           ["cloud", "run"])
-                                                 or k and toks[k - 1] == "in"))
+                                                 or k and toks[k - 1] in ("in", "is")))
                for k, t in enumerate(toks))
 
 

@@ -867,6 +867,9 @@ def test_session_1218_frames(question, owner, provider):
     ("route 53 hosted zones - who protects them from l3/l4 ddos, do we need to buy something?", Owner.provider, "aws"),
     # the row's own service of the provider named answers the task its words name
     ("our soc wants a page when a ddos attack starts - is that alerting on us or azure", Owner.customer, "azure"),
+    # "is go" and "go runtime" say the code is in a compiled language
+    ("our cloud run service is go, auto base image updates are on - who keeps the os + go runtime patched?",
+     Owner.shared, "gcp"),
 ])
 def test_session_1512_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
