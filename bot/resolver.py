@@ -653,13 +653,14 @@ class Resolver(NameFinding, RowMatching):
         # "for google's infra": the provider's half of a split row, or of a row the provider classifies as the
         # customer's ("encryption in transit on aws's own backbone")
         split = answer.owner in (Owner.shared, Owner.depends) or (answer.assumption and answer.owner is Owner.customer)
-        if split and svc is None and names_provider_layer(toks):
-            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
         ours_may_decide = answer.owner in (Owner.shared, Owner.depends) and svc is None
         if ours_may_decide and installed_by_us(toks):
             # "on aws generally, who looks after the apps and software *we install ourselves*": what the customer
-            # installs is its own to look after on every model (the provider patches only what it runs for us)
+            # installs is its own to look after on every model (the provider patches only what it runs for us), also
+            # where it is installed is named ("app software we install *on top of aws infra*")
             return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
+        if split and svc is None and names_provider_layer(toks):
+            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
         if ours_may_decide and names_customer_assets(toks):
             aspect = self._aspects[top_id]
             if aspect.halves_by_asset:  # "incident response for our own apps and data": the customer's half

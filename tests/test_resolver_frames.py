@@ -870,6 +870,8 @@ def test_session_1218_frames(question, owner, provider):
     # "is go" and "go runtime" say the code is in a compiled language
     ("our cloud run service is go, auto base image updates are on - who keeps the os + go runtime patched?",
      Owner.shared, "gcp"),
+    # what we install is ours to secure, also where the provider's infrastructure is named as the place
+    ("app software we install on top of aws infra - is securing it us or aws", Owner.customer, "aws"),
 ])
 def test_session_1512_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
