@@ -59,6 +59,13 @@ allow allows allowing let lets letting limit limits limiting keep keeps keeping 
 # a meeting owned, run or sent ("who owns the weekly change advisory *meeting*"); not what a meeting keeps ("who keeps
 # the meeting *recordings*")
 _MEETINGS = frozenset("meeting meetings standup standups offsite offsites retro retros invite invites".split())
+_DETERMINERS = frozenset("the our all its their these those any every each".split())
+
+
+def _meeting_as_a_verb(toks: Sequence[str]) -> bool:
+    """"Meeting" before a determiner is meeting something ("on the hook for *meeting the* laws and regulations that
+    apply to our data"), not a meeting."""
+    return any(t == "meeting" and toks[k + 1:k + 2] and toks[k + 1] in _DETERMINERS for k, t in enumerate(toks))
 _RUNS_A_MEETING = frozenset("""owns own runs run chairs chair hosts host leads lead organizes organises organize
 organise schedules schedule sends send moves move books book""".split())
 
@@ -281,7 +288,7 @@ class DutyFrame:
             if (verb in _HOLDS and phrase[-1] not in _RIGHTS and phrase[-1] not in _DATA_HELD and not _to_hold(toks)
                     and not (verb in {"hold", "holds"} and {"back", "off"}.intersection((phrase[0], phrase[-1])))):
                 return True
-            if phrase[-1] in _MEETINGS and (verb is None or verb in _RUNS_A_MEETING):
+            if phrase[-1] in _MEETINGS and (verb is None or verb in _RUNS_A_MEETING) and not _meeting_as_a_verb(toks):
                 return True  # "who owns the weekly network change advisory *meeting*": an event, not a duty
             if phrase[-1] in _PEOPLE and len(phrase) > 1 and phrase[-2] in _OUTSIDERS and verb in _GATES:
                 return False  # "who *restricts external people* getting into our shared drives": access control

@@ -872,6 +872,9 @@ def test_session_1218_frames(question, owner, provider):
      Owner.shared, "gcp"),
     # what we install is ours to secure, also where the provider's infrastructure is named as the place
     ("app software we install on top of aws infra - is securing it us or aws", Owner.customer, "aws"),
+    # "meeting" before a determiner is meeting something, not a meeting
+    ("on aws, who is on the hook for meeting the laws and regulations that apply to our data?", Owner.customer, "aws"),
+    ("who owns the weekly network change advisory meeting", Owner.unknown, None),
 ])
 def test_session_1512_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
