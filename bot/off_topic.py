@@ -143,8 +143,9 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         return True
     # "route 53 hosted zones - *who protects* them from ddos, do we need to *buy something*?": whether the duty needs
     # something bought, after a who-question about it
-    if at and all(raw[i] in _BUY and raw[i + 1:i + 2] in (["something"], ["anything"], ["extra"])
-                  and "who" in raw[:i] for i in at):
+    # ("do we *pay/configure anything*": a setup verb beside the paying word, then what)
+    if at and all(raw[i + (2 if raw[i + 1:i + 2] and raw[i + 1] in _BESIDE_BUYING else 1):][:1]
+                  in (["something"], ["anything"], ["extra"]) and "who" in raw[:i] for i in at):
         return True
     # buying a product or plan, not paying a bill ("do we have to pay for egress or does aws do it")
     text = " ".join(raw)

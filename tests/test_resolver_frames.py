@@ -865,6 +865,9 @@ def test_session_1218_frames(question, owner, provider):
     ("lambda free tier, who decides how many requests are free", Owner.unknown, "aws"),
     # whether a duty needs something bought, after a who-question about it
     ("route 53 hosted zones - who protects them from l3/l4 ddos, do we need to buy something?", Owner.provider, "aws"),
+    ("route 53 hosted zones - who protects them from network layer ddos, do we pay/configure anything?",
+     Owner.provider, "aws"),
+    ("who pays for route 53, do we need to buy something?", Owner.unknown, "aws"),
     # the row's own service of the provider named answers the task its words name
     ("our soc wants a page when a ddos attack starts - is that alerting on us or azure", Owner.customer, "azure"),
     # "is go" and "go runtime" say the code is in a compiled language
