@@ -59,13 +59,15 @@ allow allows allowing let lets letting limit limits limiting keep keeps keeping 
 # a meeting owned, run or sent ("who owns the weekly change advisory *meeting*"); not what a meeting keeps ("who keeps
 # the meeting *recordings*")
 _MEETINGS = frozenset("meeting meetings standup standups offsite offsites retro retros invite invites".split())
-_DETERMINERS = frozenset("the our all its their these those any every each".split())
 
 
 def _meeting_as_a_verb(toks: Sequence[str]) -> bool:
     """"Meeting" before a determiner is meeting something ("on the hook for *meeting the* laws and regulations that
     apply to our data"), not a meeting."""
-    return any(t == "meeting" and toks[k + 1:k + 2] and toks[k + 1] in _DETERMINERS for k, t in enumerate(toks))
+    return any(t == "meeting" and toks[k + 1:k + 2] and toks[k + 1] in _DETERMINERS and toks[k + 1] != "that"
+               for k, t in enumerate(toks))  # ("the meeting *that* reviews changes" is a meeting)
+
+
 _RUNS_A_MEETING = frozenset("""owns own runs run chairs chair hosts host leads lead organizes organises organize
 organise schedules schedule sends send moves move books book""".split())
 
