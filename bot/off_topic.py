@@ -323,7 +323,7 @@ def _raw_word_out_of_scope(toks: Sequence[str], i: int) -> bool:
         bought = [t for t in toks[i + 1:i + 4] if t not in {"a", "an", "the", "some", "new"}][:2]
         # ("buy a *certificate for* front door": the thing bought before what it is for)
         return not (bought and (bought[-1] in _BOUGHT_THINGS or (bought[0] in _BOUGHT_THINGS and bought[1:] == ["for"]))
-                    and ({"who", "whose"} & set(toks) or any(
+                    and (_WHO_WORDS.intersection(toks) or any(
             toks[k:k + 2] in (["do", "we"], ["we", "need"], ["we", "have"], ["we", "must"]) for k in range(len(toks)))))
     if t in {"stock", "stocks"}:  # shares and prices, not "a *stock* debian image", "stock ami", "stock code-oss image"
         return not _STOCK_THINGS.intersection(toks[i + 1:i + 5])

@@ -641,15 +641,15 @@ class Resolver(NameFinding, RowMatching):
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
         answer = self.compose.aspect_answer(self._aspects[top_id], base, model, prov, alts, cat_sid, variant, top_text)
-        row_svc = self._aspects[top_id].row_services.get(prov) if prov is not None and svc is None else None
-        if row_svc is not None and answer.owner in (Owner.shared, Owner.depends) and not model_stated:
+        row_sid = self._aspects[top_id].row_services.get(prov) if prov is not None and svc is None else None
+        if row_sid is not None and answer.owner in (Owner.shared, Owner.depends) and not model_stated:
             # "our soc wants a page when a ddos attack starts - is that alerting on us or azure": the provider's own
             # service for the row has the task its words name outright
-            cat, row_variant, hit = self._find_task(toks, self.services[row_svc], used)
+            row_svc = self.services[row_sid]
+            cat, row_variant, hit = self._find_task(toks, row_svc, used)
             if hit is not None and cat is not None and len(hit.keyword.tokens) >= 2:
-                named = self.services[row_svc]
-                return self.compose.task_answer(dict(base, service=named.id, service_name=named.name), hit.service, hit.task,
-                                                row_variant)
+                return self.compose.task_answer(dict(base, service=row_svc.id, service_name=row_svc.name),
+                                                hit.service, hit.task, row_variant)
         # "for google's infra": the provider's half of a split row, or of a row the provider classifies as the
         # customer's ("encryption in transit on aws's own backbone")
         split = answer.owner in (Owner.shared, Owner.depends) or (answer.assumption and answer.owner is Owner.customer)
