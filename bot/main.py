@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings, load_config
+from bot.datafiles import collector_paused
 from bot.matrix import load_matrix, load_services
 from bot.models import Clock, SystemClock
 from bot.notify import Notifier, Notifiers
@@ -33,9 +34,10 @@ def build_services(settings: Settings | None = None, *, notifier: Notifier | Non
     """
     settings = settings or Settings()
     config = load_config(settings.srm_config)
-    matrix = load_matrix(settings.srm_matrix)
-    owners = load_owners(settings.srm_owners, aspect_ids=matrix.ids)
-    resolver = Resolver(matrix, load_services(settings.srm_services), owners, load_tasks(settings.srm_tasks))
+    with collector_paused():  # one pause over every data file (see collector_paused)
+        matrix = load_matrix(settings.srm_matrix)
+        owners = load_owners(settings.srm_owners, aspect_ids=matrix.ids)
+        resolver = Resolver(matrix, load_services(settings.srm_services), owners, load_tasks(settings.srm_tasks))
     clock = clock or SystemClock()
     store = Store(settings.srm_db, clock=clock, create=create_db)
     notifiers = Notifiers(config.notify_lanes())

@@ -40,7 +40,7 @@ from functools import lru_cache
 
 from bot.answer import Alternative, Answer, GuardStatus, ModelOwner, SourceRef, TaskRef, VariantOwner
 from bot.compose import Composer
-from bot.datafiles import cache_dir
+from bot.datafiles import cache_dir, collector_paused
 from bot.duty import (
     DutyFrame,
     asked_duty,
@@ -138,7 +138,7 @@ class Resolver(NameFinding, RowMatching):
         self.services = {s.id: s for s in services.services}
         self.owners = owners
         self._aspects = {a.id: a for a in matrix.aspects}
-        with remembered_normal_forms(cache_dir()):
+        with collector_paused(), remembered_normal_forms(cache_dir()):
             self._index_rows(matrix)
             self._index_names(services)
             self.tasks = TaskIndex(tasks if tasks is not None else load_tasks(), services, matrix)

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from bot.datafiles import DataFileError, read_yaml_files, validation_problems
+from bot.datafiles import DataFileError, collector_paused, read_yaml_files, validation_problems
 from bot.matrix import DATA_DIR, Matrix, Provider, ServiceCatalog
 
 TASKS_DIR = DATA_DIR / "tasks"
@@ -265,7 +265,11 @@ def _load_file(data: Any, rel: str) -> ServiceTasks:
 
 def load_tasks(root: Path | str = TASKS_DIR) -> TaskCatalog:
     """Every ``<provider>/*.yml`` under root. Raises one DataFileError naming each broken file and entry."""
-    root = Path(root)
+    with collector_paused():
+        return _load_tasks(Path(root))
+
+
+def _load_tasks(root: Path) -> TaskCatalog:
     catalog = TaskCatalog()
     problems: list[str] = []
     if not root.is_dir():

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 
 import pytest
 
 from bot import textmatch
-from bot.datafiles import DataFileError, read_yaml_files, write_cache
+from bot.datafiles import DataFileError, collector_paused, read_yaml_files, write_cache
 from bot.matrix import load_matrix
 
 
@@ -72,3 +73,23 @@ def test_normal_forms_learned_in_the_block_are_kept_and_read_back(cache):
         assert textmatch._KNOWN[texts[0]] == expected[0]
         assert [textmatch.normalize(t) for t in texts] == expected
     textmatch.forget_normal_forms()
+
+
+def test_the_collector_is_paused_while_loading_and_left_as_it_was_found(tmp_path):
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # a loader inside a paused load (build_services -> load_tasks)
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(DataFileError), collector_paused():  # a broken file does not leave it off
+        raise DataFileError(tmp_path / "x.yml", ["broken"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()

@@ -1,6 +1,7 @@
 """`srm serve`: run the Slack app (HTTP on SRM_PORT, or Socket Mode when SLACK_APP_TOKEN is set)."""
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -104,6 +105,9 @@ def serve_cmd(host: str, port: int | None, socket_mode: bool | None, no_schedule
         _fail(f"Slack rejected the bot token (auth.test): {exc.response.get('error')}")
     except OSError as exc:  # Slack went away between the probe and the app's own auth.test
         _fail(f"cannot reach the Slack Web API: {getattr(exc, 'reason', None) or exc}")
+    # what is loaded now (the catalogue, the resolver's indexes: about a million objects) lives as long as the
+    # process: the cyclic collector need never scan it again (no pause of tens of ms under a question)
+    gc.freeze()
     scheduler = None if no_scheduler else start_scheduler(services)
     health = {"mode": mode, "scheduler": scheduler is not None}
     server = make_server(wsgi_app(app if mode == "http" else None,
