@@ -810,10 +810,14 @@ def _a_mailbox_quota(raw: Sequence[str], i: int) -> bool:
     return raw[i] in {"quota", "quotas"} and bool(_MAILBOX_WORDS.intersection(raw))
 
 
+_QUOTA_RAISED = frozenset("approved approval raised raise increased increase bumped bump".split())
+
+
 def _quota_for_growth(raw: Sequence[str], i: int) -> bool:
-    """A storage quota to get approved before growth or an upgrade ("alloydb cluster will need way more storage for an
-    upcoming upgrade, whose job is getting *the quota approved*"): the capacity planning duty, not a limits question."""
-    return (raw[i] in {"quota", "quotas"} and "storage" in raw and bool({"approved", "approval"}.intersection(raw))
+    """A storage quota to get approved or raised before growth or an upgrade ("alloydb cluster will need way more
+    storage for an upcoming upgrade, whose job is getting *the quota approved*", "... the storage quota *bumped* before
+    the next big maintenance"): the capacity planning duty, not a limits question."""
+    return (raw[i] in {"quota", "quotas"} and "storage" in raw and bool(_QUOTA_RAISED.intersection(raw))
             and bool({"upgrade", "upgrades", "growth", "maintenance"}.intersection(raw)))
 
 

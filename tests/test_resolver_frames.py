@@ -881,3 +881,15 @@ def test_session_1218_frames(question, owner, provider):
 ])
 def test_session_1512_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # a storage quota to get raised (not only approved) before growth or maintenance is the capacity duty
+    ("alloydb cluster is going past 16tib soon - whose job is getting the storage quota bumped before the next big "
+     "maintenance?", Owner.customer, "gcp"),
+    ("who gets the alloydb storage quota increased before the maintenance", Owner.customer, "gcp"),
+    # a quota with no storage growth or maintenance is still a limits question
+    ("who raises our compute quota before the black friday growth", Owner.unknown, None),
+])
+def test_session_1747_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
