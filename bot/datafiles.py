@@ -26,8 +26,9 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Loading the data makes about a million objects and frees almost none: the cyclic garbage collector, run as
-    they pile up, would scan the growing heap again and again (about 140 of a 320 ms load). Paused while loading,
-    it is left as it was found (a caller that paused it keeps it paused)."""
+    they pile up, would scan the growing heap again and again (bench/who_owns.py: ~310 -> ~240 ms; a fresh process
+    gains less, bench/README.md). Paused while loading, it is left as it was found (a caller that paused it keeps
+    it paused)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
