@@ -1008,6 +1008,7 @@ def default_resolver() -> Resolver:
     from bot.owners import load_owners
 
     s = Settings()
-    matrix = load_matrix(s.srm_matrix)
-    return Resolver(matrix, load_services(s.srm_services), load_owners(s.srm_owners, aspect_ids=matrix.ids),
-                    load_tasks(s.srm_tasks))
+    with collector_paused():  # one pause over every data file, as build_services loads them
+        matrix = load_matrix(s.srm_matrix)
+        return Resolver(matrix, load_services(s.srm_services), load_owners(s.srm_owners, aspect_ids=matrix.ids),
+                        load_tasks(s.srm_tasks))
