@@ -618,10 +618,11 @@ class Resolver(NameFinding, RowMatching):
             near = self.tasks.closest_task(cat_sid, set(content) - _moves_onto_variant(toks, variant))
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
-        if not scores and svc is None and model is Model.on_prem and model_stated and not off_topic and _WHOSE.intersection(
+        if not scores and svc is None and model is Model.on_prem and model_stated and not off_topic and asks_a_duty(
                 toks):
-            # "the on-prem bits connected to our azure tenant (dcs, servers), whose responsibility": what runs on
-            # premises is the customer's, whichever cloud it is connected to
+            # "the on-prem bits connected to our azure tenant (dcs, servers), whose responsibility", "our on prem vpn
+            # box is a single point of failure - is redundancy there on us or azure": what runs on premises is the
+            # customer's, whichever cloud it is connected to
             return self._overview(question, toks, Owner.customer, prov, ON_PREM_OVERVIEW)
         if not scores:
             alts = self._suggest(content)
@@ -720,7 +721,6 @@ class Resolver(NameFinding, RowMatching):
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 
 
-_WHOSE = frozenset("who whose responsible responsibility accountable".split())
 _BESIDE = frozenset({"beside", "alongside"})  # (and "next to"): where the thing asked about sits, not the thing
 
 

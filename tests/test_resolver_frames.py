@@ -893,3 +893,12 @@ def test_session_1512_frames(question, owner, provider):
 ])
 def test_session_1747_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # what runs on premises is ours, also asked as "on us or azure" (not only with "who" or "responsible")
+    ("our on prem vpn box is a single point of failure - is redundancy there on us or azure", Owner.customer, "azure"),
+    ("the on-prem domain controllers synced to entra - is keeping them alive on us?", Owner.customer, "azure"),
+])
+def test_session_2022_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
