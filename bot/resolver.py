@@ -571,7 +571,8 @@ class Resolver(NameFinding, RowMatching):
             found = choice or found
         if (found is not None and _RELIABILITY in scores and found.task.owner_for(variant) != "shared"
                 and scores[_RELIABILITY][0] >= 0.5 * max(v[0] for v in scores.values())
-                and not self._heading_asks_otherwise(question, _RELIABILITY)):
+                and not self._heading_asks_otherwise(question, _RELIABILITY)
+                and not self._names_whole_resilience(found)):
             # "resiliency of our postgres servers (zone/region outages) - whose responsibility": reliability as a whole
             # is asked, the outages only say what it is about, so no one task of the service answers (unless the task is
             # the service's resilience as a whole, shared itself); a heading before the words that ask ("alb resilience
@@ -713,6 +714,13 @@ class Resolver(NameFinding, RowMatching):
         top_text = max(scores.values())[1]
         return len(found.keyword.tokens) >= len(content_tokens(raw_tokens(top_text)))
 
+    def _names_whole_resilience(self, found: TaskMatch) -> bool:
+        """The task's keyword is the service's own name with a word for its resilience as a whole ("nat gateway
+        resilience"): the task is that service's reliability, whoever owns it."""
+        toks = found.keyword.tokens
+        return bool(self.tasks.name_tokens(found.service.service).intersection(toks)) and any(
+            t.startswith(_WHOLE_RESILIENCE) for t in toks)
+
     def _overview(self, question: str, toks: list[str], owner: Owner, provider: str | Provider | None,
                   explanation: str | None = None) -> Answer:
         prov = Provider(provider) if provider else next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
@@ -721,6 +729,8 @@ class Resolver(NameFinding, RowMatching):
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 
 
+# nouns for a service's resilience as a whole (stem prefixes; not "redundant", which names a zone-redundant SKU)
+_WHOLE_RESILIENCE = ("resilienc", "redundanc")
 _BESIDE = frozenset({"beside", "alongside"})  # (and "next to"): where the thing asked about sits, not the thing
 
 

@@ -899,6 +899,13 @@ def test_session_1747_frames(question, owner, provider):
     # what runs on premises is ours, also asked as "on us or azure" (not only with "who" or "responsible")
     ("our on prem vpn box is a single point of failure - is redundancy there on us or azure", Owner.customer, "azure"),
     ("the on-prem domain controllers synced to entra - is keeping them alive on us?", Owner.customer, "azure"),
+    # a task keyword that is the service's name and a noun for its resilience as a whole answers also when the
+    # reliability row scores (the task is that service's reliability, here the provider's) ...
+    ("nat gateway - do we need to plan for a nat gw instance dying, or is resiliency handled by azure?",
+     Owner.provider, "azure"),
+    # ... but "zone-redundant" names a SKU, not the whole: reliability as a whole stays shared
+    ("overall reliablity of our vpn gateway setup (zone-redundant sku, active-active etc) - whose responsibility is "
+     "it?", Owner.shared, "azure"),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
