@@ -442,6 +442,11 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                                                                           or raw[i - 1] in PROVIDER_WORDS):
             return True  # "secure development of *the cloud services themselves*", "do *azure services themselves*
             # have dr plans"
+        if (t in {"software", "service", "services"} and raw[i + 1:i + 2] in (["itself"], ["themselves"])
+                and i and raw[i - 1] in {"platform", "cloud"} and not {"our", "my"}.intersection(raw[max(0, i - 4):i])
+                and any(w in PROVIDER_WORDS or w in CLOUD_MODEL_WORDS for w in raw)):
+            return True  # "secure development of *the platform software itself*" (google cloud's), "secure sdlc for
+            # *the gcp platform services themselves*"
         if (t in OWN_LAYER_WORDS and raw[i + 1:i + 2] in (["that"], ["which"]) and raw[i + 2:i + 3]
                 and raw[i + 2] in _RUNS_IT and any(w in PROVIDER_WORDS for w in raw[i + 3:i + 6])
                 and not {"our", "my"}.intersection(raw[i + 3:i + 6])):

@@ -906,6 +906,9 @@ def test_session_1747_frames(question, owner, provider):
     # ... but "zone-redundant" names a SKU, not the whole: reliability as a whole stays shared
     ("overall reliablity of our vpn gateway setup (zone-redundant sku, active-active etc) - whose responsibility is "
      "it?", Owner.shared, "azure"),
+    # "the platform software itself" of a named cloud is the provider's own layer; "our platform software" is not
+    ("google cloud - secure development of the platform software itself, whose responsibility", Owner.provider, "gcp"),
+    ("secure development of our platform software itself on gcp, whose job", Owner.depends, "gcp"),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
