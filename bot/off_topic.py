@@ -507,8 +507,12 @@ _PROVIDER_ACTS = frozenset("take takes handle handles manage manages do does cov
 def asks_a_duty(raw: Sequence[str]) -> bool:
     """The question has a word about whose job something is ("who", "us", "built in", ...), or has the provider act
     ("does *aws take* care of lambda scaling")."""
-    return bool(_DUTY_CUES.intersection(raw)) or any(
-        t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _PROVIDER_ACTS for i, t in enumerate(raw))
+    return bool(_DUTY_CUES.intersection(raw)) or _provider_acts(raw)
+
+
+def _provider_acts(raw: Sequence[str]) -> bool:
+    """A provider word followed by a verb of doing ("does *google do* the upgrades", "*aws handles* it")."""
+    return any(t in PROVIDER_WORDS and i + 1 < len(raw) and raw[i + 1] in _PROVIDER_ACTS for i, t in enumerate(raw))
 
 
 _HOW_WE = frozenset("do can could should would".split())
@@ -620,6 +624,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return False
     if _HOW_TO.find(raw) is not None:
         return True
+    if _UPKEEP.intersection(raw) and _provider_acts(raw):
+        return False  # "auto-upgrade left on (the default) - does google do the node version upgrades?": whose upkeep
     return any(_TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) and _trivia_noun(t) for i, t in enumerate(raw))
 
 

@@ -908,6 +908,11 @@ def test_session_1747_frames(question, owner, provider):
      "it?", Owner.shared, "azure"),
     # "the platform software itself" of a named cloud is the provider's own layer
     ("google cloud - secure development of the platform software itself, whose responsibility", Owner.provider, "gcp"),
+    # the provider doing an upkeep ("does google do the ... upgrades") asks whose job it is, also with "default" and
+    # "version" nearby (not version trivia)
+    ("gke standard node pools with auto-upgrade left on (the default) - does google do the node version upgrades?",
+     Owner.provider, "gcp"),
+    ("what's the default gke version?", Owner.unknown, None),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
