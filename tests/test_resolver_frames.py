@@ -912,7 +912,7 @@ def test_session_1747_frames(question, owner, provider):
     # "version" nearby (not version trivia)
     ("gke standard node pools with auto-upgrade left on (the default) - does google do the node version upgrades?",
      Owner.provider, "gcp"),
-    ("what's the default gke version?", Owner.unknown, None),
+    ("what's the default gke version?", Owner.unknown, "gcp"),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
