@@ -99,6 +99,10 @@ _POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "th
 OWN_LAYER_WORDS = frozenset("""network networks backbone fiber fibre systems infrastructure platform hardware boundary
 boundaries hosts servers""".split())
 
+# negative contractions typed without the apostrophe ("our endpoints *arent* in a vnet"): read as with it
+_BARE_CONTRACTIONS = {bare: bare[:-2] + "n't" for bare in """arent isnt dont doesnt didnt wasnt werent hasnt havent
+hadnt wouldnt shouldnt couldnt cant wont""".split()}
+
 # typos of the words the fixes below read as written ("aws *manged* keys", "*mainteance* window")
 _NEEDED_WORD_TYPOS = {"manged": "managed", "managd": "managed", "manageed": "managed", "mangaed": "managed",
                       "mananged": "managed", "mainteance": "maintenance", "maintainance": "maintenance",
@@ -120,6 +124,8 @@ _RECOVERY_WORDS = re.compile(r"\b(?:fail(?:s|ed|ing)?\s+(?:\w+\s+)?over|failover
                              r"disaster|backups?|replica\w*)\b")
 
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
+    (tuple(_BARE_CONTRACTIONS), re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b"),
+     lambda m: _BARE_CONTRACTIONS[m.group(1)]),
     (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
      lambda m: _NEEDED_WORD_TYPOS[m.group(1)]),
     (tuple(_POINTER_TYPOS), re.compile(r"\b(" + "|".join(_POINTER_TYPOS) + r")\b"), lambda m: _POINTER_TYPOS[m.group(1)]),

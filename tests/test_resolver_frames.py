@@ -913,9 +913,20 @@ def test_session_1747_frames(question, owner, provider):
     ("gke standard node pools with auto-upgrade left on (the default) - does google do the node version upgrades?",
      Owner.provider, "gcp"),
     ("what's the default gke version?", Owner.unknown, "gcp"),
+    # the customer's own manual path said unused leaves the provider's scheduled one (not "with it off, nothing happens")
+    ("cloud sql pg - who applies the db engine minor version patches? we didn't set up self-service maintenance",
+     Owner.provider, "gcp"),
+    # a contraction typed without its apostrophe reads as with it
+    ("our paas endpoints arent in a vnet - do we have to switch on ddos protection for them or does azure cover the "
+     "basics", Owner.provider, "azure"),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+def test_bare_contractions_read_as_with_the_apostrophe():
+    assert normalize("our endpoints arent in a vnet, we dont know, it isnt on") == normalize(
+        "our endpoints aren't in a vnet, we don't know, it isn't on")
 
 
 def test_our_platform_software_is_not_the_providers_layer():
