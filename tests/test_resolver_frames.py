@@ -919,6 +919,9 @@ def test_session_1747_frames(question, owner, provider):
     # a contraction typed without its apostrophe reads as with it
     ("our paas endpoints arent in a vnet - do we have to switch on ddos protection for them or does azure cover the "
      "basics", Owner.provider, "azure"),
+    # "the aws shared model" is the shared responsibility model said short
+    ("where does security awareness & training sit in the aws shared model", Owner.shared, "aws"),
+    ("we use a shared model for our on-call rota - who owns it", Owner.unknown, None),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
