@@ -491,14 +491,15 @@ def names_customer_assets(raw: Sequence[str]) -> bool:
         if t == "our" and i and raw[i - 1] in _WATCHES and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3]):
             return True  # "who *monitors our workloads*": watching what is ours
         if t in _MADE_BY_US and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in _OURS_BY_MAKING:
-            return True  # "incident response for *the apps we deploy*", "ddos defense for *the stuff we run*"
+            return True  # "incident response for *the apps we deploy*", "ddos defense for *the stuff we run*", "the
+            # app code and *data we push* to a gcp platform service"
     return False
 
 
-_OURS_BY_MAKING = frozenset("apps applications workloads code services stuff things systems".split())
+_OURS_BY_MAKING = frozenset("apps applications workloads code data services stuff things systems".split())
 _WATCHES = frozenset("monitor monitors monitoring watch watches watching".split())
 # what a customer does to make a thing its own ("the apps *we deploy*", "the workloads *we run*")
-_MADE_BY_US = frozenset("deploy deployed run ran build built write wrote ship shipped host hosted".split())
+_MADE_BY_US = frozenset("deploy deployed run ran build built write wrote ship shipped host hosted push pushed".split())
 
 
 _PROVIDER_ACTS = frozenset("take takes handle handles manage manages do does cover covers look looks".split())

@@ -661,7 +661,11 @@ class Resolver(NameFinding, RowMatching):
             # installs is its own to look after on every model (the provider patches only what it runs for us), also
             # where it is installed is named ("app software we install *on top of aws infra*")
             return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.customer)
-        if split and svc is None and names_provider_layer(toks):
+        if svc is None and (split or (answer.owner is Owner.customer and "providermanaged" not in toks
+                                      and not names_customer_assets(toks))) and names_provider_layer(toks):
+            # (also a row that is the customer's: "evidence *the aws infrastructure itself* is audited" is the
+            # provider's own compliance, not the workload's; not "data classification for what we keep in aws
+            # managed services", which are the customer's things in the provider's services)
             return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
         if ours_may_decide and names_customer_assets(toks):
             aspect = self._aspects[top_id]

@@ -922,6 +922,12 @@ def test_session_1747_frames(question, owner, provider):
     # "the aws shared model" is the shared responsibility model said short
     ("where does security awareness & training sit in the aws shared model", Owner.shared, "aws"),
     ("we use a shared model for our on-call rota - who owns it", Owner.unknown, None),
+    # the provider's own layer named also turns a row that is the customer's (compliance evidence) to the provider ...
+    ("our auditor wants evidence the aws infrastructure itself is audited - is that aws's responsibility?",
+     Owner.provider, "aws"),
+    # ... but not the customer's things kept in the provider's services
+    ("data classification for what we store in aws managed services - does aws do any of that", Owner.customer, "aws"),
+    ("the app code and data we push to a gcp platform service, whose to secure?", Owner.customer, "gcp"),
 ])
 def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
