@@ -132,10 +132,10 @@ _STATE_OFF: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
 def states_off(raw: Sequence[str], customer_does: str) -> bool:
     """The question says the feature is off, and the customer's side of the task is turning it on: what the
     provider does once it is on does not happen, the duty stays with the customer."""
-    offs = [i + len(p) for i, p in _STATE_OFF.occurrences(raw)]
-    # (not the customer's own manual path said unused: "we didn't set up *self-service* maintenance" leaves the
-    # provider's scheduled one)
-    if not any(raw[k:k + 2] != ["self", "service"] and raw[k:k + 1] != ["manual"] for k in offs):
+    # (no off phrase, or only the customer's own manual path said unused: "we didn't set up *self-service*
+    # maintenance" leaves the provider's scheduled one)
+    if all(raw[k:k + 2] == ["self", "service"] or raw[k:k + 1] == ["manual"]
+           for k in (i + len(p) for i, p in _STATE_OFF.occurrences(raw))):
         return False
     does = _plain(customer_does)
     return any(v in does for v in (*_OPT_IN_DOES, "chooses", "picks", "configures"))

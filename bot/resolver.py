@@ -620,7 +620,7 @@ class Resolver(NameFinding, RowMatching):
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         if (not scores and svc is None and model is Model.on_prem and model_stated and not off_topic
-                and _ASKS_WHOSE.intersection(toks)):
+                and _ON_PREM_ASKS.intersection(toks)):
             # "the on-prem bits connected to our azure tenant (dcs, servers), whose responsibility", "our on prem vpn
             # box is a single point of failure - is redundancy there on us or azure": what runs on premises is the
             # customer's, whichever cloud it is connected to
@@ -733,8 +733,9 @@ class Resolver(NameFinding, RowMatching):
                       next_step='Ask about one duty (e.g. "who patches the OS on EC2?") for the per-task answer.')
 
 
-# words that ask whose it is (not "our" or "job" alone: "our on-prem batch job failed" tells, it does not ask)
-_ASKS_WHOSE = frozenset("who whose whom responsible responsibility accountable us ours".split())
+# words that ask whose the on-premises thing is (narrower than off_topic's _ASKS_WHOSE, which takes "job": "our
+# on-prem batch job failed" tells, it does not ask; wider by "us"/"ours": "... is redundancy there on us or azure")
+_ON_PREM_ASKS = frozenset("who whose whom responsible responsibility accountable us ours".split())
 # nouns for a service's resilience as a whole (stem prefixes; not "redundant", which names a zone-redundant SKU)
 _WHOLE_RESILIENCE = ("resilienc", "redundanc")
 _BESIDE = frozenset({"beside", "alongside"})  # (and "next to"): where the thing asked about sits, not the thing
