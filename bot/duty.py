@@ -435,7 +435,16 @@ def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     """The question asks who sets something up or decides on it ("who *sets up* zones", "*deciding whether* our
     workloads use zones - whose *call* is that")."""
     return (asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
-            or _provider_sets(toks))
+            or _provider_sets(toks) or _SETTING_UP.intersection(bigrams(toks)) != set())
+
+
+# the act of setting something up named as the subject ("*setting up* availability zones and multi-region dr for our
+# workloads in azure, is that on us?")
+_SETTING_UP = frozenset({("setting", "up"), ("configuring", "our"), ("picking", "our"), ("picking", "which")})
+
+
+def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(toks, toks[1:]))
 
 
 _ADVERBS = frozenset("just actually automatically already really".split())

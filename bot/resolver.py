@@ -107,6 +107,7 @@ __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "So
            "default_resolver"]
 
 _OF_THE_CLOUD, _IN_THE_CLOUD = ("of", "the", "cloud"), ("in", "the", "cloud")
+_LAYER_ITSELF = frozenset({"itself", "themselves"})  # "the platform *itself*": names the layer, not a topic
 
 
 def _contrast_side(toks: Sequence[str]) -> Owner | None:
@@ -604,6 +605,12 @@ class Resolver(NameFinding, RowMatching):
             side = overview_side(asking, [stem(t) for t in kept]) or overview_side(toks, content)
         else:
             side = overview_side(toks, main) if not scores and not off_topic and found is None else None
+        if side is None and svc is None and not scores and not off_topic and found is None and names_provider_layer(toks):
+            # "who is accountable for the security of *the google cloud services themselves*": security as a whole
+            # of the provider's own layer is the provider's half of the model
+            bare = [t for t in toks if t not in _LAYER_ITSELF]
+            if overview_side(bare, content_tokens(bare)) in (Owner.shared, Owner.depends):
+                side = Owner.provider
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
             if side is None and asking is not None:  # "apigee hybrid: who operates what? is the whole thing ..."
