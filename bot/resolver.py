@@ -642,10 +642,12 @@ class Resolver(NameFinding, RowMatching):
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
         top_id, (top_score, top_text) = ranked[0]
         choice_row = self._aspects[top_id].choice_row
-        if choice_row is not None and choice_row in scores and svc is None and asks_to_choose(toks, self.duty):
+        if (choice_row is not None and svc is None and asks_to_choose(toks, self.duty)
+                and (choice_row in scores or names_customer_assets(toks))):
             # "who sets up availability zones and multi-region for our workloads": both rows are named; the zones are
-            # the provider's, choosing to use them is the customer's row
-            ranked = [(choice_row, scores[choice_row]), *[kv for kv in ranked if kv[0] != choice_row]]
+            # the provider's, choosing to use them is the customer's row (also with only the zones named, when they
+            # are set up for our own apps: "setting up availability zones for our apps in aws - on us?")
+            ranked = [(choice_row, scores.get(choice_row, (top_score, top_text))), *[kv for kv in ranked if kv[0] != choice_row]]
             top_id = choice_row
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]
