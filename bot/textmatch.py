@@ -136,6 +136,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
      re.compile(rf"\b({_PARTICLE_VERBS})\s+(it|them|that|this|those|these)\s+(up|on|off|down|over)\b"), r"\1 \3 \2"),
     # "we opted *our beanstalk envs* out of managed updates": opted out of them
     ("opt", re.compile(r"\b(opt|opts|opted|opting)\s+((?:[a-z0-9]+\s+){1,4}?)out\s+of\b"), r"\1 out of \2"),
+    # "keeping it patched and *on a supported engine*": a version still supported is a newer one, not the provider's
+    # (extended) support itself
+    ("supported", re.compile(r"\b(on|to|onto)\s+a\s+supported\s+(engine|version|runtime)\b"), r"\1 a newer \2"),
     ("prem", re.compile(r"\bon[\s-]+prem(ise|ises)?\b"), "onprem"),
     # "self-hosted", "we self host it": one word, so its "host" is not the host a host OS runs on
     ("self", re.compile(r"\bself[\s-]+host(?:ed|ing|s)?\b"), "selfhosted"),
