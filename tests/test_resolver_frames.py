@@ -933,6 +933,31 @@ def test_session_2022_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
 
 
+@pytest.mark.parametrize("question,owner,provider", [
+    # security as a whole of the provider's own services "themselves" is the provider's half of the model ...
+    ("who is responsible for the security of the aws services themselves", Owner.provider, "aws"),
+    ("security of the azure services themselves - us or microsoft?", Owner.provider, "azure"),
+    # ... but the services we use, as a whole, stay the split
+    ("who is responsible for the security of our azure services", Owner.shared, "azure"),
+    # setting up zones or regions for our own workloads is the choice row (the customer's); the zones themselves are
+    # the provider's
+    ("setting up multi-region dr for our workloads on gcp, whose job", Owner.customer, "gcp"),
+    ("who sets up availability zones for our apps in aws", Owner.customer, "aws"),
+    ("who sets up availability zones in aws", Owner.provider, "aws"),
+    # "on a supported engine" is a newer version, not the provider's extended support: both duties named, the split
+    ("we still have a documentdb 3.6 cluster enrolled in extended support. keeping it patched and on a supported "
+     "engine - is that aws or us?", Owner.shared, "aws"),
+    ("docdb 3.6 cluster enrolled in extended support - who keeps patching the engine?", Owner.provider, "aws"),
+])
+def test_session_2315_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
+
+
+def test_a_supported_version_reads_as_a_newer_one():
+    assert normalize("moving them to a supported runtime") == normalize("moving them to a newer runtime")
+    assert "supported" in normalize("is extended support supported on aurora")
+
+
 def test_bare_contractions_read_as_with_the_apostrophe():
     assert normalize("our endpoints arent in a vnet, we dont know, it isnt on") == normalize(
         "our endpoints aren't in a vnet, we don't know, it isn't on")
