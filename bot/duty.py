@@ -435,12 +435,18 @@ def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     """The question asks who sets something up or decides on it ("who *sets up* zones", "*deciding whether* our
     workloads use zones - whose *call* is that")."""
     return (asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
-            or _provider_sets(toks) or _SETTING_UP.intersection(bigrams(toks)) != set())
+            or _provider_sets(toks) or _SETTING_UP.intersection(bigrams(toks)) != set()
+            or bool(_SPREADING.intersection(toks)))
 
 
 # the act of setting something up named as the subject ("*setting up* availability zones and multi-region dr for our
 # workloads in azure, is that on us?")
 _SETTING_UP = frozenset({("setting", "up"), ("configuring", "our"), ("picking", "our"), ("picking", "which")})
+
+
+# spreading a workload over zones or sets is how it uses them ("is *spreading the vms over* availability sets / zones on
+# us")
+_SPREADING = frozenset("spreading spread spreads distributing distribute distributes".split())
 
 
 def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:

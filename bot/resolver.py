@@ -541,9 +541,11 @@ class Resolver(NameFinding, RowMatching):
             # "java cloud functions on automatic updates - is keeping that runtime patched 100% google?": the language
             # fixes of compiled code need a rebuild, which the runtime updates do not do
             found = self.tasks.task_with_keyword(cat_sid, _COMPILED) or found
-        if implied and not via_term and svc is not None and self._provider_layer(scores, prov):
+        if (implied and not via_term and svc is not None and self._provider_layer(scores, prov)
+                and not (found is not None and self._outweighs_rows(found, scores))):
             # "who secures the hardware, boot chain and hypervisor isolating tenants' *vms*": the provider's own layer
-            # is asked, not the task of the service a resource word implies
+            # is asked, not the task of the service a resource word implies (unless the task's keyword says more than
+            # the row's: "is *spreading the vms over availability sets* / zones on us")
             cat_sid, variant, found = None, None, None
         top = max(scores.items(), key=_by_score) if scores else None
         if (other is None and svc is not None and found is None and not off_topic and top
@@ -726,6 +728,12 @@ class Resolver(NameFinding, RowMatching):
             return True
         top_text = max(scores.values())[1]
         return len(found.keyword.tokens) >= len(content_tokens(raw_tokens(top_text)))
+
+    @staticmethod
+    def _outweighs_rows(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
+        """The task's keyword has more words than the top row's keyword."""
+        top_text = max(scores.values())[1]
+        return len(found.keyword.tokens) > len(content_tokens(raw_tokens(top_text)))
 
     def _names_whole_resilience(self, found: TaskMatch) -> bool:
         """The task's keyword is the service's own name with a word for its resilience as a whole ("nat gateway
