@@ -24,6 +24,9 @@ examples sample samples script scripts powershell kubectl oneliner walkthrough s
 # a material word typed with two neighbouring letters swapped ("az cli *sytnax* to create a function app")
 _SWAPPED_MATERIAL = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in _MATERIAL if len(w) >= 5
                               for i in range(len(w) - 1) if w[i] != w[i + 1])
+# ... or with one letter left out ("az cli *sytax* to add a udr"); not a word of its own ("ample")
+_DROPPED_MATERIAL = frozenset(w[:i] + w[i + 1:] for w in _MATERIAL if len(w) >= 6 for i in range(len(w))) - _MATERIAL - {
+    "ample"}
 _IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
 _MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
     ("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
@@ -62,7 +65,7 @@ def _limit_raised(toks: Sequence[str]) -> bool:
 def asks_for_material(toks: Sequence[str]) -> bool:
     """The question asks for a command, syntax, snippet, example, script, steps or a duration, and says nowhere
     whose job anything is."""
-    material = (any((t in _MATERIAL or t in _SWAPPED_MATERIAL)
+    material = (any((t in _MATERIAL or t in _SWAPPED_MATERIAL or t in _DROPPED_MATERIAL)
                     and not (t.startswith("example") and k and toks[k - 1] == "for")
                     and toks[k + 1:k + 2] not in (["page"], ["pages"], ["repo"], ["doc"], ["docs"])  # where it came from
                     # ("will the probes *flag an* expired cert": flagging, a verb before a determiner)

@@ -611,6 +611,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     # "which sdk version should we use" is trivia; "who upgrades the beam *sdk version*" asks whose upkeep it is
     if _VERSION_PHRASES.find(raw) is not None and not (_ASKS_WHOSE.intersection(raw) and _UPKEEP.intersection(raw)):
         return True
+    if _names_a_document(raw):
+        return True
     if _ASKS_WHOSE.intersection(raw):
         return False
     if _TOOLING_PHRASES.find(raw) is not None or _asks_for_a_file(raw):
@@ -636,6 +638,17 @@ _ASKING_OPENERS = PhraseIndex((tuple(p.split()), True) for p in (
 _FILE_ACTS = frozenset("drop put upload share send post attach move add".split())
 _FILE_NOUNS = frozenset("""drawio diagram diagrams doc docs document documents runbook runbooks slides spreadsheet
 screenshot screenshots pdf file files notes writeup csv""".split())
+
+
+# a place that holds a document ("the shared drive *folder with* the migration notes")
+_DOC_PLACES = frozenset("folder folders doc docs document documents page pages sheet spreadsheet deck file".split())
+
+
+def _names_a_document(raw: Sequence[str]) -> bool:
+    """A folder, doc or page named by the notes, diagram or runbook in it ("who owns the shared google drive folder
+    *with the aws migration notes*"): an internal document, not a duty."""
+    return any(t in _DOC_PLACES and raw[i + 1:i + 2] in (["with"], ["containing"])
+               and bool(_FILE_NOUNS.intersection(raw[i + 2:i + 7])) for i, t in enumerate(raw))
 
 
 def _asks_for_a_file(raw: Sequence[str]) -> bool:

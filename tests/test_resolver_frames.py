@@ -948,6 +948,15 @@ def test_session_2022_frames(question, owner, provider):
     ("we still have a documentdb 3.6 cluster enrolled in extended support. keeping it patched and on a supported "
      "engine - is that aws or us?", Owner.shared, "aws"),
     ("docdb 3.6 cluster enrolled in extended support - who keeps patching the engine?", Owner.provider, "aws"),
+    # a resource word's service keeps its task over the provider's layer row when the task's keyword says more
+    ("is spreading the azure vms over availability sets / zones on us", Owner.customer, "azure"),
+    # a material word typed with a letter left out still asks for material (no owner)
+    ("gcloud comand to add a firewall rule for port 443?", Owner.unknown, "gcp"),
+    ("aws cli sytax to attach a policy to a role", Owner.unknown, "aws"),
+    # a folder or doc named by the notes in it is an internal document, not a duty ...
+    ("who owns the sharepoint page with the network diagram for our azure landing zone?", Owner.unknown, "azure"),
+    # ... while the folder's sharing stays the customer's
+    ("who controls sharing of our google drive folder with customer data", Owner.customer, "gcp"),
 ])
 def test_session_2315_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
