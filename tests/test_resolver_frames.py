@@ -957,6 +957,8 @@ def test_session_2022_frames(question, owner, provider):
     ("who owns the sharepoint page with the network diagram for our azure landing zone?", Owner.unknown, "azure"),
     # ... while the folder's sharing stays the customer's
     ("who controls sharing of our google drive folder with customer data", Owner.customer, "gcp"),
+    # Google's "shared fate" is its shared responsibility model; "now", "still", "mean" are chat around the overview
+    ("what is google's shared fate model - who owns security?", Owner.shared, "gcp"),
 ])
 def test_session_2315_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
