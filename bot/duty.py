@@ -234,8 +234,11 @@ class DutyFrame:
         for phrase in _RESPONSIBILITY:
             if tuple(toks[i:i + len(phrase)]) == phrase:
                 at = i + len(phrase)
-                if at < len(toks) and toks[at].endswith("ing") and not self._is_topic(toks[at]):
-                    return toks[at], _noun_phrase(toks, at + 1)  # "responsible for *knowing* which datasets"
+                if at < len(toks) and toks[at].endswith("ing") and (
+                        not self._is_topic(toks[at]) or toks[at + 1:at + 2] in _OBJECT_OPENERS):
+                    # "responsible for *knowing* which datasets", "responsible for *patching the* physical servers"
+                    # (a topic word with its own object is the verb)
+                    return toks[at], _noun_phrase(toks, at + 1)
                 return None, _noun_phrase(toks, at)
         if i >= len(toks):
             return None
@@ -330,6 +333,10 @@ takes take taking looks look covers cover sorts sort""".split())
 # a state participle and its preposition: what follows it is where the thing sits, not what is asked about
 _PLACE_WORDS = frozenset("to on in behind onto into for by under".split())
 _FRONT = ("in", "front", "of")
+
+
+# words that open a gerund's object ("patching *the* physical servers")
+_OBJECT_OPENERS = (["the"], ["our"], ["their"], ["its"], ["those"], ["these"], ["all"])
 
 
 def asked_duty(toks: Sequence[str], frame: DutyFrame) -> str | None:

@@ -959,6 +959,10 @@ def test_session_2022_frames(question, owner, provider):
     ("who controls sharing of our google drive folder with customer data", Owner.customer, "gcp"),
     # Google's "shared fate" is its shared responsibility model; "now", "still", "mean" are chat around the overview
     ("what is google's shared fate model - who owns security?", Owner.shared, "gcp"),
+    # "responsible for patching *the* physical servers": the gerund with its own object is the verb, the servers the
+    # thing asked about (not the OS row's "patch servers")
+    ("who is responsible for patching the physical servers in gcp", Owner.provider, "gcp"),
+    ("who is responsible for patching our vms in azure", Owner.customer, "azure"),
 ])
 def test_session_2315_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
