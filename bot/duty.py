@@ -442,7 +442,7 @@ def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     """The question asks who sets something up or decides on it ("who *sets up* zones", "*deciding whether* our
     workloads use zones - whose *call* is that")."""
     return (asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
-            or _provider_sets(toks) or _SETTING_UP.intersection(bigrams(toks)) != set()
+            or _provider_sets(toks) or bool(_SETTING_UP.intersection(_bigrams(toks)))
             or bool(_SPREADING.intersection(toks)))
 
 
@@ -456,7 +456,7 @@ _SETTING_UP = frozenset({("setting", "up"), ("configuring", "our"), ("picking", 
 _SPREADING = frozenset("spreading spread spreads distributing distribute distributes".split())
 
 
-def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
+def _bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(toks, toks[1:]))
 
 

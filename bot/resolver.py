@@ -649,7 +649,8 @@ class Resolver(NameFinding, RowMatching):
             # "who sets up availability zones and multi-region for our workloads": both rows are named; the zones are
             # the provider's, choosing to use them is the customer's row (also with only the zones named, when they
             # are set up for our own apps: "setting up availability zones for our apps in aws - on us?")
-            ranked = [(choice_row, scores.get(choice_row, (top_score, top_text))), *[kv for kv in ranked if kv[0] != choice_row]]
+            choice_score = scores.get(choice_row, (top_score, top_text))
+            ranked = [(choice_row, choice_score), *[kv for kv in ranked if kv[0] != choice_row]]
             top_id = choice_row
         alts = [Alternative(aspect=a, title=self._titles[a], score=round(s / top_score, 2))
                 for a, (s, _) in ranked[1:4] if s >= 0.75 * top_score]

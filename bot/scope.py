@@ -162,8 +162,8 @@ HEADLINES: PhraseIndex = PhraseIndex({
 })
 _OVERVIEW_FILLER = frozenset(stem(w) for w in """shared model srm generally general overall exactly always retain
 retained keep kept basically mostly really entirely completely fully all one side sided sides split both between half
-either sit sits lie lies fall falls land lands ops devops secops sre infosec party parties
-as whole entire entirety cover covers covered covering use uses using usage now still mean means""".split()) | frozenset(  # ("handle" is a stop word)
+either sit sits lie lies fall falls land lands ops devops secops sre infosec party parties now still mean means
+as whole entire entirety cover covers covered covering use uses using usage""".split()) | frozenset(  # ("handle" is a stop word)
     stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
