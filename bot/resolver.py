@@ -173,7 +173,8 @@ class Resolver(NameFinding, RowMatching):
         return cat_sid, variant, found
 
     def _task_in(self, cat_sid: str, toks: list[str], used: list[bool] | None) -> TaskMatch | None:
-        raw = [t for t in toks if t not in STOP_WORDS and t not in PROVIDER_WORDS]
+        left = _moved_off(toks)  # what the team moved off names no task ("we just moved off *on-prem exchange*")
+        raw = [t for k, t in enumerate(toks) if t not in STOP_WORDS and t not in PROVIDER_WORDS and k not in left]
         vocab = self.tasks.keywords(cat_sid)[1]
         matched = self._matched(vocab, [stem(t) for t in raw], raw)
         word = asked_duty(toks, self.duty)
@@ -917,6 +918,16 @@ _BECAUSE = frozenset({"since", "because", "as"})
 _IS_WORDS = frozenset({"is", "are", "s", "fully", "all", "being"})
 
 
+def _moved_off(toks: Sequence[str]) -> range:
+    """Positions of what the team says it moved off ("we moved off *ec2*"), else empty."""
+    off = next((k for k in range(len(toks) - 1) if toks[k] in _LEAVING and toks[k + 1] == "off"), None)
+    if off is None:
+        return range(0)
+    end = next((k for k in range(off + 2, min(off + 6, len(toks))) if toks[k] in {"to", "onto", "and", "now"}),
+               min(off + 4, len(toks)))
+    return range(off + 2, end)
+
+
 def _moved_from(toks: Sequence[str]) -> range:
     """Positions of what a move leaves: "moving ... *from vms* to paas" (between "from" and "to"), "*m365* is gone,
     we're on workspace now", "we moved off *ec2*"; or what the message opens by saying is not used ("no *autopatch*,
@@ -929,11 +940,9 @@ def _moved_from(toks: Sequence[str]) -> range:
     if gone is not None and toks[gone - 1] not in _DATA_NOUNS:  # (what is gone opens the message; "sharepoint
         # *content is gone*" is data lost, not a service left)
         return range(0, gone)
-    off = next((k for k in range(len(toks) - 1) if toks[k] in _LEAVING and toks[k + 1] == "off"), None)
-    if off is not None:
-        end = next((k for k in range(off + 2, min(off + 6, len(toks))) if toks[k] in {"to", "onto", "and", "now"}),
-                   min(off + 4, len(toks)))
-        return range(off + 2, end)
+    off = _moved_off(toks)
+    if off:
+        return off
     at = next((k for k, t in enumerate(toks) if t in _MOVING), None)
     if at is None:
         return range(0)

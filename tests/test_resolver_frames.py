@@ -963,6 +963,8 @@ def test_session_2022_frames(question, owner, provider):
     # thing asked about (not the OS row's "patch servers")
     ("who is responsible for patching the physical servers in gcp", Owner.provider, "gcp"),
     ("who is responsible for patching our vms in azure", Owner.customer, "azure"),
+    # what the team moved off names no task of the service asked about
+    ("sharepoint online servers - who patches them? we moved off on-prem sharepoint last year", Owner.provider, "azure"),
 ])
 def test_session_2315_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
