@@ -728,14 +728,12 @@ class Resolver(NameFinding, RowMatching):
         """A task of the named service beats the aspect rows unless a longer row keyword says something else."""
         if not scores or found.task.aspect in scores:
             return True
-        top_text = max(scores.values())[1]
-        return len(found.keyword.tokens) >= len(content_tokens(raw_tokens(top_text)))
+        return len(found.keyword.tokens) >= _top_row_words(scores)
 
     @staticmethod
     def _outweighs_rows(found: TaskMatch, scores: dict[str, tuple[float, str]]) -> bool:
         """The task's keyword has more words than the top row's keyword."""
-        top_text = max(scores.values())[1]
-        return len(found.keyword.tokens) > len(content_tokens(raw_tokens(top_text)))
+        return len(found.keyword.tokens) > _top_row_words(scores)
 
     def _names_whole_resilience(self, found: TaskMatch) -> bool:
         """The task's keyword is the service's own name with a word for its resilience as a whole ("nat gateway
@@ -763,6 +761,11 @@ _BESIDE = frozenset({"beside", "alongside"})  # (and "next to"): where the thing
 # words that make a cache engine, Kubernetes or a VM a provider's offering ("redis *standard tier*", "*spot* vms"),
 # not one the customer runs on its own VMs
 _MANAGED_CUES = frozenset("tier tiers sku managed spot preemptible".split())
+
+
+def _top_row_words(scores: dict[str, tuple[float, str]]) -> int:
+    """How many content words the best-scoring row's keyword has."""
+    return len(content_tokens(raw_tokens(max(scores.values())[1])))
 
 
 def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
