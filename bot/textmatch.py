@@ -126,10 +126,10 @@ _RECOVERY_WORDS = re.compile(r"\b(?:fail(?:s|ed|ing)?\s+(?:\w+\s+)?over|failover
 _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     (tuple(_BARE_CONTRACTIONS), re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b"),
      lambda m: _BARE_CONTRACTIONS[m.group(1)]),
-    # "where does awareness training sit in the aws *shared model*": the shared responsibility model, said short
-    ("shared", re.compile(r"\bshared\s+(?:security\s+)?model\b"), "shared responsibility model"),
-    # Google's "shared fate" is its name for the shared responsibility model (with the provider's help added)
-    ("fate", re.compile(r"\bshared\W{0,3}fate(?:\W{0,3}model)?\b"), "shared responsibility model"),
+    # the shared responsibility model said short ("where does awareness training sit in the aws *shared model*") or by
+    # Google's name for it ("shared fate", the model with the provider's help added)
+    ("shared", re.compile(r"\bshared(?:\s+(?:security\s+)?model|\W{0,3}fate(?:\W{0,3}model)?)\b"),
+     "shared responsibility model"),
     (tuple(_NEEDED_WORD_TYPOS), re.compile(r"\b(" + "|".join(_NEEDED_WORD_TYPOS) + r")\b"),
      lambda m: _NEEDED_WORD_TYPOS[m.group(1)]),
     (tuple(_POINTER_TYPOS), re.compile(r"\b(" + "|".join(_POINTER_TYPOS) + r")\b"), lambda m: _POINTER_TYPOS[m.group(1)]),
