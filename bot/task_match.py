@@ -86,6 +86,18 @@ def _same_word(a: str, b: str) -> bool:
 
 
 _VARIANT_SWAP_MIN = 6  # (shorter swaps are often words of their own)
+
+
+def _dropped_letters(words: frozenset[str]) -> dict[str, str]:
+    """Each word of ``words`` (eight letters or more) typed with one inner letter left out, to the word
+    ("serverles"); a typed form two words share, or that is itself one of the words, is left out. (Leaving out the
+    first or last letter mostly makes another word: "enable", "director", "dedicate".)"""
+    seen: dict[str, set[str]] = {}
+    for w in words:
+        if len(w) >= 8:
+            for i in range(1, len(w) - 1):
+                seen.setdefault(w[:i] + w[i + 1:], set()).add(w)
+    return {typed: next(iter(ws)) for typed, ws in seen.items() if len(ws) == 1 and typed not in words}
 _DENIALS = frozenset("not t never without no".split())
 
 
@@ -226,6 +238,7 @@ class TaskIndex:
                                         if len(a) == 1) | {stem(t) for t in PRODUCT_NAMES}
         self._words: dict[str, frozenset[str]] = {}
         self._variant_vocab: dict[str, Vocabulary] = {}
+        self._variant_dropped: dict[str, dict[str, str]] = {}
         for sid, st in catalog.by_service.items():
             if st.variants:
                 self._variants[sid] = PhraseIndex(
@@ -234,6 +247,7 @@ class TaskIndex:
                     for phrase in _state_forms(tuple(raw_tokens(alias))) if phrase)
                 self._variant_vocab[sid] = Vocabulary(t for phrase, _ in self._variants[sid].items() for t in phrase
                                                       if len(t) >= _VARIANT_SWAP_MIN)
+                self._variant_dropped[sid] = _dropped_letters(self._variant_vocab[sid].tokens_set)
             self._checks[sid] = list(dict.fromkeys(c for t in st.tasks for c in t.checks))
 
     def keywords(self, service_id: str) -> tuple[list[TaskKeyword], Vocabulary]:
@@ -316,13 +330,14 @@ class TaskIndex:
                    for i in range(len(toks) - len(a) + 1))
 
     def _unswapped(self, service_id: str, toks: Sequence[str]) -> Sequence[str]:
-        """The question's words with a swapped-letters typo of a variant's word put right ("managed *platfrom*
-        updates turned on")."""
+        """The question's words with a swapped-letters or one-letter-left-out typo of a variant's word put right
+        ("managed *platfrom* updates turned on", "elasticache *serverles*")."""
         vocab = self._variant_vocab.get(service_id)
         if vocab is None or all(len(t) < _VARIANT_SWAP_MIN or t in vocab.tokens_set for t in toks):
             return toks
-        return [t if len(t) < _VARIANT_SWAP_MIN or t in vocab.tokens_set else next(iter(vocab.swapped(t)), t)
-                for t in toks]
+        dropped = self._variant_dropped[service_id]
+        return [t if len(t) < _VARIANT_SWAP_MIN or t in vocab.tokens_set
+                else dropped.get(t) or next(iter(vocab.swapped(t)), t) for t in toks]
 
     def variants_in(self, service_id: str, toks: Sequence[str]) -> list[str]:
         """Every variant the question names, in order, not counting ones it denies."""

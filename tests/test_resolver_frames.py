@@ -984,3 +984,15 @@ def test_our_platform_software_is_not_the_providers_layer():
     # "our platform software itself" is ours, whichever cloud it runs on
     assert R.who_owns(
         "secure development of our platform software itself on gcp, whose job").owner is not Owner.provider
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # a variant's word typed with one inner letter left out still names the variant ...
+    ("elasticache serverles redis - who applies the engine and security updates?", Owner.provider, "aws"),
+    # ... and without the variant, the node-based cache's updates stay shared
+    ("who applies the engine and security updates on elasticache redis", Owner.shared, "aws"),
+    # the Functions runtime host's versions name Azure Functions
+    ("we still have some functions on the 1.x host, whose job is moving them to 4.x", Owner.customer, "azure"),
+])
+def test_session_0213_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
