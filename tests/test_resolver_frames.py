@@ -993,6 +993,8 @@ def test_our_platform_software_is_not_the_providers_layer():
     ("who applies the engine and security updates on elasticache redis", Owner.shared, "aws"),
     # the Functions runtime host's versions name Azure Functions
     ("we still have some functions on the 1.x host, whose job is moving them to 4.x", Owner.customer, "azure"),
+    # a last sentence that only names the sides asks about what the sentence before names
+    ("s2s vpn to our dc needs to be highly available end to end. us or msft?", Owner.shared, "azure"),
 ])
 def test_session_0213_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
