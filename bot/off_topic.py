@@ -599,6 +599,25 @@ def logistics(raw: Sequence[str]) -> bool:
     return any(t in _CALENDAR_ACTS and _CALENDAR_THINGS.intersection(raw[i + 1:i + 4]) for i, t in enumerate(raw))
 
 
+_TURNED = frozenset("turn turns turning turned switch switches switching switched enable enables enabling enabled".split())
+_ROTA_AFTER = frozenset("schedule schedules policy policies period periods interval intervals window".split())
+_ROTATED_THINGS = frozenset("""key keys cmk cmks kek keks secret secrets cert certs certificate certificates password
+passwords credential credentials token tokens ksk zsk""".split())
+
+
+def _on_the_rota(raw: Sequence[str]) -> bool:
+    """ "who's *on rotation* this week", "the shared drive cleanup this friday, is it *on the rotation*?": the team's
+    rota, not a key's rotation ("is turning *on rotation* on us", "on the rotation schedule", any key named)."""
+    if _ROTATED_THINGS.intersection(raw):
+        return False
+    for i, t in enumerate(raw):
+        at = i + 2 if raw[i + 1:i + 2] == ["the"] else i + 1
+        if (t == "on" and raw[at:at + 1] in (["rotation"], ["rota"], ["roster"]) and not (i and raw[i - 1] in _TURNED)
+                and not _ROTA_AFTER.intersection(raw[at + 1:at + 2])):
+            return True
+    return False
+
+
 def not_a_duty(raw: Sequence[str]) -> bool:
     """True when the question does not ask who is responsible for a duty: a physical or household sense, an
     event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
@@ -611,7 +630,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     # "which sdk version should we use" is trivia; "who upgrades the beam *sdk version*" asks whose upkeep it is
     if _VERSION_PHRASES.find(raw) is not None and not (_ASKS_WHOSE.intersection(raw) and _UPKEEP.intersection(raw)):
         return True
-    if _names_a_document(raw):
+    if _names_a_document(raw) or _on_the_rota(raw):
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False

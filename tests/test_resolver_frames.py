@@ -995,6 +995,9 @@ def test_our_platform_software_is_not_the_providers_layer():
     ("we still have some functions on the 1.x host, whose job is moving them to 4.x", Owner.customer, "azure"),
     # a last sentence that only names the sides asks about what the sentence before names
     ("s2s vpn to our dc needs to be highly available end to end. us or msft?", Owner.shared, "azure"),
+    # "on the rotation" is the team's rota, unless a key is named or rotation is turned on
+    ("who is responsible for the shared drive cleanup this friday, is it on the rotation?", Owner.unknown, "gcp"),
+    ("our customer managed kms keys aren't rotating. is turning on rotation on us?", Owner.customer, "aws"),
 ])
 def test_session_0213_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
