@@ -401,7 +401,9 @@ _HOW_MANY = PhraseIndex([(("how", "many"), True)])
 # "... is that *on us*", "*up to us*", "or is that *on our side*": asks whether the side is ours
 ASKS_OUR_SIDE = PhraseIndex([(tuple(p.split()), True) for p in ("on us", "up to us", "our job", "our homework", "our problem",
                                                                    "on our side", "our side", "on our end", "decided by us",
-                                                                   "set by us", "chosen by us", "our call", "our decision")])
+                                                                   "set by us", "chosen by us", "our call", "our decision",
+                                                                   "something we set", "something we configure",
+                                                                   "something we choose", "something we decide")])
 # words that ask whose job something is: with them, "how many days of backups do we keep, who sets that" is a duty
 _ASKS_WHOSE = frozenset("who whose whom responsible responsibility responsibilities accountable job duty".split())
 _DUTY_CUES = frozenset("""who whose whom responsible responsibility responsibilities accountable owner owns own
