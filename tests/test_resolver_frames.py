@@ -998,6 +998,12 @@ def test_our_platform_software_is_not_the_providers_layer():
     # "on the rotation" is the team's rota, unless a key is named or rotation is turned on
     ("who is responsible for the shared drive cleanup this friday, is it on the rotation?", Owner.unknown, "gcp"),
     ("our customer managed kms keys aren't rotating. is turning on rotation on us?", Owner.customer, "aws"),
+    # "is that something we set" asks our side, so a how-many question with it asks a duty ...
+    ("redshift: how many days the automated snapshots stick around - is that something we set?", Owner.customer, "aws"),
+    # ... while a how-many question without a side stays trivia
+    ("how many days do redshift automated snapshots stick around by default", Owner.unknown, "aws"),
+    # "dnssec" named with the provider is that provider's DNS service
+    ("the ds record at our domain registrar for dnssec - does google add that?", Owner.customer, "gcp"),
 ])
 def test_session_0213_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
