@@ -602,12 +602,12 @@ class Resolver(NameFinding, RowMatching):
                 near = self.tasks.decided_by_variant(cat_sid, top[0], variant)
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
-        kept = [t for t in asking or () if t not in STOP_WORDS and t not in PROVIDER_WORDS]
+        asked_words = [t for t in asking or () if t not in STOP_WORDS and t not in PROVIDER_WORDS]
         if (asking is not None and not scores and not off_topic and found is None
-                and not set(kept) <= _POINTERS):  # "new team here. is gcp security overall google's job or ours": the
+                and not set(asked_words) <= _POINTERS):  # "new team here. is gcp security overall google's job or ours": the
             # overview is asked by the words that ask (unless they only name the sides: "s2s vpn ... highly available
             # end to end. *us or msft?*" asks about what the sentence before names)
-            side = overview_side(asking, [stem(t) for t in kept]) or overview_side(toks, content)
+            side = overview_side(asking, [stem(t) for t in asked_words]) or overview_side(toks, content)
         else:
             side = overview_side(toks, main) if not scores and not off_topic and found is None else None
         if side is None and svc is None and not scores and not off_topic and found is None and names_provider_layer(toks):
@@ -618,7 +618,7 @@ class Resolver(NameFinding, RowMatching):
                 side = Owner.provider
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
-            if side is None and asking is not None and not set(kept) <= _POINTERS:  # "apigee hybrid: who operates
+            if side is None and asking is not None and not set(asked_words) <= _POINTERS:  # "apigee hybrid: who operates
                 # what? is the whole thing ..."
                 names = self.tasks.name_tokens(cat_sid) | self.tasks.variant_words(cat_sid)
                 kept = [t for t in asking if t not in STOP_WORDS and t not in PROVIDER_WORDS and stem(t) not in names]

@@ -98,6 +98,8 @@ def _dropped_letters(words: frozenset[str]) -> dict[str, str]:
             for i in range(1, len(w) - 1):
                 seen.setdefault(w[:i] + w[i + 1:], set()).add(w)
     return {typed: next(iter(ws)) for typed, ws in seen.items() if len(ws) == 1 and typed not in words}
+
+
 _DENIALS = frozenset("not t never without no".split())
 
 
