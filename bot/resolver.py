@@ -603,10 +603,11 @@ class Resolver(NameFinding, RowMatching):
             if near is not None:
                 return self.compose.task_answer(base, near.service, near.task, variant)
         asked_words = [t for t in asking or () if t not in STOP_WORDS and t not in PROVIDER_WORDS]
-        if (asking is not None and not scores and not off_topic and found is None
-                and not set(asked_words) <= _POINTERS):  # "new team here. is gcp security overall google's job or ours": the
-            # overview is asked by the words that ask (unless they only name the sides: "s2s vpn ... highly available
-            # end to end. *us or msft?*" asks about what the sentence before names)
+        sides_only = set(asked_words) <= _POINTERS
+        if asking is not None and not scores and not off_topic and found is None and not sides_only:  # "new team
+            # here. is gcp security overall google's job or ours": the overview is asked by the words that ask
+            # (unless they only name the sides: "s2s vpn ... highly available end to end. *us or msft?*" asks about
+            # what the sentence before names)
             side = overview_side(asking, [stem(t) for t in asked_words]) or overview_side(toks, content)
         else:
             side = overview_side(toks, main) if not scores and not off_topic and found is None else None
@@ -618,10 +619,10 @@ class Resolver(NameFinding, RowMatching):
                 side = Owner.provider
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
-            if side is None and asking is not None and not set(asked_words) <= _POINTERS:  # "apigee hybrid: who operates
-                # what? is the whole thing ..."
+            if side is None and asking is not None and not sides_only:  # "apigee hybrid: who operates what? is the
+                # whole thing ..."
                 names = self.tasks.name_tokens(cat_sid) | self.tasks.variant_words(cat_sid)
-                kept = [t for t in asking if t not in STOP_WORDS and t not in PROVIDER_WORDS and stem(t) not in names]
+                kept = [t for t in asked_words if stem(t) not in names]
                 side = service_side(asking, [stem(t) for t in kept])
         if side and cat_sid:  # "what is aws responsible for with rds": the service's own split
             return self.compose.service_overview(base, cat_sid, side)
