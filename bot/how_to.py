@@ -16,17 +16,15 @@ from typing import Sequence
 
 from bot.fact_frame import DOING_STEMS
 from bot.scope import OUR_WORDS, PROVIDER_WORDS, PhraseIndex
-from bot.textmatch import stem
+from bot.textmatch import drops, stem, swaps
 
 # the thing asked for (single words; "example" not after "for": "for example, who patches ...")
 _MATERIAL = frozenset("""syntax command commands comand comands cmd cmdlet cmdlets flag flags snippet snippets example
 examples sample samples script scripts powershell kubectl oneliner walkthrough steps runbook runbooks playbook playbooks""".split())
 # a material word typed with two neighbouring letters swapped ("az cli *sytnax* to create a function app")
-_SWAPPED_MATERIAL = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in _MATERIAL if len(w) >= 5
-                              for i in range(len(w) - 1) if w[i] != w[i + 1])
+_SWAPPED_MATERIAL = frozenset(typo for w in _MATERIAL if len(w) >= 5 for typo in swaps(w))
 # ... or with one letter left out ("az cli *sytax* to add a udr"); not a word of its own ("ample")
-_DROPPED_MATERIAL = frozenset(w[:i] + w[i + 1:] for w in _MATERIAL if len(w) >= 6 for i in range(len(w))) - _MATERIAL - {
-    "ample"}
+_DROPPED_MATERIAL = frozenset(typo for w in _MATERIAL if len(w) >= 6 for typo in drops(w)) - _MATERIAL - {"ample"}
 _IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
 _MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
     ("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),

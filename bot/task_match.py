@@ -15,7 +15,7 @@ from typing import Iterable, NamedTuple, Sequence
 from bot.matrix import Matrix, ServiceCatalog
 from bot.scope import PRODUCT_NAMES, PROVIDER_STEMS, PhraseIndex, degenerate
 from bot.tasks import ServiceTasks, Task, TaskCatalog
-from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, raw_tokens, stem
+from bot.textmatch import STOP_WORDS, Vocabulary, content_tokens, drops, raw_tokens, stem
 
 # words too light to pick one task over another ("who *turns on* cloudtrail" names no task of it)
 _LIGHT_WORDS = frozenset(stem(w) for w in """turn turns on off enable enabled set sets setting make keep keeps get
@@ -95,8 +95,8 @@ def _dropped_letters(words: frozenset[str]) -> dict[str, str]:
     seen: dict[str, set[str]] = {}
     for w in words:
         if len(w) >= 8:
-            for i in range(1, len(w) - 1):
-                seen.setdefault(w[:i] + w[i + 1:], set()).add(w)
+            for typed in drops(w, inner=True):
+                seen.setdefault(typed, set()).add(w)
     return {typed: next(iter(ws)) for typed, ws in seen.items() if len(ws) == 1 and typed not in words}
 
 

@@ -85,13 +85,18 @@ _PARTICLE_VERBS = (r"set|sets|setting|turn|turns|turning|switch|switches|switchi
 _NAME = r"[\w/-]+(?:\s+(?!who\b|whose\b|is\b|are\b|do\b|does\b|and\b|or\b)[\w/-]+)?"
 
 
-def _swaps(word: str) -> list[str]:
+def swaps(word: str) -> list[str]:
     """The word with two neighbouring letters typed the wrong way round, each way."""
     return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
 
 
+def drops(word: str, *, inner: bool = False) -> list[str]:
+    """The word typed with one letter left out, each way (``inner``: never its first or last letter)."""
+    return [word[:i] + word[i + 1:] for i in (range(1, len(word) - 1) if inner else range(len(word)))]
+
+
 # a word that stands for the thing said before, typed with two letters swapped ("who rotates *thoes*")
-_POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "there") for typo in _swaps(word)
+_POINTER_TYPOS = {typo: word for word in ("those", "these", "them", "their", "there") for typo in swaps(word)
                   if typo not in {"three", "thees"}}  # (words of their own)
 
 # a provider's layer when said to be its own ("google's *own network*", "on its own *infrastructure*"; "aws network
@@ -797,7 +802,7 @@ class Vocabulary:
         found.update(t for t in self.swapped(token) if not _different_words(token, t))
         if not found and len(token) >= _SWAPPED_WORD_MIN_LEN:  # a whole word with two letters swapped, whose stem is
             # shorter than the typo ("encrytpion" is "encryption", stemmed "encrypt")
-            found.update(st for st in map(stem, _swaps(token)) if st in self._set and not _different_words(token, st))
+            found.update(st for st in map(stem, swaps(token)) if st in self._set and not _different_words(token, st))
         result = frozenset(found)
         if len(self._cache) < 50_000:
             self._cache[token] = result
