@@ -435,6 +435,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                 return True
         if raw[i + 1:i + 2] == ["itself"] and (
                 (t in _LAYER_WORDS | {"service"} and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]))
+                or (t == "cloud" and i and raw[i - 1] in PROVIDER_WORDS  # "keeping *google cloud itself* compliant"
+                    and not {"our", "my"}.intersection(raw[max(0, i - 4):i]))
                 or (t in _LAYER_WORDS | {"suite"} and "the" in raw[max(0, i - 3):i]
                     and any(w in PROVIDER_WORDS or w in CLOUD_MODEL_WORDS for w in raw))):
             return True  # "security incidents in the *google cloud platform itself*", "a vuln in *an aws service
