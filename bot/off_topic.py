@@ -76,6 +76,9 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     "calendar sharing", "calendar external sharing", "external calendar sharing", "calendar details", "share calendar",
     "share calendars", "share their calendar", "share their calendars", "share full calendar", "sharing calendars",
     "calendar sharing settings", "calendar sharing setting", "calendar visibility",
+    # where a subscription sits ("we bought managed protection plus *on the billing account*, do we enroll the
+    # projects"), not the bill; joining the billing account ("add me to the billing account") stays out of scope
+    "on the billing account", "at the billing account", "billing account level",
     # kinds of sensitive data a DLP rule looks for ("scanning for *tax ids*"), not a tax question
     "tax id", "tax ids", "tax number", "tax numbers", "tax identification"])
 
