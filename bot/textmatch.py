@@ -258,6 +258,8 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("notready", re.compile(r"\bnotready\b"), "not ready"),  # Kubernetes' node condition "NotReady"
     # "securing our gke clusters *end to end*": as a whole (not end-to-end encryption or testing)
     ("end", re.compile(r"\bend[\s-]+to[\s-]+end\b(?![\s-]+(?:encrypt|tls|ssl|test|latency))"), "overall"),
+    # "making our aurora cluster *highly available*": its high availability
+    ("highly", re.compile(r"\bhighly[\s-]+available\b"), "high availability"),
     ("vuln", re.compile(r"\bvulns?\b"), "vulnerability"),  # "api gateway *vuln* analysis", "vuln scanning"
     ("list", re.compile(r"\b(deny|allow|block|white|black)(lists?)\b"), r"\1 \2"),  # "ip *denylists*" are deny lists
     ("an eye on", re.compile(r"\b(?:keeps?|keeping|kept)\s+an\s+eye\s+on\b"), "monitors"),  # "who keeps an eye on it"
