@@ -114,7 +114,8 @@ manage manages maintain maintains upload uploads import imports switch switches 
 assign assigns issue issues provision provisions deploy deploys bind binds""".split())
 # the provider offered as the one who already does it ("..., or is google already *doing it*")
 _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|do|handling|handle|handles|protecting|"
-                               r"protect|mitigating|mitigate|covering it|cover it|covers it|providing|provide|give|gives|giving|issue|issues)\b"
+                               r"protect|mitigating|mitigate|covering it|cover it|covers it|providing|provide|give|gives|giving|"
+                               r"issue|issues)\b"
                                # "... or is basic protection *aws's*": the provider's already
                                r"|\bor (is|are) (\w+ ){0,3}(aws|amazon|azure|microsoft|msft|gcp|google|provider) s\b")
 
