@@ -424,6 +424,9 @@ _RUNS_IT = frozenset("runs run powers power carries carry hosts host underpins u
 _PROVIDERS_PLANT = frozenset("edge backbone infrastructure hardware fiber fibre datacenters datacentres".split())
 
 
+_UNDER_OUR = frozenset("hosts servers hardware".split())
+
+
 def names_provider_layer(raw: Sequence[str]) -> bool:
     """The question places the duty on the provider's own infrastructure, platform or hardware."""
     for i, t in enumerate(raw):
@@ -433,6 +436,14 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True
         if t in _PROVIDERS_PLANT and i >= 2 and raw[i - 1] == "s" and raw[i - 2] in PROVIDER_WORDS:
             return True  # "ddos against *google's edge*", "*aws's backbone*": the provider's own plant
+        if (t in OWN_LAYER_WORDS and raw[i + 1:i + 2] in (["underneath"], ["beneath"], ["under"])
+                and (raw[i + 2:i + 3] and raw[i + 2] in PROVIDER_WORDS or raw[i + 2:i + 3] == ["the"]
+                     and raw[i + 3:i + 4] and raw[i + 3] in PROVIDER_WORDS
+                     or t in _UNDER_OUR and raw[i + 2:i + 3] == ["our"] and raw[i + 3:i + 4]
+                     and raw[i + 3] in PROVIDER_WORDS)):
+            # "who secures *the network underneath gcp* services", "failed physical *hosts under our azure* workloads";
+            # not "the network under our gcp project" (the project's own network)
+            return True
         if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
