@@ -435,13 +435,15 @@ def compliance_purpose(toks: Sequence[str]) -> frozenset[int]:
 _AUDIT_PAPERS = frozenset("mapping mappings matrix spreadsheet sheet register report workbook evidence".split())
 
 
-_DECIDING = frozenset("decide decides deciding decision choose chooses choosing".split())
+_DECIDING = frozenset("decide decides deciding decision choose chooses choosing select selects selecting".split())
+_PICKING = frozenset("pick picks picking".split())  # (not "*picks up* the page")
 
 
 def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     """The question asks who sets something up or decides on it ("who *sets up* zones", "*deciding whether* our
     workloads use zones - whose *call* is that")."""
     return (asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
+            or any(t in _PICKING and toks[k + 1:k + 2] != ["up"] for k, t in enumerate(toks))
             or _provider_sets(toks) or bool(_SETTING_UP.intersection(_bigrams(toks)))
             or bool(_SPREADING.intersection(toks)))
 
