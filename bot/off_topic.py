@@ -80,7 +80,9 @@ _FEATURE_NAMES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in [
     # projects"), not the bill; joining the billing account ("add me to the billing account") stays out of scope
     "on the billing account", "at the billing account", "billing account level",
     # kinds of sensitive data a DLP rule looks for ("scanning for *tax ids*"), not a tax question
-    "tax id", "tax ids", "tax number", "tax numbers", "tax identification"])
+    "tax id", "tax ids", "tax number", "tax numbers", "tax identification",
+    # ... or the records a retention label or policy keeps ("retention labels for our *tax docs*")
+    "tax docs", "tax documents"])
 
 # a suite's calendar named beside one of the tenant's data-protection settings ("calendar events with sensitive stuff -
 # who sets up *dlp* for that"): the product, not a meeting put on someone's calendar
