@@ -306,6 +306,10 @@ problems move moves moving moved migrate migrating migrated provider providers c
 once so review reviews quarterly annual yearly""".split())
 
 
+# the move to the cloud as the time asked about ("is security all on google *once we move there*")
+_MOVING_IN = frozenset(stem(w) for w in "once move moving moved migrate migrating migrated".split())
+
+
 def _how_much_of(raw: Sequence[str]) -> bool:
     """ "how *much of* security is on us": a share of the whole, not a price ("how much is cloud sql")."""
     return any(tuple(raw[i:i + 3]) == ("how", "much", "of") for i in range(len(raw) - 2))
@@ -319,7 +323,7 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     how_much = _how_much_of(raw)
     if how_much:
         words -= {stem("much")}
-    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS | _KINDS_OF_SERVICE and (
+    if words & _WHOLE_TOPICS and words <= _OVERVIEW_FILLER | _WHOLE_TOPICS | _KINDS_OF_SERVICE | _MOVING_IN and (
             _ASKS_WHO.intersection(raw) or _both_sides_named(raw)  # "... overall - is that us or google?"
             or (_ALL_ON.intersection(raw) and _PROVIDER_SIDE.intersection(raw))):  # "is security *fully aws's*?"
         # "how much of the workload security is on us vs the csp": the share asked varies with the model
