@@ -1007,3 +1007,34 @@ def test_our_platform_software_is_not_the_providers_layer():
 ])
 def test_session_0213_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # "<provider> cloud itself" is the provider's layer ...
+    ("is the aws cloud itself audited for pci, or is that on us?", Owner.provider, "aws"),
+    # ... but not after "our"
+    ("our workloads in google cloud itself - who keeps them compliant", Owner.customer, "gcp"),
+    # buying set against the provider covering it already asks whether it is included
+    ("do we need to buy anything for syn flood protection on cloudfront or does aws cover it", Owner.provider, "aws"),
+    # a subscription "on the billing account" is where it sits, not a bill ...
+    ("we subscribed to managed protection plus at the billing account level - do we enroll each project?",
+     Owner.customer, "gcp"),
+    # ... while joining the billing account stays out of scope
+    ("can someone add me to the gcp billing account", Owner.unknown, "gcp"),
+    # "highly available" is high availability
+    ("keeping our rds instance highly available - aws's job or ours?", Owner.shared, "aws"),
+    # the network or hosts under the provider's services are the provider's ...
+    ("who secures the network underneath aws services", Owner.provider, "aws"),
+    # ... not the network of our own project
+    ("who secures the network under our gcp project", Owner.depends, "gcp"),
+    # picking (not picking up) asks to choose, as choosing does
+    ("is picking availability zones for our azure workloads on us?", Owner.customer, "azure"),
+    # tax documents are records a retention label keeps ...
+    ("retention labels for tax documents in m365 - do we set those up?", Owner.customer, "azure"),
+    # ... not a tax question
+    ("who prepares the tax documents for the irs", Owner.unknown, None),
+    # security as a whole asked "once we move there" is still the shared model
+    ("is security all on aws once we move there?", Owner.shared, "aws"),
+])
+def test_session_0509_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
