@@ -104,7 +104,9 @@ def states_on(raw: Sequence[str], provider_does: str, customer_does: str) -> boo
     """The question says the feature is on (not who turned it on), the provider's side of the task is what happens
     once it is on, and the verb asked ("who *fails* it over") is the provider's side, not the customer's ("who
     *restores* it")."""
-    found = next((i for i, p in _STATE_ON.occurrences(raw) if not _on_a_side(raw, i + len(p), p)), None)
+    found = next((i for i, p in _STATE_ON.occurrences(raw) if not _on_a_side(raw, i + len(p), p)
+                  # "is cloudtrail insights *enabled by default*?": whether it is on is asked, not said
+                  and raw[i + len(p):i + len(p) + 2] != ["by", "default"]), None)
     if found is None or (found and raw[found - 1] == "who") or _OPT_IN_ASKS.find(raw) is not None:
         return False
     if not _PROVIDER_WHEN_ON.search(provider_does.lower()):

@@ -1035,6 +1035,8 @@ def test_session_0213_frames(question, owner, provider):
     ("who prepares the tax documents for the irs", Owner.unknown, None),
     # security as a whole asked "once we move there" is still the shared model
     ("is security all on aws once we move there?", Owner.shared, "aws"),
+    # "is it enabled by default?" asks the state: a feature the customer turns on is the customer's
+    ("is cloudtrail insights enabled by default?", Owner.customer, "aws"),
 ])
 def test_session_0509_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
