@@ -450,7 +450,7 @@ def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
 
 # the act of setting something up named as the subject ("*setting up* availability zones and multi-region dr for our
 # workloads in azure, is that on us?")
-_SETTING_UP = frozenset({("setting", "up"), ("configuring", "our"), ("picking", "our"), ("picking", "which")})
+_SETTING_UP = frozenset({("setting", "up"), ("configuring", "our")})  # ("picking our/which": any picking, _PICKING)
 
 
 # spreading a workload over zones or sets is how it uses them ("is *spreading the vms over* availability sets / zones on

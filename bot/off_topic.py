@@ -426,7 +426,20 @@ _RUNS_IT = frozenset("runs run powers power carries carry hosts host underpins u
 _PROVIDERS_PLANT = frozenset("edge backbone infrastructure hardware fiber fibre datacenters datacentres".split())
 
 
+_UNDER = frozenset({"underneath", "beneath", "under"})
 _UNDER_OUR = frozenset("hosts servers hardware".split())
+
+
+def _under_the_provider(raw: Sequence[str], i: int) -> bool:
+    """The layer word at ``i`` sits under the provider's services: "who secures *the network underneath gcp*
+    services", "failed physical *hosts under our azure* workloads"; not "the network under our gcp project" (the
+    project's own network)."""
+    if raw[i + 1:i + 2] == [] or raw[i + 1] not in _UNDER:
+        return False
+    after = list(raw[i + 2:i + 4])
+    if after[:1] == ["the"] or (after[:1] == ["our"] and raw[i] in _UNDER_OUR):
+        after = after[1:]
+    return bool(after) and after[0] in PROVIDER_WORDS
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
@@ -438,13 +451,7 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True
         if t in _PROVIDERS_PLANT and i >= 2 and raw[i - 1] == "s" and raw[i - 2] in PROVIDER_WORDS:
             return True  # "ddos against *google's edge*", "*aws's backbone*": the provider's own plant
-        if (t in OWN_LAYER_WORDS and raw[i + 1:i + 2] in (["underneath"], ["beneath"], ["under"])
-                and (raw[i + 2:i + 3] and raw[i + 2] in PROVIDER_WORDS or raw[i + 2:i + 3] == ["the"]
-                     and raw[i + 3:i + 4] and raw[i + 3] in PROVIDER_WORDS
-                     or t in _UNDER_OUR and raw[i + 2:i + 3] == ["our"] and raw[i + 3:i + 4]
-                     and raw[i + 3] in PROVIDER_WORDS)):
-            # "who secures *the network underneath gcp* services", "failed physical *hosts under our azure* workloads";
-            # not "the network under our gcp project" (the project's own network)
+        if t in OWN_LAYER_WORDS and _under_the_provider(raw, i):
             return True
         if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
