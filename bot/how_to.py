@@ -25,6 +25,7 @@ examples sample samples script scripts powershell kubectl oneliner walkthrough s
 _SWAPPED_MATERIAL = frozenset(typo for w in _MATERIAL if len(w) >= 5 for typo in swaps(w))
 # ... or with one letter left out ("az cli *sytax* to add a udr"); not a word of its own ("ample")
 _DROPPED_MATERIAL = frozenset(typo for w in _MATERIAL if len(w) >= 6 for typo in drops(w)) - _MATERIAL - {"ample"}
+_STEPS_OF = frozenset("build pipeline workflow job".split())
 _IAC = ("terraform", "bicep", "cloudformation", "cdk", "pulumi", "arm", "helm", "yaml")
 _MATERIAL_PHRASES = PhraseIndex((p, True) for p in (
     ("walk", "me", "through"), ("walk", "through"), ("show", "me"), ("one", "liner"),
@@ -68,6 +69,8 @@ def asks_for_material(toks: Sequence[str]) -> bool:
                     and toks[k + 1:k + 2] not in (["page"], ["pages"], ["repo"], ["doc"], ["docs"])  # where it came from
                     # ("will the probes *flag an* expired cert": flagging, a verb before a determiner)
                     and not (t in {"flag", "flags"} and toks[k + 1:k + 2] in (["a"], ["an"], ["the"], ["any"]))
+                    # ("images we run as cloud *build steps*": a pipeline's steps, not steps asked for)
+                    and not (t == "steps" and k and toks[k - 1] in _STEPS_OF)
                     for k, t in enumerate(toks)) or _MATERIAL_PHRASES.find(toks) is not None
                 or (len(toks) > 2 and toks[-1] == "how")  # "enable mfa on the root user - how"
                 or toks[:2] == ["can", "i"]  # "can i attach an ebs volume to two instances"

@@ -1037,6 +1037,10 @@ def test_session_0213_frames(question, owner, provider):
     ("is security all on aws once we move there?", Owner.shared, "aws"),
     # "is it enabled by default?" asks the state: a feature the customer turns on is the customer's
     ("is cloudtrail insights enabled by default?", Owner.customer, "aws"),
+    # a pipeline's "build steps" are not steps asked for ...
+    ("are the images we run as build steps in cloud build google's problem?", Owner.customer, "gcp"),
+    # ... while steps to do something still are
+    ("cloud build: steps to rotate the github token", Owner.unknown, "gcp"),
 ])
 def test_session_0509_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
