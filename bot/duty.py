@@ -437,6 +437,7 @@ _AUDIT_PAPERS = frozenset("mapping mappings matrix spreadsheet sheet register re
 
 _DECIDING = frozenset("decide decides deciding decision choose chooses choosing select selects selecting".split())
 _PICKING = frozenset("pick picks picking".split())  # (not "*picks up* the page")
+_SETUP_NOUNS = frozenset({"setup", "setups"})
 
 
 def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
@@ -444,6 +445,8 @@ def asks_to_choose(toks: Sequence[str], frame: DutyFrame) -> bool:
     workloads use zones - whose *call* is that")."""
     return (asks_to_set(toks, frame) or bool(_DECIDING.intersection(toks)) or "whose call" in " ".join(toks)
             or any(t in _PICKING and toks[k + 1:k + 2] != ["up"] for k, t in enumerate(toks))
+            # "availability zones and multi-region *setup* - microsoft's responsibility?": the setting up, named
+            or bool(_SETUP_NOUNS.intersection(toks))
             or _provider_sets(toks) or bool(_SETTING_UP.intersection(_bigrams(toks)))
             or bool(_SPREADING.intersection(toks)))
 

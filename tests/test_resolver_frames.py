@@ -1041,6 +1041,10 @@ def test_session_0213_frames(question, owner, provider):
     ("are the images we run as build steps in cloud build google's problem?", Owner.customer, "gcp"),
     # ... while steps to do something still are
     ("cloud build: steps to rotate the github token", Owner.unknown, "gcp"),
+    # the zones' "setup" named as a noun is the customer's choice row, like "setting up" ...
+    ("aws availability zones and multi-region setup - whose responsibility?", Owner.customer, "aws"),
+    # ... while the zones alone stay the provider's
+    ("azure availability zones - whose responsibility?", Owner.provider, "azure"),
 ])
 def test_session_0509_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
