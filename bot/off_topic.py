@@ -434,7 +434,7 @@ def _under_the_provider(raw: Sequence[str], i: int) -> bool:
     """The layer word at ``i`` sits under the provider's services: "who secures *the network underneath gcp*
     services", "failed physical *hosts under our azure* workloads"; not "the network under our gcp project" (the
     project's own network)."""
-    if raw[i + 1:i + 2] == [] or raw[i + 1] not in _UNDER:
+    if i + 1 == len(raw) or raw[i + 1] not in _UNDER:
         return False
     after = list(raw[i + 2:i + 4])
     if after[:1] == ["the"] or (after[:1] == ["our"] and raw[i] in _UNDER_OUR):

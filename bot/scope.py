@@ -299,15 +299,13 @@ def _sides_as_the_choice(raw: Sequence[str]) -> bool:
     return False
 
 
-# words around compliance as such; not "workloads" ("compliance *of our workloads*" is the customer's row)
+# the move to the cloud as the time asked about ("is security all on google *once we move there*")
+_MOVING_IN = frozenset(stem(w) for w in "once move moves moving moved migrate migrating migrated".split())
+# words around compliance as such (the move among them); not "workloads" ("compliance *of our workloads*" is the
+# customer's row)
 _COMPLIANCE_CHAT = frozenset(stem(w) for w in """stuff cloud clouds public etc run runs running host hosted build deploy
 carry carries carried handle handles own owns job responsible responsibility use uses using make makes hook problem
-problems move moves moving moved migrate migrating migrated provider providers csp csps someone asked ask whether
-once so review reviews quarterly annual yearly""".split())
-
-
-# the move to the cloud as the time asked about ("is security all on google *once we move there*")
-_MOVING_IN = frozenset(stem(w) for w in "once move moving moved migrate migrating migrated".split())
+problems provider providers csp csps someone asked ask whether so review reviews quarterly annual yearly""".split()) | _MOVING_IN
 
 
 def _how_much_of(raw: Sequence[str]) -> bool:
