@@ -1048,3 +1048,14 @@ def test_session_0213_frames(question, owner, provider):
 ])
 def test_session_0509_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # booking a room for a review is logistics, not a duty ...
+    ("who books a room for the vpc design review", Owner.unknown, None),
+    # ... while the room an Outposts rack stands in is the customer's site
+    ("we're putting an outposts rack in our dc - who has to make sure the room meets the temp and airflow reqs",
+     Owner.customer, "aws"),
+])
+def test_session_0751_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
