@@ -370,7 +370,8 @@ holiday leave|holiday allowance|bank holiday|bank holidays
 cleanup party|clean up party|cleaning party|pizza party|team party|office party|launch party|release party|farewell party
 leaving party|birthday party|christmas party|xmas party|summer party|party tonight|party tomorrow|party on friday
 meeting room|meeting rooms|sync invite|sync invites|the invite|review invite|standup invite|move the invite
-book the room|booking the room|books the room|booked the room|book a room|booking a room|books a room|booked a room|room booking|room bookings
+book the room|booking the room|books the room|booked the room|book a room|booking a room|books a room|booked a room
+room booking|room bookings
 conference room|conference rooms
 cab invite|cab invites|cab meeting|cab meetings
 note taker|note takers|take notes|taking notes|takes notes|takes the notes|take the notes
