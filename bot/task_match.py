@@ -260,12 +260,16 @@ class TaskIndex:
             for task in self.catalog.by_service[service_id].tasks:
                 for text in [task.title, *task.keywords]:
                     raw = raw_tokens(text)
-                    toks = tuple(dict.fromkeys(t for t in content_tokens(raw) if t not in PROVIDER_STEMS))
+                    content = content_tokens(raw)
+                    toks = tuple(dict.fromkeys(t for t in content if t not in PROVIDER_STEMS))
                     if not toks:
                         continue
-                    if len(toks) == 1 and _TOPIC_STOP_WORDS.intersection(raw):
+                    if len(toks) == 1 and (_TOPIC_STOP_WORDS.intersection(raw) or (
+                            len(set(content)) > 1 and toks[0] in content_tokens(self._aliases[service_id][0]))):
                         # a keyword that shrinks to one word because its topic word is a stop word ("object
-                        # *ownership*") is matched only as written: "objects" alone is not it
+                        # *ownership*"), or to the service's own name once the provider's is set aside ("*google* side of
+                        # the *interconnect*", "*azure* side of *arc*": any question naming the service has it; "is that
+                        # google's side" is the asker's alternative), is matched only as written: "objects" alone is not it
                         kws.append(TaskKeyword(task, text, toks, _weight(toks), literal=tuple(raw)))
                         continue
                     if degenerate(raw, toks):
