@@ -196,6 +196,10 @@ class Service(BaseModel, extra="forbid"):
     # when the question names its provider and no service ("serverless functions on aws" is Lambda); one service
     # of a provider per kind
     kinds: list[str] = Field(default_factory=list)
+    # other providers' clouds the service runs on or connects to (Azure Arc onto AWS and Google machines, GKE attached
+    # clusters onto EKS and AKS, Cross-Cloud Interconnect to AWS and Azure): one of them named in the question is where
+    # the service reaches, not whose service is asked ("arc-enabled servers *running in aws*")
+    reaches: list[Provider] = Field(default_factory=list)
     note: str = ""
 
 
@@ -217,6 +221,8 @@ class ServiceCatalog(BaseModel, extra="forbid"):
                 if key in kinds:
                     raise ValueError(f"services[{i}] ({s.id}): kind {kind!r} is already {kinds[key]}'s for {key[0]}")
                 kinds[key] = s.id
+            if s.provider in s.reaches:
+                raise ValueError(f"services[{i}] ({s.id}): reaches lists its own provider {s.provider.value!r}")
         return self
 
 

@@ -322,6 +322,12 @@ class Resolver(NameFinding, RowMatching):
         if hint is not None:
             named = hint.provider
         svc = self._take_service(toks, used, prefer=named, written=written)
+        if svc is None and named is not None and not provider:
+            # "arc-enabled servers running in *aws*": a service that reaches other clouds, named beside one of them
+            taken = list(used)
+            reaching = self._take_service(toks, taken, written=written)
+            if reaching is not None and named in reaching.reaches:
+                svc, named, used[:] = reaching, reaching.provider, taken
         vendor = vendor_words(toks) if svc is None and named is not None and hint is None else frozenset()
         if vendor:
             # "rds for sql server: who patches the *microsoft sql* engine": a service named outright outranks a

@@ -380,6 +380,33 @@ def test_a_kind_given_to_two_services_of_one_provider_is_refused(tmp_path):
     assert "services[9] (aws_s3): kind 'object storage' is already aws_ec2's for aws" in exc.value.render()
 
 
+@pytest.mark.parametrize("q, service, owner", [
+    # a service that reaches other clouds, named beside one of them: the other cloud is where it reaches
+    ("arc-enabled servers running in aws - who patches the os", "azure_arc", Owner.customer),
+    ("gke attached clusters on aws - who patches the node os", "gcp_gke_attached_clusters", Owner.customer),
+    ("defender for cloud connected to our aws accounts - who enables the plans", "azure_defender_for_cloud",
+     Owner.customer),
+    # ... while a service that does not reach there stays unread beside that provider
+    ("cloud run services running in aws - who patches the runtime", None, None),
+])
+def test_a_service_that_reaches_other_clouds_is_read_beside_them(q, service, owner):
+    a = RESOLVER.who_owns(q)
+    assert a.service == service, q
+    if owner is not None:
+        assert a.owner is owner, q
+
+
+def test_a_service_reaching_its_own_provider_is_refused(tmp_path):
+    data = yaml.safe_load(Path("data/services.yml").read_text())
+    arc = next(s for s in data["services"] if s["id"] == "azure_arc")
+    arc["reaches"] = ["aws", "azure"]
+    path = tmp_path / "services.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(DataFileError) as exc:
+        load_services(path)
+    assert "(azure_arc): reaches lists its own provider 'azure'" in exc.value.render()
+
+
 @pytest.mark.parametrize("q, owner, aspect", [
     ("when google retires a failed disk that held our data, who destroys it?", Owner.provider, "host_hardware"),
     ("on azure, whose bucket is patching the host os?", Owner.provider, "provider_host_os"),  # an idiom, not storage
