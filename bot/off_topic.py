@@ -661,7 +661,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     # "which sdk version should we use" is trivia; "who upgrades the beam *sdk version*" asks whose upkeep it is
     if _VERSION_PHRASES.find(raw) is not None and not (_ASKS_WHOSE.intersection(raw) and _UPKEEP.intersection(raw)):
         return True
-    if _names_a_document(raw) or _on_the_rota(raw):
+    if _names_a_document(raw) or _on_the_rota(raw) or _merging_code(raw):
         return True
     if _ASKS_WHOSE.intersection(raw):
         return False
@@ -680,6 +680,16 @@ def not_a_duty(raw: Sequence[str]) -> bool:
     if _UPKEEP.intersection(raw) and _provider_acts(raw):
         return False  # "auto-upgrade left on (the default) - does google do the node version upgrades?": whose upkeep
     return any(_TRIVIA_ASKS.intersection(raw[max(0, i - 6):i]) and _trivia_noun(t) for i, t in enumerate(raw))
+
+
+_MERGE_VERBS = frozenset("merge merges merging merged".split())
+_CODE_PLACES = frozenset("repo repos repository repositories branch branches pr prs codebase module modules".split())
+
+
+def _merging_code(raw: Sequence[str]) -> bool:
+    """Merging a change into the team's code ("who's responsible for *merging in the infra repo*"): version-control
+    logistics, not a duty of the cloud's."""
+    return bool(_MERGE_VERBS.intersection(raw)) and bool(_CODE_PLACES.intersection(raw))
 
 
 # a request to a colleague to put a file somewhere ("can u *drop the drawio* of our transit gw layout in the shared drive")

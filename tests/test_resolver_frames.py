@@ -1056,6 +1056,8 @@ def test_session_0509_frames(question, owner, provider):
     # ... while the room an Outposts rack stands in is the customer's site
     ("we're putting an outposts rack in our dc - who has to make sure the room meets the temp and airflow reqs",
      Owner.customer, "aws"),
+    # merging a change into the team's code is version-control logistics
+    ("who's responsible for merging in the infra repo", Owner.unknown, None),
     # a keyword that shrinks to the service's own name once the provider's is set aside ("google side of the
     # interconnect") is matched only as written: "is that google's side" is the asker's alternative
     ("dedicated interconnect - who makes sure we actually get 99.99%, is that google's side", Owner.customer, "gcp"),
