@@ -445,6 +445,24 @@ def _under_the_provider(raw: Sequence[str], i: int) -> bool:
     return bool(after) and after[0] in PROVIDER_WORDS
 
 
+_SITS_ON = frozenset("runs run sits sit lives live".split())
+
+
+def _the_service_runs_on(raw: Sequence[str], i: int) -> bool:
+    """The layer word at ``i`` is what the managed service runs on: "who secures the network infrastructure *(that)
+    the service runs on*"; not what our own workloads run on ("the servers our app runs on")."""
+    k = i + 1 + (raw[i + 1:i + 2] in (["that"], ["which"]))
+    k += raw[k:k + 1] == ["the"]
+    return (raw[k:k + 1] in (["service"], ["services"]) and raw[k + 1:k + 2] != [] and raw[k + 1] in _SITS_ON
+            and raw[k + 2:k + 3] == ["on"])
+
+
+def names_what_the_service_runs_on(raw: Sequence[str]) -> bool:
+    """The question asks about the layer a managed service runs on ("the network infrastructure the service runs
+    on"): the provider's, also where a service is named."""
+    return any(t in OWN_LAYER_WORDS and _the_service_runs_on(raw, i) for i, t in enumerate(raw))
+
+
 def names_provider_layer(raw: Sequence[str]) -> bool:
     """The question places the duty on the provider's own infrastructure, platform or hardware."""
     for i, t in enumerate(raw):
@@ -454,7 +472,7 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True
         if t in _PROVIDERS_PLANT and i >= 2 and raw[i - 1] == "s" and raw[i - 2] in PROVIDER_WORDS:
             return True  # "ddos against *google's edge*", "*aws's backbone*": the provider's own plant
-        if t in OWN_LAYER_WORDS and _under_the_provider(raw, i):
+        if t in OWN_LAYER_WORDS and (_under_the_provider(raw, i) or _the_service_runs_on(raw, i)):
             return True
         if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]

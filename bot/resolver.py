@@ -65,6 +65,7 @@ from bot.off_topic import (
     logistics,
     names_customer_assets,
     names_provider_layer,
+    names_what_the_service_runs_on,
     out_of_scope,
     vendor_words,
 )
@@ -689,6 +690,9 @@ class Resolver(NameFinding, RowMatching):
             # (also a row that is the customer's: "evidence *the aws infrastructure itself* is audited" is the
             # provider's own compliance, not the workload's; not "data classification for what we keep in aws
             # managed services", which are the customer's things in the provider's services)
+            return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
+        if svc is not None and split and answer.task is None and names_what_the_service_runs_on(toks):
+            # "aws lambda - who secures the network infrastructure *the service runs on*": the provider's layer
             return self.compose.half(answer, self._aspects[top_id], model, prov, Owner.provider)
         if ours_may_decide and names_customer_assets(toks):
             aspect = self._aspects[top_id]

@@ -1056,6 +1056,11 @@ def test_session_0509_frames(question, owner, provider):
     # ... while the room an Outposts rack stands in is the customer's site
     ("we're putting an outposts rack in our dc - who has to make sure the room meets the temp and airflow reqs",
      Owner.customer, "aws"),
+    # the layer a managed service runs on is the provider's, with or without the service named ...
+    ("who secures the network infrastructure the service runs on in aws", Owner.provider, "aws"),
+    ("aws lambda - who secures the network infrastructure the service runs on", Owner.provider, "aws"),
+    # ... not what our own workloads run on
+    ("who patches the servers our app runs on in aws", Owner.shared, "aws"),
     # merging a change into the team's code is version-control logistics
     ("who's responsible for merging in the infra repo", Owner.unknown, None),
     # a keyword that shrinks to the service's own name once the provider's is set aside ("google side of the
