@@ -265,10 +265,34 @@ class Resolver(NameFinding, RowMatching):
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
                 return whole.model_copy(update={"question": question})
         answer = self._who_owns(question, provider, service_model)
+        if answer.owner in (Owner.shared, Owner.depends) and _ALL_OF_THEM.search(question):
+            answer = self._listed_duties(question, answer) or answer
         if (answer.owner in (Owner.customer, Owner.shared) or (answer.owner is Owner.unknown and answer.service)) and (
                 rides_out_a_zone(raw_tokens(question))):
             return self.compose.zone_ridden_out(answer)
         return answer
+
+    def _listed_duties(self, question: str, whole: Answer) -> Answer | None:
+        """A list of duties asked of together ("aws in general: guest os updates, our app software and security group
+        config - whose job is *all that*"): when each one, asked of the same provider and model, has the same side,
+        that side answers for the list; a split whole stays split when they differ."""
+        ask = _ALL_OF_THEM.search(question)
+        assert ask is not None
+        parts = [p for p in _ASK_CUT.split(question[:ask.start()]) if p.strip()]
+        if not parts:
+            return None
+        listed = parts[0].split(":", 1)[-1]  # "aws in general: ..." names where, not an item
+        items = [i.strip(" .") for i in _LIST_SPLIT.split(listed) if i.strip(" .")]
+        if len(items) < 2:
+            return None
+        model = whole.service_model if whole.service_model_stated else None
+        said = [self._who_owns(i, whole.provider, model) for i in items]
+        sides = {a.owner for a in said}
+        if len(sides) != 1 or not sides <= {Owner.customer, Owner.provider} or any(a.aspect is None for a in said):
+            return None
+        side = "yours" if sides == {Owner.customer} else "the provider's"
+        each = "; ".join(f"{i} ({a.topic})" for i, a in zip(items, said))
+        return said[0].model_copy(update={"question": question, "task": None, "explanation": f"Each of these is {side}: {each}."})
 
     def _duties_of_the_row(self, whole: Answer, items: list[str], provider: str | Provider | None,
                            service_model: str | Model | None) -> bool:
@@ -790,6 +814,11 @@ def _by_score(item: tuple[str, tuple[float, str]]) -> tuple[float, str]:
 _EXAMPLES = re.compile(r"\([^()]*\betc\b\.?[^()]*\)|(?<=\s[-\u2013\u2014]\s)[^()\-\u2013\u2014?]*\betc\b\.?(?=\s[-\u2013\u2014]\s)",
                        re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r",|/|\band\b|\betc\b", re.IGNORECASE)
+# a list of duties asked of together ("guest os updates, our app software and security group config - whose job is *all
+# that*"), the asking clause cut off at a dash or question mark, and the items split at commas, "and", "/" and "+"
+_ALL_OF_THEM = re.compile(r"\b(?:all (?:of )?(?:that|this|those|these)|each of (?:them|these|those))\b", re.IGNORECASE)
+_ASK_CUT = re.compile(r"\s[-\u2013\u2014]\s|\?")
+_LIST_SPLIT = re.compile(r",|/|\+|\band\b", re.IGNORECASE)
 _BRACKETED_LIST = re.compile(r"\([^()]*,[^()]*\)")  # a list in brackets, with at least one comma
 # what a side is called in an asking clause of sides ("the vendor's *problem* or ours", "*their call* or ours")
 _SIDE_NOUNS = frozenset("problem problems issue issues headache call concern thing lookout".split())

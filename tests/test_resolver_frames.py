@@ -1061,6 +1061,11 @@ def test_session_0509_frames(question, owner, provider):
     ("aws lambda - who secures the network infrastructure the service runs on", Owner.provider, "aws"),
     # ... not what our own workloads run on
     ("who patches the servers our app runs on in aws", Owner.shared, "aws"),
+    # a list of duties asked of together, each the customer's, is the customer's ...
+    ("aws in general: guest os updates, our app software and security group config - whose job is all that",
+     Owner.customer, "aws"),
+    # ... while a list of shared controls stays shared
+    ("aws: patching, configuration and training - whose job is all that", Owner.shared, "aws"),
     # merging a change into the team's code is version-control logistics
     ("who's responsible for merging in the infra repo", Owner.unknown, None),
     # a keyword that shrinks to the service's own name once the provider's is set aside ("google side of the
