@@ -374,6 +374,7 @@ book the room|booking the room|books the room|booked the room|book a room|bookin
 room booking|room bookings
 conference room|conference rooms
 cab invite|cab invites|cab meeting|cab meetings
+organiser left|organizer left|the organiser|the organizer|rotation meeting|rotation meetings|helpdesk rotation
 note taker|note takers|take notes|taking notes|takes notes|takes the notes|take the notes
 product owner|product owners|product manager|product managers|program manager|engineering manager
 this sprint|next sprint|the sprint|sprint planning|story points|the ticket|this ticket|that ticket

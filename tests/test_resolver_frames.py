@@ -1066,6 +1066,10 @@ def test_session_0509_frames(question, owner, provider):
      Owner.customer, "aws"),
     # ... while a list of shared controls stays shared
     ("aws: patching, configuration and training - whose job is all that", Owner.shared, "aws"),
+    # a meeting whose organiser left is calendar logistics ...
+    ("who owns the monday rotation meeting in teams? the organizer left", Owner.unknown, "azure"),
+    # ... while retention of meeting recordings is a tenant duty
+    ("teams meeting recordings - who sets the retention", Owner.customer, "azure"),
     # merging a change into the team's code is version-control logistics
     ("who's responsible for merging in the infra repo", Owner.unknown, None),
     # a keyword that shrinks to the service's own name once the provider's is set aside ("google side of the
