@@ -45,7 +45,7 @@ via per and or but so if when while because since than then like as about around
 out off is are was were be been will would should can could does do did has have had we us you they it i""".split())
 # an object that stands for the thing already named ("who renews *it*") or asks what ("who does *what*")
 _STANDS_FOR = frozenset("""it that this them these those one ones what which everything anything something stuff
-thing things part parts bit bits side work""".split()) | frozenset(  # and the customer's own apps by a plain name
+thing things part parts bit bits piece pieces side work""".split()) | frozenset(  # and the customer's own apps by a plain name
     "webapp webapps website websites".split())  # ("who moves our *webapp* onto the new node version")
 # people: a duty is done to a system, not to a person ("patch *me* into the bridge")
 _PEOPLE = frozenset("""me him her myself yourself someone somebody anyone anybody everyone everybody people person

@@ -1070,6 +1070,8 @@ def test_session_0509_frames(question, owner, provider):
     ("who owns the monday rotation meeting in teams? the organizer left", Owner.unknown, "azure"),
     # ... while retention of meeting recordings is a tenant duty
     ("teams meeting recordings - who sets the retention", Owner.customer, "azure"),
+    # "that piece" stands for what the words before it named, as "that part" does
+    ("cosmos db network controls - who owns that piece", Owner.shared, "azure"),
     # merging a change into the team's code is version-control logistics
     ("who's responsible for merging in the infra repo", Owner.unknown, None),
     # a keyword that shrinks to the service's own name once the provider's is set aside ("google side of the
