@@ -452,10 +452,11 @@ _SITS_ON = frozenset("runs run sits sit lives live".split())
 def _the_service_runs_on(raw: Sequence[str], i: int) -> bool:
     """The layer word at ``i`` is what the managed service runs on: "who secures the network infrastructure *(that)
     the service runs on*"; not what our own workloads run on ("the servers our app runs on")."""
-    k = i + 1 + (raw[i + 1:i + 2] in (["that"], ["which"]))
-    k += raw[k:k + 1] == ["the"]
-    return (raw[k:k + 1] in (["service"], ["services"]) and raw[k + 1:k + 2] != [] and raw[k + 1] in _SITS_ON
-            and raw[k + 2:k + 3] == ["on"])
+    k = i + 1
+    for skippable in ({"that", "which"}, {"the"}):
+        if k < len(raw) and raw[k] in skippable:
+            k += 1
+    return k + 2 < len(raw) and raw[k] in {"service", "services"} and raw[k + 1] in _SITS_ON and raw[k + 2] == "on"
 
 
 def names_what_the_service_runs_on(raw: Sequence[str]) -> bool:

@@ -265,20 +265,19 @@ class Resolver(NameFinding, RowMatching):
             if whole is not None and whole.aspect is not None and whole.task is None and whole.owner is not Owner.unknown:
                 return whole.model_copy(update={"question": question})
         answer = self._who_owns(question, provider, service_model)
-        if answer.owner in (Owner.shared, Owner.depends) and _ALL_OF_THEM.search(question):
-            answer = self._listed_duties(question, answer) or answer
+        ask = _ALL_OF_THEM.search(question)
+        if ask is not None and answer.owner in (Owner.shared, Owner.depends):
+            answer = self._listed_duties(question, ask.start(), answer) or answer
         if (answer.owner in (Owner.customer, Owner.shared) or (answer.owner is Owner.unknown and answer.service)) and (
                 rides_out_a_zone(raw_tokens(question))):
             return self.compose.zone_ridden_out(answer)
         return answer
 
-    def _listed_duties(self, question: str, whole: Answer) -> Answer | None:
+    def _listed_duties(self, question: str, ask_at: int, whole: Answer) -> Answer | None:
         """A list of duties asked of together ("aws in general: guest os updates, our app software and security group
-        config - whose job is *all that*"): when each one, asked of the same provider and model, has the same side,
-        that side answers for the list; a split whole stays split when they differ."""
-        ask = _ALL_OF_THEM.search(question)
-        assert ask is not None
-        parts = [p for p in _ASK_CUT.split(question[:ask.start()]) if p.strip()]
+        config - whose job is *all that*", the asking words at ``ask_at``): when each one, asked of the same provider and
+        model, has the same side, that side answers for the list; a split whole stays split when they differ."""
+        parts = [p for p in _ASK_CUT.split(question[:ask_at]) if p.strip()]
         if not parts:
             return None
         listed = parts[0].split(":", 1)[-1]  # "aws in general: ..." names where, not an item

@@ -257,6 +257,7 @@ class TaskIndex:
         found = self._keywords.get(service_id)
         if found is None:
             kws = []
+            own_name = frozenset(content_tokens(self._aliases[service_id][0]))  # the service's name, not its aliases
             for task in self.catalog.by_service[service_id].tasks:
                 for text in [task.title, *task.keywords]:
                     raw = raw_tokens(text)
@@ -265,7 +266,7 @@ class TaskIndex:
                     if not toks:
                         continue
                     if len(toks) == 1 and (_TOPIC_STOP_WORDS.intersection(raw) or (
-                            len(set(content)) > 1 and toks[0] in content_tokens(self._aliases[service_id][0]))):
+                            len(set(content)) > 1 and toks[0] in own_name)):
                         # a keyword that shrinks to one word because its topic word is a stop word ("object
                         # *ownership*"), or to the service's own name once the provider's is set aside ("*google* side of
                         # the *interconnect*", "*azure* side of *arc*": any question naming the service has it; "is that
