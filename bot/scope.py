@@ -318,6 +318,8 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     the first one named (customer, or provider/AWS/Azure/Google), or None. Security (or compliance) as a
     whole ("on google cloud is security overall google's job or ours") is the shared model itself."""
     words = set(content) - PROVIDER_STEMS  # "is security on google cloud *google's* problem or ours"
+    if tuple(raw[-2:]) == ("or", "not"):  # "is security on google cloud shared between google and us *or not*"
+        words -= {stem("not")}
     how_much = _how_much_of(raw)
     if how_much:
         words -= {stem("much")}

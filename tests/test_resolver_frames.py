@@ -1080,3 +1080,13 @@ def test_session_0509_frames(question, owner, provider):
 ])
 def test_session_0751_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # a closing "or not" is how the yes/no is asked, not a topic word: security as a whole is the shared model ...
+    ("so is security on google cloud shared between google and us or not", Owner.shared, "gcp"),
+    # ... and a topic asked the same way keeps its row
+    ("is the customer responsible for encryption or not", Owner.customer, None),
+])
+def test_session_1017_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
