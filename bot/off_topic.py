@@ -34,7 +34,7 @@ reinvent conference summit webinar keynote okr okrs dpo ciso recommend reimburse
 charges charged paying billed cheap pricey tco roi
 quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka ccna ccnp ccie
 cissp ccsp comptia
-roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets pr prs
+roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets pr prs subtitle subtitles
 """.split())
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """

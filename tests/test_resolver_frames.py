@@ -1087,6 +1087,10 @@ def test_session_0751_frames(question, owner, provider):
     ("so is security on google cloud shared between google and us or not", Owner.shared, "gcp"),
     # ... and a topic asked the same way keeps its row
     ("is the customer responsible for encryption or not", Owner.customer, None),
+    # subtitles for a training video are media work, not the security-training duty ...
+    ("srt subtitles for the training video - who makes them", Owner.unknown, None),
+    # ... while the training itself stays the customer's
+    ("who owns the security awareness training videos", Owner.customer, None),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
