@@ -1091,6 +1091,10 @@ def test_session_0751_frames(question, owner, provider):
     ("srt subtitles for the training video - who makes them", Owner.unknown, None),
     # ... while the training itself stays the customer's
     ("who owns the security awareness training videos", Owner.customer, None),
+    # the provider's security guidance, blueprints and reference architectures (Google's shared fate) are the
+    # provider's to publish
+    ("who provides the secure blueprints / best practice guidance for deploying on gcp", Owner.provider, "gcp"),
+    ("who provides reference architectures on aws", Owner.provider, "aws"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
