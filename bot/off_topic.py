@@ -382,7 +382,7 @@ naming convention|naming conventions|design doc|design docs|google doc|architect
 need edit access|need edit rights|need editor access|need view access|need viewer access
 can t find it|cannot find it|put the runbook|the runbook in|runbook in the
 who here|any advice|career advice|mentoring|mentor juniors|mentoring juniors|career move|career path|moving from sysadmin
-confuse me|confuses me|confusing me|these numbers|version numbering|numbering scheme|release labels
+confuse me|confuses me|confusing me|these numbers|version numbering|numbering scheme
 """) if p.strip())
 # infrastructure-as-code artefacts asked about as such ("review my terraform module"); with a who-word the question
 # may ask a duty about what is in them ("a password hardcoded in a cloudformation template, whose problem is that")
@@ -639,7 +639,9 @@ thursday friday""".split())
 
 
 _VERSION_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in (
-    "driver version", "sdk version", "client library version"))
+    "driver version", "sdk version", "client library version", "release labels"))
+# "do *we have to* move to newer release labels": whether our side must do the upkeep is asked, as "who" asks it
+_WE_MUST = PhraseIndex((tuple(p.split()), True) for p in ("we have to", "we need to", "we must"))
 _UPKEEP = frozenset("""upgrade upgrades upgrading update updates updating bump bumps bumping patch patches patching
 move moves moving""".split())
 
@@ -679,7 +681,8 @@ def not_a_duty(raw: Sequence[str]) -> bool:
            for i, p in _NOT_A_DUTY_PHRASES.occurrences(raw)):
         return True
     # "which sdk version should we use" is trivia; "who upgrades the beam *sdk version*" asks whose upkeep it is
-    if _VERSION_PHRASES.find(raw) is not None and not (_ASKS_WHOSE.intersection(raw) and _UPKEEP.intersection(raw)):
+    if _VERSION_PHRASES.find(raw) is not None and not ((_ASKS_WHOSE.intersection(raw) or _WE_MUST.find(raw) is not None)
+                                                       and _UPKEEP.intersection(raw)):
         return True
     if _names_a_document(raw) or _on_the_rota(raw) or _merging_code(raw):
         return True

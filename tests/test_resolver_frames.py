@@ -1095,6 +1095,12 @@ def test_session_0751_frames(question, owner, provider):
     # provider's to publish
     ("who provides the secure blueprints / best practice guidance for deploying on gcp", Owner.provider, "gcp"),
     ("who provides reference architectures on aws", Owner.provider, "aws"),
+    # release labels named with whether our side must do the upkeep ask a duty ...
+    ("do we have to move our emr clusters to newer release labels to get spark/hive security fixes?", Owner.customer,
+     "aws"),
+    # ... while the numbering of release labels stays trivia
+    ("emr release labels confuse me - in 6.8.1 is the last number the patch release? who decides these numbers lol",
+     Owner.unknown, "aws"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
