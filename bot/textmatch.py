@@ -745,7 +745,7 @@ def _different_words(a: str, b: str) -> bool:
     "a" ("across"/"cross", "aside"/"side") or one letter more in front of a short word ("reach"/"breach"), or the two
     are different words that only look alike ("residency" is where data lives, not "resiliency")."""
     short, long_ = sorted((a, b), key=len)
-    return (any(long_ == p + short for p in ("un", "non", "in", "dis", "a"))
+    return (any(long_ == p + short for p in ("un", "non", "in", "dis", "de", "a"))
             # a short word with one more letter in front is another word ("reach"/"breach"), not a typo of it
             or (len(short) <= 6 and long_[1:] == short)
             or frozenset((a, b)) in _LOOK_ALIKES or frozenset((stem(a), stem(b))) in _LOOK_ALIKES)

@@ -1101,6 +1101,8 @@ def test_session_0751_frames(question, owner, provider):
     # ... while the numbering of release labels stays trivia
     ("emr release labels confuse me - in 6.8.1 is the last number the patch release? who decides these numbers lol",
      Owner.unknown, "aws"),
+    # a word with "de" in front is another word, not a typo: "provisions" is not "deprovisioning" (identities)
+    ("rds pg - who provisions and maintains the hardware under the db instance", Owner.provider, "aws"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
