@@ -1103,6 +1103,9 @@ def test_session_0751_frames(question, owner, provider):
      Owner.unknown, "aws"),
     # a word with "de" in front is another word, not a typo: "provisions" is not "deprovisioning" (identities)
     ("rds pg - who provisions and maintains the hardware under the db instance", Owner.provider, "aws"),
+    # retry and reconnect logic in our clients is ours in every model (a row of its own, not the application row
+    # whose SaaS cell is the vendor's)
+    ("app got timeouts during a redis failover last night, whose job is the reconnect/retry logic", Owner.customer, None),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
