@@ -451,11 +451,15 @@ _SITS_ON = frozenset("runs run sits sit lives live".split())
 
 def _the_service_runs_on(raw: Sequence[str], i: int) -> bool:
     """The layer word at ``i`` is what the managed service runs on: "who secures the network infrastructure *(that)
-    the service runs on*"; not what our own workloads run on ("the servers our app runs on")."""
+    the service runs on*", "the infrastructure *that google runs its services on*"; not what our own workloads run
+    on ("the servers our app runs on")."""
     k = i + 1
     for skippable in ({"that", "which"}, {"the"}):
         if k < len(raw) and raw[k] in skippable:
             k += 1
+    if k + 3 < len(raw) and raw[k] in PROVIDER_WORDS and raw[k + 1] in _RUNS_IT and raw[k + 2] in {"its", "their"}:
+        k += 3  # "the infrastructure that *google runs its services on*": the provider's own services
+        return raw[k] in {"service", "services"} and raw[k + 1:k + 2] == ["on"]
     return k + 2 < len(raw) and raw[k] in {"service", "services"} and raw[k + 1] in _SITS_ON and raw[k + 2] == "on"
 
 

@@ -1106,6 +1106,8 @@ def test_session_0751_frames(question, owner, provider):
     # retry and reconnect logic in our clients is ours in every model (a row of its own, not the application row
     # whose SaaS cell is the vendor's)
     ("app got timeouts during a redis failover last night, whose job is the reconnect/retry logic", Owner.customer, None),
+    # the infrastructure the provider runs its own services on is the provider's
+    ("gcp - securing the network and infra that google runs its services on, whose job?", Owner.provider, "gcp"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
