@@ -18,10 +18,10 @@ from rapidfuzz import fuzz
 from bot.fact_frame import CHOOSING
 from bot.how_to import asks_for_material
 from bot.scope import CLOUD_MODEL_WORDS, PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex
-from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
+from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, is_swap_typo, stem
 
 # single words (compared after stemming, on the words left once services and models are taken out)
-_OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in """
+_OUT_OF_SCOPE_LIST = """
 bill billing invoice invoices pricing price prices cost costs pay pays paid payment refund
 discount discounts budget budgets salary salaries lunch coffee vacation hiring
 recruit recruiter recruiting candidate candidates interview interviews headcount payroll expense
@@ -35,7 +35,22 @@ charges charged paying billed cheap pricey tco roi
 quiz quizzes trivia offsite offsites timezone timezones paged paging pager career careers ckad cka ccna ccnp ccie
 cissp ccsp comptia
 roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets pr prs subtitle subtitles
-""".split())
+""".split()
+_OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in _OUT_OF_SCOPE_LIST)
+_LONG_OUT_OF_SCOPE = frozenset(w for w in _OUT_OF_SCOPE_LIST if len(w) >= 6)
+
+
+def _one_letter_doubled(a: str, b: str) -> bool:
+    """``a`` is ``b`` with one letter typed twice ("carreer" for "career")."""
+    return len(a) == len(b) + 1 and any(a[k] == a[k + 1] and a[:k] + a[k + 1:] == b for k in range(len(a) - 1))
+
+
+def _typed_out_of_scope(raw: Sequence[str]) -> frozenset[str]:
+    """Long out-of-scope words typed with two neighbouring letters swapped or one letter doubled or not doubled
+    ("carreer", "biling", "invocie"): their stems. Looser typos are left alone ("layer" is not "lawyer", "changed"
+    not "charged")."""
+    return frozenset(stem(w) for t in raw if len(t) >= 6 and t not in _LONG_OUT_OF_SCOPE for w in _LONG_OUT_OF_SCOPE
+                     if is_swap_typo(t, w) or _one_letter_doubled(t, w) or _one_letter_doubled(w, t))
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
 on call|oncall|on duty|support plan|support plans|support case|support cases|support ticket|support tickets
@@ -807,7 +822,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
     if _names_an_exam(raw) and (not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)) or _chooses_a_cert(raw)):
         return True
-    words = _OUT_OF_SCOPE_WORDS.intersection(content)
+    words = _OUT_OF_SCOPE_WORDS.intersection(content) | _typed_out_of_scope(raw)
     if words:  # "ddos *cost protection*" names a feature, not a bill
         words = words - {stem(w) for _, p in _FEATURE_NAMES.occurrences(raw) for w in p}
     if words and _calendar_as_the_suite(raw):  # "*dlp* for *calendar* events"

@@ -1108,6 +1108,10 @@ def test_session_0751_frames(question, owner, provider):
     ("app got timeouts during a redis failover last night, whose job is the reconnect/retry logic", Owner.customer, None),
     # the infrastructure the provider runs its own services on is the provider's
     ("gcp - securing the network and infra that google runs its services on, whose job?", Owner.provider, "gcp"),
+    # a long out-of-scope word typed with a letter doubled or two letters swapped is still out of scope ...
+    ("anyone know who to talk to about a carreer move into data engineering", Owner.unknown, None),
+    # ... while a word a letter away from one is not read as it ("layer" is not "lawyer")
+    ("who owns the network layer in gcp", Owner.depends, "gcp"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
