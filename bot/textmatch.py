@@ -796,9 +796,11 @@ class Vocabulary:
                 # "certification")
                 # nor is a word with a negating prefix ("unsupported" is not "supported", "unencrypted" not
                 # "encrypted")
-                # nor is the doer of the verb ("operates" is not "operator", "manage" not "manager")
+                # nor is the doer of the verb ("operates" is not "operator", "manage" not "manager") or the one
+                # inside ("inside" is not "insider")
                 if len(cand) >= FUZZY_MIN_LEN and not (cand.startswith(token) and (
-                        len(cand) - len(token) >= 3 or cand[len(token):] in ("or", "er"))) \
+                        len(cand) - len(token) >= 3 or cand[len(token):] in ("or", "er")
+                        or (token.endswith("e") and cand[len(token):] == "r"))) \
                         and not _different_words(token, cand):
                     found.add(cand)
         found.update(t for t in self.swapped(token) if not _different_words(token, t))

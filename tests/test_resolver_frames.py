@@ -1112,6 +1112,12 @@ def test_session_0751_frames(question, owner, provider):
     ("anyone know who to talk to about a carreer move into data engineering", Owner.unknown, None),
     # ... while a word a letter away from one is not read as it ("layer" is not "lawyer")
     ("who owns the network layer in gcp", Owner.depends, "gcp"),
+    # "inside" is not a typo of "insider" (the provider-staff row's "insider access by the provider") ...
+    ("google cloud data services: security of the data and app access inside our instances - google or us?",
+     Owner.customer, "gcp"),
+    # ... and the provider's ops people getting at customer data still are provider staff
+    ("inside microsoft, who grants and logs the access when their ops people need to get at customer data in azure",
+     Owner.provider, "azure"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
