@@ -4,7 +4,8 @@
 A term is matched on the question's plain words (lowercase letters and digits, before the resolver's spelling
 fixes, so "2sv" and "gs://" are seen as typed), as a phrase; with ``context``, only when one of those words is in
 the question too ("subscription" is Azure's next to "owner" or "prod", not in "sns subscription"); with ``unless``, never
-when one of those words is ("*eks* private endpoint" is EKS's cluster endpoint, not Azure's private endpoint). A term never
+when one of those words is ("*eks* private endpoint" is EKS's cluster endpoint, not Azure's private endpoint); with
+``heading``, also without a context word where it heads the message ("teams - who ..."). A term never
 outranks a provider or a service the question names (see bot/resolver.py). ``check_services`` is run by
 ``srm validate``: every service a term names exists and is that provider's.
 """
@@ -36,13 +37,31 @@ class Term(BaseModel, extra="forbid"):
     # a term another provider also uses in passing ("kms keys": Google writes "Cloud KMS keys"): any other
     # provider's term in the question outranks it
     weak: bool = False
+    # the phrase heading the message on its own ("teams - who patches the servers behind it") names the product
+    # without a context word
+    heading: bool = False
     why: str = Field(min_length=10)  # the provider's own usage that makes the term its own
     source: str = Field(pattern=r"^https://")
 
 
-def _fits(term: Term, present: set[str]) -> bool:
-    """The question holds one of the term's context words (if it needs one) and none of its ``unless`` words."""
-    return (not term.context or bool(present & set(term.context))) and not present & set(term.unless)
+_HEADING_END = re.compile(r"\s*[-:\u2013\u2014]")
+
+
+def _fits(term: Term, present: set[str], question: str = "", at: int = -1) -> bool:
+    """The question holds one of the term's context words (if it needs one) and none of its ``unless`` words; a
+    ``heading`` term needs no context word where its phrase heads the message before a dash or colon."""
+    if present & set(term.unless):
+        return False
+    return not term.context or bool(present & set(term.context)) or (term.heading and at == 0 and _heads(term, question))
+
+
+def _heads(term: Term, question: str) -> bool:
+    """One of the term's phrases opens the question, followed by a dash or a colon ("teams - ...", "teams: ...")."""
+    text = question.lower().lstrip()
+    for phrase in term.phrases:
+        if text.startswith(phrase) and _HEADING_END.match(text, len(phrase)):
+            return True
+    return False
 
 
 class ProviderVocabulary(BaseModel, extra="forbid"):
@@ -67,7 +86,7 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         first: Term | None = None
         for i, w in enumerate(words):
             for phrase, term in self._index.get(w, ()):
-                if tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present):
+                if tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present, question, i):
                     if first is None:
                         first = term
                     if not first.weak:
@@ -83,7 +102,8 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         words = plain_words(question)
         present = set(words)
         return (term for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
-                if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present))
+                if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase
+                and _fits(term, present, question, i))
 
     def services_named(self, question: str, first: Service) -> str | None:
         """The service of a term of ``first``'s provider the question also uses, other than ``first``."""

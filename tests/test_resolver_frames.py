@@ -1118,6 +1118,10 @@ def test_session_0751_frames(question, owner, provider):
     # ... and the provider's ops people getting at customer data still are provider staff
     ("inside microsoft, who grants and logs the access when their ops people need to get at customer data in azure",
      Owner.provider, "azure"),
+    # a vocabulary term marked `heading` names its product where it heads the message before a dash or colon ...
+    ("teams - who keeps the os on the servers behind it patched", Owner.provider, "azure"),
+    # ... not where it is a group of people
+    ("platform teams - who patches the vms", Owner.customer, None),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
