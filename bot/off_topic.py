@@ -466,12 +466,16 @@ _SITS_ON = frozenset("runs run sits sit lives live".split())
 
 def _the_service_runs_on(raw: Sequence[str], i: int) -> bool:
     """The layer word at ``i`` is what the managed service runs on: "who secures the network infrastructure *(that)
-    the service runs on*", "the infrastructure *that google runs its services on*"; not what our own workloads run
-    on ("the servers our app runs on")."""
+    the service runs on*", "the infrastructure *that google runs its services on*", "the network that *cloudfront
+    itself runs on*"; not what our own workloads run on ("the servers our app runs on")."""
     k = i + 1
     for skippable in ({"that", "which"}, {"the"}):
         if k < len(raw) and raw[k] in skippable:
             k += 1
+    for n in (1, 2):  # "the network that *cloudfront itself runs on*": the named service itself
+        if raw[k + n:k + n + 1] == ["itself"] and raw[k] not in {"our", "my", "we"} and raw[k + n + 1:k + n + 3] and \
+                raw[k + n + 1] in _SITS_ON and raw[k + n + 2:k + n + 3] == ["on"]:
+            return True
     if k + 3 < len(raw) and raw[k] in PROVIDER_WORDS and raw[k + 1] in _RUNS_IT and raw[k + 2] in {"its", "their"}:
         k += 3  # "the infrastructure that *google runs its services on*": the provider's own services
         return raw[k] in {"service", "services"} and raw[k + 1:k + 2] == ["on"]
@@ -521,6 +525,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                 and raw[i + 2] in _RUNS_IT and any(w in PROVIDER_WORDS for w in raw[i + 3:i + 6])
                 and not {"our", "my"}.intersection(raw[i + 3:i + 6])):
             return True  # "the network *that runs the aws services*": the provider's own plant
+        if t == "plane" and raw[i - 1:i] == ["control"] and raw[i + 1:i + 2] == ["itself"]:
+            return True  # "gcp managed services - who patches *the service control plane itself*"
         if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
             return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:

@@ -1122,6 +1122,10 @@ def test_session_0751_frames(question, owner, provider):
     ("teams - who keeps the os on the servers behind it patched", Owner.provider, "azure"),
     # ... not where it is a group of people
     ("platform teams - who patches the vms", Owner.customer, None),
+    # the network "that cloudfront itself runs on" is the layer the service runs on (the provider's) ...
+    ("who protects the network that cloudfront itself runs on? is that on us at all", Owner.provider, "aws"),
+    # ... and so is "the service control plane itself" of managed services
+    ("gcp managed services - who secures and patches the service control plane itself?", Owner.provider, "gcp"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
