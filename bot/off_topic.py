@@ -525,8 +525,10 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                 and raw[i + 2] in _RUNS_IT and any(w in PROVIDER_WORDS for w in raw[i + 3:i + 6])
                 and not {"our", "my"}.intersection(raw[i + 3:i + 6])):
             return True  # "the network *that runs the aws services*": the provider's own plant
-        if t == "plane" and raw[i - 1:i] == ["control"] and raw[i + 1:i + 2] == ["itself"]:
-            return True  # "gcp managed services - who patches *the service control plane itself*"
+        if t in {"plane", "planes"} and raw[i - 1:i] == ["control"] and (
+                raw[i + 1:i + 2] == ["itself"] or raw[i + 1:i + 3] in (["of", "its"], ["of", "their"])):
+            return True  # "gcp managed services - who patches *the service control plane itself*", "does google patch
+            # *the control planes of its managed services*"
         if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
             return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:

@@ -1126,6 +1126,7 @@ def test_session_0751_frames(question, owner, provider):
     ("who protects the network that cloudfront itself runs on? is that on us at all", Owner.provider, "aws"),
     # ... and so is "the service control plane itself" of managed services
     ("gcp managed services - who secures and patches the service control plane itself?", Owner.provider, "gcp"),
+    ("does google patch the control planes of its managed services or is that on us", Owner.provider, "gcp"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
