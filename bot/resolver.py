@@ -222,8 +222,9 @@ class Resolver(NameFinding, RowMatching):
         """(task, names) for a resource word no provider was named with ("*bucket* versioning"): when the providers'
         services for it that have a task the words match all give it one owner on every variant, that owner holds
         whichever provider is meant."""
-        word = next((t for t in toks if t in MANAGED_RESOURCES or (t in GENERIC_RESOURCES and _MANAGED_CUES & set(toks))),
-                    None)
+        # "*self managed* k8s clusters" are not a managed service's
+        cues = _MANAGED_CUES & {t for k, t in enumerate(toks) if not (t == "managed" and toks[k - 1:k] == ["self"])}
+        word = next((t for t in toks if t in MANAGED_RESOURCES or (t in GENERIC_RESOURCES and cues)), None)
         if word is None:
             return None
         hits = []

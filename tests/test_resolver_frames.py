@@ -1127,6 +1127,9 @@ def test_session_0751_frames(question, owner, provider):
     # ... and so is "the service control plane itself" of managed services
     ("gcp managed services - who secures and patches the service control plane itself?", Owner.provider, "gcp"),
     ("does google patch the control planes of its managed services or is that on us", Owner.provider, "gcp"),
+    # "self managed" clusters are not a managed service's: the providers' agreed control-plane task does not answer
+    ("who patches the control planes of our self-managed k8s clusters", Owner.customer, None),
+    ("who patches the control plane of managed k8s clusters", Owner.provider, None),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
