@@ -958,9 +958,10 @@ def _quota_for_growth(raw: Sequence[str], i: int) -> bool:
 
 def _a_licence_held(raw: Sequence[str], i: int) -> bool:
     """A licence a user already holds, told as the state the question starts from ("once a user *has a windows 365
-    license* and is in the provisioning policy group, who builds the cloud pc"), not a licensing question."""
+    license* and is in the provisioning policy group, who builds the cloud pc", "we *got p1 licenses* and want conditional
+    access - who switches security defaults off"), not a licensing question."""
     return raw[i] in {"license", "licence", "licenses", "licences"} and bool(
-        {"has", "have", "had"}.intersection(raw[max(0, i - 5):i])) and "who" in raw[i + 1:]
+        {"has", "have", "had", "got", "gotten", "bought"}.intersection(raw[max(0, i - 5):i])) and "who" in raw[i + 1:]
 
 
 def _still_costing(raw: Sequence[str], i: int) -> bool:

@@ -1130,6 +1130,9 @@ def test_session_0751_frames(question, owner, provider):
     # "self managed" clusters are not a managed service's: the providers' agreed control-plane task does not answer
     ("who patches the control planes of our self-managed k8s clusters", Owner.customer, None),
     ("who patches the control plane of managed k8s clusters", Owner.provider, None),
+    # licences the asker already got are the state the question starts from, not a licensing question
+    ("we got p1 licenses and want conditional access instead of entra security defaults - who switches security "
+     "defaults off, us or msft?", Owner.customer, "azure"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
