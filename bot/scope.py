@@ -308,6 +308,10 @@ carry carries carried handle handles own owns job responsible responsibility use
 problems provider providers csp csps someone asked ask whether so review reviews quarterly annual yearly""".split()) | _MOVING_IN
 
 
+_HOW_WE_USE = PhraseIndex((tuple(p.split()), True) for p in (
+    "how we use", "how we configure", "how we set up", "the way we use", "how we use and configure"))
+
+
 def _how_much_of(raw: Sequence[str]) -> bool:
     """ "how *much of* security is on us": a share of the whole, not a price ("how much is cloud sql")."""
     return any(tuple(raw[i:i + 3]) == ("how", "much", "of") for i in range(len(raw) - 2))
@@ -327,7 +331,12 @@ def overview_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
             _ASKS_WHO.intersection(raw) or _both_sides_named(raw)  # "... overall - is that us or google?"
             or (_ALL_ON.intersection(raw) and _PROVIDER_SIDE.intersection(raw))):  # "is security *fully aws's*?"
         # "how much of the workload security is on us vs the csp": the share asked varies with the model
-        return Owner.depends if how_much and not any(t in PROVIDER_WORDS for t in raw) else Owner.shared
+        if how_much:
+            return Owner.depends if not any(t in PROVIDER_WORDS for t in raw) else Owner.shared
+        # "security of *how we use* the services": the customer's use of the cloud, its half of the model (not set
+        # against the service's own security: "security of the service *vs* how we use it, whose job is *what*")
+        ours = _HOW_WE_USE.find(raw) is not None and not {"vs", "versus", "what"} & set(raw)
+        return Owner.customer if ours else Owner.shared
     if not words <= _OVERVIEW_FILLER or not _ASKS_RESPONSIBILITY.intersection(raw):
         return None
     if "who" in raw and "what" in raw:  # "who is responsible for what (in aws lambda)": the split itself

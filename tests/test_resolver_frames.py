@@ -1133,6 +1133,10 @@ def test_session_0751_frames(question, owner, provider):
     # licences the asker already got are the state the question starts from, not a licensing question
     ("we got p1 licenses and want conditional access instead of entra security defaults - who switches security "
      "defaults off, us or msft?", Owner.customer, "azure"),
+    # security of how we use the services is the customer's half of the model ...
+    ("google cloud - security of how we use the services (our configs, our data), whose job", Owner.customer, "gcp"),
+    # ... set against the service's own security it is the split itself
+    ("gcp managed services in general: security of the service vs how we use it, whose job is what", Owner.shared, "gcp"),
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
