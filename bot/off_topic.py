@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from bot.fact_frame import CHOOSING
 from bot.how_to import asks_for_material
 from bot.scope import CLOUD_MODEL_WORDS, PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex
-from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, is_swap_typo, stem
+from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
 
 # single words (compared after stemming, on the words left once services and models are taken out)
 _OUT_OF_SCOPE_LIST = """
@@ -37,20 +37,28 @@ cissp ccsp comptia
 roadmap roadmaps slides deck decks presentation presentations spreadsheet spreadsheets pr prs subtitle subtitles
 """.split()
 _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in _OUT_OF_SCOPE_LIST)
-_LONG_OUT_OF_SCOPE = frozenset(w for w in _OUT_OF_SCOPE_LIST if len(w) >= 6)
 
 
-def _one_letter_doubled(a: str, b: str) -> bool:
-    """``a`` is ``b`` with one letter typed twice ("carreer" for "career")."""
-    return len(a) == len(b) + 1 and any(a[k] == a[k + 1] and a[:k] + a[k + 1:] == b for k in range(len(a) - 1))
+def _typos_of(word: str) -> set[str]:
+    """``word`` with two neighbouring letters swapped, one letter typed twice, or a doubled letter typed once."""
+    swapped = {word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(len(word) - 1) if word[k] != word[k + 1]}
+    doubled = {word[:k] + word[k] + word[k:] for k in range(len(word))}
+    undoubled = {word[:k] + word[k + 1:] for k in range(len(word) - 1) if word[k] == word[k + 1]}
+    return (swapped | doubled | undoubled) - {word}
+
+
+# long out-of-scope words as typed with one slip ("carreer", "biling", "invocie") -> the word's stem; a typo that is
+# itself an out-of-scope word or one of its forms is left to the word lists
+_TYPED_OUT_OF_SCOPE = {typo: stem(w) for w in _OUT_OF_SCOPE_LIST if len(w) >= 6 for typo in _typos_of(w)
+                       if typo not in _OUT_OF_SCOPE_LIST}
 
 
 def _typed_out_of_scope(raw: Sequence[str]) -> frozenset[str]:
-    """Long out-of-scope words typed with two neighbouring letters swapped or one letter doubled or not doubled
-    ("carreer", "biling", "invocie"): their stems. Looser typos are left alone ("layer" is not "lawyer", "changed"
-    not "charged")."""
-    return frozenset(stem(w) for t in raw if len(t) >= 6 and t not in _LONG_OUT_OF_SCOPE for w in _LONG_OUT_OF_SCOPE
-                     if is_swap_typo(t, w) or _one_letter_doubled(t, w) or _one_letter_doubled(w, t))
+    """Long out-of-scope words typed with two neighbouring letters swapped or one letter doubled or not doubled:
+    their stems. Looser typos are left alone ("layer" is not "lawyer", "changed" not "charged")."""
+    return frozenset(_TYPED_OUT_OF_SCOPE[t] for t in raw if t in _TYPED_OUT_OF_SCOPE)
+
+
 # phrases (compared on the raw words of the whole question), one per "|" or line
 _OUT_OF_SCOPE_PHRASES: PhraseIndex = PhraseIndex((tuple(p.split()), True) for p in re.split(r"[|\n]", """
 on call|oncall|on duty|support plan|support plans|support case|support cases|support ticket|support tickets
