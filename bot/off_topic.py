@@ -47,8 +47,8 @@ def _typos_of(word: str) -> set[str]:
     return (swapped | doubled | undoubled) - {word}
 
 
-# long out-of-scope words as typed with one slip ("carreer", "biling", "invocie") -> the word's stem; a typo that is
-# itself an out-of-scope word or one of its forms is left to the word lists
+# long out-of-scope words (six letters or more) as typed with one slip ("carreer", "biling", "invocie") -> the word's
+# stem; a slip that is itself a word of the list is read as that word
 _TYPED_OUT_OF_SCOPE = {typo: stem(w) for w in _OUT_OF_SCOPE_LIST if len(w) >= 6 for typo in _typos_of(w)
                        if typo not in _OUT_OF_SCOPE_LIST}
 

@@ -309,7 +309,7 @@ problems provider providers csp csps someone asked ask whether so review reviews
 
 
 _HOW_WE_USE = PhraseIndex((tuple(p.split()), True) for p in (
-    "how we use", "how we configure", "how we set up", "the way we use", "how we use and configure"))
+    "how we use", "how we configure", "how we set up", "the way we use"))
 
 
 def _how_much_of(raw: Sequence[str]) -> bool:
