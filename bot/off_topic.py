@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from bot.fact_frame import CHOOSING
 from bot.how_to import asks_for_material
 from bot.scope import CLOUD_MODEL_WORDS, PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex
-from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem
+from bot.textmatch import OWN_LAYER_WORDS, STOP_WORDS, stem, swaps
 
 # single words (compared after stemming, on the words left once services and models are taken out)
 _OUT_OF_SCOPE_LIST = """
@@ -41,7 +41,7 @@ _OUT_OF_SCOPE_WORDS = frozenset(stem(w) for w in _OUT_OF_SCOPE_LIST)
 
 def _typos_of(word: str) -> set[str]:
     """``word`` with two neighbouring letters swapped, one letter typed twice, or a doubled letter typed once."""
-    swapped = {word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(len(word) - 1) if word[k] != word[k + 1]}
+    swapped = set(swaps(word))
     doubled = {word[:k] + word[k] + word[k:] for k in range(len(word))}
     undoubled = {word[:k] + word[k + 1:] for k in range(len(word) - 1) if word[k] == word[k + 1]}
     return (swapped | doubled | undoubled) - {word}

@@ -47,7 +47,7 @@ class Term(BaseModel, extra="forbid"):
 _HEADING_END = re.compile(r"\s*[-:\u2013\u2014]")
 
 
-def _fits(term: Term, present: set[str], question: str = "", at: int = -1) -> bool:
+def _fits(term: Term, present: set[str], question: str, at: int) -> bool:
     """The question holds one of the term's context words (if it needs one) and none of its ``unless`` words; a
     ``heading`` term needs no context word where its phrase heads the message before a dash or colon."""
     if present & set(term.unless):
