@@ -139,6 +139,23 @@ def _denied_markers(toks: Sequence[str]) -> set[frozenset[str]]:
             if stem(t) in _WHOSE_MARKERS and _DENIALS.intersection(toks[max(0, i - 3):i])}
 
 
+# a resource the question says is *not* linked to another ("lambda *not attached* to a vpc"): a keyword written for the
+# linked case ("attached to the vpc highly available") gives way to one the question does not contradict
+_LINKED = frozenset({"attached", "connected", "peered"})
+
+
+def _denied_links(toks: Sequence[str]) -> set[frozenset[str]]:
+    """The links the question denies ("*not attached* to a *vpc*", "*isn't connected* to our *vnet*"): the link word
+    and the thing it would link to, each as its stem."""
+    out: set[frozenset[str]] = set()
+    for i, t in enumerate(toks):
+        if t in _LINKED and i and toks[i - 1] in _DENIALS:
+            out.add(frozenset({stem(t)}))
+            after = [w for w in toks[i + 1:i + 4] if w != "to" and w not in _DETERMINERS][:1]
+            out.update(frozenset({stem(w)}) for w in after if w not in STOP_WORDS)
+    return out
+
+
 def _switched_off(toks: Sequence[str]) -> set[frozenset[str]]:
     """The settings the question says are off, each as the stems of its last two words: the words before "(is)
     off", "disabled", "not enabled" ("*auto upgrade* is off"), and after "never set up", "without" ("without *auto
@@ -396,7 +413,7 @@ class TaskIndex:
         protection")."""
         have = set(matched)
         state = state - {asked}
-        offed = _switched_off(written) | _denied_markers(written)
+        offed = _switched_off(written) | _denied_markers(written) | _denied_links(written)
         off_words = frozenset().union(*offed)
         best: TaskKeyword | None = None
         # "ms-managed keys" and no key of ours: a keyword that names the provider's keys outranks a longer one about

@@ -1140,3 +1140,18 @@ def test_session_0751_frames(question, owner, provider):
 ])
 def test_session_1017_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # a resource the question says is *not* linked to another ("not attached to a vpc") does not take the keyword
+    # written for the linked case ...
+    ("lambda not attached to a vpc - is it highly available across azs", Owner.provider, "aws"),
+    ("lambda function not connected to our vpc: az outage - who handles it", Owner.provider, "aws"),
+    # ... which still answers when the link is there
+    ("lambda attached to a vpc - is it highly available across azs", Owner.shared, "aws"),
+    # the host of a self-hosted runtime is the customer's machine, not the provider's host layer
+    ("who patches the os of the data factory shir host?", Owner.customer, "azure"),
+    ("who patches the host os under azure data factory", Owner.provider, "azure"),
+])
+def test_session_1306_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
