@@ -118,6 +118,7 @@ def _denied(toks: Sequence[str], i: int) -> bool:
 # to any keyword the question does not contradict
 _OFF_WORDS = frozenset({"off", "disabled", "paused", "postponed"})
 _OFF_STEMS = frozenset(stem(w) for w in (*_OFF_WORDS, "without"))
+_ON_WORDS = frozenset({"on", "enabled"})
 _OFF_LINKS = frozenset({"is", "was", "are", "were", "been", "be", "turned", "switched", "left", "kept", "set", "toggled",
                         "still", "currently", "now", "not", "t", "never", "all"})
 # verbs whose "off" is a phrasal verb, not a state ("who *signs off*", "*log off*", "*kick off* the review")
@@ -127,9 +128,10 @@ _OFF_PHRASAL = frozenset("sign signs signed signing log logs logged logging kick
                          "back backed call called hold holds bounce rolled roll rolls trigger triggers".split())
 
 
-_NEVER_STARTED = PhraseIndex((tuple(p.split()), True) for p in (
+# words before a setting that say it is off ("*never set up* backups", "we *turned off* auto update on the shir")
+_OFF_BEFORE = PhraseIndex((tuple(p.split()), True) for p in (
     "never set up", "didn t set up", "haven t set up", "have not set up", "did not set up", "never enabled",
-    "never turned on", "didn t enable", "didn t turn on", "haven t enabled", "without"))
+    "never turned on", "didn t enable", "didn t turn on", "haven t enabled", "without", "turned off", "switched off"))
 _DETERMINERS = frozenset("the a an our my their its your this that these those".split())
 
 
@@ -174,7 +176,7 @@ def _switched_off(toks: Sequence[str]) -> set[frozenset[str]]:
         if j >= 0 and toks[j] not in STOP_WORDS and toks[j] not in _OFF_PHRASAL:
             words = [toks[j]] + ([toks[j - 1]] if j and toks[j - 1] not in STOP_WORDS else [])
             out.add(frozenset(stem(w) for w in words))
-    for i, phrase in _NEVER_STARTED.occurrences(toks):
+    for i, phrase in _OFF_BEFORE.occurrences(toks):
         after = [t for t in toks[i + len(phrase):i + len(phrase) + 3] if t not in STOP_WORDS][:2]
         if after:
             out.add(frozenset(stem(t) for t in after))
@@ -243,6 +245,7 @@ class TaskIndex:
         self._aliases = {s.id: [tuple(raw_tokens(a)) for a in [s.name, *s.aliases]] for s in services.services}
         self._parents = catalog.variant_parents()
         self._off_tasks: dict[int, bool] = {}
+        self._on_settings: dict[int, list[frozenset[str]]] = {}
         # a service's keywords are indexed the first time a question names it: loading stays fast however
         # many services the catalogue holds, and each service's typo vocabulary stays small
         self._keywords: dict[str, tuple[list[TaskKeyword], Vocabulary]] = {}
@@ -425,7 +428,8 @@ class TaskIndex:
         for kw in self._keywords_within(service_id, have):
             if not all(t in have for t in kw.tokens):
                 continue
-            rank = (not (any(setting <= set(kw.tokens) for setting in offed) and not self._reads_off(kw.task)),
+            rank = (not (any(setting <= set(kw.tokens) or self._reads_on(kw.task, setting) for setting in offed)
+                         and not self._reads_off(kw.task)),
                     not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
                          and not any(_same_word(asked, t) for t in kw.tokens)),
                     bool(marked.intersection(kw.tokens)), kw.weight)
@@ -450,6 +454,15 @@ class TaskIndex:
             self._off_tasks[key] = bool(task.owner_by_variant) or any(
                 _OFF_STEMS.intersection(stem(w) for w in raw_tokens(k)) for k in task.keywords)
         return self._off_tasks[key]
+
+    def _reads_on(self, task: Task, setting: frozenset[str]) -> bool:
+        """The task is written for ``setting`` being on: one of its keywords is the setting with "on" or "enabled"
+        after it ("auto update on", "ir auto update enabled"), so a question that says it is off is not about it."""
+        key = id(task)
+        if key not in self._on_settings:
+            self._on_settings[key] = [frozenset(stem(w) for w in content_tokens(words[:-1])) for words in
+                                      (raw_tokens(k) for k in task.keywords) if len(words) > 1 and words[-1] in _ON_WORDS]
+        return any(setting <= on for on in self._on_settings[key])
 
     @staticmethod
     def _plain_words(task: Task) -> frozenset[str]:

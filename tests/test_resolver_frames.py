@@ -1152,6 +1152,12 @@ def test_session_1017_frames(question, owner, provider):
     # the host of a self-hosted runtime is the customer's machine, not the provider's host layer
     ("who patches the os of the data factory shir host?", Owner.customer, "azure"),
     ("who patches the host os under azure data factory", Owner.provider, "azure"),
+    # a setting said to be off before it is named ("we *turned off* auto update on our shir") is off, and a task
+    # written for that setting being on ("... when auto-update is on") does not answer it ...
+    ("turned off auto update on our shir - who installs new versions", Owner.customer, "azure"),
+    ("who installs new shir versions when auto update is off", Owner.customer, "azure"),
+    # ... which still answers while it is on
+    ("who installs new shir versions when auto update is on", Owner.provider, "azure"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
