@@ -200,6 +200,9 @@ class Service(BaseModel, extra="forbid"):
     # clusters onto EKS and AKS, Cross-Cloud Interconnect to AWS and Azure): one of them named in the question is where
     # the service reaches, not whose service is asked ("arc-enabled servers *running in aws*")
     reaches: list[Provider] = Field(default_factory=list)
+    # runs at the customer's site though its model is not on_prem (GKE on VMware, Outposts): "on-prem X" names it,
+    # where before another name it says the thing is not the cloud service ("from *on-prem rds* to avd")
+    on_premises: bool = False
     note: str = ""
 
 

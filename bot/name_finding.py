@@ -10,7 +10,7 @@ from typing import Sequence
 from bot.duty import placed_after
 from bot.matrix import Matrix, Model, Provider, Service, ServiceCatalog
 from bot.off_topic import vendor_words
-from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, degenerate
+from bot.scope import CLOUD_MODEL_WORDS, MODEL_CONTEXT_WORDS, MODEL_PHRASES, PRODUCT_NAMES, PROVIDER_WORDS, PhraseIndex, degenerate
 from bot.task_match import TaskIndex, TaskMatch
 from bot.textmatch import STOP_WORDS, Vocabulary, clauses, content_tokens, is_swap_typo, raw_tokens, stem
 from bot.vocabulary import ProviderVocabulary, Term
@@ -122,6 +122,8 @@ class NameFinding:
         self._weak_aliases = {toks for toks in self._aliases
                               if degenerate(toks, tuple(content_tokens(t for t in toks if t not in PROVIDER_WORDS)))}
         self._alias_vocab = Vocabulary(t for toks in self._aliases for t in toks)
+        # names of products that run on premises themselves ("on-prem *gke on vmware* clusters")
+        self._on_prem_names = PhraseIndex((toks, True) for toks, s in self._aliases.items() if s.model is Model.on_prem or s.on_premises)
         self._alias_by_first: dict[str, list[tuple[str, ...]]] = {}
         for toks in self._aliases:
             self._alias_by_first.setdefault(toks[0], []).append(toks)

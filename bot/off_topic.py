@@ -236,9 +236,10 @@ _CASES = frozenset("case cases ticket tickets".split())
 
 def _during_a_case(raw: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
     """A support case only says when something happens ("engineers touching our data *during a support case*"), not
-    what is asked (opening or paying for one)."""
-    return phrase[0] == "support" and phrase[-1] in _CASES and raw[max(0, i - 2):i] in (
-        ["during", "a"], ["during", "the"], ["during", "our"], ["in", "a"], ["for", "a"])
+    what is asked (opening or paying for one); so do cases "during" which it happens ("staff touching our resources
+    *during support cases*")."""
+    return phrase[0] == "support" and phrase[-1] in _CASES and (raw[i - 1:i] == ["during"] or raw[max(0, i - 2):i] in (
+        ["during", "a"], ["during", "the"], ["during", "our"], ["in", "a"], ["for", "a"]))
 
 
 # words before "free tier" that make it the pricing programme ("past *the* free tier", "*aws* free tier limits")

@@ -324,11 +324,13 @@ class Resolver(NameFinding, RowMatching):
                 owner = Owner.depends
             return self._overview(question, toks, owner, stack)
         # what runs on premises is not the cloud service of that name ("moving our vdi from *on-prem rds* to avd"),
-        # nor is what a move leaves ("moving most workloads from *vms* to azure paas services")
+        # unless the product runs on premises itself ("our *on-prem gke on vmware* clusters"), nor is what a move
+        # leaves ("moving most workloads from *vms* to azure paas services")
         left = _moved_from(toks)
         # ... nor is a cloud the team tells about ("*on eks we had to roll the node amis ourselves*. on gke ...")
         told, asked_cloud = (frozenset(), None) if provider else self._told_of_another_cloud(question, toks)
-        used = [k in left or k in told or (k > 0 and toks[k - 1] == "onprem") for k in range(len(toks))]
+        on_prem = {k for k, _ in self._on_prem_names.occurrences(toks)}
+        used = [k in left or k in told or (k > 0 and toks[k - 1] == "onprem" and k not in on_prem) for k in range(len(toks))]
         model = Model(service_model) if service_model else self._take_models(toks, used)
         model_stated = model is not None
         named = Provider(provider) if provider else asked_cloud or next(
@@ -342,7 +344,8 @@ class Resolver(NameFinding, RowMatching):
         term = self.vocabulary.find(question)
         written = " ".join(question.lower().split())
         if named is None:  # services of two providers named: the one most of them belong to (outranks a term)
-            named = self._most_named_provider(toks, written, used)
+            # (not a name inside a provider's own term: "behind a *global external alb*" is Google's load balancer)
+            named = self._most_named_provider(toks, written, self._inside_terms(question, toks, used))
         hint = term if named is None or (term is not None and term.provider is asked_cloud) else None
         if hint is not None:
             named = hint.provider
@@ -732,6 +735,19 @@ class Resolver(NameFinding, RowMatching):
                 if len(owners) == 1:
                     return self.compose.aspect_answer(aspect, base, Model.iaas, prov, alts, cat_sid, variant, top_text)
         return answer
+
+    def _inside_terms(self, question: str, toks: list[str], used: list[bool]) -> list[bool]:
+        """``used``, with the words of the provider terms the question uses that hold another provider's service name
+        ("global external *alb*" is Google's) marked as read."""
+        inside = list(used)
+        for phrase, term in self.vocabulary.phrases_used(question):
+            if not any((s := self._aliases.get(phrase[a:b])) is not None and s.provider is not term.provider
+                       for a in range(len(phrase)) for b in range(a + 1, len(phrase) + 1)):
+                continue
+            for i in range(len(toks) - len(phrase) + 1):
+                if tuple(toks[i:i + len(phrase)]) == phrase:
+                    inside[i:i + len(phrase)] = [True] * len(phrase)
+        return inside
 
     def _subject_before_place(self, toks: list[str], svc: Service) -> Service:
         """The provider's service for a resource word asked about before the words that place it on ``svc``

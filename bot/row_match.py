@@ -25,7 +25,7 @@ GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "ma
 _WORKLOADS = frozenset({"workload", "workloads"})
 # nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
 _SETTINGS_NOUNS = frozenset("""policies policy settings setting baselines baseline configuration config configs features
-controls rules requirements requirement reqs req obligations""".split())
+controls rules requirements requirement reqs req obligations goals goal objectives objective""".split())
 
 
 @dataclass(frozen=True)

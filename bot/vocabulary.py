@@ -105,6 +105,13 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
                 if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase
                 and _fits(term, present, question, i))
 
+    def phrases_used(self, question: str) -> list[tuple[tuple[str, ...], Term]]:
+        """Each (phrase, term) of a term the question uses (with its context where it needs one), weak ones left out."""
+        words = plain_words(question)
+        present = set(words)
+        return [(phrase, term) for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
+                if not term.weak and tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present, question, i)]
+
     def services_named(self, question: str, first: Service) -> str | None:
         """The service of a term of ``first``'s provider the question also uses, other than ``first``."""
         return next((t.service for t in self.terms_of(question, first.provider)

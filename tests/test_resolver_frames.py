@@ -1158,6 +1158,25 @@ def test_session_1017_frames(question, owner, provider):
     ("who installs new shir versions when auto update is off", Owner.customer, "azure"),
     # ... which still answers while it is on
     ("who installs new shir versions when auto update is on", Owner.provider, "azure"),
+    # configuring a service "to meet our security and compliance goals" (the AWS service pages' phrase) is the
+    # customer's configuration of it, not the security-and-compliance split as a whole ...
+    ("guardduty - who tunes/configures it to meet our security + compliance goals, aws or us?", Owner.customer, "aws"),
+    # ... while AWS still files configuration management among its shared controls
+    ("who owns configuration management for rds", Owner.shared, "aws"),
+    # support cases bare after "during" say when access happens, not what is asked ...
+    ("gcp: google staff touching our resources during support cases - who restricts and logs that access?",
+     Owner.provider, "gcp"),
+    # ... opening one is still out of scope
+    ("who opens support cases with aws", Owner.unknown, "aws"),
+    # "on-prem" before a product that runs on premises is part of its name ...
+    ("is day to day system administration of our on-prem gke on vmware clusters on us?", Owner.customer, "gcp"),
+    # ... before a cloud service's name it says the thing is not that service
+    ("moving our vdi from on-prem rds to avd - who patches the session hosts", Owner.customer, "azure"),
+    # another provider's service name inside a provider's own term does not vote for its provider ...
+    ("behind a global external alb, who opens the vpc firewall for the gfe and health check ranges to our backend vms",
+     Owner.customer, "gcp"),
+    # ... while a term made of the provider's own words still counts as a name among others
+    ("basic ddos protection for our cloudfront + route53 stuff, do we have to set anything up?", Owner.provider, "aws"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
