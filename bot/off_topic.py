@@ -81,6 +81,8 @@ cloud architect certificate|security engineer certificate|architect certificatio
 per month|per hour|per year|per gb|per user|per request|per vcpu|pull request|pull requests|merge request
 review it today|review my change|review my pr
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
+tax return|tax returns|tax filing|tax filings|prepares the tax|prepare the tax|prepares our tax|prepare our tax|files the tax
+file the tax|files our tax|file our tax|tax records for the irs
 """) if p.strip())
 
 

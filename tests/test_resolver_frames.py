@@ -1177,6 +1177,10 @@ def test_session_1017_frames(question, owner, provider):
      Owner.customer, "gcp"),
     # ... while a term made of the provider's own words still counts as a name among others
     ("basic ddos protection for our cloudfront + route53 stuff, do we have to set anything up?", Owner.provider, "aws"),
+    # preparing or filing taxes is accounting, out of scope ...
+    ("who prepares the tax records for the irs", Owner.unknown, None),
+    # ... keeping the records somewhere is the data's
+    ("who keeps the tax records for the auditors in s3", Owner.customer, "aws"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
