@@ -315,8 +315,10 @@ class Resolver(NameFinding, RowMatching):
         if headline:  # "api gateway - config and it controls, whose responsibility": a service names its provider
             named_svc = None if provider else self._take_service(list(toks), [False] * len(toks),
                                                                  written=" ".join(question.lower().split()))
-            stack = provider or (named_svc and named_svc.provider) or next(
-                (PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None)
+            # (a provider named outright outranks a service name several stacks use: "workloads on *google cloud* -
+            # app code, images, data, *iam policies*")
+            stack = provider or next((PROVIDER_WORDS[t] for t in toks if t in PROVIDER_WORDS), None) or (
+                named_svc and named_svc.provider)
             owner = _contrast_side(toks) or HEADLINES[headline]
             if owner is Owner.customer and stack is None:
                 # "is security in the cloud ours or the vendor's? no particular service": AWS's phrase for the

@@ -23,6 +23,8 @@ GENERIC_TOKENS = frozenset(stem(w) for w in ("security", "secure", "manage", "ma
 
 
 _WORKLOADS = frozenset({"workload", "workloads"})
+# words right after "our workloads" that ask about the layer under them, not the workloads
+_LAYER_BELOW = frozenset("underlying hardware infrastructure hypervisor hypervisors datacenter datacenters".split())
 # nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
 _SETTINGS_NOUNS = frozenset("""policies policy settings setting baselines baseline configuration config configs features
 controls rules requirements requirement reqs req obligations goals goal objectives objective""".split())
@@ -143,6 +145,8 @@ class RowMatching:
                     continue  # "setting security and compliance *policies* on our cloud pcs": a topic, not the split;
                     # so are the *requirements* a workload has ("who works out what security and compliance reqs ...")
                 return phrase
+            if phrase[-1] in _WORKLOADS and _LAYER_BELOW.intersection(toks[i + len(phrase):i + len(phrase) + 3]):
+                continue  # "who is responsible for our workloads' *underlying hardware*": the layer under them
             if phrase[-1] in _WORKLOADS and AS_A_WHOLE.intersection(toks):
                 continue  # "security of our workloads in google cloud *overall* - google's, ours, or both?": the
                 # whole split (shared), not the seed guides' "security in the cloud" of what we run

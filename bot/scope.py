@@ -156,6 +156,10 @@ HEADLINES: PhraseIndex = PhraseIndex({
     **{(verb, "our", noun): Owner.customer for verb in ("secure", "secures", "securing", "protect", "protects",
                                                        "protecting") for noun in ("workload", "workloads")},
     ("security", "of", "our", "workloads"): Owner.customer,
+    # ... and owned as a whole ("who is responsible for our workloads on google cloud")
+    **{(*lead, "our", noun): Owner.customer for lead in (("responsible", "for"), ("responsibility", "are"),
+                                                         ("who", "owns"), ("responsibility", "is"))
+       for noun in ("workload", "workloads")},
     # AWS: "the management, operation and verification of IT controls" is shared, as is security and compliance
     ("it", "controls"): Owner.shared, ("security", "and", "compliance"): Owner.shared,
     ("compliance", "and", "security"): Owner.shared,

@@ -1181,6 +1181,14 @@ def test_session_1017_frames(question, owner, provider):
     ("who prepares the tax records for the irs", Owner.unknown, None),
     # ... keeping the records somewhere is the data's
     ("who keeps the tax records for the auditors in s3", Owner.customer, "aws"),
+    # our workloads owned as a whole are the customer's, on the provider named outright (not the stack of a name
+    # several stacks use, "iam policies") ...
+    ("whose responsibility are our workloads on google cloud - app code, images, data, iam policies", Owner.customer,
+     "gcp"),
+    ("who is responsible for our workloads in gcp", Owner.customer, "gcp"),
+    # ... but not the layer under them
+    ("who is responsible for our workloads' underlying hardware in aws", Owner.provider, "aws"),
+    ("who secures our workloads' underlying hardware in aws", Owner.provider, "aws"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
