@@ -83,6 +83,7 @@ review it today|review my change|review my pr
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
 tax return|tax returns|tax filing|tax filings|prepares the tax|prepare the tax|prepares our tax|prepare our tax|files the tax
 file the tax|files our tax|file our tax|tax records for the irs
+default limit of|default limits|service limit|service limits|limit increase|limit increases|raise the limit|ask to raise
 """) if p.strip())
 
 

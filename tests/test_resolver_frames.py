@@ -1189,6 +1189,10 @@ def test_session_1017_frames(question, owner, provider):
     # ... but not the layer under them
     ("who is responsible for our workloads' underlying hardware in aws", Owner.provider, "aws"),
     ("who secures our workloads' underlying hardware in aws", Owner.provider, "aws"),
+    # asking what a service limit is or who raises it is a quota question, out of scope ...
+    ("whats the default limit of vpcs per regoin and who do i ask to raise it", Owner.unknown, None),
+    # ... setting a limit on our own API is a duty
+    ("who sets the rate limit on api gateway", Owner.customer, "aws"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
