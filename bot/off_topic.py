@@ -513,6 +513,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True
         if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
+            if owner == "cloud" and i >= 4 and raw[i - 2] == "s":  # "*google cloud's* own infrastructure"
+                owner = raw[i - 4]
             if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
                 return True
         if raw[i + 1:i + 2] == ["itself"] and (

@@ -1193,6 +1193,8 @@ def test_session_1017_frames(question, owner, provider):
     ("whats the default limit of vpcs per regoin and who do i ask to raise it", Owner.unknown, None),
     # ... setting a limit on our own API is a duty
     ("who sets the rate limit on api gateway", Owner.customer, "aws"),
+    # "google cloud's own infrastructure" is the provider's own layer, as "azure's own infrastructure" is
+    ("network security of google cloud's own infrastructure, ours or theirs?", Owner.provider, "gcp"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
