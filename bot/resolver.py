@@ -675,6 +675,10 @@ class Resolver(NameFinding, RowMatching):
             # box is a single point of failure - is redundancy there on us or azure": what runs on premises is the
             # customer's, whichever cloud it is connected to
             return self._overview(question, toks, Owner.customer, prov, ON_PREM_OVERVIEW)
+        if not scores and svc is not None and not off_topic and content and set(content) <= _CONFIGURES:
+            # "who configures rds": the service's settings, the configuration row (the providers' per-service pages:
+            # configuring the service to meet your own requirements is the customer's)
+            scores = {_CONFIGURATION: (1.0, "configure")}
         if not scores:
             alts = self._suggest(content)
             hint = ", ".join(f"*{a.title}*" for a in alts) or "a topic such as *OS patching*, *MFA* or *backups*"
@@ -905,6 +909,8 @@ def _leading_when(question: str, toks: list[str]) -> range | None:
 
 # a provider task's customer half that only sets its parameters ("Sets the window", "Chooses ...")
 _SETTING_ONLY = ("Sets ", "Chooses ")
+_CONFIGURATION = "configuration_management"
+_CONFIGURES = frozenset(stem(w) for w in "configure configures configuring configured configuration config settings".split())
 _ALWAYS_ON = re.compile(r"\b(?:cannot|can't|can not)\s+be\s+(?:turned\s+off|disabled|switched\s+off)|\balways[\s-]+on\b", re.I)
 _RUNTIME_PATCHING = "runtime_patching"
 _COMPILED = "compiled languages"  # the keyword of a service's task for language fixes that need a rebuild

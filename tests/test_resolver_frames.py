@@ -1195,6 +1195,10 @@ def test_session_1017_frames(question, owner, provider):
     ("who sets the rate limit on api gateway", Owner.customer, "aws"),
     # "google cloud's own infrastructure" is the provider's own layer, as "azure's own infrastructure" is
     ("network security of google cloud's own infrastructure, ours or theirs?", Owner.provider, "gcp"),
+    # "who configures <service>" with nothing else asked is the service's configuration, the customer's
+    ("who configures rds", Owner.customer, "aws"),
+    ("rds configuration - whose job", Owner.customer, "aws"),
+    ("who configures exchange online", Owner.customer, "azure"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
