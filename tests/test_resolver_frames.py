@@ -1199,6 +1199,8 @@ def test_session_1017_frames(question, owner, provider):
     ("who configures rds", Owner.customer, "aws"),
     ("rds configuration - whose job", Owner.customer, "aws"),
     ("who configures exchange online", Owner.customer, "azure"),
+    # "googler" is Google's word for its staff: Google's, the provider-staff row
+    ("who restricts and logs googler admin access to our stuff in google cloud", Owner.provider, "gcp"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
