@@ -145,7 +145,9 @@ _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|
                                r"protect|mitigating|mitigate|covering it|cover it|covers it|providing|provide|give|gives|giving|"
                                r"issue|issues)\b"
                                # "... or is basic protection *aws's*": the provider's already
-                               r"|\bor (is|are) (\w+ ){0,3}(aws|amazon|azure|microsoft|msft|gcp|google|provider) s\b")
+                               r"|\bor (is|are) (\w+ ){0,3}(aws|amazon|azure|microsoft|msft|gcp|google|provider) s\b"
+                               # "... or is it just there": it comes with the service already
+                               r"|\bor (is|are) (it|that|this|they) (just |already )?there\b")
 
 
 def not_a_purchase(raw: Sequence[str]) -> bool:
@@ -840,6 +842,16 @@ def _devices_in_the_office(raw: Sequence[str], i: int, phrase: tuple[str, ...]) 
     return phrase[1:] == ("the", "office") and i > 0 and raw[i - 1] in _OFFICE_DEVICES
 
 
+# what a provider's recommended values are for ("when *the recommended settings* change, who updates the policy")
+_RECOMMENDED_THINGS = frozenset("""settings setting policies policy baseline baselines configuration configurations config
+values rules controls""".split())
+
+
+def _recommended_settings(raw: Sequence[str], i: int) -> bool:
+    """ "Recommended" before settings or policies describes them (a preset's values), it asks for no advice."""
+    return raw[i] == "recommended" and raw[i + 1:i + 2] != [] and raw[i + 1] in _RECOMMENDED_THINGS
+
+
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
     if _names_an_exam(raw) and (not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)) or _chooses_a_cert(raw)):
@@ -856,7 +868,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
             read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
                                       _mail_caught_by_a_filter, _a_mailbox_quota, _a_licence_held,
-                                      _quota_for_growth))}
+                                      _quota_for_growth, _recommended_settings))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):

@@ -1201,6 +1201,13 @@ def test_session_1017_frames(question, owner, provider):
     ("who configures exchange online", Owner.customer, "azure"),
     # "googler" is Google's word for its staff: Google's, the provider-staff row
     ("who restricts and logs googler admin access to our stuff in google cloud", Owner.provider, "gcp"),
+    # buying set against "or is it just there" asks whether the protection comes with the service
+    ("do we need to buy anything to get basic ddos protection from aws shield or is it just there", Owner.provider,
+     "aws"),
+    # "recommended" before settings describes a preset's values; asking for a recommendation stays out of scope
+    ("mdo standard/strict presets - when the recommended settings change, who updates the policy?", Owner.provider,
+     "azure"),
+    ("which settings do you recommend for s3", Owner.unknown, "aws"),
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
