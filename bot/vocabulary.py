@@ -97,20 +97,20 @@ class ProviderVocabulary(BaseModel, extra="forbid"):
         return None if first is not None and first.weak and present & _ANY_PROVIDER else first
 
 
-    def terms_of(self, question: str, provider: Provider) -> Iterator[Term]:
-        """The terms of ``provider`` the question uses (with their context where they need one), in the order written."""
+    def _used(self, question: str) -> Iterator[tuple[tuple[str, ...], Term]]:
+        """Each (phrase, term) of a term the question uses (with its context where it needs one), in the order written."""
         words = plain_words(question)
         present = set(words)
-        return (term for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
-                if term.provider is provider and tuple(words[i:i + len(phrase)]) == phrase
-                and _fits(term, present, question, i))
+        return ((phrase, term) for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
+                if tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present, question, i))
+
+    def terms_of(self, question: str, provider: Provider) -> Iterator[Term]:
+        """The terms of ``provider`` the question uses, in the order written."""
+        return (term for _, term in self._used(question) if term.provider is provider)
 
     def phrases_used(self, question: str) -> list[tuple[tuple[str, ...], Term]]:
-        """Each (phrase, term) of a term the question uses (with its context where it needs one), weak ones left out."""
-        words = plain_words(question)
-        present = set(words)
-        return [(phrase, term) for i, w in enumerate(words) for phrase, term in self._index.get(w, ())
-                if not term.weak and tuple(words[i:i + len(phrase)]) == phrase and _fits(term, present, question, i)]
+        """Each (phrase, term) of a term the question uses, weak ones left out."""
+        return [(phrase, term) for phrase, term in self._used(question) if not term.weak]
 
     def services_named(self, question: str, first: Service) -> str | None:
         """The service of a term of ``first``'s provider the question also uses, other than ``first``."""
