@@ -102,7 +102,7 @@ from bot.textmatch import (
     who_clause,
     without_chat,
 )
-from bot.vocabulary import ProviderVocabulary, load_vocabulary
+from bot.vocabulary import ProviderVocabulary, load_vocabulary, plain_words
 
 __all__ = ["Alternative", "Answer", "GuardStatus", "ModelOwner", "Resolver", "SourceRef", "TaskRef", "VariantOwner",
            "default_resolver"]
@@ -143,6 +143,11 @@ class Resolver(NameFinding, RowMatching):
         with collector_paused(), remembered_normal_forms(cache_dir()):
             self._index_rows(matrix)
             self._index_names(services)
+            # provider terms that hold another provider's service name ("global external *alb*" is Google's)
+            self._foreign_name_terms = frozenset(
+                words for term in self.vocabulary.terms for words in map(tuple, map(plain_words, term.phrases))
+                if any((s := self._aliases.get(words[a:b])) is not None and s.provider is not term.provider
+                       for a in range(len(words)) for b in range(a + 1, len(words) + 1)))
             self.tasks = TaskIndex(tasks if tasks is not None else load_tasks(), services, matrix)
             self.compose = Composer(matrix, self.tasks, owners)
             rows = [t for a in matrix.aspects for t in [a.title, *a.keywords]]
@@ -746,9 +751,8 @@ class Resolver(NameFinding, RowMatching):
         """``used``, with the words of the provider terms the question uses that hold another provider's service name
         ("global external *alb*" is Google's) marked as read."""
         inside = list(used)
-        for phrase, term in self.vocabulary.phrases_used(question):
-            if not any((s := self._aliases.get(phrase[a:b])) is not None and s.provider is not term.provider
-                       for a in range(len(phrase)) for b in range(a + 1, len(phrase) + 1)):
+        for phrase, _term in self.vocabulary.phrases_used(question):
+            if phrase not in self._foreign_name_terms:
                 continue
             for i in range(len(toks) - len(phrase) + 1):
                 if tuple(toks[i:i + len(phrase)]) == phrase:
