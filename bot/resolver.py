@@ -507,7 +507,7 @@ class Resolver(NameFinding, RowMatching):
                           if k in asked_rows} or (scores if _REFERS_BACK.intersection(words) else asked_rows)
             elif (focus is not None and (self.duty.names_its_object(focus) or (
                     not asks_a_duty(focus) and not _BACK_POINTERS.intersection(focus)))) or (
-                    focus is None and self.duty.asked(asking) is None and words
+                    focus is None and self.duty.asked(asking) is None and words and not _doing_asked(asking)
                     and not set(words) <= _POINTERS | _FEATURE_STATE):
                 # "... the postmortem is tomorrow. who owns the friday sprint review invite", "anyone know a good
                 # ramen place - need to know for the audit", "... postmortem is tomorrow. is cosmos cheaper than sql db
@@ -1000,6 +1000,16 @@ def _moved_off(toks: Sequence[str]) -> range:
     end = next((k for k in range(off + 2, min(off + 6, len(toks))) if toks[k] in {"to", "onto", "and", "now"}),
                min(off + 4, len(toks)))
     return range(off + 2, end)
+
+
+def _doing_asked(asking: Sequence[str]) -> bool:
+    """The words that ask are whose doing something is ("...: *is working out which controls we need on us or on
+    google*"): a duty named by its verb, asked of the sides, though no who-frame asks it."""
+    return (len(asking) > 2 and asking[0] in _IS_ARE and asking[1].endswith("ing") and asking[1] not in STOP_WORDS
+            and asks_a_duty(asking))
+
+
+_IS_ARE = frozenset("is are was".split())
 
 
 def _moved_from(toks: Sequence[str]) -> range:
