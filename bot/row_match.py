@@ -27,7 +27,7 @@ _WORKLOADS = frozenset({"workload", "workloads"})
 _LAYER_BELOW = frozenset("underlying hardware infrastructure hypervisor hypervisors datacenter datacenters".split())
 # nouns after "security and compliance" that make it a topic of its own ("... compliance *policies*")
 _SETTINGS_NOUNS = frozenset("""policies policy settings setting baselines baseline configuration config configs features
-controls rules requirements requirement reqs req obligations goals goal objectives objective""".split())
+controls rules requirements requirement reqs req needs obligations goals goal objectives objective""".split())
 
 
 @dataclass(frozen=True)
