@@ -1211,3 +1211,21 @@ def test_session_1017_frames(question, owner, provider):
 ])
 def test_session_1306_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # the words that ask are whose doing a thing is ("is working out ... on us or on google"), with no who-frame:
+    # the rows the heading names still answer ...
+    ("our regulator's requirments for workloads on google cloud: is working out which controls we need on us or on "
+     "google", Owner.customer, "gcp"),
+    # ... while a heading that only names who asks still gives way to the service asked about
+    ("our auditor asks: cloud build security, google's or ours?", Owner.shared, "gcp"),
+    # moving from sysadmin into SRE is a career question, out of scope; an SRE team is a team
+    ("is it worth getting a cloud cert to move from sysadmin into sre?", Owner.unknown, None),
+    ("our sre team - who patches the gke nodes", Owner.shared, "gcp"),
+    # "security and compliance *needs*" are a workload's requirements, not the split as a whole
+    ("gcp: working out which of our data has stricter compliance and security needs - whose job is that",
+     Owner.customer, "gcp"),
+])
+def test_session_1547_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
