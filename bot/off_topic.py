@@ -193,6 +193,12 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         bool(_ALTERNATIVE_DOER.search(text)) and any(w in PROVIDER_WORDS for w in raw))
 
 
+
+def _pays_attention(raw: Sequence[str], i: int) -> bool:
+    """"who *pays attention* to redis version updates": watching something, not paying for it."""
+    return raw[i] in _PAY and raw[i + 1:i + 2] == ["attention"]
+
+
 _TOLD_AS_DONE = frozenset("just we i already recently".split())
 _MONEY_WORDS = frozenset("""refund refunds cost costs charge charges charged bill billed price prices cheaper discount
 discounts invoice money credit credits""".split())
@@ -869,13 +875,13 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
             read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
                                       _mail_caught_by_a_filter, _a_mailbox_quota, _a_licence_held,
-                                      _quota_for_growth, _recommended_settings))}
+                                      _quota_for_growth, _recommended_settings, _pays_attention))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
         return True
     if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))
-           if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
+           if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i) and not _pays_attention(raw, i)):
         return True
     if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
            and not _during_a_case(raw, i, p) and not _devices_in_the_office(raw, i, p) and not _an_edition(raw, i, p)
