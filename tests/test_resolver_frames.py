@@ -1226,6 +1226,13 @@ def test_session_1306_frames(question, owner, provider):
     # "security and compliance *needs*" are a workload's requirements, not the split as a whole
     ("gcp: working out which of our data has stricter compliance and security needs - whose job is that",
      Owner.customer, "gcp"),
+    # "pays attention to" is watching something, not paying for it (the payment words ask a price otherwise)
+    ("azure managed redis: who pays attention to redis version updates and os security patches on the cache nodes",
+     Owner.provider, "azure"),
+    ("who pays for shield advanced", Owner.unknown, "aws"),
+    # a DIMM, a memory module or a disk going bad on the host is the provider's hardware
+    ("a dimm goes bad on the host under our gce vm, who deals with it", Owner.provider, "gcp"),
+    ("a disk goes bad on the host under our gce vm, who deals with it", Owner.provider, "gcp"),
 ])
 def test_session_1547_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
