@@ -851,7 +851,7 @@ def _devices_in_the_office(raw: Sequence[str], i: int, phrase: tuple[str, ...]) 
 
 # what a provider's recommended values are for ("when *the recommended settings* change, who updates the policy")
 _RECOMMENDED_THINGS = frozenset("""settings setting policies policy baseline baselines configuration configurations config
-values rules controls""".split())
+values rules controls version versions""".split())
 
 
 def _recommended_settings(raw: Sequence[str], i: int) -> bool:

@@ -1233,6 +1233,11 @@ def test_session_1306_frames(question, owner, provider):
     # a DIMM, a memory module or a disk going bad on the host is the provider's hardware
     ("a dimm goes bad on the host under our gce vm, who deals with it", Owner.provider, "gcp"),
     ("a disk goes bad on the host under our gce vm, who deals with it", Owner.provider, "gcp"),
+    # "recommended" before a version describes the version (a managed rule group's), it asks no advice ...
+    ("waf aws managed rule group set to default version in the web acl - who moves it to the new recommended version",
+     Owner.provider, "aws"),
+    # ... asking which version to pick still does
+    ("which version do you recommend for rds postgres", Owner.unknown, "aws"),
 ])
 def test_session_1547_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
