@@ -753,7 +753,9 @@ def _different_words(a: str, b: str) -> bool:
 
 # stems of different words within the typo distance of each other
 _LOOK_ALIKES = frozenset(frozenset(p) for p in (("residency", "resiliency"), ("resident", "resilient"),
-                                                 ("retir", "retry")))  # a drive *retired* is not a call *retried*
+                                                 ("retir", "retry"),  # a drive *retired* is not a call *retried*
+                                                 # traffic *inspection* is not the *Inspector* scanning product
+                                                 ("inspection", "inspector"), ("inspections", "inspector")))
 
 
 _SWAPPED_WORD_MIN_LEN = 7  # (shorter swaps are often words of their own: "trial", "trail")

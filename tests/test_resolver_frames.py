@@ -1238,6 +1238,9 @@ def test_session_1306_frames(question, owner, provider):
      Owner.provider, "aws"),
     # ... asking which version to pick still does
     ("which version do you recommend for rds postgres", Owner.unknown, "aws"),
+    # traffic *inspection* is not the Inspector product (no typo match between the two); the product still matches
+    ("network firewall inspection - does aws do the inspecting or is that on us", Owner.shared, "aws"),
+    ("who runs inspecter scans on our ec2", Owner.customer, "aws"),
 ])
 def test_session_1547_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
