@@ -156,6 +156,8 @@ HEADLINES: PhraseIndex = PhraseIndex({
     **{(verb, "our", noun): Owner.customer for verb in ("secure", "secures", "securing", "protect", "protects",
                                                        "protecting") for noun in ("workload", "workloads")},
     ("security", "of", "our", "workloads"): Owner.customer,
+    # the seed guides: the customer secures the parts of the cloud it controls (which parts, the model decides)
+    **{(noun, "we", "control"): Owner.customer for noun in ("components", "parts", "pieces")},
     # ... and owned as a whole ("who is responsible for our workloads on google cloud")
     **{(*lead, "our", noun): Owner.customer for lead in (("responsible", "for"), ("responsibility", "are"),
                                                          ("who", "owns"), ("responsibility", "is"))

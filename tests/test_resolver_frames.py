@@ -1241,6 +1241,11 @@ def test_session_1306_frames(question, owner, provider):
     # traffic *inspection* is not the Inspector product (no typo match between the two); the product still matches
     ("network firewall inspection - does aws do the inspecting or is that on us", Owner.shared, "aws"),
     ("who runs inspecter scans on our ec2", Owner.customer, "aws"),
+    # the cloud components we control are the customer's half of the model: which ones depends on the model, so with
+    # no provider or model named the answer depends
+    ("who is responsible for securing the cloud components we control? we haven't picked iaas, paas or saas yet",
+     Owner.depends, None),
+    ("on aws who secures the cloud components we control", Owner.customer, "aws"),
 ])
 def test_session_1547_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
