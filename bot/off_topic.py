@@ -417,7 +417,8 @@ naming convention|naming conventions|design doc|design docs|google doc|architect
 need edit access|need edit rights|need editor access|need view access|need viewer access
 can t find it|cannot find it|put the runbook|the runbook in|runbook in the
 who here|any advice|career advice|mentoring|mentor juniors|mentoring juniors|career move|career path|moving from sysadmin
-move from sysadmin|from sysadmin into|from sysadmin to|move into sre|moving into sre|get into sre|getting into sre|into an sre role|sre job|sre jobs
+move from sysadmin|from sysadmin into|from sysadmin to|move into sre|moving into sre|get into sre|getting into sre
+into an sre role|sre job|sre jobs
 confuse me|confuses me|confusing me|these numbers|version numbering|numbering scheme
 """) if p.strip())
 # infrastructure-as-code artefacts asked about as such ("review my terraform module"); with a who-word the question
