@@ -193,7 +193,6 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         bool(_ALTERNATIVE_DOER.search(text)) and any(w in PROVIDER_WORDS for w in raw))
 
 
-
 def _pays_attention(raw: Sequence[str], i: int) -> bool:
     """"who *pays attention* to redis version updates": watching something, not paying for it."""
     return raw[i] in _PAY and raw[i + 1:i + 2] == ["attention"]
