@@ -881,7 +881,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     if words or not_a_duty(raw):
         return True
     if any(_raw_word_out_of_scope(raw, i) for i in range(len(raw))
-           if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i) and not _pays_attention(raw, i)):
+           if not (raw[i] in _PAY and not_a_purchase(raw)) and not _names_a_workload(raw, i)):
         return True
     if any(not _per_user_access(raw, i, p) and not _on_call_as_a_side(raw, i, p) and not _in_a_purpose(raw, i)
            and not _during_a_case(raw, i, p) and not _devices_in_the_office(raw, i, p) and not _an_edition(raw, i, p)
