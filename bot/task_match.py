@@ -158,6 +158,18 @@ def _denied_links(toks: Sequence[str]) -> set[frozenset[str]]:
     return out
 
 
+# "maintenance that *needs a reboot*": the reboot is still ahead, a thing to be done; a keyword that writes the word as
+# a verb form ("*rebooted* for host maintenance") is about it being done to the asker, not about the need
+_NEED_WORDS = frozenset("need needs needing needed require requires requiring required".split())
+
+
+def _needed_nouns(toks: Sequence[str]) -> frozenset[str]:
+    """The stems of the words written only as the thing needed ("needs *a reboot*", "requiring a restart")."""
+    needed = {stem(toks[i + 2]) for i in range(len(toks) - 2) if toks[i] in _NEED_WORDS and toks[i + 1] in ("a", "an")}
+    return frozenset(needed - {stem(t) for k, t in enumerate(toks) if not (k >= 2 and toks[k - 1] in ("a", "an")
+                                                                          and toks[k - 2] in _NEED_WORDS)})
+
+
 def _switched_off(toks: Sequence[str]) -> set[frozenset[str]]:
     """The settings the question says are off, each as the stems of its last two words: the words before "(is)
     off", "disabled", "not enabled" ("*auto upgrade* is off"), and after "never set up", "without" ("without *auto
@@ -417,6 +429,7 @@ class TaskIndex:
         have = set(matched)
         state = state - {asked}
         offed = _switched_off(written) | _denied_markers(written) | _denied_links(written)
+        needed = _needed_nouns(written)
         off_words = frozenset().union(*offed)
         best: TaskKeyword | None = None
         # "ms-managed keys" and no key of ours: a keyword that names the provider's keys outranks a longer one about
@@ -440,6 +453,8 @@ class TaskIndex:
             if kw.raw and written and not _particles_fit(kw.raw, written):
                 continue
             if free is not None and any(t in kw.verbs and t not in free for t in kw.tokens):
+                continue
+            if needed.intersection(kw.verbs):
                 continue
             best, best_rank = kw, rank
         if best is None:
