@@ -418,6 +418,8 @@ can t find it|cannot find it|put the runbook|the runbook in|runbook in the
 who here|any advice|career advice|mentoring|mentor juniors|mentoring juniors|career move|career path|moving from sysadmin
 move from sysadmin|from sysadmin into|from sysadmin to|move into sre|moving into sre|get into sre|getting into sre
 into an sre role|sre job|sre jobs
+promotion committee|promotion cycle|promotion packet
+promotion to staff|promotions to staff|promoted to staff|promotion to senior|promotions to senior|promoted to senior
 confuse me|confuses me|confusing me|these numbers|version numbering|numbering scheme
 """) if p.strip())
 # infrastructure-as-code artefacts asked about as such ("review my terraform module"); with a who-word the question
