@@ -14,7 +14,7 @@ from bot.answer import Alternative, Answer, ModelOwner, SourceRef, TaskOwner, Ta
 from bot.feature_state import asks_if_on_by_default, asks_opt_in, asks_to_start, asks_who_opts_in, states_off, states_on
 from bot.matrix import CLOUD_MODELS, Aspect, Matrix, Model, Owner, Provider, ProviderView
 from bot.owners import Owners
-from bot.scope import CLOUD_MODEL_WORDS
+from bot.scope import CLOUD_MODEL_WORDS, PROVIDER_WORDS
 from bot.task_match import TaskIndex
 from bot.tasks import ServiceTasks, Task
 from bot.textmatch import raw_tokens
@@ -324,7 +324,11 @@ _PARTLY = frozenset("partly partially part split".split())
 _WHOLLY = frozenset("fully entirely completely still".split())
 
 
+_THEIRS = frozenset({"provider", "providers", "their", "theirs", "them", *PROVIDER_WORDS})
+
+
 def _asks_if_partly_ours(asked: list[str]) -> bool:
     """The question asks whether part of the work is still ours ("fully aws's job now, or *still partly ours*", "do
-    we still own *part* of it")."""
-    return bool(_PARTLY.intersection(asked)) and bool(_WHOLLY.intersection(asked))
+    we still own *part* of it"), or whether all of it is the provider's ("is os patching then *fully aws's* job?")."""
+    return bool(_PARTLY.intersection(asked)) and bool(_WHOLLY.intersection(asked)) or any(
+        t in _WHOLLY - {"still"} and asked[k + 1:k + 2] and asked[k + 1] in _THEIRS for k, t in enumerate(asked))
