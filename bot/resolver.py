@@ -166,12 +166,14 @@ class Resolver(NameFinding, RowMatching):
         cat_sid, variant = self.tasks.catalogue_for(svc.id if svc else None, toks)
         if cat_sid is None:
             return None, None, None
-        variant = self.tasks.denied_variant(cat_sid, self.tasks.variant_in(cat_sid, toks) or variant, toks)
+        left = _moved_from(toks)  # "moving our ecs services *from ec2* to fargate": the variant left is not the one run
+        kept = [t if k not in left else "" for k, t in enumerate(toks)] if left else toks
+        variant = self.tasks.denied_variant(cat_sid, self.tasks.variant_in(cat_sid, kept) or variant, toks)
         found = self._task_in(cat_sid, toks, used)
         if found is None and wants_short_form(toks):
             long_toks, long_used = spell_out(toks, used)
             found = self._task_in(cat_sid, long_toks, long_used)
-        named = self.tasks.variants_in(cat_sid, toks) if found is not None and found.task.owner_by_variant else []
+        named = self.tasks.variants_in(cat_sid, kept) if found is not None and found.task.owner_by_variant else []
         if found is not None and len(named) > 1 and variant not in found.task.owner_by_variant:
             # "aks *standard* cluster with node os upgrade *channel set to none*": of the variants named, the one the
             # task's owner turns on
