@@ -912,6 +912,8 @@ def _picks_a_cert(raw: Sequence[str]) -> bool:
 _LAUNCH_WORDS = frozenset("launch launched launching founded invented introduced released debuted".split())
 _YEAR = re.compile(r"^(?:19[89]\d|20[0-2]\d)$")
 _NAMING = frozenset("naming named name coined coining".split())
+_MAKERS = frozenset("creator creators inventor inventors".split())
+_MADE = frozenset("created invented designed".split())
 
 
 def _history(raw: Sequence[str]) -> bool:
@@ -924,6 +926,10 @@ def _history(raw: Sequence[str]) -> bool:
         # "who was responsable for *naming kubernetes* anyway", "who was resposible for *naming it* 'simple storage
         # service'": where a product's name came from
         return True
+    if any(raw[i + 1:i + 2] and (t in _MAKERS and raw[i + 1] == "of" and raw[i + 2:i + 3] and raw[i + 2] in PRODUCT_NAMES
+                                 or t in _MADE and i and raw[i - 1] == "who" and raw[i + 1] in PRODUCT_NAMES)
+           for i, t in enumerate(raw)):
+        return True  # "whos the original *creator of kubernetes*", "who *created kafka*": where a product came from
     if not (_LAUNCH_WORDS.intersection(raw) and past):
         return False
     # "did google launch app engine*, 2008*?": a year after "did ... launch" is history too
