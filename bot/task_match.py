@@ -62,16 +62,29 @@ def _weight(tokens: Sequence[str]) -> float:
     return sum(20.0 if t in _WHOSE_MARKERS else min(len(t), 10) + 3.0 for t in tokens) + 0.5 * len(tokens)
 
 
-# a particle's meaning comes from the word before it: "drive is *down*" is not "locking that *down*"
+# a particle's meaning comes from the word before it: "drive is *down*" is not "locking that *down*"; an "off" after a
+# switching verb is the state, whatever the setting ("if we *switch off* auto-upgrade": "auto upgrade *off*")
 _PARTICLES = frozenset("down up out off over".split())
+_SWITCHING = frozenset("switch switched switching turn turned turning".split())
 
 
 def _particles_fit(kw_raw: frozenset[str], toks: Sequence[str]) -> bool:
     """Each particle of the keyword follows, in the question, a word of the keyword ("is drive down"); a keyword
     that starts with one ("up and available") says nothing about the word before it."""
     stems = {stem(w) for w in kw_raw}
-    return all(any(toks[i] == p and i and stem(toks[i - 1]) in stems for i in range(len(toks)))
+    return all(any(toks[i] == p and i and (stem(toks[i - 1]) in stems or p == "off" and _switched(toks, i - 1))
+                   for i in range(len(toks)))
                for p in _PARTICLES & kw_raw)
+
+
+_MODALS = frozenset("can could may might should do how".split())
+
+
+def _switched(toks: Sequence[str], i: int) -> bool:
+    """``toks[i]`` is a switching verb that says a setting is switched ("if we *switch* off auto-upgrade"), not one
+    that asks whether it may be ("*can we switch* off the audit logs", "is it possible *to turn* it off")."""
+    return toks[i] in _SWITCHING and not (toks[i - 1:i] == ["to"] or (
+        i >= 2 and toks[i - 1] in {"we", "i", "you"} and toks[i - 2] in _MODALS))
 
 
 def _written(phrase: tuple[str, ...], toks: Sequence[str]) -> bool:
@@ -131,7 +144,8 @@ _OFF_PHRASAL = frozenset("sign signs signed signing log logs logged logging kick
 # words before a setting that say it is off ("*never set up* backups", "we *turned off* auto update on the shir")
 _OFF_BEFORE = PhraseIndex((tuple(p.split()), True) for p in (
     "never set up", "didn t set up", "haven t set up", "have not set up", "did not set up", "never enabled",
-    "never turned on", "didn t enable", "didn t turn on", "haven t enabled", "without", "turned off", "switched off"))
+    "never turned on", "didn t enable", "didn t turn on", "haven t enabled", "without", "turned off", "switched off",
+    "turn off", "switch off", "turning off", "switching off"))
 _DETERMINERS = frozenset("the a an our my their its your this that these those".split())
 
 
@@ -189,6 +203,8 @@ def _switched_off(toks: Sequence[str]) -> set[frozenset[str]]:
             words = [toks[j]] + ([toks[j - 1]] if j and toks[j - 1] not in STOP_WORDS else [])
             out.add(frozenset(stem(w) for w in words))
     for i, phrase in _OFF_BEFORE.occurrences(toks):
+        if phrase[0] in _SWITCHING and not _switched(toks, i):
+            continue
         after = [t for t in toks[i + len(phrase):i + len(phrase) + 3] if t not in STOP_WORDS][:2]
         if after:
             out.add(frozenset(stem(t) for t in after))
