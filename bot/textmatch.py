@@ -381,7 +381,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     ("ms", re.compile(r"\b(\d+)\s*ms\b"), r"\1 milliseconds"),
     # "customer" is a stop word, but "customer managed key" is not "aws managed key": keep who manages it
     ("managed", re.compile(r"\bcustomer[\s-]+managed\b"), "customermanaged"),
-    ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure|ms|msft)[\s-]+(managed|manages)\b"),
+    # (not "google manages *those or we do*?": a side asked, the thing managed named before)
+    ("manage", re.compile(r"\b(aws|amazon|google|microsoft|azure|ms|msft)[\s-]+(managed|manages\b(?!\s+(?:those|them|it|that|this|"
+                          r"these)\s+or\b))\b"),
      r"\1 providermanaged"),
     ("managed", re.compile(r"\b(service|platform)-managed\b"), "providermanaged"),
 )
