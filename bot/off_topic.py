@@ -522,7 +522,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True  # "ddos against *google's edge*", "*aws's backbone*": the provider's own plant
         if t in OWN_LAYER_WORDS and (_under_the_provider(raw, i) or _the_service_runs_on(raw, i)):
             return True
-        if t in OWN_LAYER_WORDS and i >= 2 and raw[i - 1] == "own":  # "google's *own network*", "aws's own backbone"
+        if (t in OWN_LAYER_WORDS or t in {"service", "services"}) and i >= 2 and raw[i - 1] == "own":  # "google's *own
+            # network*", "aws's own backbone", "google cloud's own services"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner == "cloud" and i >= 4 and raw[i - 2] == "s":  # "*google cloud's* own infrastructure"
                 owner = raw[i - 4]
