@@ -1249,3 +1249,40 @@ def test_session_1306_frames(question, owner, provider):
 ])
 def test_session_1547_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # maintenance that *needs a reboot* is a reboot still ahead (the customer may start it in the self-service window);
+    # a VM that *was rebooted* for host maintenance is the provider's doing
+    ("host maintenance that needs a reboot on our azure vms - ms or us?", Owner.shared, "azure"),
+    ("our azure vm was rebooted for host maintenance, who did that", Owner.provider, "azure"),
+    # GCE host maintenance events as a topic are split (Google maintains, the VM's policy decides what happens);
+    # moving the VM off the host at one stays Google's
+    ("host maintenance events on gce - is handling those google's job or ours?", Owner.shared, "gcp"),
+    ("gce host maintenance event - who moves our vm off the host (default settings)", Owner.provider, "gcp"),
+    # promotions to staff or senior are career questions; a replica's promotion is a duty
+    ("who is responsible for deciding promotions to staff network engineer here?", Owner.unknown, None),
+    ("who handles promotion to primary for our rds read replica", Owner.customer, "aws"),
+    # "fully <provider>'s job" with the feature on asks whether all of a split task is theirs
+    ("elastic beanstalk with managed updates turned on - is os patching then fully aws's job?", Owner.shared, "aws"),
+    ("elastic beanstalk with managed updates enabled - do we still patch the instances os?", Owner.provider, "aws"),
+    # target groups are Elastic Load Balancing's
+    ("who configures the health checks on our load balancer target groups", Owner.customer, "aws"),
+    # the variant a move leaves is not the one run
+    ("we're moving our ecs services from ec2 to fargate, do we still have to harden the compute hosts?",
+     Owner.provider, "aws"),
+    # the creator of an open-source product is history; a cluster's creator is an access question
+    ("whos the orignal creator of kubernetes? for trivia night", Owner.unknown, None),
+    ("eks cluster creator admin access, who owns it", Owner.customer, "aws"),
+    # "if we switch off <setting>" says it is off; "can we switch off" asks whether it may be
+    ("if we switch off auto-upgrade on gke, whose job is it to keep the clusters on a supported version",
+     Owner.customer, "gcp"),
+    ("gke autopilot - can we switch off node auto upgrades, or who upgrades the nodes", Owner.provider, "gcp"),
+    # "google manages those or we do?" asks a side; it names no Google-managed key
+    ("cmek keys in cloud kms for our buckets - google manages those or we do?", Owner.customer, "gcp"),
+    # "<provider>'s own services" are the provider's own layer
+    ("secure software development practices for google cloud's own services, whose responsiblity", Owner.provider,
+     "gcp"),
+])
+def test_session_1826_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
