@@ -293,6 +293,9 @@ _JOIN_FIXES: tuple[tuple[str | tuple[str, ...], re.Pattern[str], Any], ...] = (
     # "our regulatory *reqs*": requirements (not http requests)
     ("req", re.compile(r"\b(regulatory|compliance|security|audit|legal|privacy|residency|business|retention)\s+reqs?\b"),
      r"\1 requirements"),
+    # "the laws and *regs* that apply to us": regulations
+    ("regs", re.compile(r"\b(laws?|rules|legal)\s+(?:and|&)\s+regs\b"), r"\1 and regulations"),
+    ("regs", re.compile(r"\bregs\s+(?:and|&)\s+(laws?|rules|standards)\b"), r"regulations and \1"),
     ("infra", re.compile(r"\binfra\b"), "infrastructure"),
     ("auth", re.compile(r"\bauthn\b"), "authentication"),
     ("auth", re.compile(r"\bauthz\b"), "authorization"),
