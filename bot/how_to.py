@@ -45,7 +45,8 @@ ours theirs""".split())
 _US_AGAINST_THEM = PhraseIndex((p, True) for p in (
     ("us", "or"), ("or", "us"), ("we", "or"), ("or", "we"), ("on", "us"), ("do", "we"), ("should", "we"),
     ("need", "we"), ("we", "need"), ("we", "have", "to"), ("we", "must"), ("are", "we"), ("for", "us"),
-    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will"), ("on", "the", "hook")))
+    ("or", "them"), ("or", "is", "it"), ("or", "does"), ("or", "do"), ("or", "will"), ("on", "the", "hook"), ("is", "that", "us"),
+    ("is", "it", "us")))
 
 
 _ACTS = frozenset(stem(w) for w in "do does did take takes handle handles handled cover covers".split()) | DOING_STEMS
