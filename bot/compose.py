@@ -330,5 +330,6 @@ _THEIRS = frozenset({"provider", "providers", "their", "theirs", "them", *PROVID
 def _asks_if_partly_ours(asked: list[str]) -> bool:
     """The question asks whether part of the work is still ours ("fully aws's job now, or *still partly ours*", "do
     we still own *part* of it"), or whether all of it is the provider's ("is os patching then *fully aws's* job?")."""
-    return bool(_PARTLY.intersection(asked)) and bool(_WHOLLY.intersection(asked)) or any(
-        t in _WHOLLY - {"still"} and asked[k + 1:k + 2] and asked[k + 1] in _THEIRS for k, t in enumerate(asked))
+    partly = bool(_PARTLY.intersection(asked)) and bool(_WHOLLY.intersection(asked))
+    return partly or any(t in _WHOLLY - {"still"} and asked[k + 1:k + 2] and asked[k + 1] in _THEIRS
+                         for k, t in enumerate(asked))
