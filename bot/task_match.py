@@ -179,9 +179,8 @@ _NEED_WORDS = frozenset("need needs needing needed require requires requiring re
 
 def _needed_nouns(toks: Sequence[str]) -> frozenset[str]:
     """The stems of the words written only as the thing needed ("needs *a reboot*", "requiring a restart")."""
-    needed = {stem(toks[i + 2]) for i in range(len(toks) - 2) if toks[i] in _NEED_WORDS and toks[i + 1] in ("a", "an")}
-    return frozenset(needed - {stem(t) for k, t in enumerate(toks) if not (k >= 2 and toks[k - 1] in ("a", "an")
-                                                                          and toks[k - 2] in _NEED_WORDS)})
+    at = {i + 2 for i in range(len(toks) - 2) if toks[i] in _NEED_WORDS and toks[i + 1] in ("a", "an")}
+    return frozenset({stem(toks[k]) for k in at} - {stem(t) for k, t in enumerate(toks) if k not in at})
 
 
 def _switched_off(toks: Sequence[str]) -> set[frozenset[str]]:
