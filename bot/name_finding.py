@@ -427,7 +427,8 @@ class NameFinding:
         if len(set().union(*clouds)) < 2:
             return frozenset(), None
         who = [bool({"who", "whose", "whom"}.intersection(w)) for w in words]
-        tells = [not who[k] and (aside or bool(_TOLD.intersection(w)) or w[0] in _COMPARING or _we_did_there(w))
+        tells = [not who[k] and ((aside and not self._only_names(w)) or bool(_TOLD.intersection(w))
+                                 or w[0] in _COMPARING or _we_did_there(w))
                  for k, ((_, aside, _), w) in enumerate(zip(parts, words))]
         # a short lead-in before what is told belongs to it ("*with efs,* aws backup ran nightly off a plan")
         tells = [t or (len(w) <= 3 and w[0] in _PLACE_OPENERS and k + 1 < len(tells) and tells[k + 1])
@@ -456,6 +457,16 @@ class NameFinding:
         other = any(n != sentence and c - asked for (_, _, n), c in zip(parts, clouds))
         return (out, next(iter(asked))) if out or other else (frozenset(), None)
 
+    def _only_names(self, words: list[str]) -> bool:
+        """The aside is a name and nothing else ("basic ddos protection *(shield standard)*", "*(aka aws shield)*"):
+        it glosses the words before it, it tells nothing of another cloud."""
+        used = [w in PROVIDER_WORDS or w in _GLOSS_WORDS for w in words]
+        for _ in words:  # (a feature leaves its words in: stop once a name takes no more words)
+            before = list(used)
+            if self._take_service(words, used) is None or used == before:
+                break
+        return all(used)
+
     def _take_provider(self, toks: list[str], used: list[bool]) -> Provider | None:
         found = None
         for i, t in enumerate(toks):
@@ -468,6 +479,9 @@ class NameFinding:
                 found = found or PROVIDER_WORDS[word]
                 used[i] = True
         return found
+
+
+_GLOSS_WORDS = frozenset("aka ie eg i e g the a an our its".split())  # around a name that glosses ("*aka* shield")
 
 
 def _without_provider_words(toks: tuple[str, ...]) -> tuple[str, ...]:

@@ -511,6 +511,31 @@ def names_what_the_service_runs_on(raw: Sequence[str]) -> bool:
     return any(t in OWN_LAYER_WORDS and _the_service_runs_on(raw, i) for i, t in enumerate(raw))
 
 
+_SOFTWARE_LAYER = frozenset("software layer layers stack".split())
+_BEHIND = frozenset("behind underlying under underneath beneath".split())
+
+
+def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
+    """The software layer at ``i`` is the one the provider's services run on: "the software layer *behind compute,
+    storage, db and networking services*" (with a provider named), "the software *that runs aws cloud services*"; not
+    "the software that runs *on* aws" or "the layer behind *our* services" (the customer's)."""
+    k = i + 1
+    if raw[k:k + 1] == ["that"] or raw[k:k + 1] == ["which"]:
+        if not raw[k + 1:k + 2] or raw[k + 1] not in _RUNS_IT:
+            return False
+        k += 2
+        if raw[k:k + 1] == ["the"]:
+            k += 1
+        if not raw[k:k + 1] or raw[k] not in PROVIDER_WORDS:
+            return False
+    elif not raw[k:k + 1] or raw[k] not in _BEHIND:
+        return False
+    ahead = raw[k + 1:k + 8]
+    if {"our", "my", "we", "your"}.intersection(ahead) or not {"service", "services"}.intersection(ahead):
+        return False
+    return any(w in PROVIDER_WORDS for w in raw)
+
+
 def names_provider_layer(raw: Sequence[str]) -> bool:
     """The question places the duty on the provider's own infrastructure, platform or hardware."""
     for i, t in enumerate(raw):
@@ -551,6 +576,9 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                 and raw[i + 2] in _RUNS_IT and any(w in PROVIDER_WORDS for w in raw[i + 3:i + 6])
                 and not {"our", "my"}.intersection(raw[i + 3:i + 6])):
             return True  # "the network *that runs the aws services*": the provider's own plant
+        if t in _SOFTWARE_LAYER and _behind_provider_services(raw, i):
+            return True  # "the *software layer behind* compute, storage, db and networking *services*" (aws's), "the
+            # *software that runs aws cloud services*"
         if t in {"plane", "planes"} and raw[i - 1:i] == ["control"] and (
                 raw[i + 1:i + 2] == ["itself"] or raw[i + 1:i + 3] in (["of", "its"], ["of", "their"])):
             return True  # "gcp managed services - who patches *the service control plane itself*", "does google patch
@@ -592,6 +620,8 @@ def names_customer_assets(raw: Sequence[str]) -> bool:
             return True  # "incidents *inside our* aws *accounts*"
         if t == "our" and raw[i + 1:i + 2] in (["apps"], ["applications"]) and "data" in raw[i + 2:i + 5]:
             return True  # "for *our apps and data*"
+        if t == "our" and raw[i + 1:i + 3] in (["app", "code"], ["application", "code"]) and "images" in raw[i + 3:i + 6]:
+            return True  # "*our app code and container images*"
         if t == "our" and i and raw[i - 1] in _WATCHES and _PLACES_OF_OURS.intersection(raw[i + 1:i + 3]):
             return True  # "who *monitors our workloads*": watching what is ours
         if t in _MADE_BY_US and i >= 2 and raw[i - 1] == "we" and raw[i - 2] in _OURS_BY_MAKING:

@@ -658,8 +658,10 @@ class Resolver(NameFinding, RowMatching):
             # "who is accountable for the security of *the google cloud services themselves*": security as a whole
             # of the provider's own layer is the provider's half of the model
             bare = [t for t in toks if t not in _LAYER_ITSELF]
-            if overview_side(bare, content_tokens(bare)) in (Owner.shared, Owner.depends):
-                side = Owner.provider
+            whole = overview_side(bare, content_tokens(bare))
+            if whole in (Owner.shared, Owner.depends) or (whole is None and asks_a_duty(toks)):
+                side = Owner.provider  # (also where no aspect is named: "who secures *the software that runs aws
+                # cloud services*")
         if side is None and cat_sid and not scores and not off_topic and found is None:
             side = service_side(toks, content)
             if side is None and asking is not None and not sides_only:  # "apigee hybrid: who operates what? is the

@@ -173,7 +173,7 @@ as whole entire entirety cover covers covered covering use uses using usage""".s
     stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
-only just so""".split())
+only just so too also""".split())
 # the words for our own side ("us or aws", "which side is *us*")
 OUR_WORDS = frozenset({"we", "us", "our", "ours"})
 _CUSTOMER_WORDS = OUR_WORDS | {"customer", "customers", "i", "me", "my", "tenant", "tenants"}
@@ -215,15 +215,15 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
     """For a named service and no duty ("which parts of gke security are google's", "what's left for us on cloud
     run security"): the side asked, for the service's own split."""
     whole = _WHOLE_TOPICS | _SECURING | _RUNNING if AS_A_WHOLE.intersection(raw) else _WHOLE_TOPICS | _SECURING
-    words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS - _SINCE_MANAGED
+    words = set(content) - whole - _OVERVIEW_FILLER - _PART_WORDS - _SERVICE_THINGS - _SINCE_MANAGED - _IN_PROD
     if _tag_question(raw):  # "... is on us, *right*?": asks to confirm, not a right
         words.discard(stem("right"))
     if words - _RUNNING:
         return None
     if "who" in raw and "what" in raw and not words - _RUNNING:  # "apigee hybrid: who operates what?": its split
         return Owner.shared
-    if words:
-        return None
+    if words:  # "cloud sql - *running and operating it* in prod, is that *us or google*?": the service as a whole
+        return Owner.shared if _both_sides_named(raw) else None
     # (not the security *as configured*: "all the security config on the instances is on us, right?" asks our side)
     configured = bool(_CONFIGURED.intersection(content))
     if whole.intersection(content) and not configured and (AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
@@ -231,6 +231,9 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
         # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
         # it", "securing *our* ci pipelines in cloud build, *whose* responsibility" ("our" says whose pipelines, not
         # which side): the service's split itself
+        return Owner.shared
+    if _both_sides_named(raw) and not configured:  # "gke standard cluster - who manages it, *google or us*?": the
+        # choice between the sides asks the service's split, not the side named first
         return Owner.shared
     return _side_named(raw)
 
@@ -240,12 +243,15 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as pipeline pipelines build builds bus buses
 job jobs topic topics setup ci cd estate estates fleet fleets footprint landscape stuff""".split())
+# "we just *moved* to cloud sql - running and operating it *in prod*": where and since when, not a part of the service
+_IN_PROD = frozenset(stem(w) for w in "prod production move moved migrated".split())
 _SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
 # "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())
 AS_A_WHOLE = frozenset("whole overall general entire".split())
 # "dataflow security - is it *all* on google since it's managed?": whether one side has all of it asks the split
-_ALL_ON = frozenset("all entirely fully completely".split())
+_ALL_ON = frozenset("all entirely fully completely just only solely purely".split())  # ("is security on aws *just
+# aws's problem* or ours too?")
 _RUNNING = frozenset(stem(w) for w in "running operating run operate operates".split())  # the service as a whole, with "overall"
 
 
