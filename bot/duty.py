@@ -285,6 +285,10 @@ class DutyFrame:
                 phrase = phrase[:-1]
             if verb in _GETS and len(phrase) > 1 and phrase[-1] == "done":  # "who gets the soc audits *done*"
                 phrase = phrase[:-1]
+            if (verb in _HOLDS | _GETS and len(phrase) > 1 and phrase[-1].endswith("ed")
+                    and self._is_topic(phrase[-1], 6)):
+                # "who *has the data replicated*", "who gets the logs archived": having a duty done, not a thing held
+                return False
             # its head names a thing of the catalogue; after a verb of a duty a shorter typo is one too ("who
             # *patches* the operating *sytem*", but not "who's ordering *lunch*" for "launch")
             short = 5 if verb is not None and stem(verb) in self.duties and stem(verb) in DOING_STEMS else 6

@@ -1031,9 +1031,17 @@ def _quota_for_growth(raw: Sequence[str], i: int) -> bool:
 def _a_licence_held(raw: Sequence[str], i: int) -> bool:
     """A licence a user already holds, told as the state the question starts from ("once a user *has a windows 365
     license* and is in the provisioning policy group, who builds the cloud pc", "we *got p1 licenses* and want conditional
-    access - who switches security defaults off"), not a licensing question."""
-    return raw[i] in {"license", "licence", "licenses", "licences"} and bool(
-        {"has", "have", "had", "got", "gotten", "bought"}.intersection(raw[max(0, i - 5):i])) and "who" in raw[i + 1:]
+    access - who switches security defaults off"), or taken away as the event a duty follows ("we *removed* a guy's
+    windows 365 license, who wipes the cloud pc"), not a licensing question."""
+    if raw[i] not in {"license", "licence", "licenses", "licences"} or "who" not in raw[i + 1:]:
+        return False
+    return bool(_HELD_OR_PULLED.intersection(raw[max(0, i - 7):i]) or _PULLED.intersection(raw[i + 1:i + 3]))
+
+
+# a licence held, or taken away as the event a duty follows ("we *removed* a guy's windows 365 license, who wipes the
+# cloud pc", "after the license *expires*, who deletes the mailbox")
+_PULLED = frozenset("removed unassigned revoked pulled expired expires lapsed lapses cancelled canceled".split())
+_HELD_OR_PULLED = frozenset({"has", "have", "had", "got", "gotten", "bought", "remove", "unassign", "revoke", *_PULLED})
 
 
 def _still_costing(raw: Sequence[str], i: int) -> bool:

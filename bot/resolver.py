@@ -911,8 +911,21 @@ def _leading_when(question: str, toks: list[str]) -> range | None:
     if m is None:
         return None
     start = len(raw_tokens(question[:m.start(1)]))
-    n = len(raw_tokens(m.group(1)))
+    words = raw_tokens(m.group(1))
+    if _asks_within(words):  # "after a k8s version bump on eks auto mode *do we still have to upgrade* coredns, kube-proxy
+        return None  # and ...": the comma is in the asking clause's list, the when-clause ended before it
+    n = len(words)
     return range(start, start + n) if 0 < n < len(toks) - start and toks[start] in _WHEN else None
+
+
+_ASKING_AUX = frozenset("do does did should must can will would".split())
+
+
+def _asks_within(words: Sequence[str]) -> bool:
+    """The words hold the question's own asking words ("who", "do we", "does aws")."""
+    return bool({"who", "whose"}.intersection(words)) or any(
+        w in _ASKING_AUX and (words[k + 1] in {"we", "i", "you", "they"} or words[k + 1] in PROVIDER_WORDS)
+        for k, w in enumerate(words[:-1]))
 
 
 # a provider task's customer half that only sets its parameters ("Sets the window", "Chooses ...")
