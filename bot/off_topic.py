@@ -511,6 +511,8 @@ def names_what_the_service_runs_on(raw: Sequence[str]) -> bool:
     return any(t in OWN_LAYER_WORDS and _the_service_runs_on(raw, i) for i, t in enumerate(raw))
 
 
+_OWN_CONTROLS = frozenset("security controls".split())
+_OWN_OF_THE_PROVIDER = frozenset({"service", "services", *_OWN_CONTROLS})
 _SOFTWARE_LAYER = frozenset("software layer layers stack".split())
 _BEHIND = frozenset("behind underlying under underneath beneath".split())
 
@@ -547,13 +549,13 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True  # "ddos against *google's edge*", "*aws's backbone*": the provider's own plant
         if t in OWN_LAYER_WORDS and (_under_the_provider(raw, i) or _the_service_runs_on(raw, i)):
             return True
-        if (t in OWN_LAYER_WORDS or t in {"service", "services"}) and i >= 2 and raw[i - 1] == "own":  # "google's *own
-            # network*", "aws's own backbone", "google cloud's own services"
+        if (t in OWN_LAYER_WORDS or t in _OWN_OF_THE_PROVIDER) and i >= 2 and raw[i - 1] == "own":  # "google's *own
+            # network*", "aws's own backbone", "google cloud's own services", "*aws's own security* tested by auditors"
             owner = raw[i - 3] if raw[i - 2] == "s" and i >= 3 else raw[i - 2]
             if owner == "cloud" and i >= 4 and raw[i - 2] == "s":  # "*google cloud's* own infrastructure"
                 owner = raw[i - 4]
-            if owner in PROVIDER_WORDS or owner in {"its", "their", "provider", "providers"}:
-                return True
+            if owner in PROVIDER_WORDS or (owner in {"its", "their", "provider", "providers"} and t not in _OWN_CONTROLS):
+                return True  # (not "routing pci data inside *its own security* zone": a zone of the customer's)
         if raw[i + 1:i + 2] == ["itself"] and (
                 (t in _LAYER_WORDS | {"service"} and any(w in PROVIDER_WORDS for w in raw[max(0, i - 3):i]))
                 or (t == "cloud" and i and raw[i - 1] in PROVIDER_WORDS  # "keeping *google cloud itself* compliant"
