@@ -1286,3 +1286,46 @@ def test_session_1547_frames(question, owner, provider):
 ])
 def test_session_1826_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # the software layer the provider's services run on is the provider's own layer, also with no aspect named; the
+    # software *we* run on the provider is not
+    ("aws - securing the software layer behind compute, storage, db and networking services, whose job",
+     Owner.provider, "aws"),
+    ("who secures the software that runs aws cloud services", Owner.provider, "aws"),
+    ("who patches the software that runs on aws ec2", Owner.customer, "aws"),
+    # both sides named as the choice ask a service's split; one side named asks that side's part
+    ("gke standard cluster - who manages it, google or us?", Owner.shared, "gcp"),
+    ("what is aws responsible for with rds", Owner.provider, "aws"),
+    # running a service in prod after a move asks the service as a whole
+    ("we just moved to cloud sql - running and operating it in prod, is that us or google?", Owner.shared, "gcp"),
+    # "just <provider>'s problem or ours too" asks whether the whole is one side's
+    ("is security on aws just aws's problem or ours too?", Owner.shared, "aws"),
+    # an aside that is only a name glosses the words before it; it tells nothing of another cloud
+    ("is basic ddos protecton (shield standard) something we need to turn on", Owner.provider, "aws"),
+    # container security for our own images and code is our half
+    ("gcp - who is responsible for our app code and container images on the managed platforms", Owner.customer, "gcp"),
+    ("container security on gcp paas - who", Owner.shared, "gcp"),
+    # testing failover and resilience is the customer's part of backup and DR
+    ("reliabilty testing (chaos, failover drills) for our azure iaas stuff - us or azure?", Owner.customer, "azure"),
+    # a licence taken away is the event a duty follows; its price is still no duty
+    ("we removed a guy's windows 365 license, who actually wipes the cloud pc and its storage after that",
+     Owner.provider, "azure"),
+    ("how much is a windows 365 license", Owner.unknown, "azure"),
+    # "who has the data replicated" has a duty done; "who has the spare yubikey" asks where a thing is
+    ("ebs volumes - if a disk dies in the az, who has the data replicated", Owner.provider, "aws"),
+    ("who has the spare yubikey", Owner.unknown, None),
+    # a leading after-clause that holds the asking words is no when-clause (its comma is the list's)
+    ("after a k8s version bump on eks auto mode do we still have to upgrade coredns, kube-proxy and the lb controller",
+     Owner.provider, "aws"),
+    ("bigquery - after the time travel window runs out, is the fail-safe copy ours to set up", Owner.provider, "gcp"),
+    # "<provider>'s own security" is the provider's own layer; "its own security zone" (the data's) is not
+    ("do we have to audit aws's own security controls or does aws get that verified", Owner.provider, "aws"),
+    ("on aws whose job is zone security, like routing pci data only inside its own security zone", Owner.customer,
+     "aws"),
+    # "is X covered ... or do we have to buy something" asks whether it is covered already
+    ("is our cloud cdn covered for volumetric ddos or do we have to buy something extra", Owner.provider, "gcp"),
+])
+def test_session_2108_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
