@@ -967,6 +967,9 @@ def _history(raw: Sequence[str]) -> bool:
                                  or t in _MADE and i and raw[i - 1] == "who" and raw[i + 1] in PRODUCT_NAMES)
            for i, t in enumerate(raw)):
         return True  # "whos the original *creator of kubernetes*", "who *created kafka*": where a product came from
+    if ({"first", "originally", "original"}.intersection(raw) and ("invented" in raw or any(
+            raw[i:i + 3] == ["came", "up", "with"] for i in range(len(raw))))):
+        return True  # "was gke the *first* managed kubernetes service, who *came up with* it": who invented a product
     if not (_LAUNCH_WORDS.intersection(raw) and past):
         return False
     # "did google launch app engine*, 2008*?": a year after "did ... launch" is history too

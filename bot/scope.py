@@ -173,7 +173,7 @@ as whole entire entirety cover covers covered covering use uses using usage""".s
     stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
-only just so too also""".split())
+only just so too also everything""".split())
 # the words for our own side ("us or aws", "which side is *us*")
 OUR_WORDS = frozenset({"we", "us", "our", "ours"})
 _CUSTOMER_WORDS = OUR_WORDS | {"customer", "customers", "i", "me", "my", "tenant", "tenants"}
@@ -250,7 +250,7 @@ _SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelin
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())
 AS_A_WHOLE = frozenset("whole overall general entire".split())
 # "dataflow security - is it *all* on google since it's managed?": whether one side has all of it asks the split
-_ALL_ON = frozenset("all entirely fully completely just only solely purely".split())  # ("is security on aws *just
+_ALL_ON = frozenset("all entirely fully completely just only solely purely everything".split())  # ("is security on aws *just
 # aws's problem* or ours too?")
 _RUNNING = frozenset(stem(w) for w in "running operating run operate operates".split())  # the service as a whole, with "overall"
 
