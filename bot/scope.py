@@ -173,7 +173,7 @@ as whole entire entirety cover covers covered covering use uses using usage""".s
     stem(w) for w in  # chat around the question ("sorry if dumb q but ...", "thx!")
     """thx thanks ty tia cheers pls plz please sorry dumb silly stupid basic asking friend lol btw fyi asap urgent
     curious wondering quick hey hi hello folks everyone anyone if q qq thing things hand problem problems purely solely
-only just so too also everything""".split())
+only just so too also everything have has""".split())
 # the words for our own side ("us or aws", "which side is *us*")
 OUR_WORDS = frozenset({"we", "us", "our", "ours"})
 _CUSTOMER_WORDS = OUR_WORDS | {"customer", "customers", "i", "me", "my", "tenant", "tenants"}

@@ -564,10 +564,15 @@ def _sentence_that_asks(parts: list[str]) -> str:
     asks = [p for p in asks if not _ONLY_A_GUESS.match(p.lower())] or asks  # not "... limit per region again? *1000?*"
     asking = next((p for p in asks if _WHO.search(p.lower())), None)
     if asking is None:  # the last question that names a side ("... google's job or ours? *high level?*")
-        questions = [p for p in asks if p.rstrip().endswith("?")]
+        # (the last sentence asks too when it opens like a question and the "?" was left off: "... keeps the tunnels up
+        # how? *is vpn redundancy aws's problem or ours*")
+        questions = [p for p in asks if p.rstrip().endswith("?") or (p is asks[-1] and _OPENS_A_QUESTION.match(p.lower()))]
         asking = next((p for p in reversed(questions) if _NAMES_A_SIDE.search(p.lower())),
                       questions[-1] if questions else asks[-1])
     return asking
+
+
+_OPENS_A_QUESTION = re.compile(r"\s*(?:is|are|do|does|did|should|can|could|would|will|who|whose|which|what)\b")
 
 
 # a side of the split named ("... is that *microsoft's* or *ours*?")
