@@ -189,12 +189,13 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
         return bool(_INCLUDED.search(text)) and any(raw[i - 1] in {"we", "i"} for i in at if i)
     # "do we get ddos protection on cloudfront *automatically* or do we have to buy something": is it included;
     # "do we need to buy a ddos plan *to cover* azure dns itself": is that thing covered without one
-    # ("*is our cloud cdn covered* for volumetric ddos or do we have to buy something extra": is it covered already)
+    # ("*is our cloud cdn covered* for volumetric ddos or do we have to buy something extra", "*is there any* baseline ddos
+    # protection from azure or do we have to buy something": is it there already)
     return bool(_INCLUDED.search(text) or _BUY_TO_COVER.search(text) or _COVERED_ALREADY.search(text)) or (
         bool(_ALTERNATIVE_DOER.search(text)) and any(w in PROVIDER_WORDS for w in raw))
 
 
-_COVERED_ALREADY = re.compile(r"^(?:is|are)\b(?: \S+){1,5} covered\b")
+_COVERED_ALREADY = re.compile(r"^(?:is|are)\b(?: \S+){1,5} covered\b|\b(?:is|are) there (?:any|some)\b")
 
 
 def _pays_attention(raw: Sequence[str], i: int) -> bool:

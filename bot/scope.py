@@ -242,10 +242,10 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
 # "securing our cloud build *pipelines*", "eventbridge *buses*")
 _SERVICE_THINGS = frozenset(stem(w) for w in """cluster clusters instance instances environment environments deployment
 deployments database databases account accounts workload workloads whole as pipeline pipelines build builds bus buses
-job jobs topic topics setup ci cd estate estates fleet fleets footprint landscape stuff""".split())
+job jobs topic topics setup ci cd estate estates fleet fleets footprint landscape stuff mode modes""".split())
 # "we just *moved* to cloud sql - running and operating it *in prod*": where and since when, not a part of the service
 _IN_PROD = frozenset(stem(w) for w in "prod production move moved migrated".split())
-_SECURING = frozenset({stem("securing")})  # "*securing* our cloud build pipelines - google or us?"
+_SECURING = frozenset({stem("securing"), stem("securely"), stem("safely")})  # "*securing* our cloud build pipelines - google or us?"
 # "is it all on google *since* it's *managed*?": why the asker thinks so, not a part of the service
 _SINCE_MANAGED = frozenset(stem(w) for w in "since managed because".split())
 AS_A_WHOLE = frozenset("whole overall general entire".split())
