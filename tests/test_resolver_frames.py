@@ -1326,6 +1326,16 @@ def test_session_1826_frames(question, owner, provider):
      "aws"),
     # "is X covered ... or do we have to buy something" asks whether it is covered already
     ("is our cloud cdn covered for volumetric ddos or do we have to buy something extra", Owner.provider, "gcp"),
+    ("for our paas stuff that isn't in a vnet, is there any baseline ddos protection from azure or do we have to buy "
+     "something", Owner.provider, "azure"),
+    # who first came up with a product is history
+    ("was gke the first managed kuberentes service, who came up with it", Owner.unknown, None),
+    # a last sentence that opens like a question asks, even with its "?" left off
+    ("site-to-site vpn to our dc keeps the tunnels up how? is vpn redundancy aws's problem or ours", Owner.shared, "aws"),
+    # running a service (securely, in a mode, with "everything on ... or do we have stuff to do") asks its split
+    ("running cloud sql in prod - is everything on google or do we have stuff to do", Owner.shared, "gcp"),
+    ("our auditor asks: running cloud sql securely, is that google's job or ours?", Owner.shared, "gcp"),
+    ("we're on gke standard mode - running the cluster, is that on google or on us?", Owner.shared, "gcp"),
 ])
 def test_session_2108_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
