@@ -1329,7 +1329,7 @@ def test_session_1826_frames(question, owner, provider):
     ("for our paas stuff that isn't in a vnet, is there any baseline ddos protection from azure or do we have to buy "
      "something", Owner.provider, "azure"),
     # who first came up with a product is history
-    ("was gke the first managed kuberentes service, who came up with it", Owner.unknown, None),
+    ("was gke the first managed kuberentes service, who came up with it", Owner.unknown, "gcp"),
     # a last sentence that opens like a question asks, even with its "?" left off
     ("site-to-site vpn to our dc keeps the tunnels up how? is vpn redundancy aws's problem or ours", Owner.shared, "aws"),
     # running a service (securely, in a mode, with "everything on ... or do we have stuff to do") asks its split
