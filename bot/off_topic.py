@@ -899,6 +899,16 @@ def _recommended_settings(raw: Sequence[str], i: int) -> bool:
     return raw[i] == "recommended" and raw[i + 1:i + 2] != [] and raw[i + 1] in _RECOMMENDED_THINGS
 
 
+_SAVING = frozenset("save saving cut cutting reduce reducing lower lowering".split())
+
+
+def _to_save_costs(raw: Sequence[str], i: int) -> bool:
+    """Cost as why something was done ("we stopped our postgres server *to save cost*, does it still get patches"): a
+    purpose told around the duty, not a billing question."""
+    return (raw[i] in {"cost", "costs"} and i >= 2 and raw[i - 1] in _SAVING and raw[i - 2] in {"to", "for", "by"}
+            and bool(_ASKS_WHOSE.intersection(raw) or ASKS_OUR_SIDE.find(raw) is not None))
+
+
 def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
     """True when the question is about a topic the matrix does not cover (see module doc)."""
     if _names_an_exam(raw) and (not (_ASKS_WHOSE.intersection(raw) - _job_as_employment(raw)) or _chooses_a_cert(raw)):
@@ -915,7 +925,7 @@ def out_of_scope(raw: Sequence[str], content: Iterable[str]) -> bool:
         words = words - {stem(raw[i]) for i in range(len(raw)) if any(
             read(raw, i) for read in (_names_a_workload, _word_of_a_duty, _still_costing, _negotiates_a_protocol,
                                       _mail_caught_by_a_filter, _a_mailbox_quota, _a_licence_held,
-                                      _quota_for_growth, _recommended_settings, _pays_attention))}
+                                      _quota_for_growth, _recommended_settings, _pays_attention, _to_save_costs))}
     if words and words <= _PAY_STEMS and not_a_purchase(raw):
         words = frozenset()
     if words or not_a_duty(raw):
