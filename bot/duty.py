@@ -242,6 +242,9 @@ class DutyFrame:
                 return None, _noun_phrase(toks, at)
         if i >= len(toks):
             return None
+        if toks[i] in _GIVES and i + 2 < len(toks) and toks[i + 1] in _PEOPLE:
+            return toks[i], _noun_phrase(toks, i + 2)  # "who gives *people the perms* to change pitr settings": what
+            # is given is the thing asked about, not the people
         words = _noun_phrase(toks, i + 1)
         if not words and i + 2 < len(toks) and toks[i + 1] in {"for", "on"}:  # "who's covering *for sam*"
             words = _noun_phrase(toks, i + 2)
@@ -320,6 +323,7 @@ class DutyFrame:
 
 
 _GETS = frozenset("get gets got getting".split())
+_GIVES = frozenset("give gives giving grant grants granting assign assigns assigning".split())
 # data a side keeps ("who *holds* the deleted rows for the fail-safe week"): a duty of keeping, not a thing's place
 _DATA_HELD = frozenset("""rows records data copies copy backups backup logs files emails messages objects snapshots
 versions""".split())
