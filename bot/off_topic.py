@@ -953,8 +953,16 @@ sysops devops""".split())
 def _picks_a_cert(raw: Sequence[str]) -> bool:
     """A person choosing which certification to take ("shud *i* do the data engineer *cert* or the database specialty
     one *first*?"): a career question, unless it also asks whose duty something is."""
+    if (_CERT_WORDS.intersection(raw) and _CAREER_WORDS.intersection(raw)
+            and (_ADVICE_WORDS.intersection(raw) or "i" in raw) and not _ASKS_WHOSE.intersection(raw)):
+        return True  # "is it *worth* getting a security *cert* to move from *helpdesk* into a cloud *role*", "should *i*
+        # do a cloud security *cert* or a *masters degree*"
     return ("i" in raw and bool(_CERT_WORDS.intersection(raw)) and bool(_ORDER_WORDS.intersection(raw))
             and bool(_CERT_ROLES.intersection(raw)) and not _ASKS_WHOSE.intersection(raw))
+
+
+_CAREER_WORDS = frozenset("career careers helpdesk role roles job jobs degree masters course courses".split())
+_ADVICE_WORDS = frozenset("worth advice advise recommend recommended".split())
 
 
 _LAUNCH_WORDS = frozenset("launch launched launching founded invented introduced released debuted".split())
