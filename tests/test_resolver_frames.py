@@ -1336,6 +1336,10 @@ def test_session_1826_frames(question, owner, provider):
     ("running cloud sql in prod - is everything on google or do we have stuff to do", Owner.shared, "gcp"),
     ("our auditor asks: running cloud sql securely, is that google's job or ours?", Owner.shared, "gcp"),
     ("we're on gke standard mode - running the cluster, is that on google or on us?", Owner.shared, "gcp"),
+    # a certification weighed as a career step is out of scope; a certificate on a resource still answers
+    ("should i do a cloud security cert or a masters degree next year", Owner.unknown, None),
+    ("is it worth getting a security cert to move from helpdesk into a cloud role, any advise?", Owner.unknown, None),
+    ("do i need to renew the tls cert on our alb for the job queue", Owner.shared, "aws"),
 ])
 def test_session_2108_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
