@@ -527,7 +527,7 @@ def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
     storage, db and networking services*" (with a provider named), "the software *that runs aws cloud services*"; not
     "the software that runs *on* aws" or "the layer behind *our* services" (the customer's)."""
     k = i + 1
-    if raw[k:k + 1] == ["that"] or raw[k:k + 1] == ["which"]:
+    if raw[k:k + 1] in (["that"], ["which"]):
         if not raw[k + 1:k + 2] or raw[k + 1] not in _RUNS_IT:
             return False
         k += 2

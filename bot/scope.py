@@ -226,14 +226,12 @@ def service_side(raw: Sequence[str], content: Iterable[str]) -> Owner | None:
         return Owner.shared if _both_sides_named(raw) else None
     # (not the security *as configured*: "all the security config on the instances is on us, right?" asks our side)
     configured = bool(_CONFIGURED.intersection(content))
-    if whole.intersection(content) and not configured and (AS_A_WHOLE.intersection(raw) or _both_sides_named(raw)
-                                        or _ALL_ON.intersection(raw) or _ASKS_WHO.intersection(raw)):
-        # "security of an eks cluster as a whole, aws or us?", "cloud sql - overall who is responsible for running
-        # it", "securing *our* ci pipelines in cloud build, *whose* responsibility" ("our" says whose pipelines, not
-        # which side): the service's split itself
-        return Owner.shared
-    if _both_sides_named(raw) and not configured:  # "gke standard cluster - who manages it, *google or us*?": the
-        # choice between the sides asks the service's split, not the side named first
+    if not configured and (_both_sides_named(raw) or (whole.intersection(content) and (
+            AS_A_WHOLE.intersection(raw) or _ALL_ON.intersection(raw) or _ASKS_WHO.intersection(raw)))):
+        # the choice between the sides ("gke standard cluster - who manages it, *google or us*?", "security of an eks
+        # cluster as a whole, aws or us?"), or the whole asked ("cloud sql - overall who is responsible for running
+        # it", "securing *our* ci pipelines in cloud build, *whose* responsibility": "our" says whose pipelines, not
+        # which side): the service's split itself, not the side named first
         return Owner.shared
     return _side_named(raw)
 
