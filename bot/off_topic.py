@@ -761,6 +761,22 @@ def _on_the_rota(raw: Sequence[str]) -> bool:
     return False
 
 
+_STATE_AFTER_STILL = frozenset("by default auto automatic automatically for after when".split())
+
+
+def _where_it_is_kept(raw: Sequence[str]) -> bool:
+    """ "is the shared drive for the team docs *still on gdrive*?", "are the runbooks *still in sharepoint*": where
+    something is kept now, a yes/no question with no duty asked (not "is versioning *still on by default*")."""
+    if raw[:1] not in (["is"], ["are"]):
+        return False
+    for i, t in enumerate(raw):
+        if t == "still" and raw[i + 1:i + 2] in (["on"], ["in"]):
+            tail = raw[i + 2:]
+            tail = tail[:tail.index("or")] if "or" in tail else tail
+            return 1 <= len(tail) <= 2 and not _STATE_AFTER_STILL.intersection(tail)
+    return False
+
+
 def not_a_duty(raw: Sequence[str]) -> bool:
     """True when the question does not ask who is responsible for a duty: a physical or household sense, an
     event or logistics question, a personal IT request, news, an outage status, tooling snippets, or how-to,
@@ -788,7 +804,7 @@ def not_a_duty(raw: Sequence[str]) -> bool:
         return True
     if _DUTY_CUES.intersection(_without_how_we(raw)):
         return False
-    if _HOW_TO.find(raw) is not None:
+    if _HOW_TO.find(raw) is not None or _where_it_is_kept(raw):
         return True
     if _UPKEEP.intersection(raw) and _provider_acts(raw):
         return False  # "auto-upgrade left on (the default) - does google do the node version upgrades?": whose upkeep
