@@ -153,15 +153,16 @@ HEADLINES: PhraseIndex = PhraseIndex({
     ("cloud", "infrastructure", "security"): Owner.provider, ("foundation", "services"): Owner.provider,
     ("foundational", "services"): Owner.provider,
     # the customer's workloads secured as a whole: what runs in the cloud (the seed guides' "security in the cloud")
-    **{(verb, "our", noun): Owner.customer for verb in ("secure", "secures", "securing", "protect", "protects",
-                                                       "protecting") for noun in ("workload", "workloads")},
-    ("security", "of", "our", "workloads"): Owner.customer,
+    # ("our own workloads" reads "byo workloads")
+    **{(verb, ours, noun): Owner.customer for verb in ("secure", "secures", "securing", "protect", "protects",
+                                                      "protecting") for ours in ("our", "byo") for noun in ("workload", "workloads")},
+    **{("security", "of", ours, "workloads"): Owner.customer for ours in ("our", "byo")},
     # the seed guides: the customer secures the parts of the cloud it controls (which parts, the model decides)
     **{(noun, "we", "control"): Owner.customer for noun in ("components", "parts", "pieces")},
     # ... and owned as a whole ("who is responsible for our workloads on google cloud")
-    **{(*lead, "our", noun): Owner.customer for lead in (("responsible", "for"), ("responsibility", "are"),
-                                                         ("who", "owns"), ("responsibility", "is"))
-       for noun in ("workload", "workloads")},
+    **{(*lead, ours, noun): Owner.customer for lead in (("responsible", "for"), ("responsibility", "are"),
+                                                        ("who", "owns"), ("responsibility", "is"))
+       for ours in ("our", "byo") for noun in ("workload", "workloads")},
     # AWS: "the management, operation and verification of IT controls" is shared, as is security and compliance
     ("it", "controls"): Owner.shared, ("security", "and", "compliance"): Owner.shared,
     ("compliance", "and", "security"): Owner.shared,
