@@ -92,6 +92,19 @@ def _written(phrase: tuple[str, ...], toks: Sequence[str]) -> bool:
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
+# a switching verb asked ("who *turns on* auto os upgrade", "or do we have to *turn* that *on*") asks the act of
+# switching; a keyword that writes that verb only as a participle after the setting ("auto os upgrade *turned on*")
+# names the state the setting is in, where another side may act ("once it is turned on, azure rolls the images")
+# (unless it asks whether the setting is on already: "do we have to switch it on or is it *already* running")
+_SWITCH_STEMS = frozenset(stem(w) for w in ("turn", "switch", "enable", "activate"))
+_ON_ALREADY = frozenset("already default".split())
+
+
+def _names_the_state_only(kw: TaskKeyword, asked: str) -> bool:
+    words = [w for w in raw_tokens(kw.text) if stem(w) == asked]
+    return bool(words) and all(w.endswith("ed") for w in words)
+
+
 def _same_word(a: str, b: str) -> bool:
     """Two stems of one word ("renew", "renewal"; "rotat", "rotation")."""
     n = min(len(a), len(b), 5)
@@ -452,7 +465,8 @@ class TaskIndex:
         whose = _WHOSE_MARKERS.intersection(stem(t) for t in written) - off_words
         provider_keys = any(_written(("providermanaged", k), written) for k in ("key", "keys"))
         marked = whose if whose == {_PROVIDER_MANAGED} and provider_keys else frozenset()
-        best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
+        best_rank: tuple[bool, bool, bool, bool, float] = (False, False, False, False, 0.0)
+        switching = asked in _SWITCH_STEMS and not _ON_ALREADY.intersection(written)
         for kw in self._keywords_within(service_id, have):
             if not all(t in have for t in kw.tokens):
                 continue
@@ -460,6 +474,7 @@ class TaskIndex:
                          and not self._reads_off(kw.task)),
                     not (asked is not None and (state.intersection(kw.tokens) or kw.tokens[0] in done)
                          and not any(_same_word(asked, t) for t in kw.tokens)),
+                    not (switching and _names_the_state_only(kw, asked or "")),
                     bool(marked.intersection(kw.tokens)), kw.weight)
             if best is not None and rank <= best_rank:
                 continue
