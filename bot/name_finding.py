@@ -5,6 +5,8 @@ the ``_take_*`` methods mark the words they use in ``used``. Word lists live in 
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Sequence
 
 from bot.duty import placed_after
@@ -285,6 +287,8 @@ class NameFinding:
                                          self._provider_forms.get(alias, {}).get(prefer))
                     if named_svc is None:  # meant
                         continue
+                    if n > 1 and written and _split_by_a_list(alias, written):
+                        continue  # "os + network + firewall configuration": three things listed, not Network Firewall
                     if alias in self._weak_aliases and (" ".join(alias) not in written
                                                         or toks[i + n:i + n + 1] == ["management"]):
                         continue  # ... and "aws config *management*" is the discipline, not AWS Config
@@ -482,6 +486,17 @@ class NameFinding:
 
 
 _GLOSS_WORDS = frozenset("aka ie eg i e g the a an our its".split())  # around a name that glosses ("*aka* shield")
+
+
+@lru_cache(maxsize=4096)
+def _list_form(alias: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b" + r"\s*[,+]\s*".join(map(re.escape, alias)) + r"\b")
+
+
+def _split_by_a_list(alias: tuple[str, ...], written: str) -> bool:
+    """The alias's words stand in the question only as items of a list ("os, network, firewall config", "network +
+    firewall"), never side by side ("pub/sub" is one name)."""
+    return " ".join(alias) not in written and _list_form(alias).search(written) is not None
 
 
 def _without_provider_words(toks: tuple[str, ...]) -> tuple[str, ...]:

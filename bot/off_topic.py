@@ -78,6 +78,7 @@ specialty certificate|solutions architect first|architect first|associate first|
 settling a bet|settle a bet|settling an argument|settle an argument|for a bet|year did|year was
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification
+certification before the|exam before the|before the professional|before the associate|professional architect one
 per month|per hour|per year|per gb|per user|per request|per vcpu|pull request|pull requests|merge request
 review it today|review my change|review my pr
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next
@@ -150,6 +151,11 @@ _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|
                                r"|\bor (is|are) (it|that|this|they) (just |already )?there\b")
 
 
+# "do we have to sign up and pay *or does aws just turn it on* for us": paying set against the provider switching it on
+_SWITCHED_ON_INSTEAD = re.compile(r"\bor (does|do|will|would) (\w+ ){0,2}(turn|turns|switch|switches) (on (it|that|this)|(it|that|this) on)\b"
+                                  r"|\bor (does|do|will|would) (\w+ ){0,2}(enable|enables) (it|that|this)\b")
+
+
 def not_a_purchase(raw: Sequence[str]) -> bool:
     """A word of paying or buying that asks no purchase: negated ("*without paying* for ddos network protection, does
     azure still do anything") or set against the provider doing it already ("do we have to buy something for basic
@@ -186,7 +192,8 @@ def not_a_purchase(raw: Sequence[str]) -> bool:
     if not all(raw[i] in _BUY for i in at):
         # "we *pay for* shield advanced, is our alb *automatically* protected now or do we add it": a plan already
         # paid for, the question is what it covers
-        return bool(_INCLUDED.search(text)) and any(raw[i - 1] in {"we", "i"} for i in at if i)
+        return (bool(_INCLUDED.search(text)) and any(raw[i - 1] in {"we", "i"} for i in at if i)) or (
+            bool(_SWITCHED_ON_INSTEAD.search(text)) and any(w in PROVIDER_WORDS for w in raw))
     # "do we get ddos protection on cloudfront *automatically* or do we have to buy something": is it included;
     # "do we need to buy a ddos plan *to cover* azure dns itself": is that thing covered without one
     # ("*is our cloud cdn covered* for volumetric ddos or do we have to buy something extra", "*is there any* baseline ddos
@@ -528,7 +535,9 @@ def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
     "the software that runs *on* aws" or "the layer behind *our* services" (the customer's)."""
     k = i + 1
     if raw[k:k + 1] in (["that"], ["which"]):
-        if not raw[k + 1:k + 2] or raw[k + 1] not in _RUNS_IT:
+        if raw[k + 1:k + 2] and raw[k + 1] not in _RUNS_IT:
+            return _provider_services_run_on(raw[k + 1:k + 7])
+        if not raw[k + 1:k + 2]:
             return False
         k += 2
         if raw[k:k + 1] == ["the"]:
@@ -541,6 +550,18 @@ def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
     if {"our", "my", "we", "your"}.intersection(ahead) or not {"service", "services"}.intersection(ahead):
         return False
     return any(w in PROVIDER_WORDS for w in raw)
+
+
+def _provider_services_run_on(after: Sequence[str]) -> bool:
+    """ "the software that *aws services run on*", "... that *the google cloud services run on*": what follows
+    "that" names the provider's services as what runs on it."""
+    words = list(after[1:] if after[:1] == ["the"] else after)
+    if not words or words[0] not in PROVIDER_WORDS:
+        return False
+    for j, w in enumerate(words[1:4], start=1):
+        if w in {"service", "services"}:
+            return words[j + 1:j + 3] in (["run", "on"], ["runs", "on"])
+    return False
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
