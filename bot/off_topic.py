@@ -152,7 +152,8 @@ _ALTERNATIVE_DOER = re.compile(r"\bor (is|does|do|will|would) (\w+ ){0,2}(doing|
 
 
 # "do we have to sign up and pay *or does aws just turn it on* for us": paying set against the provider switching it on
-_SWITCHED_ON_INSTEAD = re.compile(r"\bor (does|do|will|would) (\w+ ){0,2}(turn|turns|switch|switches) (on (it|that|this)|(it|that|this) on)\b"
+_SWITCHED_ON_INSTEAD = re.compile(r"\bor (does|do|will|would) (\w+ ){0,2}(turn|turns|switch|switches) "
+                                  r"(on (it|that|this)|(it|that|this) on)\b"
                                   r"|\bor (does|do|will|would) (\w+ ){0,2}(enable|enables) (it|that|this)\b")
 
 
