@@ -609,9 +609,11 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
             return True  # "the *software layer behind* compute, storage, db and networking *services*" (aws's), "the
             # *software that runs aws cloud services*"
         if t in {"plane", "planes"} and raw[i - 1:i] == ["control"] and (
-                raw[i + 1:i + 2] == ["itself"] or raw[i + 1:i + 3] in (["of", "its"], ["of", "their"])):
+                raw[i + 1:i + 2] == ["itself"] or raw[i + 1:i + 3] in (["of", "its"], ["of", "their"])
+                or (raw[i + 1:i + 2] == ["of"] and raw[i + 2:i + 3] and raw[i + 2] in PROVIDER_WORDS
+                    and {"service", "services"}.intersection(raw[i + 3:i + 6]))):
             return True  # "gcp managed services - who patches *the service control plane itself*", "does google patch
-            # *the control planes of its managed services*"
+            # *the control planes of its managed services*", "patching *the control planes of gcp managed services*"
         if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
             return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:
