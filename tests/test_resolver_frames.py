@@ -1343,3 +1343,37 @@ def test_session_1826_frames(question, owner, provider):
 ])
 def test_session_2108_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
+
+
+@pytest.mark.parametrize("question,owner,provider", [
+    # where something is kept now, a yes/no question with no duty asked, is out of scope; a state after "still" is not
+    ("is the shared drive for the netwrok team docs still on gdrive?", Owner.unknown, "gcp"),
+    ("are the runbooks still in confluence", Owner.unknown, None),
+    ("is mfa still on for our admins in entra", Owner.customer, "azure"),
+    # "our own workloads" (read "byo workloads") secured or owned as a whole is the customer's, as "our workloads" is
+    ("on gcp whose job is securing our own workloads - app code, container images, data", Owner.customer, "gcp"),
+    ("who is responsible for our own workloads on azure", Owner.customer, "azure"),
+    # a switching verb asked outranks a keyword that names only the state the setting is in; not when the question
+    # asks whether it is on already
+    ("azure batch pools - does azure auto upgrade the node os or do we have to turn that on", Owner.customer, "azure"),
+    ("batch pools - who turns on auto os upgrade for the compute nodes", Owner.customer, "azure"),
+    ("batch pool with auto os upgrade turned on - who upgrades the node os image", Owner.provider, "azure"),
+    ("m365 unified audit log - do we have to switch it on or is it already running?", Owner.provider, "azure"),
+    # a service name never spans a list ("network + firewall" is two items, not Network Firewall); "pub/sub" is one name
+    ("in aws generally, os + network + firewall configuration is on us?", Owner.customer, "aws"),
+    ("in aws generally, os, network, firewall configuration is on us?", Owner.customer, "aws"),
+    ("pub/sub - who decides how long unacked messages are kept around", Owner.customer, "gcp"),
+    ("aws network firewall - who patches it", Owner.provider, "aws"),
+    # the software the provider's services run on, and the control planes of its managed services, are its own layer
+    ("who secures the compute, storage, db and networking software that aws services run on", Owner.provider, "aws"),
+    ("patching the control planes of gcp managed services, google or us", Owner.provider, "gcp"),
+    ("who patches the software that our services run on in aws", Owner.shared, "aws"),
+    # paying set against the provider switching it on asks whether it is on already, not a price
+    ("shield standard - do we have to sign up and pay or does aws just turn it on for us", Owner.provider, "aws"),
+    ("how much do we pay for shield advanced", Owner.unknown, "aws"),
+    # out of scope: one certification before another
+    ("should i do the asociate cloud engineer cert before the professional architect one", Owner.unknown, None),
+    ("who rotates the cert before the old one expires on our alb", Owner.shared, "aws"),
+])
+def test_session_2356_frames(question, owner, provider):
+    _assert_owner_and_provider(question, owner, provider)
