@@ -147,6 +147,9 @@ OVERVIEWS: dict[Owner, str] = {
 }
 HEADLINES: PhraseIndex = PhraseIndex({
     ("security", "of", "the", "cloud"): Owner.provider, ("security", "in", "the", "cloud"): Owner.customer,
+    # ... with the provider's name in it ("security *in* the aws cloud, is that our part?")
+    **{("security", "of", "the", p, "cloud"): Owner.provider for p in PROVIDER_WORDS},
+    **{("security", "in", "the", p, "cloud"): Owner.customer for p in PROVIDER_WORDS},
     ("infrastructure", "that", "runs"): Owner.provider, ("protects", "the", "infrastructure"): Owner.provider,
     ("protecting", "the", "infrastructure"): Owner.provider, ("protect", "the", "infrastructure"): Owner.provider,
     ("security", "of", "the", "infrastructure"): Owner.provider,
