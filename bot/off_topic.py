@@ -553,6 +553,12 @@ def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
     return any(w in PROVIDER_WORDS for w in raw)
 
 
+def _provider_services_ahead(after: Sequence[str]) -> bool:
+    """ "(underneath) *google cloud services*", "(under) *the aws services*": the provider's services come next."""
+    words = list(after[1:] if after[:1] == ["the"] else after)
+    return bool(words) and words[0] in PROVIDER_WORDS and bool({"service", "services"}.intersection(words[1:4]))
+
+
 def _provider_services_run_on(after: Sequence[str]) -> bool:
     """ "the software that *aws services run on*", "... that *the google cloud services run on*": what follows
     "that" names the provider's services as what runs on it."""
@@ -614,6 +620,8 @@ def names_provider_layer(raw: Sequence[str]) -> bool:
                     and {"service", "services"}.intersection(raw[i + 3:i + 6]))):
             return True  # "gcp managed services - who patches *the service control plane itself*", "does google patch
             # *the control planes of its managed services*", "patching *the control planes of gcp managed services*"
+        if t in _UNDER and _provider_services_ahead(raw[i + 1:i + 6]):
+            return True  # "network components *underneath google cloud services*": what the provider's services sit on
         if t in _LAYER_WORDS | {"layer", "layers"} and raw[i + 1:i + 2] in (["underneath"], ["beneath"]):
             return True  # "the os and platform *layer underneath*" (a service's)
         if t in _LAYER_WORDS and i:
