@@ -1374,6 +1374,11 @@ def test_session_2108_frames(question, owner, provider):
     # out of scope: one certification before another
     ("should i do the asociate cloud engineer cert before the professional architect one", Owner.unknown, None),
     ("who rotates the cert before the old one expires on our alb", Owner.shared, "aws"),
+    # what sits underneath the provider's services is its own layer; AWS's headline phrase with the provider's name in it
+    ("network components underneath google cloud services, is securing them our job?", Owner.provider, "gcp"),
+    ("the os under our aws services - who patches it", Owner.shared, "aws"),
+    ("security *in* the aws cloud, is that our part?", Owner.customer, "aws"),
+    ("security of the aws cloud - whose job", Owner.provider, "aws"),
 ])
 def test_session_2356_frames(question, owner, provider):
     _assert_owner_and_provider(question, owner, provider)
