@@ -79,7 +79,7 @@ settling a bet|settle a bet|settling an argument|settle an argument|for a bet|ye
 about the history|history of the|the history behind|just curious about|built on dremel|originally built|was it built on
 cloud architect certificate|security engineer certificate|architect certification|associate certification
 certification before the|exam before the|before the professional|before the associate|professional architect one
-cert should i|cert shud i|cert shld i|certs should i|i do first|from dba to|to data eng|into data eng
+cert should i|cert shud i|cert shld i|certs should i|from dba to|to data eng|into data eng
 per month|per hour|per year|per gb|per user|per request|per vcpu|pull request|pull requests|merge request
 review it today|review my change|review my pr
 time zone|time zones|what s the sla|what is the sla|whats the sla|what sla|which sla|next outage|when is the next

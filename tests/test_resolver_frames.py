@@ -1374,6 +1374,8 @@ def test_session_2108_frames(question, owner, provider):
     # out of scope: one certification before another
     ("should i do the asociate cloud engineer cert before the professional architect one", Owner.unknown, None),
     ("who rotates the cert before the old one expires on our alb", Owner.shared, "aws"),
+    ("thinking of moving from dba to data eng, which gcp cert shud i do first", Owner.unknown, "gcp"),
+    ("our s3 bucket was made public, what do i do first - is fixing it on us or aws?", Owner.customer, "aws"),
     # what sits underneath the provider's services is its own layer; AWS's headline phrase with the provider's name in it
     ("network components underneath google cloud services, is securing them our job?", Owner.provider, "gcp"),
     ("the os under our aws services - who patches it", Owner.shared, "aws"),
