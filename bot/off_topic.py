@@ -537,10 +537,10 @@ def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
     "the software that runs *on* aws" or "the layer behind *our* services" (the customer's)."""
     k = i + 1
     if raw[k:k + 1] in (["that"], ["which"]):
-        if raw[k + 1:k + 2] and raw[k + 1] not in _RUNS_IT:
-            return _provider_services_run_on(raw[k + 1:k + 7])
         if not raw[k + 1:k + 2]:
             return False
+        if raw[k + 1] not in _RUNS_IT:  # "the software that *aws services run on*"
+            return _provider_services_run_on(raw[k + 1:k + 7])
         k += 2
         if raw[k:k + 1] == ["the"]:
             k += 1
@@ -554,22 +554,25 @@ def _behind_provider_services(raw: Sequence[str], i: int) -> bool:
     return any(w in PROVIDER_WORDS for w in raw)
 
 
+def _after_provider_services(after: Sequence[str]) -> Sequence[str] | None:
+    """The words after "(the) <provider> ... service(s)" when ``after`` opens with the provider's services (its name,
+    then "service(s)" within three words), else None."""
+    words = after[1:] if after[:1] == ["the"] else after
+    if not words or words[0] not in PROVIDER_WORDS:
+        return None
+    return next((words[j + 1:] for j in range(1, min(4, len(words))) if words[j] in {"service", "services"}), None)
+
+
 def _provider_services_ahead(after: Sequence[str]) -> bool:
     """ "(underneath) *google cloud services*", "(under) *the aws services*": the provider's services come next."""
-    words = list(after[1:] if after[:1] == ["the"] else after)
-    return bool(words) and words[0] in PROVIDER_WORDS and bool({"service", "services"}.intersection(words[1:4]))
+    return _after_provider_services(after) is not None
 
 
 def _provider_services_run_on(after: Sequence[str]) -> bool:
     """ "the software that *aws services run on*", "... that *the google cloud services run on*": what follows
     "that" names the provider's services as what runs on it."""
-    words = list(after[1:] if after[:1] == ["the"] else after)
-    if not words or words[0] not in PROVIDER_WORDS:
-        return False
-    for j, w in enumerate(words[1:4], start=1):
-        if w in {"service", "services"}:
-            return words[j + 1:j + 3] in (["run", "on"], ["runs", "on"])
-    return False
+    rest = _after_provider_services(after)
+    return rest is not None and list(rest[:2]) in (["run", "on"], ["runs", "on"])
 
 
 def names_provider_layer(raw: Sequence[str]) -> bool:
